@@ -1,0 +1,120 @@
+//! The command line, as DESIGN.md's contract has it.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ferry",
+    version,
+    about = "FTP and FTPS from the command line (and, without a subcommand, the desktop app)",
+    after_help = "URLs: ftp:// (plain), ftpes:// (explicit TLS, required), ftps:// (implicit TLS).\n\
+                  ftp://host/dir is relative to the login folder; ftp://host//dir is absolute.\n\
+                  Passwords: in the URL, --password-stdin, or FERRY_PASSWORD.\n\
+                  Exit status: 0 done, 2 usage, 3 cannot connect or log in, 4 permanent server error,\n\
+                  5 temporary error, 6 TLS or certificate refused, 7 local file error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Action>,
+    /// Open the desktop app connected to this URL.
+    pub url: Option<String>,
+    #[command(flatten)]
+    pub shared: SharedOptions,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// List a remote folder.
+    Ls {
+        /// Long format: permissions, size, date, name.
+        #[arg(short = 'l')]
+        long: bool,
+        /// JSON array of entries, for scripts.
+        #[arg(long)]
+        json: bool,
+        url: String,
+    },
+    /// Download a file.
+    Get {
+        /// Resume from LOCAL.part left by an earlier attempt.
+        #[arg(short = 'c', long = "continue")]
+        resume: bool,
+        /// Replace LOCAL if it exists.
+        #[arg(long)]
+        overwrite: bool,
+        url: String,
+        /// File or folder to save to (default: the current folder).
+        local: Option<PathBuf>,
+    },
+    /// Upload a file. A URL ending in / names the folder to upload into.
+    Put {
+        /// Append to a shorter remote file instead of starting over.
+        #[arg(short = 'c', long = "continue")]
+        resume: bool,
+        /// Replace the remote file if it exists.
+        #[arg(long)]
+        overwrite: bool,
+        local: PathBuf,
+        url: String,
+    },
+    /// Delete a remote file (or, with -r, a folder and everything in it).
+    Rm {
+        #[arg(short = 'r', long)]
+        recursive: bool,
+        url: String,
+    },
+    /// Create a remote folder.
+    Mkdir { url: String },
+    /// Rename or move a remote file or folder.
+    Mv {
+        url: String,
+        /// New path as the server sees it (relative to the login folder, or absolute).
+        new_path: String,
+    },
+    /// Send a raw command and print the reply.
+    Quote {
+        url: String,
+        #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SharedOptions {
+    /// Show commands and replies (-v), and data-connection details (-vv), on stderr.
+    #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Active mode: the server connects back to us.
+    #[arg(long, global = true)]
+    pub active: bool,
+    /// ASCII (TYPE A) transfers, converting line endings.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// Seconds to wait for the server before giving up.
+    #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
+    pub timeout: u64,
+    /// Accept any TLS certificate. Anyone on the path can then read the session.
+    #[arg(long, global = true)]
+    pub insecure: bool,
+    /// Accept the TLS certificate with this SHA-256 fingerprint.
+    #[arg(long, value_name = "SHA256", global = true)]
+    pub trust: Vec<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, global = true)]
+    pub password_stdin: bool,
+    /// Account for servers that ask for one (ACCT); also FERRY_ACCOUNT.
+    #[arg(long, value_name = "ACCOUNT", global = true)]
+    pub account: Option<String>,
+    /// File-name encoding of the server (utf-8, latin-1, windows-1252, …).
+    #[arg(long, default_value = "utf-8", global = true)]
+    pub encoding: String,
+    /// Connect from this local address.
+    #[arg(long, value_name = "IP", global = true)]
+    pub source_address: Option<IpAddr>,
+    /// Use the address in PASV replies instead of the server's own address.
+    #[arg(long, global = true)]
+    pub trust_pasv_address: bool,
+}

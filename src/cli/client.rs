@@ -1,0 +1,97 @@
+//! A blocking front on an engine connection: the CLI has nothing else to
+//! do while a command runs, so it waits here, printing log lines and
+//! progress as they arrive.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::engine::{
+    Command, Connection, Error, Event, EventKind, LogKind, LogLine, Outcome, Progress,
+};
+
+pub struct Client {
+    connection: Connection,
+    events: Receiver<Event>,
+    verbose: u8,
+    bar: Option<ProgressBar>,
+}
+
+impl Client {
+    pub fn new(verbose: u8) -> Client {
+        let (connection, events) = Connection::open();
+        connection.set_debug_level(verbose.min(2));
+        Client {
+            connection,
+            events,
+            verbose,
+            bar: None,
+        }
+    }
+
+    /// Runs one command to its outcome.
+    pub fn call(&mut self, command: Command) -> Result<Outcome, Error> {
+        let id = self.connection.send(command);
+        loop {
+            let event = self
+                .events
+                .recv()
+                .map_err(|_| Error::Connection("the connection worker stopped".to_string()))?;
+            match event.kind {
+                EventKind::Log(line) => self.print_log(&line),
+                EventKind::Progress(progress) if progress.request == id => {
+                    self.show_progress(&progress);
+                }
+                EventKind::Finished { request, result } if request == id => {
+                    if let Some(bar) = self.bar.take() {
+                        bar.finish_and_clear();
+                    }
+                    return result;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn print_log(&self, line: &LogLine) {
+        if self.verbose == 0 {
+            return;
+        }
+        let prefix = match line.kind {
+            LogKind::Command => "> ",
+            LogKind::Reply => "< ",
+            LogKind::Error => "error: ",
+            LogKind::Warning => "warning: ",
+            LogKind::Data => "* ",
+            LogKind::Status => "",
+        };
+        let text = format!("{prefix}{}", line.text);
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn show_progress(&mut self, progress: &Progress) {
+        let bar = self.bar.get_or_insert_with(|| {
+            let bar = ProgressBar::with_draw_target(
+                progress.total,
+                if std::io::stderr().is_terminal() {
+                    ProgressDrawTarget::stderr()
+                } else {
+                    ProgressDrawTarget::hidden()
+                },
+            );
+            let style = ProgressStyle::with_template(
+                "{wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            bar.set_style(style);
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        bar.set_position(progress.bytes_done);
+    }
+}

@@ -1,0 +1,40 @@
+//! Exit statuses, as DESIGN.md promises them to scripts.
+
+use std::process::ExitCode;
+
+use crate::engine::Error;
+
+pub const OK: u8 = 0;
+pub const USAGE: u8 = 2;
+pub const CONNECT: u8 = 3;
+pub const PERMANENT: u8 = 4;
+pub const TEMPORARY: u8 = 5;
+pub const TLS: u8 = 6;
+pub const LOCAL: u8 = 7;
+/// Interrupted by the user, as shells count SIGINT.
+pub const CANCELLED: u8 = 130;
+
+/// Where in the run an error happened: connecting and logging in fail
+/// with status 3 whatever the reply, except TLS refusals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Connect,
+    Work,
+}
+
+pub fn status_for(error: &Error, phase: Phase) -> u8 {
+    match error {
+        Error::Tls(_) | Error::Certificate(_) => TLS,
+        Error::InvalidInput(_) => USAGE,
+        Error::LocalIo { .. } => LOCAL,
+        Error::Cancelled => CANCELLED,
+        _ if phase == Phase::Connect => CONNECT,
+        Error::NotConnected | Error::Connection(_) => CONNECT,
+        Error::Permanent { .. } | Error::Protocol(_) => PERMANENT,
+        Error::Temporary { .. } | Error::Timeout(_) => TEMPORARY,
+    }
+}
+
+pub fn code(status: u8) -> ExitCode {
+    ExitCode::from(status)
+}

@@ -1,0 +1,296 @@
+//! The command-line front end: turns arguments into engine commands and
+//! outcomes into output and exit statuses. It knows nothing of FTP itself.
+
+mod args;
+mod client;
+mod exit;
+mod output;
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+pub use args::{Action, Cli, SharedOptions};
+use client::Client;
+use exit::Phase;
+
+use crate::engine::names::{local_name, remote_basename, remote_join};
+use crate::engine::{
+    Command, ConnectOptions, DataMode, Error, Outcome, Secret, TlsTrust, TransferType,
+};
+use crate::url::FtpUrl;
+
+/// Runs the command line; `None` means "no subcommand: open the GUI".
+pub fn run(cli: Cli) -> ExitCode {
+    let Some(action) = cli.command else {
+        eprintln!(
+            "The desktop app is not built yet; see `ferry --help` for the command line{}",
+            cli.url.map(|u| format!(" (asked to open {u})")).unwrap_or_default()
+        );
+        return exit::code(exit::OK);
+    };
+    match execute(action, &cli.shared) {
+        Ok(()) => exit::code(exit::OK),
+        Err(failure) => {
+            eprintln!("ferry: {}", failure.error);
+            if let Error::Certificate(problem) = &failure.error {
+                eprintln!(
+                    "ferry: if you know this certificate is the server's, run again with --trust {}",
+                    problem.sha256
+                );
+            }
+            exit::code(exit::status_for(&failure.error, failure.phase))
+        }
+    }
+}
+
+/// Parses `std::env::args` and runs.
+pub fn main() -> ExitCode {
+    run(Cli::parse())
+}
+
+struct Failure {
+    error: Error,
+    phase: Phase,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure {
+            error,
+            phase: Phase::Work,
+        }
+    }
+}
+
+fn usage(message: String) -> Failure {
+    Failure {
+        error: Error::InvalidInput(message),
+        phase: Phase::Work,
+    }
+}
+
+fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
+    match action {
+        Action::Ls { long, json, url } => {
+            let (mut client, url) = connect(&url, shared)?;
+            let path = (!url.path.is_empty()).then(|| url.path.clone());
+            let Outcome::Listing(entries) = client.call(Command::List(path))? else {
+                return Ok(());
+            };
+            output::print_listing(&entries, long, json);
+            Ok(())
+        }
+        Action::Get {
+            resume,
+            overwrite,
+            url,
+            local,
+        } => {
+            let (mut client, url) = connect(&url, shared)?;
+            if url.path.is_empty() || url.path.ends_with('/') {
+                return Err(usage("the URL must name a file to download".to_string()));
+            }
+            let target = download_target(&url.path, local)?;
+            if target.exists() && !overwrite {
+                return Err(Error::LocalIo {
+                    path: target.display().to_string(),
+                    message: "already exists (use --overwrite to replace it)".to_string(),
+                }
+                .into());
+            }
+            let outcome = client.call(Command::Download {
+                remote: url.path.clone(),
+                local: target,
+                resume,
+            })?;
+            report_transfer(&outcome);
+            Ok(())
+        }
+        Action::Put {
+            resume,
+            overwrite,
+            local,
+            url,
+        } => {
+            let (mut client, url) = connect(&url, shared)?;
+            let remote = upload_target(&url.path, &local)?;
+            if !overwrite && !resume && client.call(Command::Size(remote.clone())).is_ok() {
+                return Err(Error::Permanent {
+                    code: 553,
+                    text: format!("{remote} already exists on the server (use --overwrite to replace it)"),
+                }
+                .into());
+            }
+            let outcome = client.call(Command::Upload {
+                local,
+                remote,
+                resume,
+            })?;
+            report_transfer(&outcome);
+            Ok(())
+        }
+        Action::Rm { recursive, url } => {
+            let (mut client, url) = connect(&url, shared)?;
+            let path = url.path.trim_end_matches('/').to_string();
+            if path.is_empty() {
+                return Err(usage("the URL must name what to delete".to_string()));
+            }
+            if recursive {
+                client.call(Command::DeleteTree(path))?;
+                return Ok(());
+            }
+            match client.call(Command::Delete(path.clone())) {
+                Ok(_) => Ok(()),
+                // Not a file? An empty folder goes with plain rm too.
+                Err(err @ Error::Permanent { .. }) => client
+                    .call(Command::Rmdir(path))
+                    .map(drop)
+                    .map_err(|_| err.into()),
+                Err(err) => Err(err.into()),
+            }
+        }
+        Action::Mkdir { url } => {
+            let (mut client, url) = connect(&url, shared)?;
+            client.call(Command::Mkdir(url.path.trim_end_matches('/').to_string()))?;
+            Ok(())
+        }
+        Action::Mv { url, new_path } => {
+            let (mut client, url) = connect(&url, shared)?;
+            client.call(Command::Rename {
+                from: url.path.clone(),
+                to: new_path,
+            })?;
+            Ok(())
+        }
+        Action::Quote { url, command } => {
+            let (mut client, _) = connect(&url, shared)?;
+            let Outcome::Reply(reply) = client.call(Command::Raw(command.join(" ")))? else {
+                return Ok(());
+            };
+            println!("{}", reply.text);
+            if reply.code >= 400 {
+                return Err(Error::from_reply(reply.code, &reply.text).into());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Opens and logs in a connection for `url`.
+fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failure> {
+    let url = FtpUrl::parse(url).map_err(|e| usage(e.to_string()))?;
+    let options = connect_options(&url, shared)?;
+    let mut client = Client::new(shared.verbose);
+    client
+        .call(Command::Connect(options))
+        .map_err(|error| Failure {
+            error,
+            phase: Phase::Connect,
+        })?;
+    Ok((client, url))
+}
+
+fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOptions, Failure> {
+    let mut options = ConnectOptions::new(url.host.clone());
+    options.port = url.port;
+    options.security = url.security;
+    options.user = url.user.clone();
+    options.password = password(url, shared)?.map(Secret::new);
+    options.account = shared
+        .account
+        .clone()
+        .or_else(|| std::env::var("FERRY_ACCOUNT").ok())
+        .map(Secret::new);
+    options.timeout = Duration::from_secs(shared.timeout.max(1));
+    options.source_address = shared.source_address;
+    options.encoding = shared.encoding.clone();
+    options.data_mode = if shared.active {
+        DataMode::Active
+    } else {
+        DataMode::Passive
+    };
+    options.trust_pasv_address = shared.trust_pasv_address;
+    options.transfer_type = if shared.ascii {
+        TransferType::Ascii
+    } else {
+        TransferType::Binary
+    };
+    let mut pinned = Vec::new();
+    for fingerprint in &shared.trust {
+        match crate::engine::normalize_fingerprint(fingerprint) {
+            Some(fp) => pinned.push(fp),
+            None => {
+                return Err(usage(format!(
+                    "--trust {fingerprint:?} is not a SHA-256 fingerprint (64 hex digits)"
+                )));
+            }
+        }
+    }
+    if shared.insecure {
+        eprintln!(
+            "ferry: WARNING: --insecure accepts any certificate; the connection can be read and changed by anyone on the way"
+        );
+    }
+    options.tls = TlsTrust {
+        insecure: shared.insecure,
+        pinned_sha256: pinned,
+    };
+    Ok(options)
+}
+
+/// The password from the URL, standard input or `FERRY_PASSWORD`, in that order.
+fn password(url: &FtpUrl, shared: &SharedOptions) -> Result<Option<String>, Failure> {
+    if let Some(p) = &url.password {
+        return Ok(Some(p.clone()));
+    }
+    if shared.password_stdin {
+        let stdin = std::io::stdin();
+        if stdin.is_terminal() {
+            eprint!("Password: ");
+        }
+        let mut line = String::new();
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::from(Error::local(Path::new("<stdin>"), &e)))?;
+        return Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()));
+    }
+    Ok(std::env::var("FERRY_PASSWORD").ok())
+}
+
+/// Where a download goes: LOCAL itself, or the remote name inside LOCAL
+/// when LOCAL is a folder (the name checked first: it is the server's).
+fn download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let local = local.unwrap_or_else(|| PathBuf::from("."));
+    if local.is_dir() {
+        let name = local_name(remote_basename(remote))?;
+        Ok(local.join(name))
+    } else {
+        Ok(local)
+    }
+}
+
+/// Where an upload goes: the URL's path, or the local file's name inside
+/// it when the path is empty or ends with `/`.
+fn upload_target(path: &str, local: &Path) -> Result<String, Failure> {
+    if !path.is_empty() && !path.ends_with('/') {
+        return Ok(path.to_string());
+    }
+    let name = local
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| usage(format!("{} has no usable file name", local.display())))?;
+    Ok(remote_join(path, name))
+}
+
+fn report_transfer(outcome: &Outcome) {
+    if let Outcome::Transferred(summary) = outcome
+        && std::io::stderr().is_terminal()
+    {
+        eprintln!("{}", output::transfer_line(summary));
+    }
+}

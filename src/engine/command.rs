@@ -1,0 +1,203 @@
+//! What a caller can ask of a connection.
+//!
+//! Commands are plain data: the GUI and the CLI build them from user intent
+//! and send them to a [`super::Connection`]; nothing here touches the network.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Identifies one request on one connection; every outcome event carries it.
+pub type RequestId = u64;
+
+/// How the control connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Security {
+    /// Plain FTP: passwords and data travel in clear.
+    #[default]
+    Plain,
+    /// `AUTH TLS` after the greeting (`ftpes://`); refusing it fails the connection.
+    ExplicitTls,
+    /// TLS from the first byte (`ftps://`, port 990 by default).
+    ImplicitTls,
+}
+
+impl Security {
+    /// The port a URL without one means.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Security::ImplicitTls => 990,
+            _ => 21,
+        }
+    }
+
+    /// Whether TLS is used at all.
+    pub fn is_tls(self) -> bool {
+        self != Security::Plain
+    }
+}
+
+/// Who opens the data connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum DataMode {
+    /// The client connects to the server (EPSV, falling back to PASV).
+    #[default]
+    Passive,
+    /// The server connects back to the client (PORT for IPv4, EPRT for IPv6).
+    Active,
+}
+
+/// TYPE used for file transfers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TransferType {
+    /// TYPE I: bytes arrive exactly as stored.
+    #[default]
+    Binary,
+    /// TYPE A: line endings converted between the server's CRLF and `\n`.
+    Ascii,
+}
+
+/// A password or account string that never prints itself.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself; the only way to read it, so every use is greppable.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+/// Certificate trust for one connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TlsTrust {
+    /// Accept any certificate. Only on explicit request, and said loudly.
+    pub insecure: bool,
+    /// SHA-256 fingerprints (hex, colons optional) accepted even when the
+    /// certificate does not verify against the system roots.
+    pub pinned_sha256: Vec<String>,
+}
+
+/// Everything needed to open and log in a connection, like ftplib's
+/// `FTP(host, user, passwd, acct, timeout, source_address, encoding)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectOptions {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    /// `None` logs in as `anonymous`.
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// Sent with ACCT when the server asks for it (reply 332).
+    pub account: Option<Secret>,
+    /// Applies to connecting, to every reply and to data that stops flowing.
+    pub timeout: Duration,
+    /// Local address to connect from (control and passive data connections).
+    pub source_address: Option<IpAddr>,
+    /// Encoding of file names on this server: `utf-8` (default), `latin-1`,
+    /// or any WHATWG label such as `windows-1252` or `shift_jis`.
+    pub encoding: String,
+    pub data_mode: DataMode,
+    /// Use the address inside a PASV reply instead of the control
+    /// connection's peer. Off by default: a hostile server could otherwise
+    /// point the data connection anywhere.
+    pub trust_pasv_address: bool,
+    pub transfer_type: TransferType,
+    pub tls: TlsTrust,
+}
+
+impl ConnectOptions {
+    /// Options for `host` with every default: anonymous, passive, binary,
+    /// UTF-8, 30 s timeout, plain FTP on port 21.
+    pub fn new(host: impl Into<String>) -> ConnectOptions {
+        ConnectOptions {
+            host: host.into(),
+            port: 21,
+            security: Security::Plain,
+            user: None,
+            password: None,
+            account: None,
+            timeout: Duration::from_secs(30),
+            source_address: None,
+            encoding: "utf-8".to_string(),
+            data_mode: DataMode::Passive,
+            trust_pasv_address: false,
+            transfer_type: TransferType::Binary,
+            tls: TlsTrust::default(),
+        }
+    }
+}
+
+/// One thing to do on a connection. Outcomes arrive as
+/// [`super::EventKind::Finished`] with the request's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// Connect, secure, log in, read FEAT. Replaces any current session.
+    Connect(ConnectOptions),
+    /// PWD.
+    Pwd,
+    /// CWD to a path.
+    Cwd(String),
+    /// CDUP.
+    Cdup,
+    /// List a folder (the current one if `None`): MLSD when offered, else
+    /// LIST, else NLST.
+    List(Option<String>),
+    /// NLST: names only.
+    NameList(Option<String>),
+    Mkdir(String),
+    Rmdir(String),
+    /// Delete a folder and everything in it (symlinks are not followed).
+    DeleteTree(String),
+    Delete(String),
+    Rename {
+        from: String,
+        to: String,
+    },
+    /// SIZE.
+    Size(String),
+    /// MDTM.
+    ModificationTime(String),
+    /// SITE CHMOD mode path.
+    Chmod {
+        path: String,
+        mode: String,
+    },
+    /// Any command line; the reply is returned whatever its code.
+    Raw(String),
+    /// Download one file. The bytes go to `LOCAL.part` and are renamed to
+    /// `local` only when complete; `resume` continues an existing `.part`.
+    Download {
+        remote: String,
+        local: PathBuf,
+        resume: bool,
+    },
+    /// Upload one file; `resume` appends to a shorter remote file.
+    Upload {
+        local: PathBuf,
+        remote: String,
+        resume: bool,
+    },
+    /// TYPE I or TYPE A for the following transfers.
+    SetTransferType(TransferType),
+    /// QUIT and close; the connection can be reused with another `Connect`.
+    Disconnect,
+}
+
+/// A command with the id its outcome will carry.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub id: RequestId,
+    pub command: Command,
+}

@@ -1,0 +1,274 @@
+//! The per-connection debug log, and the bridge that turns suppaftp's own
+//! `log` records into our events.
+//!
+//! suppaftp writes every command it sends (`CC OUT: …`) and every reply line
+//! it reads (`CC IN: […]`) to the `log` facade, including the ones it sends by
+//! itself (EPSV, PASV, REST, AUTH, PBSZ, PROT, ABOR). Forwarding those records
+//! gives an exact wire log without re-implementing the protocol. Each worker
+//! thread installs a sink; the process-wide logger routes a record to the sink
+//! of the thread that produced it. Every line passes [`mask_secrets`] first, so
+//! no password reaches an event, whatever its level.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU8, Ordering};
+
+use crossbeam_channel::Sender;
+
+use super::event::{ConnectionId, Event, EventKind, LogKind, LogLevel, LogLine};
+
+/// Where a worker thread's log lines go, and at which level.
+#[derive(Clone)]
+pub struct LogSink {
+    connection: ConnectionId,
+    events: Sender<Event>,
+    level: Arc<AtomicU8>,
+}
+
+impl LogSink {
+    pub fn new(connection: ConnectionId, events: Sender<Event>, level: Arc<AtomicU8>) -> LogSink {
+        LogSink {
+            connection,
+            events,
+            level,
+        }
+    }
+
+    /// Sends a line if the connection's debug level shows it.
+    pub fn emit(&self, level: LogLevel, kind: LogKind, text: &str) {
+        if level as u8 > self.level.load(Ordering::Relaxed) {
+            return;
+        }
+        let line = LogLine {
+            level,
+            kind,
+            text: mask_secrets(text),
+        };
+        // A caller that dropped its receiver no longer wants news.
+        let _ = self.events.send(Event {
+            connection: self.connection,
+            kind: EventKind::Log(line),
+        });
+    }
+
+    pub fn status(&self, text: &str) {
+        self.emit(LogLevel::Status, LogKind::Status, text);
+    }
+
+    pub fn warning(&self, text: &str) {
+        self.emit(LogLevel::Status, LogKind::Warning, text);
+    }
+
+    pub fn error(&self, text: &str) {
+        self.emit(LogLevel::Status, LogKind::Error, text);
+    }
+
+    pub fn detail(&self, text: &str) {
+        self.emit(LogLevel::Detail, LogKind::Data, text);
+    }
+}
+
+/// State of the suppaftp bridge on one thread.
+struct ThreadSink {
+    sink: LogSink,
+    /// suppaftp logs the first line of every reply twice, with a
+    /// "Code parsed" record in between; this drops the repeat.
+    skip_next_reply: bool,
+    /// Verb of the last command sent, to tell which step of a data command
+    /// a server refused (EPSV itself, or the transfer).
+    last_verb: String,
+}
+
+thread_local! {
+    static SINK: RefCell<Option<ThreadSink>> = const { RefCell::new(None) };
+}
+
+/// Routes suppaftp's records on this thread to `sink` from now on.
+pub fn install_thread_sink(sink: LogSink) {
+    install_global_logger();
+    SINK.with(|slot| {
+        *slot.borrow_mut() = Some(ThreadSink {
+            sink,
+            skip_next_reply: false,
+            last_verb: String::new(),
+        });
+    });
+}
+
+/// The sink of the current worker thread, for code deep in a call (the
+/// passive-connection builder) that has no other way to reach it.
+pub fn thread_sink() -> Option<LogSink> {
+    SINK.with(|slot| slot.borrow().as_ref().map(|s| s.sink.clone()))
+}
+
+/// Verb of the last command suppaftp sent on this thread (`EPSV`, `RETR`…).
+pub fn last_verb_sent() -> String {
+    SINK.with(|slot| {
+        slot.borrow()
+            .as_ref()
+            .map(|s| s.last_verb.clone())
+            .unwrap_or_default()
+    })
+}
+
+fn install_global_logger() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Another logger (a test harness, an embedding app) wins; we then
+        // simply get no protocol lines, never a crash.
+        if log::set_logger(&FORWARDER).is_ok() {
+            log::set_max_level(log::LevelFilter::Trace);
+        }
+    });
+}
+
+static FORWARDER: Forwarder = Forwarder;
+
+struct Forwarder;
+
+impl log::Log for Forwarder {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.target().starts_with("suppaftp")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        // Skip formatting entirely on threads that are not ours.
+        let ours = SINK.with(|slot| slot.borrow().is_some());
+        if !ours {
+            return;
+        }
+        let message = record.args().to_string();
+        SINK.with(|slot| {
+            if let Some(state) = slot.borrow_mut().as_mut() {
+                forward(state, &message);
+            }
+        });
+    }
+
+    fn flush(&self) {}
+}
+
+fn forward(state: &mut ThreadSink, message: &str) {
+    if let Some(command) = message.strip_prefix("CC OUT: ") {
+        state.last_verb = command
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        state
+            .sink
+            .emit(LogLevel::Protocol, LogKind::Command, command.trim_end());
+    } else if let Some(bytes) = message.strip_prefix("CC IN: ") {
+        if state.skip_next_reply {
+            state.skip_next_reply = false;
+            return;
+        }
+        let text = decode_debug_bytes(bytes);
+        state
+            .sink
+            .emit(LogLevel::Protocol, LogKind::Reply, text.trim_end());
+    } else if message.starts_with("Code parsed from response") {
+        state.skip_next_reply = true;
+    } else if message.starts_with("Code updated")
+        || message.starts_with("Sending custom")
+        || message.starts_with("FEAT IN")
+        || message.starts_with("Server READY")
+    {
+        // Repeats of what the command and reply lines already show.
+    } else {
+        state.sink.emit(LogLevel::Detail, LogKind::Data, message);
+    }
+}
+
+/// suppaftp logs reply lines as `{:?}` of a byte vector (`[50, 50, 48, …]`).
+/// Turns that back into text; anything else is passed through unchanged.
+fn decode_debug_bytes(text: &str) -> String {
+    let Some(inner) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
+        return text.to_string();
+    };
+    let bytes: Option<Vec<u8>> = inner
+        .split(',')
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .map(|n| n.parse::<u8>().ok())
+        .collect();
+    match bytes {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => text.to_string(),
+    }
+}
+
+/// Replaces the argument of every `PASS` and `ACCT` command in `text` with
+/// `****`, up to the end of its line.
+///
+/// Applied to every log line, whatever its source, so a password typed into
+/// the raw console or logged by a library never leaves the worker.
+pub fn mask_secrets(text: &str) -> String {
+    text.split_inclusive('\n').map(mask_line).collect()
+}
+
+fn mask_line(line: &str) -> String {
+    let upper = line.to_ascii_uppercase();
+    let mut cut = None;
+    for keyword in ["PASS", "ACCT"] {
+        let mut from = 0;
+        while let Some(pos) = upper[from..].find(keyword) {
+            let start = from + pos;
+            let end = start + keyword.len();
+            let word_start = start == 0 || !upper.as_bytes()[start - 1].is_ascii_alphanumeric();
+            let followed_by_arg = upper.as_bytes().get(end) == Some(&b' ');
+            if word_start && followed_by_arg {
+                cut = Some(cut.map_or(end + 1, |c: usize| c.min(end + 1)));
+                break;
+            }
+            from = end;
+        }
+    }
+    match cut {
+        Some(cut) => {
+            let ending = if line.ends_with("\r\n") {
+                "\r\n"
+            } else if line.ends_with('\n') {
+                "\n"
+            } else {
+                ""
+            };
+            format!("{}****{ending}", &line[..cut])
+        }
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_pass_and_acct_arguments() {
+        assert_eq!(mask_secrets("PASS hunter2"), "PASS ****");
+        assert_eq!(mask_secrets("pass hunter2\r\n"), "pass ****\r\n");
+        assert_eq!(mask_secrets("ACCT billing-42"), "ACCT ****");
+        assert_eq!(
+            mask_secrets("Sending custom command: PASS a b c"),
+            "Sending custom command: PASS ****"
+        );
+        assert_eq!(mask_secrets("USER alice"), "USER alice");
+        assert_eq!(mask_secrets("230 PASSWORD ok"), "230 PASSWORD ok");
+        assert_eq!(mask_secrets("BYPASS x"), "BYPASS x");
+        assert_eq!(mask_secrets("a\nPASS x\nb"), "a\nPASS ****\nb");
+    }
+
+    #[test]
+    fn decodes_suppaftp_byte_lists() {
+        assert_eq!(
+            decode_debug_bytes("[50, 50, 48, 32, 104, 105, 13, 10]"),
+            "220 hi\r\n"
+        );
+        assert_eq!(decode_debug_bytes("not bytes"), "not bytes");
+        assert_eq!(decode_debug_bytes("[999]"), "[999]");
+    }
+}

@@ -1,0 +1,133 @@
+//! The one error type every engine operation reports.
+//!
+//! The variants mirror Python ftplib's classes (`error_temp`, `error_perm`,
+//! `error_proto`) plus what a desktop client meets besides: TLS, timeouts,
+//! local files and the user cancelling. Errors cross the event channel, so
+//! they are plain data (`Clone`), and each carries what a person needs to act:
+//! the server's reply code and text, or the local path.
+
+use std::io;
+use std::path::Path;
+
+/// Why an engine operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A 4xx reply: the server may accept the same request later.
+    #[error("the server refused for now ({code} {text}); trying again later may work")]
+    Temporary { code: u16, text: String },
+    /// A 5xx reply: the server will not do this as asked.
+    #[error("the server refused ({code} {text})")]
+    Permanent { code: u16, text: String },
+    /// The server sent something that is not valid FTP, or not what the
+    /// command allows (a 1xx/2xx/3xx reply where another class was due, an
+    /// oversized line, a short transfer).
+    #[error("protocol error: {0}")]
+    Protocol(String),
+    /// The TLS handshake or a TLS record failed, or the server refused TLS.
+    #[error("TLS error: {0}")]
+    Tls(String),
+    /// The server's certificate is not trusted; nothing was sent over it.
+    #[error(
+        "the server's certificate is not trusted: {}\n  SHA-256 fingerprint: {}",
+        .0.reason,
+        .0.sha256
+    )]
+    Certificate(CertificateProblem),
+    /// The server did not answer, or data stopped flowing, within the timeout.
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The connection could not be made, or broke.
+    #[error("connection failed: {0}")]
+    Connection(String),
+    /// A local file or folder could not be read or written.
+    #[error("{path}: {message}")]
+    LocalIo { path: String, message: String },
+    /// The user cancelled the operation.
+    #[error("cancelled")]
+    Cancelled,
+    /// The request itself is unusable (CR/LF/NUL in a name, a bad argument);
+    /// nothing was sent to the server.
+    #[error("invalid request: {0}")]
+    InvalidInput(String),
+    /// A command was sent before `Connect` succeeded, or after the connection ended.
+    #[error("not connected")]
+    NotConnected,
+}
+
+/// What is wrong with a certificate that was refused, and how to recognise it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateProblem {
+    /// What the verifier objected to (unknown issuer, expired, wrong name, …).
+    pub reason: String,
+    /// SHA-256 of the server's end-entity certificate (DER), lowercase hex
+    /// with colons, the form `--trust` accepts.
+    pub sha256: String,
+}
+
+impl Error {
+    /// Classifies a reply that was not the success the command wanted.
+    /// `text` may be the raw reply: its line codes are dropped.
+    pub fn from_reply(code: u16, text: &str) -> Error {
+        let text = reply_message(text);
+        match code {
+            400..=499 => Error::Temporary { code, text },
+            500..=599 => Error::Permanent { code, text },
+            _ => Error::Protocol(format!("unexpected reply {code} {text}")),
+        }
+    }
+
+    /// Wraps a local I/O failure with the path it concerns.
+    pub fn local(path: &Path, err: &io::Error) -> Error {
+        Error::LocalIo {
+            path: path.display().to_string(),
+            message: local_message(err),
+        }
+    }
+
+    /// The server's reply code, when the error came from a reply.
+    pub fn reply_code(&self) -> Option<u16> {
+        match self {
+            Error::Temporary { code, .. } | Error::Permanent { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether the control connection can no longer be trusted after this
+    /// error (it broke, or a reply may be half read).
+    pub fn ends_session(&self) -> bool {
+        matches!(
+            self,
+            Error::Connection(_) | Error::Timeout(_) | Error::Tls(_) | Error::Certificate(_)
+        ) || matches!(self, Error::Temporary { code: 421, .. })
+    }
+}
+
+/// The words of a reply without its codes, on one line:
+/// `550-No such\n550 file` gives `No such file`.
+pub fn reply_message(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let bytes = line.as_bytes();
+            let coded = bytes.len() >= 4
+                && bytes[..3].iter().all(u8::is_ascii_digit)
+                && (bytes[3] == b' ' || bytes[3] == b'-');
+            if coded { &line[4..] } else { line }.trim()
+        })
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A short, human message for a local I/O error (the path is shown apart).
+fn local_message(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "no such file or folder".to_string(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::AlreadyExists => "already exists".to_string(),
+        io::ErrorKind::StorageFull => "the disk is full".to_string(),
+        _ => err.to_string(),
+    }
+}
+
+/// Result of an engine operation.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,182 @@
+//! What a connection reports back: plain data, safe to keep, clone and show.
+
+use std::time::Duration;
+
+use super::command::RequestId;
+use super::error::Error;
+use crate::listing::RemoteEntry;
+
+/// Identifies a connection when several share one event channel.
+pub type ConnectionId = u32;
+
+/// One report from a connection's worker thread.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub connection: ConnectionId,
+    pub kind: EventKind,
+}
+
+/// What happened.
+#[derive(Debug, Clone)]
+pub enum EventKind {
+    /// A debug log line, already filtered by the connection's debug level
+    /// and with `PASS`/`ACCT` arguments masked.
+    Log(LogLine),
+    /// The server's greeting, as soon as it arrives (before login).
+    Welcome(String),
+    /// Logged in and ready.
+    Connected(SessionInfo),
+    /// Transfer progress, at most about ten per second per transfer.
+    Progress(Progress),
+    /// The outcome of a request; exactly one per request.
+    Finished {
+        request: RequestId,
+        result: Result<Outcome, Error>,
+    },
+    /// The session ended (after `Disconnect`, or because it broke).
+    Disconnected { reason: Option<Error> },
+}
+
+/// How interesting a log line is; a line is sent when its level is at most
+/// the connection's debug level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    /// Level 0: status and errors, always shown.
+    Status = 0,
+    /// Level 1: every command and reply.
+    Protocol = 1,
+    /// Level 2: data connections, byte counts, timings.
+    Detail = 2,
+}
+
+/// What a log line is, so a viewer can colour it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Status,
+    Error,
+    Warning,
+    /// A command we sent.
+    Command,
+    /// A reply line from the server.
+    Reply,
+    /// Data-connection details.
+    Data,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub level: LogLevel,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+/// What is known about a logged-in session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionInfo {
+    pub welcome: String,
+    /// Working folder right after login.
+    pub home: String,
+    pub features: Features,
+    /// Whether control (and, with PROT P, data) connections use TLS.
+    pub tls: bool,
+}
+
+/// The server's FEAT answer, kept whole and queryable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Features {
+    /// Each feature line as sent, without the leading space.
+    pub lines: Vec<String>,
+}
+
+impl Features {
+    /// Parses the text of a FEAT reply (`211-…` lines, then `211 End`).
+    pub fn from_reply(text: &str) -> Features {
+        let lines = text
+            .lines()
+            .filter(|line| line.starts_with(' '))
+            .map(|line| line.trim().to_string())
+            .filter(|line| !line.is_empty())
+            .collect();
+        Features { lines }
+    }
+
+    /// Whether a feature is offered: `supports("MLSD")`, `supports("AUTH TLS")`,
+    /// `supports("REST STREAM")`. Case-insensitive; a one-word name matches
+    /// the first word of a line, a longer one a line's start.
+    pub fn supports(&self, name: &str) -> bool {
+        let name = name.to_ascii_uppercase();
+        self.lines.iter().any(|line| {
+            let line = line.to_ascii_uppercase();
+            if name.contains(' ') {
+                line.starts_with(&name)
+            } else {
+                line.split_whitespace().next() == Some(name.as_str())
+            }
+        })
+    }
+
+    /// MLSD is offered: RFC 3659 has servers announce it as `MLST facts…`.
+    pub fn has_mlsd(&self) -> bool {
+        self.supports("MLST") || self.supports("MLSD")
+    }
+}
+
+/// Progress of one transfer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub request: RequestId,
+    /// Bytes in the target so far, counting a resumed start.
+    pub bytes_done: u64,
+    /// Size of the whole file, when the server or the disk told us.
+    pub total: Option<u64>,
+    /// Average rate of this transfer, bytes per second.
+    pub average_rate: f64,
+    /// Rate over the last interval, bytes per second.
+    pub current_rate: f64,
+}
+
+impl Progress {
+    /// Time left at the average rate, when it can be told.
+    pub fn eta(&self) -> Option<Duration> {
+        let total = self.total?;
+        if self.average_rate <= 0.0 || total < self.bytes_done {
+            return None;
+        }
+        Some(Duration::from_secs_f64(
+            (total - self.bytes_done) as f64 / self.average_rate,
+        ))
+    }
+}
+
+/// A server reply: code and full (possibly multi-line) text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    pub code: u16,
+    pub text: String,
+}
+
+/// What a successful request produced.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Nothing to report beyond success.
+    Done,
+    Connected(SessionInfo),
+    /// PWD, CWD and CDUP report the working folder.
+    Path(String),
+    Listing(Vec<RemoteEntry>),
+    Names(Vec<String>),
+    Size(u64),
+    ModificationTime(chrono::NaiveDateTime),
+    Reply(Reply),
+    Transferred(TransferSummary),
+}
+
+/// How a finished transfer went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransferSummary {
+    /// Bytes moved in this run (not counting a resumed start).
+    pub bytes: u64,
+    /// Where it resumed from (0 for a fresh transfer).
+    pub resumed_from: u64,
+    pub elapsed: Duration,
+}

@@ -1,0 +1,35 @@
+//! The FTP engine: connections that run on their own threads, take
+//! [`Command`]s and report [`Event`]s over crossbeam channels.
+//!
+//! Nothing here knows about egui or the terminal; the GUI and the CLI are
+//! two thin front ends over the same commands and events.
+
+mod command;
+mod debug_log;
+mod encoding;
+mod error;
+mod event;
+pub mod names;
+mod net;
+mod reply;
+mod session;
+mod tls;
+mod transfer;
+mod tree;
+mod worker;
+
+pub use command::{
+    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust,
+    TransferType,
+};
+pub use debug_log::mask_secrets;
+pub use encoding::FileNameEncoding;
+pub use error::{CertificateProblem, Error, Result};
+pub use event::{
+    ConnectionId, Event, EventKind, Features, LogKind, LogLevel, LogLine, Outcome, Progress,
+    Reply, SessionInfo, TransferSummary,
+};
+pub use session::{MAX_LISTING_BYTES, MAX_LISTING_LINE, MAX_REPLY_LINE};
+pub use tls::{fingerprint, normalize_fingerprint};
+pub use transfer::part_path;
+pub use worker::Connection;

@@ -1,0 +1,54 @@
+//! Opening TCP connections with a timeout and an optional source address.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::error::{Error, Result};
+
+/// Resolves `host:port`; an IPv6 literal may come with or without brackets.
+pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (bare, port)
+        .to_socket_addrs()
+        .map_err(|err| Error::Connection(format!("cannot resolve {host}: {err}")))?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::Connection(format!("{host} has no address")));
+    }
+    Ok(addrs)
+}
+
+/// Connects to `addr` within `timeout`, from `source` when given, and sets
+/// read and write timeouts so no later call can block forever.
+pub fn connect(addr: SocketAddr, source: Option<IpAddr>, timeout: Duration) -> io::Result<TcpStream> {
+    let stream = match source {
+        None => TcpStream::connect_timeout(&addr, timeout)?,
+        Some(ip) => {
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            socket.bind(&SocketAddr::new(ip, 0).into())?;
+            socket.connect_timeout(&addr.into(), timeout)?;
+            socket.into()
+        }
+    };
+    set_timeouts(&stream, timeout)?;
+    Ok(stream)
+}
+
+/// Read and write timeouts on an existing socket.
+pub fn set_timeouts(stream: &TcpStream, timeout: Duration) -> io::Result<()> {
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))
+}
+
+/// Maps a socket error to the engine's terms (timeouts apart).
+pub fn io_error(context: &str, err: &io::Error) -> Error {
+    match err.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
+            Error::Timeout(format!("{context}: no answer in time"))
+        }
+        _ => Error::Connection(format!("{context}: {err}")),
+    }
+}

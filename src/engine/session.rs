@@ -1,0 +1,568 @@
+//! One logged-in FTP session: a suppaftp control connection and what we
+//! know about the server.
+//!
+//! Commands go through suppaftp's `custom_command`, which hands back every
+//! reply whatever its code, so we classify replies ourselves (ftplib's
+//! temporary / permanent / protocol) and keep the server's own words for the
+//! user. suppaftp still does what it does well: the TLS upgrade, data
+//! connections (EPSV/PASV/PORT with REST right before the transfer), ABOR,
+//! and bounding every reply to 256 KiB.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use suppaftp::types::FileType;
+use suppaftp::{FtpError, Mode, RustlsFtpStream, Status, TransferStream};
+
+use super::command::{ConnectOptions, DataMode, Security, TransferType};
+use super::debug_log::{self, LogSink};
+use super::encoding::{FileNameEncoding, Latin1};
+use super::error::{Error, Result};
+use super::event::{Features, Reply, SessionInfo};
+use super::names::check_command_argument;
+use super::net;
+use super::reply::{classify, describe_ftp_error, parse_pwd, reply_from, welcome_text};
+use super::tls::{self, RefusedCertificate, RustlsStream, TimeoutConnector};
+use crate::listing::{self, ListingFormat, RemoteEntry};
+
+/// A data connection in flight.
+pub type DataStream = TransferStream<RustlsStream>;
+
+/// Longest reply line we accept; longer is a protocol error.
+pub const MAX_REPLY_LINE: usize = 64 * 1024;
+/// Longest listing line (a 10 000-character name still fits).
+pub const MAX_LISTING_LINE: usize = 64 * 1024;
+/// Largest listing we hold in memory: about 700 000 LIST lines.
+pub const MAX_LISTING_BYTES: usize = 64 * 1024 * 1024;
+
+pub struct Session {
+    ftp: RustlsFtpStream,
+    encoding: FileNameEncoding,
+    info: SessionInfo,
+    log: LogSink,
+    timeout: Duration,
+    /// Passive data connections use EPSV until the server refuses it.
+    extended_passive: bool,
+    active: bool,
+    transfer_type: TransferType,
+    /// Set when the control connection can no longer be trusted.
+    broken: bool,
+    refused: RefusedCertificate,
+}
+
+impl Session {
+    /// Connects, secures, logs in, reads FEAT and the working folder.
+    /// `on_welcome` gets the banner as soon as it arrives, before login.
+    pub fn connect(
+        options: &ConnectOptions,
+        log: LogSink,
+        on_welcome: &mut dyn FnMut(&str),
+    ) -> Result<Session> {
+        check_command_argument("the user name", options.user.as_deref().unwrap_or(""))?;
+        if let Some(p) = &options.password {
+            check_command_argument("the password", p.expose())?;
+        }
+        if let Some(a) = &options.account {
+            check_command_argument("the account", a.expose())?;
+        }
+        let encoding = FileNameEncoding::from_label(&options.encoding).ok_or_else(|| {
+            Error::InvalidInput(format!("unknown file-name encoding {:?}", options.encoding))
+        })?;
+        let refused: RefusedCertificate = Arc::new(Mutex::new(None));
+        let config = tls::client_config(&options.tls, refused.clone());
+        if options.tls.insecure && options.security.is_tls() {
+            log.warning("certificate checks are OFF (--insecure): anyone between you and the server can read and change this session");
+        }
+        let addrs = net::resolve(&options.host, options.port)?;
+        let mut last_error = None;
+        let mut ftp = None;
+        for addr in addrs {
+            log.status(&format!("Connecting to {}:{} ({addr})…", options.host, options.port));
+            match open_control(options, addr, &config) {
+                Ok(stream) => {
+                    ftp = Some(stream);
+                    break;
+                }
+                Err(err) => {
+                    log.warning(&format!("{addr}: {}", describe_ftp_error(&err)));
+                    last_error = Some(err);
+                }
+            }
+        }
+        let Some(mut ftp) = ftp else {
+            let err = match last_error.map(|e| classify(e, &refused)) {
+                Some(Error::Connection(reason)) => Error::Connection(format!(
+                    "cannot connect to {}:{}: {}",
+                    options.host,
+                    options.port,
+                    reason.trim_start_matches("the connection: ")
+                )),
+                Some(other) => other,
+                None => Error::Connection("no address to connect to".to_string()),
+            };
+            return Err(err);
+        };
+        ftp.set_encoding_for(encoding);
+        let welcome = welcome_text(ftp.get_welcome_msg().unwrap_or_default());
+        log.status(&format!("Connected. The server says: {welcome}"));
+        on_welcome(&welcome);
+
+        let ftp = match options.security {
+            Security::ExplicitTls => {
+                let connector = TimeoutConnector::new(config, options.timeout);
+                ftp.into_secure(connector, tls_host(&options.host))
+                    .map_err(|err| match err {
+                        FtpError::UnexpectedResponse(r) => Error::Tls(format!(
+                            "the server refused to switch to TLS ({}); not logging in without it",
+                            reply_from(&r, &encoding).one_line()
+                        )),
+                        other => classify(other, &refused),
+                    })?
+            }
+            _ => ftp,
+        };
+        let ftp = configure_data_connections(ftp, options);
+        let mut session = Session {
+            ftp,
+            active: options.data_mode == DataMode::Active,
+            encoding,
+            info: SessionInfo {
+                welcome,
+                tls: options.security.is_tls(),
+                ..SessionInfo::default()
+            },
+            log,
+            timeout: options.timeout,
+            extended_passive: true,
+            transfer_type: options.transfer_type,
+            broken: false,
+            refused,
+        };
+        if options.security == Security::ImplicitTls {
+            // suppaftp's implicit mode does not negotiate data protection.
+            session.expect("PBSZ 0", |c| c == 200)?;
+            session.expect("PROT P", |c| c == 200)?;
+        }
+        session.login(options)?;
+        session.read_features();
+        session.set_transfer_type(options.transfer_type)?;
+        session.info.home = session.pwd()?;
+        if session.info.tls {
+            session.log.status("Logged in; control and data connections are encrypted (TLS)");
+        } else {
+            session.log.status("Logged in (unencrypted FTP)");
+        }
+        Ok(session)
+    }
+
+    fn login(&mut self, options: &ConnectOptions) -> Result<()> {
+        let user = options.user.clone().unwrap_or_else(|| "anonymous".to_string());
+        let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
+        let password = match (&options.password, anonymous) {
+            (Some(p), _) => p.expose().to_string(),
+            (None, true) => "anonymous@".to_string(),
+            (None, false) => String::new(),
+        };
+        let mut reply = self.raw(&format!("USER {user}"))?;
+        for _ in 0..3 {
+            match reply.code {
+                230 | 202 => {
+                    self.log.status(&format!("Logged in as {user}"));
+                    return Ok(());
+                }
+                331 => reply = self.raw(&format!("PASS {password}"))?,
+                332 => {
+                    let Some(account) = &options.account else {
+                        return Err(Error::Permanent {
+                            code: 332,
+                            text: "the server asks for an account (ACCT) and none was given"
+                                .to_string(),
+                        });
+                    };
+                    let line = format!("ACCT {}", account.expose());
+                    reply = self.raw(&line)?;
+                }
+                _ => break,
+            }
+        }
+        Err(Error::from_reply(reply.code, &reply.text))
+    }
+
+    fn read_features(&mut self) {
+        match self.raw("FEAT") {
+            Ok(reply) if reply.code == 211 => {
+                self.info.features = Features::from_reply(&reply.text);
+            }
+            _ => self.log.detail("The server does not answer FEAT; assuming no extensions"),
+        }
+        let features = self.info.features.clone();
+        if !features.lines.is_empty() && !features.supports("EPSV") {
+            self.use_pasv();
+        }
+        if features.supports("UTF8") && self.encoding.is_utf8() {
+            // Some servers only send UTF-8 names once asked; failure is harmless.
+            let _ = self.raw("OPTS UTF8 ON");
+        }
+    }
+
+    fn use_pasv(&mut self) {
+        if self.extended_passive && !self.active {
+            self.extended_passive = false;
+            self.ftp.set_mode(Mode::Passive);
+        }
+    }
+
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    pub fn log(&self) -> &LogSink {
+        &self.log
+    }
+
+    pub fn transfer_type(&self) -> TransferType {
+        self.transfer_type
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Sends one command line and returns the reply, whatever its code.
+    pub fn raw(&mut self, line: &str) -> Result<Reply> {
+        check_command_argument("the command", line)?;
+        match self.ftp.custom_command(line, &[]) {
+            Err(FtpError::UnexpectedResponse(response)) => {
+                let reply = reply_from(&response, &self.encoding);
+                if reply.longest_line() > MAX_REPLY_LINE {
+                    self.broken = true;
+                    return Err(Error::Protocol(format!(
+                        "a reply line of {} bytes is longer than the {MAX_REPLY_LINE}-byte limit",
+                        reply.longest_line()
+                    )));
+                }
+                if reply.code == 421 {
+                    self.broken = true;
+                }
+                Ok(reply)
+            }
+            Ok(response) => Ok(reply_from(&response, &self.encoding)),
+            Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    /// Sends a command and fails unless `ok` accepts the reply code.
+    pub fn expect(&mut self, line: &str, ok: impl Fn(u16) -> bool) -> Result<Reply> {
+        let reply = self.raw(line)?;
+        if ok(reply.code) {
+            Ok(reply)
+        } else {
+            Err(Error::from_reply(reply.code, &reply.text))
+        }
+    }
+
+    /// Sends `verb path` after checking the path.
+    fn path_command(&mut self, verb: &str, path: &str, ok: impl Fn(u16) -> bool) -> Result<Reply> {
+        check_command_argument("the path", path)?;
+        self.expect(&format!("{verb} {path}"), ok)
+    }
+
+    pub fn pwd(&mut self) -> Result<String> {
+        let reply = self.expect("PWD", |c| c == 257)?;
+        parse_pwd(&reply.text)
+            .ok_or_else(|| Error::Protocol(format!("cannot read the folder from {:?}", reply.text)))
+    }
+
+    pub fn cwd(&mut self, path: &str) -> Result<String> {
+        self.path_command("CWD", path, |c| c / 100 == 2)?;
+        self.pwd()
+    }
+
+    pub fn cdup(&mut self) -> Result<String> {
+        self.expect("CDUP", |c| c / 100 == 2)?;
+        self.pwd()
+    }
+
+    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+        self.path_command("MKD", path, |c| c == 257 || c == 250 || c == 200)
+            .map(drop)
+    }
+
+    pub fn rmdir(&mut self, path: &str) -> Result<()> {
+        self.path_command("RMD", path, |c| c / 100 == 2).map(drop)
+    }
+
+    pub fn delete(&mut self, path: &str) -> Result<()> {
+        self.path_command("DELE", path, |c| c / 100 == 2).map(drop)
+    }
+
+    pub fn rename(&mut self, from: &str, to: &str) -> Result<()> {
+        check_command_argument("the new name", to)?;
+        self.path_command("RNFR", from, |c| c == 350)?;
+        self.path_command("RNTO", to, |c| c / 100 == 2).map(drop)
+    }
+
+    pub fn size(&mut self, path: &str) -> Result<u64> {
+        let reply = self.path_command("SIZE", path, |c| c == 213)?;
+        reply
+            .text
+            .get(4..)
+            .and_then(|t| t.trim().parse().ok())
+            .ok_or_else(|| Error::Protocol(format!("cannot read a size from {:?}", reply.text)))
+    }
+
+    pub fn modification_time(&mut self, path: &str) -> Result<chrono::NaiveDateTime> {
+        let reply = self.path_command("MDTM", path, |c| c == 213)?;
+        let stamp = reply.text.get(4..).unwrap_or_default().trim();
+        let digits = stamp.split('.').next().unwrap_or_default();
+        chrono::NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S")
+            .map_err(|_| Error::Protocol(format!("cannot read a time from {:?}", reply.text)))
+    }
+
+    pub fn chmod(&mut self, path: &str, mode: &str) -> Result<()> {
+        if mode.is_empty() || !mode.chars().all(|c| c.is_ascii_digit() && c < '8') {
+            return Err(Error::InvalidInput(format!("{mode:?} is not an octal mode like 644")));
+        }
+        self.path_command(&format!("SITE CHMOD {mode}"), path, |c| c / 100 == 2)
+            .map(drop)
+    }
+
+    pub fn set_transfer_type(&mut self, kind: TransferType) -> Result<()> {
+        let file_type = match kind {
+            TransferType::Binary => FileType::Binary,
+            TransferType::Ascii => FileType::Ascii(suppaftp::types::FormatControl::Default),
+        };
+        self.ftp.transfer_type(file_type).map_err(|e| self.fail(e))?;
+        self.transfer_type = kind;
+        Ok(())
+    }
+
+    /// Lists a folder: MLSD when the server offers it, else LIST, else NLST.
+    /// Lines that cannot be parsed are logged, never dropped silently.
+    pub fn list(&mut self, path: Option<&str>) -> Result<Vec<RemoteEntry>> {
+        let mut formats = vec![ListingFormat::List, ListingFormat::Nlst];
+        if self.info.features.has_mlsd() {
+            formats.insert(0, ListingFormat::Mlsd);
+        }
+        let mut last_error = None;
+        for format in formats {
+            let verb = match format {
+                ListingFormat::Mlsd => "MLSD",
+                ListingFormat::List => "LIST",
+                ListingFormat::Nlst => "NLST",
+            };
+            match self.listing_lines(verb, path) {
+                Ok(lines) => {
+                    let now = chrono::Local::now().naive_local();
+                    let (entries, errors) = listing::parse_listing(format, &lines, now);
+                    for error in errors {
+                        self.log.warning(&format!("Could not read a listing line: {error}"));
+                    }
+                    return Ok(entries);
+                }
+                // Only "not understood" falls back; a missing folder does not.
+                Err(err @ Error::Permanent { code: 500..=502, .. }) => last_error = Some(err),
+                Err(err) => return Err(err),
+            }
+        }
+        Err(last_error.unwrap_or(Error::Protocol("no listing command works".to_string())))
+    }
+
+    /// NLST: names only.
+    pub fn name_list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
+        let lines = self.listing_lines("NLST", path)?;
+        Ok(lines
+            .iter()
+            .filter_map(|line| listing::parse_nlst_line(line))
+            .map(|entry| entry.name)
+            .collect())
+    }
+
+    /// Runs a listing command and reads its lines within the size limits.
+    fn listing_lines(&mut self, verb: &str, path: Option<&str>) -> Result<Vec<String>> {
+        let command = match path {
+            Some(p) if !p.is_empty() => {
+                check_command_argument("the path", p)?;
+                format!("{verb} {p}")
+            }
+            _ => verb.to_string(),
+        };
+        let stream = self.open_data(&command, 0)?;
+        let mut reader = BufReader::with_capacity(64 * 1024, stream);
+        let mut lines = Vec::new();
+        let mut total = 0usize;
+        let mut line = Vec::new();
+        let outcome = loop {
+            line.clear();
+            let read = (&mut reader)
+                .take(MAX_LISTING_LINE as u64 + 1)
+                .read_until(b'\n', &mut line);
+            match read {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    total += n;
+                    if line.len() > MAX_LISTING_LINE {
+                        break Err(Error::Protocol(format!(
+                            "a {verb} line is longer than {MAX_LISTING_LINE} bytes"
+                        )));
+                    }
+                    if total > MAX_LISTING_BYTES {
+                        break Err(Error::Protocol(format!(
+                            "the {verb} listing is larger than {} MiB",
+                            MAX_LISTING_BYTES / (1024 * 1024)
+                        )));
+                    }
+                    let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
+                    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+                    if !bytes.is_empty() {
+                        lines.push(self.encoding.decode(bytes));
+                    }
+                }
+                Err(err) => break Err(net::io_error("reading the listing", &err)),
+            }
+        };
+        let stream = reader.into_inner();
+        match outcome {
+            Ok(()) => {
+                self.finish_data(stream)?;
+                self.log.detail(&format!("{verb}: {} lines, {total} bytes", lines.len()));
+                Ok(lines)
+            }
+            Err(err) => {
+                self.abort_data(stream);
+                Err(err)
+            }
+        }
+    }
+
+    /// Opens a data connection for `command` (RETR, STOR, APPE, LIST…),
+    /// sending `REST offset` first when `offset > 0`. Falls back from EPSV
+    /// to PASV when the server does not understand EPSV.
+    pub fn open_data(&mut self, command: &str, offset: u64) -> Result<DataStream> {
+        check_command_argument("the command", command)?;
+        for attempt in 0..2 {
+            if offset > 0 {
+                let offset = usize::try_from(offset)
+                    .map_err(|_| Error::InvalidInput("resume offset too large".to_string()))?;
+                let _ = self.ftp.resume_transfer(offset);
+            }
+            let opened = self
+                .ftp
+                .custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen]);
+            match opened {
+                Ok((_, stream)) => {
+                    let _ = net::set_timeouts(stream.get_ref().get_ref(), self.timeout);
+                    if let Ok(peer) = stream.get_ref().get_ref().peer_addr() {
+                        self.log.detail(&format!("Data connection open with {peer}"));
+                    }
+                    return Ok(stream);
+                }
+                Err(FtpError::UnexpectedResponse(response))
+                    if attempt == 0
+                        && self.extended_passive
+                        && !self.active
+                        && debug_log::last_verb_sent() == "EPSV" =>
+                {
+                    let reply = reply_from(&response, &self.encoding);
+                    self.log.warning(&format!(
+                        "The server refused EPSV ({}); using PASV",
+                        reply.one_line()
+                    ));
+                    self.use_pasv();
+                }
+                Err(err) => return Err(self.fail(err)),
+            }
+        }
+        Err(Error::Protocol("could not open a data connection".to_string()))
+    }
+
+    /// Closes a finished data connection and checks the server's 226/250.
+    pub fn finish_data(&mut self, stream: DataStream) -> Result<()> {
+        stream.finish().map_err(|e| self.fail(e))
+    }
+
+    /// Stops a transfer with ABOR and closes its data connection. If the
+    /// server does not answer sensibly the session is marked broken, so the
+    /// caller reconnects rather than reading stale replies.
+    pub fn abort_data(&mut self, stream: DataStream) {
+        if let Err(err) = self.ftp.abort(stream) {
+            self.log
+                .warning(&format!("The server did not confirm the abort: {}", describe_ftp_error(&err)));
+            self.broken = true;
+        }
+    }
+
+    /// QUIT, politely; the connection closes either way.
+    pub fn quit(mut self) {
+        let _ = self.raw("QUIT");
+    }
+
+    /// Converts a suppaftp error and notes whether the session survived it.
+    fn fail(&mut self, err: FtpError) -> Error {
+        let err = classify(err, &self.refused);
+        if err.ends_session() || matches!(err, Error::Protocol(_)) {
+            self.broken = true;
+        }
+        err
+    }
+}
+
+/// Data-connection settings; suppaftp's builders take the stream by value.
+fn configure_data_connections(mut ftp: RustlsFtpStream, options: &ConnectOptions) -> RustlsFtpStream {
+    ftp.set_passive_nat_workaround(!options.trust_pasv_address);
+    let source = options.source_address;
+    let timeout = options.timeout;
+    let ftp = ftp.passive_stream_builder(move |addr: SocketAddr| {
+        if let Some(log) = debug_log::thread_sink() {
+            log.detail(&format!("Opening data connection to {addr}"));
+        }
+        net::connect(addr, source, timeout).map_err(FtpError::ConnectionError)
+    });
+    match options.data_mode {
+        DataMode::Passive => {
+            let mut ftp = ftp;
+            ftp.set_mode(Mode::ExtendedPassive);
+            ftp
+        }
+        DataMode::Active => ftp.active_mode(timeout),
+    }
+}
+
+fn open_control(
+    options: &ConnectOptions,
+    addr: SocketAddr,
+    config: &Arc<rustls::ClientConfig>,
+) -> suppaftp::FtpResult<RustlsFtpStream> {
+    match options.security {
+        Security::ImplicitTls => {
+            let connector = TimeoutConnector::new(config.clone(), options.timeout);
+            RustlsFtpStream::connect_secure_implicit(addr, connector, tls_host(&options.host))
+        }
+        _ => {
+            let tcp = net::connect(addr, options.source_address, options.timeout)
+                .map_err(FtpError::ConnectionError)?;
+            RustlsFtpStream::connect_with_stream(tcp)
+        }
+    }
+}
+
+/// The name TLS checks the certificate against (brackets off IPv6 literals).
+fn tls_host(host: &str) -> &str {
+    host.trim_start_matches('[').trim_end_matches(']')
+}
+
+trait SetEncoding {
+    fn set_encoding_for(&mut self, encoding: FileNameEncoding);
+}
+
+impl SetEncoding for RustlsFtpStream {
+    fn set_encoding_for(&mut self, encoding: FileNameEncoding) {
+        match encoding {
+            FileNameEncoding::Utf8 => self.set_encoding(suppaftp::Utf8Encoding),
+            FileNameEncoding::Latin1 => self.set_encoding(Latin1),
+            FileNameEncoding::Other(labelled) => self.set_encoding(labelled),
+        }
+    }
+}

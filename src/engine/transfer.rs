@@ -1,0 +1,404 @@
+//! Streaming one file down or up over a session's data connection.
+//!
+//! Bytes move through one fixed buffer, never a whole file in memory.
+//! Downloads land in `NAME.part` beside the target and take the target's
+//! name only once complete and of the size the server announced, so an
+//! interrupted download never looks finished and a later one can resume.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::command::{RequestId, TransferType};
+use super::error::{Error, Result};
+use super::event::{Progress, TransferSummary};
+use super::names::check_command_argument;
+use super::net;
+use super::session::{DataStream, Session};
+
+/// Size of the one buffer a transfer uses.
+const BUFFER_SIZE: usize = 256 * 1024;
+/// Progress events are sent at most this often.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
+/// What a transfer reports to and asks of its caller while it runs.
+pub trait TransferObserver {
+    fn progress(&mut self, progress: Progress);
+    /// Polled between buffers; `true` stops the transfer with ABOR.
+    fn cancelled(&mut self) -> bool;
+}
+
+/// The `.part` file a download writes before it is complete.
+pub fn part_path(local: &Path) -> PathBuf {
+    let mut name = local.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".part");
+    local.with_file_name(name)
+}
+
+/// Downloads `remote` to `local`; with `resume`, continues an existing
+/// `local.part` with REST.
+pub fn download(
+    session: &mut Session,
+    request: RequestId,
+    remote: &str,
+    local: &Path,
+    resume: bool,
+    observer: &mut dyn TransferObserver,
+) -> Result<TransferSummary> {
+    check_command_argument("the remote path", remote)?;
+    let ascii = session.transfer_type() == TransferType::Ascii;
+    // SIZE is only meaningful in binary mode; a server without it is fine.
+    let total = if ascii { None } else { session.size(remote).ok() };
+    let part = part_path(local);
+    refuse_symlink(&part)?;
+    let mut offset = if resume && !ascii {
+        fs::metadata(&part).map(|m| m.len()).unwrap_or(0)
+    } else {
+        0
+    };
+    if let Some(total) = total
+        && offset > total
+    {
+        // The .part is longer than the file: it belongs to another version.
+        session
+            .log()
+            .warning(&format!("{} is larger than the remote file; starting over", part.display()));
+        offset = 0;
+    }
+    let mut file = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .truncate(offset == 0)
+        .open(&part)
+        .map_err(|e| Error::local(&part, &e))?;
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| Error::local(&part, &e))?;
+    if offset > 0 {
+        session
+            .log()
+            .status(&format!("Resuming {remote} at byte {offset}"));
+    }
+    if total == Some(offset) && offset > 0 {
+        // Everything is already here; no data connection needed.
+        drop(file);
+        return finish_download(&part, local, offset, offset, Instant::now());
+    }
+
+    let started = Instant::now();
+    let mut stream = session.open_data(&format!("RETR {remote}"), offset)?;
+    let mut meter = Meter::new(request, offset, total);
+    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let mut converter = AsciiDownload::default();
+    let outcome: Result<()> = loop {
+        if observer.cancelled() {
+            break Err(Error::Cancelled);
+        }
+        let read = match stream.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => break Err(net::io_error("receiving data", &err)),
+        };
+        let chunk = &buffer[..read];
+        let written = if ascii {
+            file.write_all(&converter.convert(chunk))
+        } else {
+            file.write_all(chunk)
+        };
+        if let Err(err) = written {
+            break Err(Error::local(&part, &err));
+        }
+        meter.add(read as u64, observer);
+    };
+    let result = outcome
+        .and_then(|()| {
+            if ascii {
+                file.write_all(&converter.finish())
+                    .map_err(|e| Error::local(&part, &e))?;
+            }
+            file.sync_data().map_err(|e| Error::local(&part, &e))
+        });
+    match result {
+        Ok(()) => {
+            session.finish_data(stream)?;
+            meter.report(observer);
+            let done = meter.done;
+            session.log().detail(&format!(
+                "RETR {remote}: {} bytes in {:.2?}",
+                done - offset,
+                started.elapsed()
+            ));
+            if let Some(total) = total
+                && done != total
+            {
+                return Err(Error::Protocol(format!(
+                    "the server sent {done} of {total} bytes; the partial file is kept as {}",
+                    part.display()
+                )));
+            }
+            drop(file);
+            finish_download(&part, local, done, offset, started)
+        }
+        Err(err) => {
+            session.abort_data(stream);
+            meter.report(observer);
+            Err(err)
+        }
+    }
+}
+
+fn finish_download(
+    part: &Path,
+    local: &Path,
+    done: u64,
+    offset: u64,
+    started: Instant,
+) -> Result<TransferSummary> {
+    refuse_symlink(local)?;
+    fs::rename(part, local).map_err(|e| Error::local(local, &e))?;
+    Ok(TransferSummary {
+        bytes: done - offset,
+        resumed_from: offset,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// A planted symlink must not redirect our writes elsewhere.
+fn refuse_symlink(path: &Path) -> Result<()> {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(Error::LocalIo {
+            path: path.display().to_string(),
+            message: "is a symbolic link; refusing to write through it".to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Uploads `local` to `remote`; with `resume`, appends to a shorter remote
+/// file (APPE) instead of starting over.
+pub fn upload(
+    session: &mut Session,
+    request: RequestId,
+    local: &Path,
+    remote: &str,
+    resume: bool,
+    observer: &mut dyn TransferObserver,
+) -> Result<TransferSummary> {
+    check_command_argument("the remote path", remote)?;
+    let ascii = session.transfer_type() == TransferType::Ascii;
+    let mut file = File::open(local).map_err(|e| Error::local(local, &e))?;
+    let meta = file.metadata().map_err(|e| Error::local(local, &e))?;
+    if meta.is_dir() {
+        return Err(Error::LocalIo {
+            path: local.display().to_string(),
+            message: "is a folder (use a recursive upload)".to_string(),
+        });
+    }
+    let total = meta.len();
+    let mut offset = 0;
+    if resume && !ascii {
+        let remote_size = session.size(remote).unwrap_or(0);
+        if remote_size == total {
+            session.log().status(&format!("{remote} is already complete"));
+            return Ok(TransferSummary {
+                bytes: 0,
+                resumed_from: total,
+                elapsed: Duration::ZERO,
+            });
+        }
+        if remote_size < total {
+            offset = remote_size;
+        }
+    }
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|e| Error::local(local, &e))?;
+    let command = if offset > 0 {
+        session
+            .log()
+            .status(&format!("Resuming {remote} at byte {offset}"));
+        format!("APPE {remote}")
+    } else {
+        format!("STOR {remote}")
+    };
+    let started = Instant::now();
+    let mut stream = session.open_data(&command, 0)?;
+    let mut meter = Meter::new(request, offset, Some(total));
+    let mut buffer = vec![0u8; BUFFER_SIZE];
+    let mut converter = AsciiUpload::default();
+    let outcome: Result<()> = loop {
+        if observer.cancelled() {
+            break Err(Error::Cancelled);
+        }
+        let read = match file.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(n) => n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+            Err(err) => break Err(Error::local(local, &err)),
+        };
+        let sent = if ascii {
+            stream.write_all(&converter.convert(&buffer[..read]))
+        } else {
+            stream.write_all(&buffer[..read])
+        };
+        if let Err(err) = sent {
+            break Err(net::io_error("sending data", &err));
+        }
+        meter.add(read as u64, observer);
+    };
+    let outcome = outcome.and_then(|()| flush(&mut stream));
+    match outcome {
+        Ok(()) => {
+            session.finish_data(stream)?;
+            meter.report(observer);
+            session.log().detail(&format!(
+                "{command}: {} bytes in {:.2?}",
+                meter.done - offset,
+                started.elapsed()
+            ));
+            Ok(TransferSummary {
+                bytes: meter.done - offset,
+                resumed_from: offset,
+                elapsed: started.elapsed(),
+            })
+        }
+        Err(err) => {
+            session.abort_data(stream);
+            meter.report(observer);
+            Err(err)
+        }
+    }
+}
+
+fn flush(stream: &mut DataStream) -> Result<()> {
+    stream
+        .flush()
+        .map_err(|err| net::io_error("sending data", &err))
+}
+
+/// Counts bytes and turns them into throttled progress events.
+struct Meter {
+    request: RequestId,
+    started: Instant,
+    start_bytes: u64,
+    done: u64,
+    total: Option<u64>,
+    last_report: Instant,
+    last_bytes: u64,
+}
+
+impl Meter {
+    fn new(request: RequestId, offset: u64, total: Option<u64>) -> Meter {
+        let now = Instant::now();
+        Meter {
+            request,
+            started: now,
+            start_bytes: offset,
+            done: offset,
+            total,
+            last_report: now,
+            last_bytes: offset,
+        }
+    }
+
+    fn add(&mut self, bytes: u64, observer: &mut dyn TransferObserver) {
+        self.done += bytes;
+        if self.last_report.elapsed() >= PROGRESS_INTERVAL {
+            self.report(observer);
+        }
+    }
+
+    fn report(&mut self, observer: &mut dyn TransferObserver) {
+        let now = Instant::now();
+        let interval = now.duration_since(self.last_report).as_secs_f64();
+        let elapsed = now.duration_since(self.started).as_secs_f64();
+        let rate = |bytes: u64, secs: f64| if secs > 0.0 { bytes as f64 / secs } else { 0.0 };
+        observer.progress(Progress {
+            request: self.request,
+            bytes_done: self.done,
+            total: self.total,
+            average_rate: rate(self.done - self.start_bytes, elapsed),
+            current_rate: rate(self.done - self.last_bytes, interval),
+        });
+        self.last_report = now;
+        self.last_bytes = self.done;
+    }
+}
+
+/// CRLF to the local line ending, across buffer boundaries.
+#[derive(Default)]
+struct AsciiDownload {
+    pending_cr: bool,
+}
+
+impl AsciiDownload {
+    fn convert(&mut self, chunk: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(chunk.len());
+        for &byte in chunk {
+            if self.pending_cr {
+                self.pending_cr = false;
+                if byte != b'\n' {
+                    out.push(b'\r');
+                }
+            }
+            if byte == b'\r' {
+                self.pending_cr = true;
+            } else {
+                out.push(byte);
+            }
+        }
+        out
+    }
+
+    fn finish(&mut self) -> Vec<u8> {
+        if std::mem::take(&mut self.pending_cr) {
+            vec![b'\r']
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Bare LF to CRLF, as TYPE A requires on the wire.
+#[derive(Default)]
+struct AsciiUpload {
+    last_was_cr: bool,
+}
+
+impl AsciiUpload {
+    fn convert(&mut self, chunk: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(chunk.len() + chunk.len() / 16);
+        for &byte in chunk {
+            if byte == b'\n' && !self.last_was_cr {
+                out.push(b'\r');
+            }
+            out.push(byte);
+            self.last_was_cr = byte == b'\r';
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ascii_conversions_survive_buffer_edges() {
+        let mut down = AsciiDownload::default();
+        let mut out = down.convert(b"a\r");
+        out.extend(down.convert(b"\nb\rc\r"));
+        out.extend(down.finish());
+        assert_eq!(out, b"a\nb\rc\r");
+
+        let mut up = AsciiUpload::default();
+        let mut out = up.convert(b"a\nb\r");
+        out.extend(up.convert(b"\nc\n"));
+        assert_eq!(out, b"a\r\nb\r\nc\r\n");
+    }
+
+    #[test]
+    fn part_path_sits_beside_the_target() {
+        assert_eq!(part_path(Path::new("/x/a.txt")), PathBuf::from("/x/a.txt.part"));
+    }
+}

@@ -1,0 +1,299 @@
+//! The worker thread behind a [`Connection`]: it owns the session, runs
+//! requests one at a time and reports every outcome as an event.
+//!
+//! Callers never wait on it: `Connection::send` only queues a request.
+//! Cancelling goes around the queue (a shared set of request ids polled
+//! between buffers), so a transfer stops promptly even with requests behind it.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use super::command::{Command, Request, RequestId};
+use super::debug_log::{self, LogSink};
+use super::error::{Error, Result};
+use super::event::{ConnectionId, Event, EventKind, Outcome, Progress};
+use super::session::Session;
+use super::transfer::{self, TransferObserver};
+
+/// Request ids asked to stop.
+#[derive(Default)]
+struct CancelSet {
+    ids: Mutex<HashSet<RequestId>>,
+}
+
+impl CancelSet {
+    fn cancel(&self, id: RequestId) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.insert(id);
+        }
+    }
+
+    fn is_cancelled(&self, id: RequestId) -> bool {
+        self.ids.lock().map(|ids| ids.contains(&id)).unwrap_or(false)
+    }
+
+    fn forget(&self, id: RequestId) {
+        if let Ok(mut ids) = self.ids.lock() {
+            ids.remove(&id);
+        }
+    }
+}
+
+/// A handle on one FTP connection and its worker thread.
+///
+/// Dropping the handle ends the worker after its current request (the
+/// session says QUIT).
+pub struct Connection {
+    id: ConnectionId,
+    requests: Option<Sender<Request>>,
+    next_request: AtomicU64,
+    cancels: Arc<CancelSet>,
+    debug_level: Arc<AtomicU8>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Connection {
+    /// Starts a worker whose events go to `events`, tagged with `id`.
+    pub fn spawn(id: ConnectionId, events: Sender<Event>) -> Connection {
+        let (requests, inbox) = unbounded();
+        let cancels = Arc::new(CancelSet::default());
+        let debug_level = Arc::new(AtomicU8::new(0));
+        let worker = Worker {
+            id,
+            inbox,
+            events: events.clone(),
+            cancels: cancels.clone(),
+            log: LogSink::new(id, events, debug_level.clone()),
+            session: None,
+        };
+        let thread = thread::Builder::new()
+            .name(format!("ferry-connection-{id}"))
+            .spawn(move || worker.run())
+            .ok();
+        Connection {
+            id,
+            requests: Some(requests),
+            next_request: AtomicU64::new(1),
+            cancels,
+            debug_level,
+            thread,
+        }
+    }
+
+    /// A connection with its own event channel, for callers with just one.
+    pub fn open() -> (Connection, Receiver<Event>) {
+        let (tx, rx) = unbounded();
+        (Connection::spawn(0, tx), rx)
+    }
+
+    pub fn id(&self) -> ConnectionId {
+        self.id
+    }
+
+    /// Queues a command; its outcome arrives as `Finished` with the returned id.
+    pub fn send(&self, command: Command) -> RequestId {
+        let id = self.next_request.fetch_add(1, Ordering::Relaxed);
+        if let Some(requests) = &self.requests {
+            let _ = requests.send(Request { id, command });
+        }
+        id
+    }
+
+    /// Stops a request: a running transfer is aborted (ABOR), a queued one
+    /// finishes as cancelled without running.
+    pub fn cancel(&self, id: RequestId) {
+        self.cancels.cancel(id);
+    }
+
+    /// Debug level 0, 1 or 2, effective at once (like ftplib's `set_debuglevel`).
+    pub fn set_debug_level(&self, level: u8) {
+        self.debug_level.store(level.min(2), Ordering::Relaxed);
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Closing the queue tells the worker to finish.
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+struct Worker {
+    id: ConnectionId,
+    inbox: Receiver<Request>,
+    events: Sender<Event>,
+    cancels: Arc<CancelSet>,
+    log: LogSink,
+    session: Option<Session>,
+}
+
+impl Worker {
+    fn run(mut self) {
+        debug_log::install_thread_sink(self.log.clone());
+        while let Ok(request) = self.inbox.recv() {
+            let result = if self.cancels.is_cancelled(request.id) {
+                Err(Error::Cancelled)
+            } else {
+                self.handle(&request)
+            };
+            self.cancels.forget(request.id);
+            if let Err(err) = &result
+                && *err != Error::Cancelled
+            {
+                self.log.error(&err.to_string());
+            }
+            self.emit(EventKind::Finished {
+                request: request.id,
+                result,
+            });
+            self.drop_broken_session();
+        }
+        if let Some(session) = self.session.take() {
+            session.quit();
+        }
+    }
+
+    fn emit(&self, kind: EventKind) {
+        let _ = self.events.send(Event {
+            connection: self.id,
+            kind,
+        });
+    }
+
+    /// A session whose control connection broke is closed and reported, so
+    /// the caller knows to reconnect instead of getting stale replies.
+    fn drop_broken_session(&mut self) {
+        if self.session.as_ref().is_some_and(Session::is_broken) {
+            self.session = None;
+            self.log.warning("The connection was lost");
+            self.emit(EventKind::Disconnected {
+                reason: Some(Error::Connection("the connection was lost".to_string())),
+            });
+        }
+    }
+
+    fn session(&mut self) -> Result<&mut Session> {
+        self.session.as_mut().ok_or(Error::NotConnected)
+    }
+
+    fn handle(&mut self, request: &Request) -> Result<Outcome> {
+        match &request.command {
+            Command::Connect(options) => self.connect(options),
+            Command::Disconnect => {
+                if let Some(session) = self.session.take() {
+                    session.quit();
+                    self.log.status("Disconnected");
+                    self.emit(EventKind::Disconnected { reason: None });
+                }
+                Ok(Outcome::Done)
+            }
+            Command::Pwd => self.session()?.pwd().map(Outcome::Path),
+            Command::Cwd(path) => self.session()?.cwd(path).map(Outcome::Path),
+            Command::Cdup => self.session()?.cdup().map(Outcome::Path),
+            Command::List(path) => self.session()?.list(path.as_deref()).map(Outcome::Listing),
+            Command::NameList(path) => self
+                .session()?
+                .name_list(path.as_deref())
+                .map(Outcome::Names),
+            Command::Mkdir(path) => self.session()?.mkdir(path).map(|()| Outcome::Done),
+            Command::Rmdir(path) => self.session()?.rmdir(path).map(|()| Outcome::Done),
+            Command::DeleteTree(path) => {
+                let session = self.session()?;
+                super::tree::delete_tree(session, path).map(|_| Outcome::Done)
+            }
+            Command::Delete(path) => self.session()?.delete(path).map(|()| Outcome::Done),
+            Command::Rename { from, to } => {
+                self.session()?.rename(from, to).map(|()| Outcome::Done)
+            }
+            Command::Size(path) => self.session()?.size(path).map(Outcome::Size),
+            Command::ModificationTime(path) => self
+                .session()?
+                .modification_time(path)
+                .map(Outcome::ModificationTime),
+            Command::Chmod { path, mode } => {
+                self.session()?.chmod(path, mode).map(|()| Outcome::Done)
+            }
+            Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
+            Command::SetTransferType(kind) => self
+                .session()?
+                .set_transfer_type(*kind)
+                .map(|()| Outcome::Done),
+            Command::Download {
+                remote,
+                local,
+                resume,
+            } => {
+                let mut observer = self.observer(request.id);
+                let session = self.session.as_mut().ok_or(Error::NotConnected)?;
+                transfer::download(session, request.id, remote, local, *resume, &mut observer)
+                    .map(Outcome::Transferred)
+            }
+            Command::Upload {
+                local,
+                remote,
+                resume,
+            } => {
+                let mut observer = self.observer(request.id);
+                let session = self.session.as_mut().ok_or(Error::NotConnected)?;
+                transfer::upload(session, request.id, local, remote, *resume, &mut observer)
+                    .map(Outcome::Transferred)
+            }
+        }
+    }
+
+    fn connect(&mut self, options: &super::command::ConnectOptions) -> Result<Outcome> {
+        if let Some(old) = self.session.take() {
+            old.quit();
+        }
+        let events = self.events.clone();
+        let id = self.id;
+        let mut on_welcome = |text: &str| {
+            let _ = events.send(Event {
+                connection: id,
+                kind: EventKind::Welcome(text.to_string()),
+            });
+        };
+        let session = Session::connect(options, self.log.clone(), &mut on_welcome)?;
+        let info = session.info().clone();
+        self.session = Some(session);
+        self.emit(EventKind::Connected(info.clone()));
+        Ok(Outcome::Connected(info))
+    }
+
+    fn observer(&self, request: RequestId) -> WorkerObserver {
+        WorkerObserver {
+            request,
+            connection: self.id,
+            events: self.events.clone(),
+            cancels: self.cancels.clone(),
+        }
+    }
+}
+
+/// Forwards a transfer's progress as events and reads its cancel flag.
+struct WorkerObserver {
+    request: RequestId,
+    connection: ConnectionId,
+    events: Sender<Event>,
+    cancels: Arc<CancelSet>,
+}
+
+impl TransferObserver for WorkerObserver {
+    fn progress(&mut self, progress: Progress) {
+        let _ = self.events.send(Event {
+            connection: self.connection,
+            kind: EventKind::Progress(progress),
+        });
+    }
+
+    fn cancelled(&mut self) -> bool {
+        self.cancels.is_cancelled(self.request)
+    }
+}
