@@ -69,10 +69,7 @@ impl FtpUrl {
                     None => (info, None),
                 };
                 let user = decode(user).map_err(|r| fail(&r))?;
-                let password = password
-                    .map(decode)
-                    .transpose()
-                    .map_err(|r| fail(&r))?;
+                let password = password.map(decode).transpose().map_err(|r| fail(&r))?;
                 ((!user.is_empty()).then_some(user), password)
             }
         };
@@ -181,11 +178,9 @@ fn redact(text: &str) -> String {
     let authority_end = rest.find('/').unwrap_or(rest.len());
     let authority = &rest[..authority_end];
     match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => format!(
-            "{scheme}://{}:****{}",
-            &authority[..colon],
-            &rest[at..]
-        ),
+        (Some(at), Some(colon)) if colon < at => {
+            format!("{scheme}://{}:****{}", &authority[..colon], &rest[at..])
+        }
         _ => text.to_string(),
     }
 }
@@ -263,6 +258,9 @@ mod tests {
     #[test]
     fn control_characters_decode_and_are_left_to_the_engine() {
         // The engine refuses CR/LF/NUL before sending; the URL only decodes.
-        assert_eq!(FtpUrl::parse("ftp://h/a%0d%0aDELE%20x").unwrap().path, "a\r\nDELE x");
+        assert_eq!(
+            FtpUrl::parse("ftp://h/a%0d%0aDELE%20x").unwrap().path,
+            "a\r\nDELE x"
+        );
     }
 }

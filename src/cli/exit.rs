@@ -38,3 +38,36 @@ pub fn status_for(error: &Error, phase: Phase) -> u8 {
 pub fn code(status: u8) -> ExitCode {
     ExitCode::from(status)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_contract() {
+        let perm = Error::Permanent {
+            code: 550,
+            text: String::new(),
+        };
+        let temp = Error::Temporary {
+            code: 450,
+            text: String::new(),
+        };
+        assert_eq!(status_for(&perm, Phase::Work), PERMANENT);
+        assert_eq!(status_for(&perm, Phase::Connect), CONNECT);
+        assert_eq!(status_for(&temp, Phase::Work), TEMPORARY);
+        assert_eq!(status_for(&Error::Timeout(String::new()), Phase::Work), TEMPORARY);
+        assert_eq!(status_for(&Error::Tls(String::new()), Phase::Connect), TLS);
+        assert_eq!(
+            status_for(
+                &Error::LocalIo {
+                    path: String::new(),
+                    message: String::new()
+                },
+                Phase::Work
+            ),
+            LOCAL
+        );
+        assert_eq!(status_for(&Error::InvalidInput(String::new()), Phase::Connect), USAGE);
+    }
+}

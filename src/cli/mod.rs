@@ -28,7 +28,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let Some(action) = cli.command else {
         eprintln!(
             "The desktop app is not built yet; see `ferry --help` for the command line{}",
-            cli.url.map(|u| format!(" (asked to open {u})")).unwrap_or_default()
+            cli.url
+                .map(|u| format!(" (asked to open {u})"))
+                .unwrap_or_default()
         );
         return exit::code(exit::OK);
     };
@@ -121,7 +123,9 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             if !overwrite && !resume && client.call(Command::Size(remote.clone())).is_ok() {
                 return Err(Error::Permanent {
                     code: 553,
-                    text: format!("{remote} already exists on the server (use --overwrite to replace it)"),
+                    text: format!(
+                        "{remote} already exists on the server (use --overwrite to replace it)"
+                    ),
                 }
                 .into());
             }

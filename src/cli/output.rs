@@ -56,7 +56,10 @@ fn long_line(entry: &RemoteEntry) -> String {
         EntryKind::Other => 'o',
         EntryKind::Unknown => '?',
     };
-    let size = entry.size.map(|s| s.to_string()).unwrap_or_else(|| "-".to_string());
+    let size = entry
+        .size
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "-".to_string());
     let modified = entry
         .modified
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())

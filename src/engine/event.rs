@@ -180,3 +180,33 @@ pub struct TransferSummary {
     pub resumed_from: u64,
     pub elapsed: Duration,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_from_a_feat_reply() {
+        let features = Features::from_reply(
+            "211-Features:\n MDTM\n MLST type*;size*;modify*;\n REST STREAM\n AUTH TLS\n UTF8\n211 End",
+        );
+        assert!(features.supports("mdtm"));
+        assert!(features.has_mlsd());
+        assert!(features.supports("REST STREAM"));
+        assert!(features.supports("AUTH TLS"));
+        assert!(features.supports("UTF8"));
+        assert!(!features.supports("EPSV"));
+    }
+
+    #[test]
+    fn eta_from_the_average_rate() {
+        let progress = Progress {
+            request: 1,
+            bytes_done: 500,
+            total: Some(1500),
+            average_rate: 100.0,
+            current_rate: 0.0,
+        };
+        assert_eq!(progress.eta(), Some(Duration::from_secs(10)));
+    }
+}

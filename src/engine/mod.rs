@@ -19,15 +19,14 @@ mod tree;
 mod worker;
 
 pub use command::{
-    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust,
-    TransferType,
+    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust, TransferType,
 };
 pub use debug_log::mask_secrets;
 pub use encoding::FileNameEncoding;
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
-    ConnectionId, Event, EventKind, Features, LogKind, LogLevel, LogLine, Outcome, Progress,
-    Reply, SessionInfo, TransferSummary,
+    ConnectionId, Event, EventKind, Features, LogKind, LogLevel, LogLine, Outcome, Progress, Reply,
+    SessionInfo, TransferSummary,
 };
 pub use session::{MAX_LISTING_BYTES, MAX_LISTING_LINE, MAX_REPLY_LINE};
 pub use tls::{fingerprint, normalize_fingerprint};

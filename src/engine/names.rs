@@ -76,7 +76,18 @@ mod tests {
 
     #[test]
     fn hostile_names_are_not_local_names() {
-        for bad in ["", ".", "..", "../x", "/etc/x", "a/../../x", "..\\x", "a\0b", "a\rb", "a\nb"] {
+        for bad in [
+            "",
+            ".",
+            "..",
+            "../x",
+            "/etc/x",
+            "a/../../x",
+            "..\\x",
+            "a\0b",
+            "a\rb",
+            "a\nb",
+        ] {
             assert!(!is_safe_local_name(bad), "{bad:?}");
         }
         for good in ["a.txt", "with space", "..hidden", "é日本", "a..b"] {

@@ -23,7 +23,11 @@ pub fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>> {
 
 /// Connects to `addr` within `timeout`, from `source` when given, and sets
 /// read and write timeouts so no later call can block forever.
-pub fn connect(addr: SocketAddr, source: Option<IpAddr>, timeout: Duration) -> io::Result<TcpStream> {
+pub fn connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
     let stream = match source {
         None => TcpStream::connect_timeout(&addr, timeout)?,
         Some(ip) => {

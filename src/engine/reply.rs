@@ -43,7 +43,16 @@ impl Reply {
 pub fn classify(err: FtpError, refused: &RefusedCertificate) -> Error {
     match err {
         FtpError::ConnectionError(io) => {
-            if io.get_ref().is_some_and(|inner| inner.is::<suppaftp::ReplyTooLarge>()) {
+            // rustls fails the handshake on the first read or write, so a
+            // refused certificate surfaces here as an I/O error.
+            if let Some(problem) = refused.lock().ok().and_then(|mut slot| slot.take()) {
+                Error::Certificate(problem)
+            } else if let Some(tls) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
+                Error::Tls(tls.to_string())
+            } else if io
+                .get_ref()
+                .is_some_and(|inner| inner.is::<suppaftp::ReplyTooLarge>())
+            {
                 Error::Protocol(format!("{io}"))
             } else if io.kind() == std::io::ErrorKind::InvalidInput {
                 Error::InvalidInput(io.to_string())
@@ -51,12 +60,10 @@ pub fn classify(err: FtpError, refused: &RefusedCertificate) -> Error {
                 net::io_error("the connection", &io)
             }
         }
-        FtpError::SecureError(text) => {
-            match refused.lock().ok().and_then(|mut slot| slot.take()) {
-                Some(problem) => Error::Certificate(problem),
-                None => Error::Tls(text),
-            }
-        }
+        FtpError::SecureError(text) => match refused.lock().ok().and_then(|mut slot| slot.take()) {
+            Some(problem) => Error::Certificate(problem),
+            None => Error::Tls(text),
+        },
         FtpError::UnexpectedResponse(response) => {
             let reply = reply_from(&response, &FileNameEncoding::Utf8);
             Error::from_reply(reply.code, &reply.text)
@@ -121,15 +128,24 @@ mod tests {
 
     #[test]
     fn reads_pwd_replies() {
-        assert_eq!(parse_pwd("257 \"/home/a\" is current").as_deref(), Some("/home/a"));
-        assert_eq!(parse_pwd("257 \"/a \"\"b\"\"\"").as_deref(), Some("/a \"b\""));
+        assert_eq!(
+            parse_pwd("257 \"/home/a\" is current").as_deref(),
+            Some("/home/a")
+        );
+        assert_eq!(
+            parse_pwd("257 \"/a \"\"b\"\"\"").as_deref(),
+            Some("/a \"b\"")
+        );
         assert_eq!(parse_pwd("257 no quotes"), None);
         assert_eq!(parse_pwd("257 \"unterminated"), None);
     }
 
     #[test]
     fn strips_codes_from_the_banner() {
-        assert_eq!(welcome_text("220-Hello\n220-there\n220 ready"), "Hello\nthere\nready");
+        assert_eq!(
+            welcome_text("220-Hello\n220-there\n220 ready"),
+            "Hello\nthere\nready"
+        );
         assert_eq!(welcome_text("220 (vsFTPd 3.0.3)"), "(vsFTPd 3.0.3)");
     }
 }

@@ -79,7 +79,10 @@ impl Session {
         let mut last_error = None;
         let mut ftp = None;
         for addr in addrs {
-            log.status(&format!("Connecting to {}:{} ({addr})…", options.host, options.port));
+            log.status(&format!(
+                "Connecting to {}:{} ({addr})…",
+                options.host, options.port
+            ));
             match open_control(options, addr, &config) {
                 Ok(stream) => {
                     ftp = Some(stream);
@@ -150,7 +153,9 @@ impl Session {
         session.set_transfer_type(options.transfer_type)?;
         session.info.home = session.pwd()?;
         if session.info.tls {
-            session.log.status("Logged in; control and data connections are encrypted (TLS)");
+            session
+                .log
+                .status("Logged in; control and data connections are encrypted (TLS)");
         } else {
             session.log.status("Logged in (unencrypted FTP)");
         }
@@ -158,7 +163,10 @@ impl Session {
     }
 
     fn login(&mut self, options: &ConnectOptions) -> Result<()> {
-        let user = options.user.clone().unwrap_or_else(|| "anonymous".to_string());
+        let user = options
+            .user
+            .clone()
+            .unwrap_or_else(|| "anonymous".to_string());
         let anonymous = user.eq_ignore_ascii_case("anonymous") || user.eq_ignore_ascii_case("ftp");
         let password = match (&options.password, anonymous) {
             (Some(p), _) => p.expose().to_string(),
@@ -195,7 +203,9 @@ impl Session {
             Ok(reply) if reply.code == 211 => {
                 self.info.features = Features::from_reply(&reply.text);
             }
-            _ => self.log.detail("The server does not answer FEAT; assuming no extensions"),
+            _ => self
+                .log
+                .detail("The server does not answer FEAT; assuming no extensions"),
         }
         let features = self.info.features.clone();
         if !features.lines.is_empty() && !features.supports("EPSV") {
@@ -323,7 +333,9 @@ impl Session {
 
     pub fn chmod(&mut self, path: &str, mode: &str) -> Result<()> {
         if mode.is_empty() || !mode.chars().all(|c| c.is_ascii_digit() && c < '8') {
-            return Err(Error::InvalidInput(format!("{mode:?} is not an octal mode like 644")));
+            return Err(Error::InvalidInput(format!(
+                "{mode:?} is not an octal mode like 644"
+            )));
         }
         self.path_command(&format!("SITE CHMOD {mode}"), path, |c| c / 100 == 2)
             .map(drop)
@@ -334,7 +346,9 @@ impl Session {
             TransferType::Binary => FileType::Binary,
             TransferType::Ascii => FileType::Ascii(suppaftp::types::FormatControl::Default),
         };
-        self.ftp.transfer_type(file_type).map_err(|e| self.fail(e))?;
+        self.ftp
+            .transfer_type(file_type)
+            .map_err(|e| self.fail(e))?;
         self.transfer_type = kind;
         Ok(())
     }
@@ -358,12 +372,17 @@ impl Session {
                     let now = chrono::Local::now().naive_local();
                     let (entries, errors) = listing::parse_listing(format, &lines, now);
                     for error in errors {
-                        self.log.warning(&format!("Could not read a listing line: {error}"));
+                        self.log
+                            .warning(&format!("Could not read a listing line: {error}"));
                     }
                     return Ok(entries);
                 }
                 // Only "not understood" falls back; a missing folder does not.
-                Err(err @ Error::Permanent { code: 500..=502, .. }) => last_error = Some(err),
+                Err(
+                    err @ Error::Permanent {
+                        code: 500..=502, ..
+                    },
+                ) => last_error = Some(err),
                 Err(err) => return Err(err),
             }
         }
@@ -427,7 +446,8 @@ impl Session {
         match outcome {
             Ok(()) => {
                 self.finish_data(stream)?;
-                self.log.detail(&format!("{verb}: {} lines, {total} bytes", lines.len()));
+                self.log
+                    .detail(&format!("{verb}: {} lines, {total} bytes", lines.len()));
                 Ok(lines)
             }
             Err(err) => {
@@ -455,7 +475,8 @@ impl Session {
                 Ok((_, stream)) => {
                     let _ = net::set_timeouts(stream.get_ref().get_ref(), self.timeout);
                     if let Ok(peer) = stream.get_ref().get_ref().peer_addr() {
-                        self.log.detail(&format!("Data connection open with {peer}"));
+                        self.log
+                            .detail(&format!("Data connection open with {peer}"));
                     }
                     return Ok(stream);
                 }
@@ -475,7 +496,9 @@ impl Session {
                 Err(err) => return Err(self.fail(err)),
             }
         }
-        Err(Error::Protocol("could not open a data connection".to_string()))
+        Err(Error::Protocol(
+            "could not open a data connection".to_string(),
+        ))
     }
 
     /// Closes a finished data connection and checks the server's 226/250.
@@ -483,14 +506,39 @@ impl Session {
         stream.finish().map_err(|e| self.fail(e))
     }
 
-    /// Stops a transfer with ABOR and closes its data connection. If the
-    /// server does not answer sensibly the session is marked broken, so the
-    /// caller reconnects rather than reading stale replies.
+    /// Stops a transfer by closing its data connection, then reads the
+    /// server's one reply about it (426, 451 or 226: any is fine).
+    ///
+    /// Not ABOR: servers disagree on how many replies ABOR earns and in
+    /// which order (libunftp sends 226 before 426), and a reply left unread
+    /// would answer the next command. Closing the data connection ends every
+    /// transfer with exactly one reply. A NOOP then proves the control
+    /// connection is in step; if it is not, the session is marked broken
+    /// and the worker reconnects.
     pub fn abort_data(&mut self, stream: DataStream) {
-        if let Err(err) = self.ftp.abort(stream) {
-            self.log
-                .warning(&format!("The server did not confirm the abort: {}", describe_ftp_error(&err)));
-            self.broken = true;
+        match stream.finish() {
+            Ok(()) => {}
+            Err(FtpError::UnexpectedResponse(response)) => {
+                let reply = reply_from(&response, &self.encoding);
+                self.log
+                    .detail(&format!("The server ended the transfer: {}", reply.one_line()));
+            }
+            Err(err) => {
+                self.log.warning(&format!(
+                    "The server did not confirm the abort: {}",
+                    describe_ftp_error(&err)
+                ));
+                self.broken = true;
+                return;
+            }
+        }
+        match self.raw("NOOP") {
+            Ok(reply) if reply.code == 200 => {}
+            _ => {
+                self.log
+                    .warning("The control connection is out of step after the abort; reconnecting");
+                self.broken = true;
+            }
         }
     }
 
@@ -510,7 +558,10 @@ impl Session {
 }
 
 /// Data-connection settings; suppaftp's builders take the stream by value.
-fn configure_data_connections(mut ftp: RustlsFtpStream, options: &ConnectOptions) -> RustlsFtpStream {
+fn configure_data_connections(
+    mut ftp: RustlsFtpStream,
+    options: &ConnectOptions,
+) -> RustlsFtpStream {
     ftp.set_passive_nat_workaround(!options.trust_pasv_address);
     let source = options.source_address;
     let timeout = options.timeout;

@@ -160,8 +160,11 @@ fn describe(err: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(C::NotValidYet | C::NotValidYetContext { .. }) => {
             "it is not valid yet".to_string()
         }
-        rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => {
-            "it was issued for another host name".to_string()
+        rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        ) => "it was issued for another host name".to_string(),
+        other if other.to_string().contains("CaUsedAsEndEntity") => {
+            "it is self-signed (a CA certificate used as the server's own)".to_string()
         }
         other => other.to_string(),
     }
@@ -231,7 +234,10 @@ mod tests {
     fn fingerprints_normalize() {
         let colons = "AB:".repeat(31) + "AB";
         let plain = "ab".repeat(32);
-        assert_eq!(normalize_fingerprint(&colons), normalize_fingerprint(&plain));
+        assert_eq!(
+            normalize_fingerprint(&colons),
+            normalize_fingerprint(&plain)
+        );
         assert_eq!(
             normalize_fingerprint(&format!("sha256:{plain}")),
             normalize_fingerprint(&plain)

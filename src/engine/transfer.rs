@@ -31,7 +31,10 @@ pub trait TransferObserver {
 
 /// The `.part` file a download writes before it is complete.
 pub fn part_path(local: &Path) -> PathBuf {
-    let mut name = local.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = local
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".part");
     local.with_file_name(name)
 }
@@ -49,7 +52,11 @@ pub fn download(
     check_command_argument("the remote path", remote)?;
     let ascii = session.transfer_type() == TransferType::Ascii;
     // SIZE is only meaningful in binary mode; a server without it is fine.
-    let total = if ascii { None } else { session.size(remote).ok() };
+    let total = if ascii {
+        None
+    } else {
+        session.size(remote).ok()
+    };
     let part = part_path(local);
     refuse_symlink(&part)?;
     let mut offset = if resume && !ascii {
@@ -61,9 +68,10 @@ pub fn download(
         && offset > total
     {
         // The .part is longer than the file: it belongs to another version.
-        session
-            .log()
-            .warning(&format!("{} is larger than the remote file; starting over", part.display()));
+        session.log().warning(&format!(
+            "{} is larger than the remote file; starting over",
+            part.display()
+        ));
         offset = 0;
     }
     let mut file = OpenOptions::new()
@@ -111,14 +119,13 @@ pub fn download(
         }
         meter.add(read as u64, observer);
     };
-    let result = outcome
-        .and_then(|()| {
-            if ascii {
-                file.write_all(&converter.finish())
-                    .map_err(|e| Error::local(&part, &e))?;
-            }
-            file.sync_data().map_err(|e| Error::local(&part, &e))
-        });
+    let result = outcome.and_then(|()| {
+        if ascii {
+            file.write_all(&converter.finish())
+                .map_err(|e| Error::local(&part, &e))?;
+        }
+        file.sync_data().map_err(|e| Error::local(&part, &e))
+    });
     match result {
         Ok(()) => {
             session.finish_data(stream)?;
@@ -200,7 +207,9 @@ pub fn upload(
     if resume && !ascii {
         let remote_size = session.size(remote).unwrap_or(0);
         if remote_size == total {
-            session.log().status(&format!("{remote} is already complete"));
+            session
+                .log()
+                .status(&format!("{remote} is already complete"));
             return Ok(TransferSummary {
                 bytes: 0,
                 resumed_from: total,
@@ -399,6 +408,9 @@ mod tests {
 
     #[test]
     fn part_path_sits_beside_the_target() {
-        assert_eq!(part_path(Path::new("/x/a.txt")), PathBuf::from("/x/a.txt.part"));
+        assert_eq!(
+            part_path(Path::new("/x/a.txt")),
+            PathBuf::from("/x/a.txt.part")
+        );
     }
 }

@@ -26,9 +26,10 @@ fn delete_below(session: &mut Session, path: &str, depth: usize) -> Result<u64> 
     for entry in session.list(Some(path))? {
         if !is_safe_local_name(&entry.name) {
             // `..`, or a name with `/`, would reach outside the tree.
-            session
-                .log()
-                .warning(&format!("Skipping the unsafe name {:?} in {path}", entry.name));
+            session.log().warning(&format!(
+                "Skipping the unsafe name {:?} in {path}",
+                entry.name
+            ));
             continue;
         }
         let child = remote_join(path, &entry.name);

@@ -12,10 +12,10 @@ use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use super::command::{Command, Request, RequestId};
+use super::command::{Command, ConnectOptions, Request, RequestId};
 use super::debug_log::{self, LogSink};
 use super::error::{Error, Result};
-use super::event::{ConnectionId, Event, EventKind, Outcome, Progress};
+use super::event::{ConnectionId, Event, EventKind, Outcome, Progress, SessionInfo};
 use super::session::Session;
 use super::transfer::{self, TransferObserver};
 
@@ -33,7 +33,10 @@ impl CancelSet {
     }
 
     fn is_cancelled(&self, id: RequestId) -> bool {
-        self.ids.lock().map(|ids| ids.contains(&id)).unwrap_or(false)
+        self.ids
+            .lock()
+            .map(|ids| ids.contains(&id))
+            .unwrap_or(false)
     }
 
     fn forget(&self, id: RequestId) {
@@ -69,6 +72,8 @@ impl Connection {
             cancels: cancels.clone(),
             log: LogSink::new(id, events, debug_level.clone()),
             session: None,
+            reconnect_with: None,
+            cwd: None,
         };
         let thread = thread::Builder::new()
             .name(format!("ferry-connection-{id}"))
@@ -132,6 +137,12 @@ struct Worker {
     cancels: Arc<CancelSet>,
     log: LogSink,
     session: Option<Session>,
+    /// Options of the last successful login, kept so a session that broke
+    /// (dropped connection, 421, an abort that left it out of step) is
+    /// replaced on the next request instead of failing it.
+    reconnect_with: Option<ConnectOptions>,
+    /// Working folder to restore after a reconnect.
+    cwd: Option<String>,
 }
 
 impl Worker {
@@ -179,7 +190,21 @@ impl Worker {
         }
     }
 
+    /// The live session, reconnecting first if the last one broke.
     fn session(&mut self) -> Result<&mut Session> {
+        if self.session.is_none()
+            && let Some(options) = self.reconnect_with.clone()
+        {
+            self.log.status("Reconnecting…");
+            self.open_session(&options)?;
+            if let Some(cwd) = self.cwd.clone()
+                && let Some(session) = self.session.as_mut()
+                && let Err(err) = session.cwd(&cwd)
+            {
+                self.log
+                    .warning(&format!("Could not return to {cwd} after reconnecting: {err}"));
+            }
+        }
         self.session.as_mut().ok_or(Error::NotConnected)
     }
 
@@ -187,6 +212,8 @@ impl Worker {
         match &request.command {
             Command::Connect(options) => self.connect(options),
             Command::Disconnect => {
+                self.reconnect_with = None;
+                self.cwd = None;
                 if let Some(session) = self.session.take() {
                     session.quit();
                     self.log.status("Disconnected");
@@ -195,8 +222,16 @@ impl Worker {
                 Ok(Outcome::Done)
             }
             Command::Pwd => self.session()?.pwd().map(Outcome::Path),
-            Command::Cwd(path) => self.session()?.cwd(path).map(Outcome::Path),
-            Command::Cdup => self.session()?.cdup().map(Outcome::Path),
+            Command::Cwd(path) => {
+                let cwd = self.session()?.cwd(path)?;
+                self.cwd = Some(cwd.clone());
+                Ok(Outcome::Path(cwd))
+            }
+            Command::Cdup => {
+                let cwd = self.session()?.cdup()?;
+                self.cwd = Some(cwd.clone());
+                Ok(Outcome::Path(cwd))
+            }
             Command::List(path) => self.session()?.list(path.as_deref()).map(Outcome::Listing),
             Command::NameList(path) => self
                 .session()?
@@ -231,7 +266,7 @@ impl Worker {
                 resume,
             } => {
                 let mut observer = self.observer(request.id);
-                let session = self.session.as_mut().ok_or(Error::NotConnected)?;
+                let session = self.session()?;
                 transfer::download(session, request.id, remote, local, *resume, &mut observer)
                     .map(Outcome::Transferred)
             }
@@ -241,17 +276,25 @@ impl Worker {
                 resume,
             } => {
                 let mut observer = self.observer(request.id);
-                let session = self.session.as_mut().ok_or(Error::NotConnected)?;
+                let session = self.session()?;
                 transfer::upload(session, request.id, local, remote, *resume, &mut observer)
                     .map(Outcome::Transferred)
             }
         }
     }
 
-    fn connect(&mut self, options: &super::command::ConnectOptions) -> Result<Outcome> {
+    fn connect(&mut self, options: &ConnectOptions) -> Result<Outcome> {
         if let Some(old) = self.session.take() {
             old.quit();
         }
+        self.reconnect_with = None;
+        self.cwd = None;
+        let info = self.open_session(options)?;
+        self.reconnect_with = Some(options.clone());
+        Ok(Outcome::Connected(info))
+    }
+
+    fn open_session(&mut self, options: &ConnectOptions) -> Result<SessionInfo> {
         let events = self.events.clone();
         let id = self.id;
         let mut on_welcome = |text: &str| {
@@ -264,7 +307,7 @@ impl Worker {
         let info = session.info().clone();
         self.session = Some(session);
         self.emit(EventKind::Connected(info.clone()));
-        Ok(Outcome::Connected(info))
+        Ok(info)
     }
 
     fn observer(&self, request: RequestId) -> WorkerObserver {

@@ -1,0 +1,57 @@
+//! Runs the real `ferry` binary the way a script would.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// The outcome of one `ferry` run.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with everything the run printed unless it exited with `status`.
+    pub fn expect_status(self, status: i32) -> Run {
+        assert_eq!(
+            self.status, status,
+            "exit status\n--- stdout\n{}\n--- stderr\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+/// `ferry ARGS…` with a clean environment for passwords.
+pub fn ferry(args: &[&str]) -> Run {
+    ferry_with(args, &[], None)
+}
+
+/// `ferry ARGS…` with extra environment variables and optional stdin.
+pub fn ferry_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args(args)
+        .env_remove("FERRY_PASSWORD")
+        .env_remove("FERRY_ACCOUNT")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("run the ferry binary");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin pipe");
+        pipe.write_all(input.as_bytes()).expect("write stdin");
+    }
+    Run::from(child.wait_with_output().expect("ferry finishes"))
+}

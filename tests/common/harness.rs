@@ -1,0 +1,89 @@
+//! Drives an engine connection from a test: send a command, wait for its
+//! outcome, keep every event for later assertions.
+
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use ferry::engine::{
+    Command, ConnectOptions, Connection, Error, Event, EventKind, Outcome, Secret,
+};
+
+/// How long any single command may take before the test fails.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+pub struct Harness {
+    pub connection: Connection,
+    events: Receiver<Event>,
+    /// Everything received so far.
+    pub seen: Vec<Event>,
+}
+
+impl Harness {
+    pub fn new(debug_level: u8) -> Harness {
+        let (connection, events) = Connection::open();
+        connection.set_debug_level(debug_level);
+        Harness {
+            connection,
+            events,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Sends a command and waits for its outcome.
+    pub fn call(&mut self, command: Command) -> Result<Outcome, Error> {
+        let id = self.connection.send(command);
+        self.wait(id)
+    }
+
+    /// Waits for the outcome of request `id`.
+    pub fn wait(&mut self, id: u64) -> Result<Outcome, Error> {
+        loop {
+            let event = self
+                .events
+                .recv_timeout(DEADLINE)
+                .expect("the engine answered within the deadline");
+            self.seen.push(event.clone());
+            if let EventKind::Finished { request, result } = event.kind
+                && request == id
+            {
+                return result;
+            }
+        }
+    }
+
+    /// Receives the next event (for tests that react mid-transfer).
+    pub fn next_event(&mut self) -> Event {
+        let event = self
+            .events
+            .recv_timeout(DEADLINE)
+            .expect("an event within the deadline");
+        self.seen.push(event.clone());
+        event
+    }
+
+    /// The log lines seen so far, one string each.
+    pub fn log_text(&self) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::Log(line) => Some(line.text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn connect(&mut self, options: ConnectOptions) -> Outcome {
+        self.call(Command::Connect(options))
+            .expect("connect and log in")
+    }
+}
+
+/// Plain-FTP options for a local server with user and password.
+pub fn options(port: u16, user: &str, password: &str) -> ConnectOptions {
+    let mut options = ConnectOptions::new("127.0.0.1");
+    options.port = port;
+    options.user = Some(user.to_string());
+    options.password = Some(Secret::new(password));
+    options.timeout = Duration::from_secs(10);
+    options
+}

@@ -1,0 +1,87 @@
+//! A tiny FTP server whose every reply a test writes by hand, for the
+//! behaviour real servers will not show on demand: oversized replies,
+//! silence, ACCT, replies that break the rules.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+/// One accepted control connection, as the script sees it.
+pub struct Peer {
+    reader: BufReader<TcpStream>,
+    /// Every command line received, for assertions after the run.
+    pub received: Vec<String>,
+}
+
+impl Peer {
+    /// Sends raw bytes (add the CRLF yourself).
+    pub fn send(&mut self, bytes: &[u8]) {
+        let _ = self.reader.get_mut().write_all(bytes);
+    }
+
+    /// Sends one reply line with CRLF.
+    pub fn reply(&mut self, line: &str) {
+        self.send(format!("{line}\r\n").as_bytes());
+    }
+
+    /// Reads the next command line (without CRLF); `None` when the client hung up.
+    pub fn command(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => {
+                let line = line.trim_end_matches(['\r', '\n']).to_string();
+                self.received.push(line.clone());
+                Some(line)
+            }
+        }
+    }
+
+    /// Reads commands, answering each with `answer` until it returns `None`
+    /// or the client hangs up.
+    pub fn serve(&mut self, mut answer: impl FnMut(&str) -> Option<String>) {
+        while let Some(command) = self.command() {
+            match answer(&command) {
+                Some(reply) => self.reply(&reply),
+                None => return,
+            }
+        }
+    }
+}
+
+/// A server for one connection, running `script` on it in a thread.
+pub struct ScriptedServer {
+    pub port: u16,
+    thread: Option<JoinHandle<Vec<String>>>,
+}
+
+impl ScriptedServer {
+    pub fn start(script: impl FnOnce(&mut Peer) + Send + 'static) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("local address").port();
+        let thread = thread::spawn(move || {
+            let (socket, _) = listener.accept().expect("accept the client");
+            // Bounded: a confused test never hangs the suite.
+            let _ = socket.set_read_timeout(Some(Duration::from_secs(20)));
+            let mut peer = Peer {
+                reader: BufReader::new(socket),
+                received: Vec::new(),
+            };
+            script(&mut peer);
+            peer.received
+        });
+        ScriptedServer {
+            port,
+            thread: Some(thread),
+        }
+    }
+
+    /// Waits for the script to end and returns the commands it received.
+    pub fn received(mut self) -> Vec<String> {
+        self.thread
+            .take()
+            .map(|t| t.join().expect("script thread"))
+            .unwrap_or_default()
+    }
+}

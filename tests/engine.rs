@@ -1,0 +1,363 @@
+//! The engine over its channels, against a real in-process FTP server.
+
+mod common;
+
+use std::fs;
+use std::time::Duration;
+
+use common::harness::{Harness, options};
+use common::unftp::UnftpServer;
+use ferry::engine::{Command, Error, EventKind, Outcome, TransferType};
+use ferry::listing::EntryKind;
+
+const USER: &str = "alice";
+const PASSWORD: &str = "s3cret-pw";
+
+fn connected(server: &UnftpServer, level: u8) -> Harness {
+    let mut harness = Harness::new(level);
+    harness.connect(options(server.port, USER, PASSWORD));
+    harness
+}
+
+#[test]
+fn welcome_banner_arrives_as_its_own_event_before_login() {
+    let server = UnftpServer::plain();
+    let mut harness = Harness::new(0);
+    let Outcome::Connected(info) = harness.connect(options(server.port, USER, PASSWORD)) else {
+        panic!("connect outcome")
+    };
+    let welcome = harness
+        .seen
+        .iter()
+        .position(|e| matches!(&e.kind, EventKind::Welcome(t) if t.contains("Welcome to the Ferry test server")))
+        .expect("a Welcome event");
+    let connected = harness
+        .seen
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::Connected(_)))
+        .expect("a Connected event");
+    assert!(welcome < connected);
+    assert!(info.welcome.contains("Welcome to the Ferry test server"));
+    assert!(info.features.supports("SIZE"), "{:?}", info.features);
+    assert_eq!(info.home, "/");
+}
+
+#[test]
+fn browse_and_file_operations_round_trip() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("docs")).unwrap();
+    fs::write(server.path("docs/a file.txt"), b"twelve bytes").unwrap();
+    let mut h = connected(&server, 0);
+
+    let Ok(Outcome::Path(path)) = h.call(Command::Cwd("docs".into())) else { panic!() };
+    assert_eq!(path, "/docs");
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else { panic!() };
+    let entry = entries.iter().find(|e| e.name == "a file.txt").expect("listed");
+    assert_eq!(entry.kind, EntryKind::File);
+    assert_eq!(entry.size, Some(12));
+    assert!(entry.modified.is_some());
+    let Ok(Outcome::Size(size)) = h.call(Command::Size("a file.txt".into())) else { panic!() };
+    assert_eq!(size, 12);
+    assert!(matches!(
+        h.call(Command::ModificationTime("a file.txt".into())),
+        Ok(Outcome::ModificationTime(_))
+    ));
+    let Ok(Outcome::Path(path)) = h.call(Command::Cdup) else { panic!() };
+    assert_eq!(path, "/");
+
+    h.call(Command::Mkdir("made".into())).unwrap();
+    assert!(server.path("made").is_dir());
+    h.call(Command::Rename { from: "docs/a file.txt".into(), to: "made/renamed.txt".into() })
+        .unwrap();
+    assert_eq!(fs::read(server.path("made/renamed.txt")).unwrap(), b"twelve bytes");
+    h.call(Command::Delete("made/renamed.txt".into())).unwrap();
+    assert!(!server.path("made/renamed.txt").exists());
+    h.call(Command::Rmdir("made".into())).unwrap();
+    assert!(!server.path("made").exists());
+
+    let Ok(Outcome::Names(names)) = h.call(Command::NameList(None)) else { panic!() };
+    assert!(names.contains(&"docs".to_string()), "{names:?}");
+
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else { panic!() };
+    assert_eq!(reply.code, 200);
+}
+
+#[test]
+fn errors_carry_the_class_and_the_servers_words() {
+    let server = UnftpServer::plain();
+    let mut h = connected(&server, 0);
+    let err = h.call(Command::Delete("missing.txt".into())).unwrap_err();
+    assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
+    let err = h.call(Command::Size("missing.txt".into())).unwrap_err();
+    assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
+    // The session is still usable after refusals.
+    assert!(matches!(h.call(Command::Pwd), Ok(Outcome::Path(_))));
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("XYZZY".into())) else { panic!() };
+    assert_eq!(reply.code / 100, 5);
+}
+
+#[test]
+fn a_wrong_password_is_refused_and_commands_then_need_a_connection() {
+    let server = UnftpServer::plain();
+    let mut h = Harness::new(0);
+    let err = h
+        .call(Command::Connect(options(server.port, USER, "wrong")))
+        .unwrap_err();
+    assert!(matches!(err, Error::Permanent { code: 530, .. }), "{err:?}");
+    assert_eq!(h.call(Command::Pwd).unwrap_err(), Error::NotConnected);
+}
+
+#[test]
+fn downloads_and_uploads_stream_with_progress() {
+    let server = UnftpServer::plain();
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    fs::write(server.path("big.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut h = connected(&server, 0);
+
+    let target = local.path().join("big.bin");
+    let Ok(Outcome::Transferred(summary)) = h.call(Command::Download {
+        remote: "big.bin".into(),
+        local: target.clone(),
+        resume: false,
+    }) else {
+        panic!()
+    };
+    assert_eq!(summary.bytes, data.len() as u64);
+    assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(!ferry::engine::part_path(&target).exists());
+    let last = h
+        .seen
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Progress(p) => Some(p.clone()),
+            _ => None,
+        })
+        .last()
+        .expect("progress events");
+    assert_eq!(last.bytes_done, data.len() as u64);
+    assert_eq!(last.total, Some(data.len() as u64));
+
+    let Ok(Outcome::Transferred(up)) = h.call(Command::Upload {
+        local: target.clone(),
+        remote: "copy.bin".into(),
+        resume: false,
+    }) else {
+        panic!()
+    };
+    assert_eq!(up.bytes, data.len() as u64);
+    assert_eq!(fs::read(server.path("copy.bin")).unwrap(), data);
+}
+
+#[test]
+fn a_download_resumes_from_its_part_file() {
+    let server = UnftpServer::plain();
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+    fs::write(server.path("r.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("r.bin");
+    fs::write(ferry::engine::part_path(&target), &data[..400_000]).unwrap();
+    let mut h = connected(&server, 0);
+    let Ok(Outcome::Transferred(summary)) = h.call(Command::Download {
+        remote: "r.bin".into(),
+        local: target.clone(),
+        resume: true,
+    }) else {
+        panic!()
+    };
+    assert_eq!(summary.resumed_from, 400_000);
+    assert_eq!(summary.bytes, 600_000);
+    assert_eq!(fs::read(&target).unwrap(), data);
+}
+
+#[test]
+fn an_upload_resumes_by_appending() {
+    let server = UnftpServer::plain();
+    let data: Vec<u8> = (0..500_000u32).map(|i| (i % 241) as u8).collect();
+    fs::write(server.path("u.bin"), &data[..123_456]).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("u.bin");
+    fs::write(&source, &data).unwrap();
+    let mut h = connected(&server, 0);
+    let Ok(Outcome::Transferred(summary)) = h.call(Command::Upload {
+        local: source,
+        remote: "u.bin".into(),
+        resume: true,
+    }) else {
+        panic!()
+    };
+    assert_eq!(summary.resumed_from, 123_456);
+    assert_eq!(fs::read(server.path("u.bin")).unwrap(), data);
+}
+
+#[test]
+fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
+    let server = UnftpServer::plain();
+    let data = vec![7u8; 64 * 1024 * 1024];
+    fs::write(server.path("huge.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("huge.bin");
+    let mut h = connected(&server, 1);
+    let id = h.connection.send(Command::Download {
+        remote: "huge.bin".into(),
+        local: target.clone(),
+        resume: false,
+    });
+    loop {
+        if let EventKind::Progress(p) = h.next_event().kind
+            && p.bytes_done > 0
+        {
+            break;
+        }
+    }
+    h.connection.cancel(id);
+    assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
+    let part = ferry::engine::part_path(&target);
+    let kept = fs::metadata(&part).expect("the .part is kept").len();
+    assert!(kept > 0 && kept < data.len() as u64, "kept {kept}");
+    assert!(!target.exists());
+    // Usable afterwards (or reconnect): the abort left no stale reply.
+    let size = h.call(Command::Size("huge.bin".into()));
+    let Ok(Outcome::Size(size)) = size else { panic!("{size:?}\n{}", h.log_text().join("\n")) };
+    assert_eq!(size, data.len() as u64);
+    // And the download resumes to identical bytes.
+    h.call(Command::Download { remote: "huge.bin".into(), local: target.clone(), resume: true })
+        .unwrap();
+    assert_eq!(fs::read(&target).unwrap(), data);
+}
+
+#[test]
+fn a_queued_request_can_be_cancelled_before_it_runs() {
+    let server = UnftpServer::plain();
+    let mut h = connected(&server, 0);
+    let first = h.connection.send(Command::Pwd);
+    let second = h.connection.send(Command::Mkdir("never".into()));
+    h.connection.cancel(second);
+    assert!(h.wait(first).is_ok());
+    assert_eq!(h.wait(second).unwrap_err(), Error::Cancelled);
+    assert!(!server.path("never").exists());
+}
+
+#[test]
+fn ascii_mode_converts_line_endings_both_ways() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("unix.txt");
+    fs::write(&source, b"one\ntwo\n").unwrap();
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.transfer_type = TransferType::Ascii;
+    let mut h = Harness::new(0);
+    h.connect(opts);
+    h.call(Command::Upload { local: source, remote: "t.txt".into(), resume: false })
+        .unwrap();
+    assert_eq!(fs::read(server.path("t.txt")).unwrap(), b"one\r\ntwo\r\n");
+    let back = local.path().join("back.txt");
+    h.call(Command::Download { remote: "t.txt".into(), local: back.clone(), resume: false })
+        .unwrap();
+    assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
+    h.call(Command::SetTransferType(TransferType::Binary)).unwrap();
+    let raw = local.path().join("raw.txt");
+    h.call(Command::Download { remote: "t.txt".into(), local: raw.clone(), resume: false })
+        .unwrap();
+    assert_eq!(fs::read(&raw).unwrap(), b"one\r\ntwo\r\n");
+}
+
+#[test]
+fn active_mode_lists_and_transfers() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("a.txt"), b"active").unwrap();
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.data_mode = ferry::engine::DataMode::Active;
+    let mut h = Harness::new(1);
+    h.connect(opts);
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else { panic!() };
+    assert!(entries.iter().any(|e| e.name == "a.txt"));
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("a.txt");
+    h.call(Command::Download { remote: "a.txt".into(), local: target.clone(), resume: false })
+        .unwrap();
+    assert_eq!(fs::read(target).unwrap(), b"active");
+    let log = h.log_text().join("\n");
+    assert!(log.contains("PORT ") || log.contains("EPRT "), "{log}");
+    assert!(!log.contains("EPSV"), "{log}");
+}
+
+#[test]
+fn delete_tree_removes_nested_folders() {
+    let server = UnftpServer::plain();
+    fs::create_dir_all(server.path("t/a/b")).unwrap();
+    fs::create_dir_all(server.path("t/empty")).unwrap();
+    fs::write(server.path("t/x.txt"), b"x").unwrap();
+    fs::write(server.path("t/a/b/y.txt"), b"y").unwrap();
+    let mut h = connected(&server, 0);
+    h.call(Command::DeleteTree("t".into())).unwrap();
+    assert!(!server.path("t").exists());
+}
+
+#[test]
+fn debug_levels_filter_and_the_password_never_appears() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    fs::write(server.path("f.txt"), b"data").unwrap();
+
+    let mut quiet = connected(&server, 0);
+    quiet.call(Command::List(None)).unwrap();
+    let text = quiet.log_text().join("\n");
+    assert!(!text.contains("USER "), "level 0 shows no commands: {text}");
+
+    let mut h = Harness::new(2);
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.account = Some(ferry::engine::Secret::new("acct-secret-9"));
+    h.connect(opts);
+    h.call(Command::List(None)).unwrap();
+    h.call(Command::Download {
+        remote: "f.txt".into(),
+        local: local.path().join("f.txt"),
+        resume: false,
+    })
+    .unwrap();
+    // The password typed into the raw console is masked too.
+    let _ = h.call(Command::Raw(format!("PASS {PASSWORD}")));
+    let text = h.log_text().join("\n");
+    assert!(text.contains("USER alice"), "level 1 shows commands: {text}");
+    assert!(text.contains("PASS ****"), "{text}");
+    assert!(text.contains("230"), "level 1 shows replies: {text}");
+    assert!(text.contains("Opening data connection to 127.0.0.1:"), "level 2: {text}");
+    let everything = format!("{:?}", h.seen);
+    assert!(!everything.contains(PASSWORD), "the password leaked into an event");
+    assert!(!everything.contains("acct-secret-9"));
+    assert!(!format!("{:?}", options(1, USER, PASSWORD)).contains(PASSWORD));
+}
+
+#[test]
+fn cr_lf_and_nul_are_refused_before_anything_is_sent() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("victim.txt"), b"keep me").unwrap();
+    let mut h = connected(&server, 1);
+    for hostile in ["x\r\nDELE victim.txt", "x\nDELE victim.txt", "x\0y"] {
+        let err = h.call(Command::Delete(hostile.into())).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        let err = h.call(Command::Raw(format!("NOOP {hostile}"))).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+        let err = h
+            .call(Command::Rename { from: "victim.txt".into(), to: hostile.into() })
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    }
+    assert!(server.path("victim.txt").exists());
+    assert!(!h.log_text().iter().any(|l| l.contains("DELE")));
+    assert!(matches!(h.call(Command::Pwd), Ok(Outcome::Path(_))));
+}
+
+#[test]
+fn a_server_that_stays_silent_times_out() {
+    let server = common::scripted::ScriptedServer::start(|peer| {
+        // Accept, then say nothing until the client gives up.
+        let _ = peer.command();
+    });
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.timeout = Duration::from_millis(700);
+    let mut h = Harness::new(0);
+    let err = h.call(Command::Connect(opts)).unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+}

@@ -1,0 +1,189 @@
+//! Behaviour that needs a server to break the rules on purpose: each test
+//! scripts the replies by hand over real sockets on 127.0.0.1.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use common::harness::{Harness, options};
+use common::scripted::{Peer, ScriptedServer};
+use ferry::engine::{Command, Error, Outcome, Secret};
+use ferry::listing::EntryKind;
+
+/// Answers the usual post-login commands the way a minimal server would.
+fn after_login(command: &str) -> Option<String> {
+    let verb = command.split_whitespace().next().unwrap_or_default();
+    Some(
+        match verb {
+            "FEAT" => "211-Features:\r\n SIZE\r\n211 End",
+            "TYPE" => "200 Type set",
+            "PWD" => "257 \"/\" is the current directory",
+            "QUIT" => "221 Bye",
+            _ => "502 Not implemented",
+        }
+        .to_string(),
+    )
+}
+
+fn login(peer: &mut Peer) {
+    peer.reply("220 scripted");
+    assert!(peer.command().unwrap().starts_with("USER "));
+    peer.reply("331 Password please");
+    assert!(peer.command().unwrap().starts_with("PASS "));
+    peer.reply("230 In");
+}
+
+#[test]
+fn acct_is_sent_when_the_server_asks_with_332() {
+    let server = ScriptedServer::start(|peer| {
+        peer.reply("220 scripted");
+        peer.command();
+        peer.reply("331 Password please");
+        peer.command();
+        peer.reply("332 Need account for login");
+        peer.command();
+        peer.reply("230 Logged in with account");
+        peer.serve(after_login);
+    });
+    let mut opts = options(server.port, "bob", "pw");
+    opts.account = Some(Secret::new("billing-7"));
+    let mut h = Harness::new(1);
+    h.connect(opts);
+    drop(h);
+    let received = server.received();
+    assert_eq!(received[2], "ACCT billing-7");
+}
+
+#[test]
+fn a_332_without_an_account_is_a_clear_error() {
+    let server = ScriptedServer::start(|peer| {
+        peer.reply("220 scripted");
+        peer.command();
+        peer.reply("331 Password please");
+        peer.command();
+        peer.reply("332 Need account for login");
+        let _ = peer.command();
+    });
+    let mut h = Harness::new(0);
+    let err = h
+        .call(Command::Connect(options(server.port, "bob", "pw")))
+        .unwrap_err();
+    assert!(err.to_string().contains("account"), "{err}");
+}
+
+#[test]
+fn a_reply_line_over_64_kib_is_a_protocol_error() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        peer.serve(|command| {
+            if command == "NOOP" {
+                Some(format!("200 {}", "x".repeat(100 * 1024)))
+            } else {
+                after_login(command)
+            }
+        });
+    });
+    let mut h = Harness::new(0);
+    h.connect(options(server.port, "u", "p"));
+    let err = h.call(Command::Raw("NOOP".into())).unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+}
+
+#[test]
+fn an_endless_reply_line_ends_as_a_protocol_error_not_unbounded_memory() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        peer.serve(|command| {
+            if command == "NOOP" {
+                None
+            } else {
+                after_login(command)
+            }
+        });
+        // Several MiB without a newline; the client must stop reading.
+        let chunk = vec![b'y'; 64 * 1024];
+        peer.send(b"200 ");
+        for _ in 0..64 {
+            peer.send(&chunk);
+        }
+    });
+    let mut h = Harness::new(0);
+    h.connect(options(server.port, "u", "p"));
+    let err = h.call(Command::Raw("NOOP".into())).unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+}
+
+/// Serves one LIST over a passive data connection on 127.0.0.1, announced
+/// in a PASV reply as 127.0.0.2, after refusing EPSV.
+fn pasv_server(listing: &'static [u8]) -> ScriptedServer {
+    ScriptedServer::start(move |peer| {
+        login(peer);
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        peer.serve(|command| match command {
+            "EPSV" => Some("500 EPSV not understood".to_string()),
+            "PASV" => Some(format!(
+                "227 Entering Passive Mode (127,0,0,2,{},{})",
+                port / 256,
+                port % 256
+            )),
+            "LIST" => None,
+            other => after_login(other),
+        });
+        peer.reply("150 Here it comes");
+        data.set_nonblocking(false).unwrap();
+        let (mut socket, _) = data.accept().unwrap();
+        socket.write_all(listing).unwrap();
+        drop(socket);
+        peer.reply("226 Done");
+        peer.serve(after_login);
+    })
+}
+
+#[test]
+fn epsv_refusal_falls_back_to_pasv_and_the_pasv_address_is_ignored() {
+    let server = pasv_server(
+        b"-rw-r--r--    1 0        0              12 Jan 01 12:00 a.txt\r\n\
+          drwxr-xr-x    2 0        0            4096 Jan 01 12:00 sub dir\r\n",
+    );
+    let mut h = Harness::new(2);
+    h.connect(options(server.port, "u", "p"));
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!("{:?}", h.log_text())
+    };
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].name, "sub dir");
+    assert_eq!(entries[1].kind, EntryKind::Dir);
+    let log = h.log_text().join("\n");
+    assert!(log.contains("using PASV"), "{log}");
+    assert!(log.contains("Opening data connection to 127.0.0.1:"), "{log}");
+    assert!(!log.contains("127.0.0.2:"), "{log}");
+}
+
+#[test]
+fn a_421_reply_ends_the_session_and_the_next_request_reconnects() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        peer.serve(|command| {
+            if command == "NOOP" {
+                Some("421 Service closing".to_string())
+            } else {
+                after_login(command)
+            }
+        });
+    });
+    let port = server.port;
+    let mut h = Harness::new(0);
+    h.connect(options(port, "u", "p"));
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else { panic!() };
+    assert_eq!(reply.code, 421);
+    // The worker reports the lost session right after the reply.
+    while !matches!(h.next_event().kind, ferry::engine::EventKind::Disconnected { .. }) {}
+    // The scripted server took its one connection; the reconnect is refused.
+    server.received();
+    let err = h.call(Command::Pwd).unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+    assert!(h.log_text().iter().any(|l| l.contains("Reconnecting")));
+}
