@@ -129,11 +129,11 @@ fn downloads_and_uploads_stream_with_progress() {
     let last = h
         .seen
         .iter()
-        .filter_map(|e| match &e.kind {
+        .rev()
+        .find_map(|e| match &e.kind {
             EventKind::Progress(p) => Some(p.clone()),
             _ => None,
         })
-        .last()
         .expect("progress events");
     assert_eq!(last.bytes_done, data.len() as u64);
     assert_eq!(last.total, Some(data.len() as u64));
@@ -361,3 +361,26 @@ fn a_server_that_stays_silent_times_out() {
     let err = h.call(Command::Connect(opts)).unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
 }
+
+#[test]
+fn connects_from_the_chosen_source_address() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("s.txt"), b"src").unwrap();
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.source_address = Some("127.0.0.1".parse().unwrap());
+    let mut h = Harness::new(0);
+    h.connect(opts);
+    let local = tempfile::tempdir().unwrap();
+    h.call(Command::Download {
+        remote: "s.txt".into(),
+        local: local.path().join("s.txt"),
+        resume: false,
+    })
+    .unwrap();
+    // An address this machine does not have is a clear connection error.
+    let mut opts = options(server.port, USER, PASSWORD);
+    opts.source_address = Some("192.0.2.1".parse().unwrap());
+    let err = Harness::new(0).call(Command::Connect(opts)).unwrap_err();
+    assert!(matches!(err, Error::Connection(_)), "{err:?}");
+}
+

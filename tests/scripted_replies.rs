@@ -5,7 +5,6 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpListener;
-use std::time::Duration;
 
 use common::harness::{Harness, options};
 use common::scripted::{Peer, ScriptedServer};
@@ -35,14 +34,19 @@ fn login(peer: &mut Peer) {
     peer.reply("230 In");
 }
 
+/// USER, PASS, then "332 Need account".
+fn ask_for_account(peer: &mut Peer) {
+    peer.reply("220 scripted");
+    peer.command();
+    peer.reply("331 Password please");
+    peer.command();
+    peer.reply("332 Need account for login");
+}
+
 #[test]
 fn acct_is_sent_when_the_server_asks_with_332() {
     let server = ScriptedServer::start(|peer| {
-        peer.reply("220 scripted");
-        peer.command();
-        peer.reply("331 Password please");
-        peer.command();
-        peer.reply("332 Need account for login");
+        ask_for_account(peer);
         peer.command();
         peer.reply("230 Logged in with account");
         peer.serve(after_login);
@@ -59,11 +63,7 @@ fn acct_is_sent_when_the_server_asks_with_332() {
 #[test]
 fn a_332_without_an_account_is_a_clear_error() {
     let server = ScriptedServer::start(|peer| {
-        peer.reply("220 scripted");
-        peer.command();
-        peer.reply("331 Password please");
-        peer.command();
-        peer.reply("332 Need account for login");
+        ask_for_account(peer);
         let _ = peer.command();
     });
     let mut h = Harness::new(0);
@@ -186,4 +186,31 @@ fn a_421_reply_ends_the_session_and_the_next_request_reconnects() {
     let err = h.call(Command::Pwd).unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
     assert!(h.log_text().iter().any(|l| l.contains("Reconnecting")));
+}
+
+#[test]
+fn latin1_names_travel_as_latin1_bytes_both_ways() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        peer.serve(|command| {
+            if command.starts_with("MKD ") {
+                None
+            } else {
+                after_login(command)
+            }
+        });
+        // A 257 reply naming the folder in Latin-1.
+        peer.send(b"257 \"/caf\xe9\" created\r\n");
+        peer.serve(after_login);
+    });
+    let mut opts = options(server.port, "u", "p");
+    opts.encoding = "latin-1".into();
+    let mut h = Harness::new(1);
+    h.connect(opts);
+    h.call(Command::Mkdir("café".into())).unwrap();
+    let log = h.log_text().join("\n");
+    drop(h);
+    let received = server.received_bytes();
+    assert!(received.contains(&b"MKD caf\xe9".to_vec()), "{received:?}");
+    assert!(log.contains("MKD caf"), "{log}");
 }

@@ -56,7 +56,10 @@ mod tests {
         assert_eq!(status_for(&perm, Phase::Work), PERMANENT);
         assert_eq!(status_for(&perm, Phase::Connect), CONNECT);
         assert_eq!(status_for(&temp, Phase::Work), TEMPORARY);
-        assert_eq!(status_for(&Error::Timeout(String::new()), Phase::Work), TEMPORARY);
+        assert_eq!(
+            status_for(&Error::Timeout(String::new()), Phase::Work),
+            TEMPORARY
+        );
         assert_eq!(status_for(&Error::Tls(String::new()), Phase::Connect), TLS);
         assert_eq!(
             status_for(
@@ -68,6 +71,9 @@ mod tests {
             ),
             LOCAL
         );
-        assert_eq!(status_for(&Error::InvalidInput(String::new()), Phase::Connect), USAGE);
+        assert_eq!(
+            status_for(&Error::InvalidInput(String::new()), Phase::Connect),
+            USAGE
+        );
     }
 }

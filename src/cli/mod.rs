@@ -26,6 +26,12 @@ use crate::url::FtpUrl;
 /// Runs the command line; `None` means "no subcommand: open the GUI".
 pub fn run(cli: Cli) -> ExitCode {
     let Some(action) = cli.command else {
+        if let Some(url) = &cli.url
+            && let Err(err) = FtpUrl::parse(url)
+        {
+            eprintln!("ferry: {err}\n(not a command either; see `ferry --help`)");
+            return exit::code(exit::USAGE);
+        }
         eprintln!(
             "The desktop app is not built yet; see `ferry --help` for the command line{}",
             cli.url

@@ -520,8 +520,10 @@ impl Session {
             Ok(()) => {}
             Err(FtpError::UnexpectedResponse(response)) => {
                 let reply = reply_from(&response, &self.encoding);
-                self.log
-                    .detail(&format!("The server ended the transfer: {}", reply.one_line()));
+                self.log.detail(&format!(
+                    "The server ended the transfer: {}",
+                    reply.one_line()
+                ));
             }
             Err(err) => {
                 self.log.warning(&format!(

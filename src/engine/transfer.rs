@@ -96,63 +96,45 @@ pub fn download(
     let started = Instant::now();
     let mut stream = session.open_data(&format!("RETR {remote}"), offset)?;
     let mut meter = Meter::new(request, offset, total);
-    let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut converter = AsciiDownload::default();
-    let outcome: Result<()> = loop {
-        if observer.cancelled() {
-            break Err(Error::Cancelled);
-        }
-        let read = match stream.read(&mut buffer) {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => break Err(net::io_error("receiving data", &err)),
-        };
-        let chunk = &buffer[..read];
-        let written = if ascii {
-            file.write_all(&converter.convert(chunk))
-        } else {
-            file.write_all(chunk)
-        };
-        if let Err(err) = written {
-            break Err(Error::local(&part, &err));
-        }
-        meter.add(read as u64, observer);
-    };
-    let result = outcome.and_then(|()| {
+    let result = pump(
+        &mut stream,
+        &|err| net::io_error("receiving data", &err),
+        &mut |chunk| {
+            let written = if ascii {
+                file.write_all(&converter.convert(chunk))
+            } else {
+                file.write_all(chunk)
+            };
+            written.map_err(|e| Error::local(&part, &e))
+        },
+        &mut meter,
+        observer,
+    )
+    .and_then(|()| {
         if ascii {
             file.write_all(&converter.finish())
                 .map_err(|e| Error::local(&part, &e))?;
         }
         file.sync_data().map_err(|e| Error::local(&part, &e))
     });
-    match result {
-        Ok(()) => {
-            session.finish_data(stream)?;
-            meter.report(observer);
-            let done = meter.done;
-            session.log().detail(&format!(
-                "RETR {remote}: {} bytes in {:.2?}",
-                done - offset,
-                started.elapsed()
-            ));
-            if let Some(total) = total
-                && done != total
-            {
-                return Err(Error::Protocol(format!(
-                    "the server sent {done} of {total} bytes; the partial file is kept as {}",
-                    part.display()
-                )));
-            }
-            drop(file);
-            finish_download(&part, local, done, offset, started)
-        }
-        Err(err) => {
-            session.abort_data(stream);
-            meter.report(observer);
-            Err(err)
-        }
+    end_transfer(session, stream, result, &mut meter, observer)?;
+    let done = meter.done;
+    session.log().detail(&format!(
+        "RETR {remote}: {} bytes in {:.2?}",
+        done - offset,
+        started.elapsed()
+    ));
+    if let Some(total) = total
+        && done != total
+    {
+        return Err(Error::Protocol(format!(
+            "the server sent {done} of {total} bytes; the partial file is kept as {}",
+            part.display()
+        )));
     }
+    drop(file);
+    finish_download(&part, local, done, offset, started)
 }
 
 fn finish_download(
@@ -233,56 +215,82 @@ pub fn upload(
     let started = Instant::now();
     let mut stream = session.open_data(&command, 0)?;
     let mut meter = Meter::new(request, offset, Some(total));
-    let mut buffer = vec![0u8; BUFFER_SIZE];
     let mut converter = AsciiUpload::default();
-    let outcome: Result<()> = loop {
+    let result = pump(
+        &mut file,
+        &|err| Error::local(local, &err),
+        &mut |chunk| {
+            let sent = if ascii {
+                stream.write_all(&converter.convert(chunk))
+            } else {
+                stream.write_all(chunk)
+            };
+            sent.map_err(|err| net::io_error("sending data", &err))
+        },
+        &mut meter,
+        observer,
+    )
+    .and_then(|()| {
+        stream
+            .flush()
+            .map_err(|err| net::io_error("sending data", &err))
+    });
+    end_transfer(session, stream, result, &mut meter, observer)?;
+    session.log().detail(&format!(
+        "{command}: {} bytes in {:.2?}",
+        meter.done - offset,
+        started.elapsed()
+    ));
+    Ok(TransferSummary {
+        bytes: meter.done - offset,
+        resumed_from: offset,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Moves bytes from `source` to `sink` through one buffer until the source
+/// ends, the observer cancels, or either side fails.
+fn pump(
+    source: &mut dyn Read,
+    source_error: &dyn Fn(io::Error) -> Error,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    meter: &mut Meter,
+    observer: &mut dyn TransferObserver,
+) -> Result<()> {
+    let mut buffer = vec![0u8; BUFFER_SIZE];
+    loop {
         if observer.cancelled() {
-            break Err(Error::Cancelled);
+            return Err(Error::Cancelled);
         }
-        let read = match file.read(&mut buffer) {
-            Ok(0) => break Ok(()),
+        let read = match source.read(&mut buffer) {
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => break Err(Error::local(local, &err)),
+            Err(err) => return Err(source_error(err)),
         };
-        let sent = if ascii {
-            stream.write_all(&converter.convert(&buffer[..read]))
-        } else {
-            stream.write_all(&buffer[..read])
-        };
-        if let Err(err) = sent {
-            break Err(net::io_error("sending data", &err));
-        }
+        sink(&buffer[..read])?;
         meter.add(read as u64, observer);
-    };
-    let outcome = outcome.and_then(|()| flush(&mut stream));
-    match outcome {
-        Ok(()) => {
-            session.finish_data(stream)?;
-            meter.report(observer);
-            session.log().detail(&format!(
-                "{command}: {} bytes in {:.2?}",
-                meter.done - offset,
-                started.elapsed()
-            ));
-            Ok(TransferSummary {
-                bytes: meter.done - offset,
-                resumed_from: offset,
-                elapsed: started.elapsed(),
-            })
-        }
-        Err(err) => {
-            session.abort_data(stream);
-            meter.report(observer);
-            Err(err)
-        }
     }
 }
 
-fn flush(stream: &mut DataStream) -> Result<()> {
-    stream
-        .flush()
-        .map_err(|err| net::io_error("sending data", &err))
+/// Completes the data connection after `result`: the server's 226 on
+/// success, an abort on failure. A final progress event goes out either way.
+fn end_transfer(
+    session: &mut Session,
+    stream: DataStream,
+    result: Result<()>,
+    meter: &mut Meter,
+    observer: &mut dyn TransferObserver,
+) -> Result<()> {
+    let outcome = match result {
+        Ok(()) => session.finish_data(stream),
+        Err(err) => {
+            session.abort_data(stream);
+            Err(err)
+        }
+    };
+    meter.report(observer);
+    outcome
 }
 
 /// Counts bytes and turns them into throttled progress events.

@@ -201,8 +201,9 @@ impl Worker {
                 && let Some(session) = self.session.as_mut()
                 && let Err(err) = session.cwd(&cwd)
             {
-                self.log
-                    .warning(&format!("Could not return to {cwd} after reconnecting: {err}"));
+                self.log.warning(&format!(
+                    "Could not return to {cwd} after reconnecting: {err}"
+                ));
             }
         }
         self.session.as_mut().ok_or(Error::NotConnected)

@@ -10,8 +10,8 @@ use std::time::Duration;
 /// One accepted control connection, as the script sees it.
 pub struct Peer {
     reader: BufReader<TcpStream>,
-    /// Every command line received, for assertions after the run.
-    pub received: Vec<String>,
+    /// Every command line received, as bytes, for assertions after the run.
+    pub received: Vec<Vec<u8>>,
 }
 
 impl Peer {
@@ -26,14 +26,17 @@ impl Peer {
     }
 
     /// Reads the next command line (without CRLF); `None` when the client hung up.
+    /// Bytes that are not UTF-8 show as U+FFFD here; `received` keeps them.
     pub fn command(&mut self) -> Option<String> {
-        let mut line = String::new();
-        match self.reader.read_line(&mut line) {
+        let mut line = Vec::new();
+        match self.reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => None,
             Ok(_) => {
-                let line = line.trim_end_matches(['\r', '\n']).to_string();
-                self.received.push(line.clone());
-                Some(line)
+                let end = line.len() - line.iter().rev().take_while(|b| **b == b'\r' || **b == b'\n').count();
+                line.truncate(end);
+                let text = String::from_utf8_lossy(&line).into_owned();
+                self.received.push(line);
+                Some(text)
             }
         }
     }
@@ -53,7 +56,7 @@ impl Peer {
 /// A server for one connection, running `script` on it in a thread.
 pub struct ScriptedServer {
     pub port: u16,
-    thread: Option<JoinHandle<Vec<String>>>,
+    thread: Option<JoinHandle<Vec<Vec<u8>>>>,
 }
 
 impl ScriptedServer {
@@ -78,7 +81,15 @@ impl ScriptedServer {
     }
 
     /// Waits for the script to end and returns the commands it received.
-    pub fn received(mut self) -> Vec<String> {
+    pub fn received(self) -> Vec<String> {
+        self.received_bytes()
+            .iter()
+            .map(|line| String::from_utf8_lossy(line).into_owned())
+            .collect()
+    }
+
+    /// The commands as the bytes that arrived.
+    pub fn received_bytes(mut self) -> Vec<Vec<u8>> {
         self.thread
             .take()
             .map(|t| t.join().expect("script thread"))

@@ -166,12 +166,21 @@ impl Drop for UnftpServer {
     }
 }
 
-/// A port the OS just had free on loopback.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
+/// A free loopback port below Linux's ephemeral range (32768 and up), so
+/// no client socket of a parallel test can take it between this check and
+/// the server's bind; a per-process counter keeps the servers of one test
+/// binary apart.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 60) as u16 * 200;
+    for _ in 0..200 {
+        let port = base + NEXT.fetch_add(1, Ordering::Relaxed) % 200;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {base}..{}", base + 200);
 }
 
 fn wait_until_listening(port: u16) {
