@@ -28,8 +28,20 @@ fn ls_prints_names_long_lines_and_json() {
     assert_eq!(names, ["b.txt", "sub"]);
 
     let run = ferry(&["ls", "-l", &url(&server, "dir")]).expect_status(0);
-    assert!(run.stdout.lines().any(|l| l.starts_with('d') && l.ends_with(" sub")), "{}", run.stdout);
-    assert!(run.stdout.lines().any(|l| l.contains(" 5 ") && l.ends_with(" b.txt")), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.starts_with('d') && l.ends_with(" sub")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains(" 5 ") && l.ends_with(" b.txt")),
+        "{}",
+        run.stdout
+    );
 
     let run = ferry(&["ls", "--json", &url(&server, "dir")]).expect_status(0);
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -64,9 +76,19 @@ fn get_and_put_move_files_byte_for_byte() {
     fs::create_dir(server.path("up")).unwrap();
     ferry(&["put", source.to_str().unwrap(), &url(&server, "up/")]).expect_status(0);
     assert_eq!(fs::read(server.path("up/data.bin")).unwrap(), data);
-    ferry(&["put", source.to_str().unwrap(), &url(&server, "up/named.bin")]).expect_status(0);
+    ferry(&[
+        "put",
+        source.to_str().unwrap(),
+        &url(&server, "up/named.bin"),
+    ])
+    .expect_status(0);
     assert_eq!(fs::read(server.path("up/named.bin")).unwrap(), data);
-    ferry(&["put", source.to_str().unwrap(), &url(&server, "up/named.bin")]).expect_status(4);
+    ferry(&[
+        "put",
+        source.to_str().unwrap(),
+        &url(&server, "up/named.bin"),
+    ])
+    .expect_status(4);
 }
 
 #[test]
@@ -77,8 +99,14 @@ fn get_resumes_with_continue() {
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("r.bin");
     fs::write(local.path().join("r.bin.part"), &data[..100_000]).unwrap();
-    ferry(&["get", "-c", "-vv", &url(&server, "r.bin"), target.to_str().unwrap()])
-        .expect_status(0);
+    ferry(&[
+        "get",
+        "-c",
+        "-vv",
+        &url(&server, "r.bin"),
+        target.to_str().unwrap(),
+    ])
+    .expect_status(0);
     assert_eq!(fs::read(&target).unwrap(), data);
 }
 
@@ -128,13 +156,21 @@ fn passwords_come_from_stdin_or_the_environment_and_never_show() {
     let server = UnftpServer::plain();
     fs::write(server.path("f.txt"), b"f").unwrap();
     let bare = url_without_password(&server, "");
-    let run = ferry_with(&["ls", "-vv", "--password-stdin", &bare], &[], Some("s3cret-pw\n"))
-        .expect_status(0);
+    let run = ferry_with(
+        &["ls", "-vv", "--password-stdin", &bare],
+        &[],
+        Some("s3cret-pw\n"),
+    )
+    .expect_status(0);
     assert!(run.stdout.contains("f.txt"));
     assert!(run.stderr.contains("PASS ****"), "{}", run.stderr);
     assert!(!run.stderr.contains("s3cret-pw"));
-    let run = ferry_with(&["ls", "-vv", &bare], &[("FERRY_PASSWORD", "s3cret-pw")], None)
-        .expect_status(0);
+    let run = ferry_with(
+        &["ls", "-vv", &bare],
+        &[("FERRY_PASSWORD", "s3cret-pw")],
+        None,
+    )
+    .expect_status(0);
     assert!(!run.stderr.contains("s3cret-pw"));
     ferry(&["ls", &bare]).expect_status(3);
 }

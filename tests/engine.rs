@@ -49,36 +49,57 @@ fn browse_and_file_operations_round_trip() {
     fs::write(server.path("docs/a file.txt"), b"twelve bytes").unwrap();
     let mut h = connected(&server, 0);
 
-    let Ok(Outcome::Path(path)) = h.call(Command::Cwd("docs".into())) else { panic!() };
+    let Ok(Outcome::Path(path)) = h.call(Command::Cwd("docs".into())) else {
+        panic!()
+    };
     assert_eq!(path, "/docs");
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else { panic!() };
-    let entry = entries.iter().find(|e| e.name == "a file.txt").expect("listed");
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!()
+    };
+    let entry = entries
+        .iter()
+        .find(|e| e.name == "a file.txt")
+        .expect("listed");
     assert_eq!(entry.kind, EntryKind::File);
     assert_eq!(entry.size, Some(12));
     assert!(entry.modified.is_some());
-    let Ok(Outcome::Size(size)) = h.call(Command::Size("a file.txt".into())) else { panic!() };
+    let Ok(Outcome::Size(size)) = h.call(Command::Size("a file.txt".into())) else {
+        panic!()
+    };
     assert_eq!(size, 12);
     assert!(matches!(
         h.call(Command::ModificationTime("a file.txt".into())),
         Ok(Outcome::ModificationTime(_))
     ));
-    let Ok(Outcome::Path(path)) = h.call(Command::Cdup) else { panic!() };
+    let Ok(Outcome::Path(path)) = h.call(Command::Cdup) else {
+        panic!()
+    };
     assert_eq!(path, "/");
 
     h.call(Command::Mkdir("made".into())).unwrap();
     assert!(server.path("made").is_dir());
-    h.call(Command::Rename { from: "docs/a file.txt".into(), to: "made/renamed.txt".into() })
-        .unwrap();
-    assert_eq!(fs::read(server.path("made/renamed.txt")).unwrap(), b"twelve bytes");
+    h.call(Command::Rename {
+        from: "docs/a file.txt".into(),
+        to: "made/renamed.txt".into(),
+    })
+    .unwrap();
+    assert_eq!(
+        fs::read(server.path("made/renamed.txt")).unwrap(),
+        b"twelve bytes"
+    );
     h.call(Command::Delete("made/renamed.txt".into())).unwrap();
     assert!(!server.path("made/renamed.txt").exists());
     h.call(Command::Rmdir("made".into())).unwrap();
     assert!(!server.path("made").exists());
 
-    let Ok(Outcome::Names(names)) = h.call(Command::NameList(None)) else { panic!() };
+    let Ok(Outcome::Names(names)) = h.call(Command::NameList(None)) else {
+        panic!()
+    };
     assert!(names.contains(&"docs".to_string()), "{names:?}");
 
-    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else { panic!() };
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else {
+        panic!()
+    };
     assert_eq!(reply.code, 200);
 }
 
@@ -92,7 +113,9 @@ fn errors_carry_the_class_and_the_servers_words() {
     assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
     // The session is still usable after refusals.
     assert!(matches!(h.call(Command::Pwd), Ok(Outcome::Path(_))));
-    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("XYZZY".into())) else { panic!() };
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("XYZZY".into())) else {
+        panic!()
+    };
     assert_eq!(reply.code / 100, 5);
 }
 
@@ -218,11 +241,17 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
     assert!(!target.exists());
     // Usable afterwards (or reconnect): the abort left no stale reply.
     let size = h.call(Command::Size("huge.bin".into()));
-    let Ok(Outcome::Size(size)) = size else { panic!("{size:?}\n{}", h.log_text().join("\n")) };
+    let Ok(Outcome::Size(size)) = size else {
+        panic!("{size:?}\n{}", h.log_text().join("\n"))
+    };
     assert_eq!(size, data.len() as u64);
     // And the download resumes to identical bytes.
-    h.call(Command::Download { remote: "huge.bin".into(), local: target.clone(), resume: true })
-        .unwrap();
+    h.call(Command::Download {
+        remote: "huge.bin".into(),
+        local: target.clone(),
+        resume: true,
+    })
+    .unwrap();
     assert_eq!(fs::read(&target).unwrap(), data);
 }
 
@@ -248,17 +277,30 @@ fn ascii_mode_converts_line_endings_both_ways() {
     opts.transfer_type = TransferType::Ascii;
     let mut h = Harness::new(0);
     h.connect(opts);
-    h.call(Command::Upload { local: source, remote: "t.txt".into(), resume: false })
-        .unwrap();
+    h.call(Command::Upload {
+        local: source,
+        remote: "t.txt".into(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(server.path("t.txt")).unwrap(), b"one\r\ntwo\r\n");
     let back = local.path().join("back.txt");
-    h.call(Command::Download { remote: "t.txt".into(), local: back.clone(), resume: false })
-        .unwrap();
+    h.call(Command::Download {
+        remote: "t.txt".into(),
+        local: back.clone(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
-    h.call(Command::SetTransferType(TransferType::Binary)).unwrap();
-    let raw = local.path().join("raw.txt");
-    h.call(Command::Download { remote: "t.txt".into(), local: raw.clone(), resume: false })
+    h.call(Command::SetTransferType(TransferType::Binary))
         .unwrap();
+    let raw = local.path().join("raw.txt");
+    h.call(Command::Download {
+        remote: "t.txt".into(),
+        local: raw.clone(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(&raw).unwrap(), b"one\r\ntwo\r\n");
 }
 
@@ -270,12 +312,18 @@ fn active_mode_lists_and_transfers() {
     opts.data_mode = ferry::engine::DataMode::Active;
     let mut h = Harness::new(1);
     h.connect(opts);
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else { panic!() };
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!()
+    };
     assert!(entries.iter().any(|e| e.name == "a.txt"));
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("a.txt");
-    h.call(Command::Download { remote: "a.txt".into(), local: target.clone(), resume: false })
-        .unwrap();
+    h.call(Command::Download {
+        remote: "a.txt".into(),
+        local: target.clone(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(target).unwrap(), b"active");
     let log = h.log_text().join("\n");
     assert!(log.contains("PORT ") || log.contains("EPRT "), "{log}");
@@ -319,12 +367,21 @@ fn debug_levels_filter_and_the_password_never_appears() {
     // The password typed into the raw console is masked too.
     let _ = h.call(Command::Raw(format!("PASS {PASSWORD}")));
     let text = h.log_text().join("\n");
-    assert!(text.contains("USER alice"), "level 1 shows commands: {text}");
+    assert!(
+        text.contains("USER alice"),
+        "level 1 shows commands: {text}"
+    );
     assert!(text.contains("PASS ****"), "{text}");
     assert!(text.contains("230"), "level 1 shows replies: {text}");
-    assert!(text.contains("Opening data connection to 127.0.0.1:"), "level 2: {text}");
+    assert!(
+        text.contains("Opening data connection to 127.0.0.1:"),
+        "level 2: {text}"
+    );
     let everything = format!("{:?}", h.seen);
-    assert!(!everything.contains(PASSWORD), "the password leaked into an event");
+    assert!(
+        !everything.contains(PASSWORD),
+        "the password leaked into an event"
+    );
     assert!(!everything.contains("acct-secret-9"));
     assert!(!format!("{:?}", options(1, USER, PASSWORD)).contains(PASSWORD));
 }
@@ -340,7 +397,10 @@ fn cr_lf_and_nul_are_refused_before_anything_is_sent() {
         let err = h.call(Command::Raw(format!("NOOP {hostile}"))).unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
         let err = h
-            .call(Command::Rename { from: "victim.txt".into(), to: hostile.into() })
+            .call(Command::Rename {
+                from: "victim.txt".into(),
+                to: hostile.into(),
+            })
             .unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     }
@@ -383,4 +443,3 @@ fn connects_from_the_chosen_source_address() {
     let err = Harness::new(0).call(Command::Connect(opts)).unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
 }
-

@@ -158,7 +158,10 @@ fn epsv_refusal_falls_back_to_pasv_and_the_pasv_address_is_ignored() {
     assert_eq!(entries[1].kind, EntryKind::Dir);
     let log = h.log_text().join("\n");
     assert!(log.contains("using PASV"), "{log}");
-    assert!(log.contains("Opening data connection to 127.0.0.1:"), "{log}");
+    assert!(
+        log.contains("Opening data connection to 127.0.0.1:"),
+        "{log}"
+    );
     assert!(!log.contains("127.0.0.2:"), "{log}");
 }
 
@@ -177,10 +180,15 @@ fn a_421_reply_ends_the_session_and_the_next_request_reconnects() {
     let port = server.port;
     let mut h = Harness::new(0);
     h.connect(options(port, "u", "p"));
-    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else { panic!() };
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else {
+        panic!()
+    };
     assert_eq!(reply.code, 421);
     // The worker reports the lost session right after the reply.
-    while !matches!(h.next_event().kind, ferry::engine::EventKind::Disconnected { .. }) {}
+    while !matches!(
+        h.next_event().kind,
+        ferry::engine::EventKind::Disconnected { .. }
+    ) {}
     // The scripted server took its one connection; the reconnect is refused.
     server.received();
     let err = h.call(Command::Pwd).unwrap_err();

@@ -32,14 +32,23 @@ fn an_untrusted_certificate_stops_the_connection_with_its_fingerprint() {
     let server = tls_server();
     let mut h = Harness::new(1);
     let err = h.call(Command::Connect(tls_options(&server))).unwrap_err();
-    let Error::Certificate(problem) = err else { panic!("{err:?}") };
+    let Error::Certificate(problem) = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(
         Some(problem.sha256.clone()),
         normalize_fingerprint(&fingerprint(&server))
     );
-    assert!(problem.reason.contains("self-signed") || problem.reason.contains("unknown"), "{problem:?}");
+    assert!(
+        problem.reason.contains("self-signed") || problem.reason.contains("unknown"),
+        "{problem:?}"
+    );
     // Nothing was sent after the handshake failed: no USER, no PASS.
-    assert!(!h.log_text().iter().any(|l| l.starts_with("USER")), "{:?}", h.log_text());
+    assert!(
+        !h.log_text().iter().any(|l| l.starts_with("USER")),
+        "{:?}",
+        h.log_text()
+    );
 }
 
 #[test]
@@ -49,23 +58,35 @@ fn a_pinned_certificate_lists_gets_and_puts_over_prot_p() {
     let mut opts = tls_options(&server);
     opts.tls.pinned_sha256 = vec![fingerprint(&server)];
     let mut h = Harness::new(1);
-    let Outcome::Connected(info) = h.connect(opts) else { panic!() };
+    let Outcome::Connected(info) = h.connect(opts) else {
+        panic!()
+    };
     assert!(info.tls);
     let log = h.log_text().join("\n");
     assert!(log.contains("AUTH TLS") && log.contains("PROT P"), "{log}");
 
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else { panic!() };
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!()
+    };
     assert!(entries.iter().any(|e| e.name == "secret.txt"));
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("secret.txt");
-    h.call(Command::Download { remote: "secret.txt".into(), local: target.clone(), resume: false })
-        .unwrap();
+    h.call(Command::Download {
+        remote: "secret.txt".into(),
+        local: target.clone(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(&target).unwrap(), b"encrypted both ways");
     let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 249) as u8).collect();
     let source = local.path().join("up.bin");
     fs::write(&source, &data).unwrap();
-    h.call(Command::Upload { local: source, remote: "up.bin".into(), resume: false })
-        .unwrap();
+    h.call(Command::Upload {
+        local: source,
+        remote: "up.bin".into(),
+        resume: false,
+    })
+    .unwrap();
     assert_eq!(fs::read(server.path("up.bin")).unwrap(), data);
 }
 
@@ -76,7 +97,11 @@ fn insecure_connects_and_says_so_loudly() {
     opts.tls.insecure = true;
     let mut h = Harness::new(0);
     h.connect(opts);
-    assert!(h.log_text().iter().any(|l| l.contains("certificate checks are OFF")));
+    assert!(
+        h.log_text()
+            .iter()
+            .any(|l| l.contains("certificate checks are OFF"))
+    );
 }
 
 #[test]
@@ -87,7 +112,11 @@ fn a_server_without_tls_is_never_logged_in_to_in_clear() {
     opts.security = Security::ExplicitTls;
     let err = h.call(Command::Connect(opts)).unwrap_err();
     assert!(matches!(err, Error::Tls(_)), "{err:?}");
-    assert!(!h.log_text().iter().any(|l| l.starts_with("USER") || l.starts_with("PASS")));
+    assert!(
+        !h.log_text()
+            .iter()
+            .any(|l| l.starts_with("USER") || l.starts_with("PASS"))
+    );
 }
 
 #[test]
@@ -97,7 +126,11 @@ fn the_cli_refuses_with_status_6_and_accepts_trust() {
     let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);
     let run = ferry(&["ls", &url]).expect_status(6);
     let pinned = normalize_fingerprint(&fingerprint(&server)).unwrap();
-    assert!(run.stderr.contains(&format!("--trust {pinned}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("--trust {pinned}")),
+        "{}",
+        run.stderr
+    );
     let run = ferry(&["ls", "--trust", &fingerprint(&server), &url]).expect_status(0);
     assert!(run.stdout.contains("f.txt"));
     let run = ferry(&["ls", "--insecure", &url]).expect_status(0);

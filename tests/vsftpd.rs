@@ -35,7 +35,12 @@ fn vsftpd_plain_list_get_put_rename_delete_quote() {
     assert!(run.stdout.contains("up.bin"), "{}", run.stdout);
 
     let back = local.path().join("back.bin");
-    ferry(&["get", &url(&server, "ftp", "up.bin"), back.to_str().unwrap()]).expect_status(0);
+    ferry(&[
+        "get",
+        &url(&server, "ftp", "up.bin"),
+        back.to_str().unwrap(),
+    ])
+    .expect_status(0);
     assert_eq!(fs::read(&back).unwrap(), data);
 
     let new_path = format!("{}/renamed.bin", server.home.display());
@@ -67,7 +72,11 @@ fn vsftpd_wrong_password_is_status_3_and_missing_file_status_4() {
 #[test]
 fn vsftpd_explicit_tls_with_session_reuse_required() {
     let server = Vsftpd::start_tls(true);
-    let fingerprint = server.cert().expect("a TLS server has a certificate").sha256_hex.clone();
+    let fingerprint = server
+        .cert()
+        .expect("a TLS server has a certificate")
+        .sha256_hex
+        .clone();
     let local = tempfile::tempdir().unwrap();
     let source = local.path().join("secret.txt");
     fs::write(&source, b"over TLS").unwrap();
@@ -76,18 +85,53 @@ fn vsftpd_explicit_tls_with_session_reuse_required() {
     let run = ferry(&["ls", &url(&server, "ftpes", "")]).expect_status(6);
     assert!(run.stderr.contains("--trust"), "{}", run.stderr);
 
-    let trust = ["--trust", fingerprint.as_str()];
-    let put = [&trust[..], &["put", source.to_str().unwrap(), &url(&server, "ftpes", "")]].concat();
-    ferry(&put).expect_status(0);
-    let ls = [&trust[..], &["ls", &url(&server, "ftpes", "")]].concat();
-    let run = ferry(&ls).expect_status(0);
-    assert!(run.stdout.contains("secret.txt"), "{}", run.stdout);
+    let folder = url(&server, "ftpes", "");
+    let file = url(&server, "ftpes", "secret.txt");
     let back = local.path().join("back.txt");
-    let get = [&trust[..], &["get", &url(&server, "ftpes", "secret.txt"), back.to_str().unwrap()]]
-        .concat();
-    ferry(&get).expect_status(0);
-    assert_eq!(fs::read(back).unwrap(), b"over TLS");
+    let fp = fingerprint.as_str();
+    ferry(&["--trust", fp, "put", source.to_str().unwrap(), &folder]).expect_status(0);
+    let run = ferry(&["--trust", fp, "ls", &folder]).expect_status(0);
+    assert!(run.stdout.contains("secret.txt"), "{}", run.stdout);
+    // Several data connections in a row, each resuming the TLS session.
+    for _ in 0..3 {
+        ferry(&[
+            "--trust",
+            fp,
+            "get",
+            "--overwrite",
+            &file,
+            back.to_str().unwrap(),
+        ])
+        .expect_status(0);
+        assert_eq!(fs::read(&back).unwrap(), b"over TLS");
+    }
 
     // vsftpd requires TLS for this user: plain FTP must not log in.
     ferry(&["ls", &url(&server, "ftp", "")]).expect_status(3);
+}
+
+#[test]
+fn vsftpd_implicit_tls_lists_gets_and_puts() {
+    let server = Vsftpd::start_implicit_tls();
+    let fingerprint = server.cert().expect("a certificate").sha256_hex.clone();
+    let fp = fingerprint.as_str();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("implicit.bin");
+    let data: Vec<u8> = (0..700_000u32).map(|i| (i % 233) as u8).collect();
+    fs::write(&source, &data).unwrap();
+    let folder = url(&server, "ftps", "");
+    ferry(&["ls", &folder]).expect_status(6);
+    ferry(&["--trust", fp, "put", source.to_str().unwrap(), &folder]).expect_status(0);
+    let run = ferry(&["--trust", fp, "ls", "-l", &folder]).expect_status(0);
+    assert!(run.stdout.contains("implicit.bin"), "{}", run.stdout);
+    let back = local.path().join("back.bin");
+    ferry(&[
+        "--trust",
+        fp,
+        "get",
+        &url(&server, "ftps", "implicit.bin"),
+        back.to_str().unwrap(),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(back).unwrap(), data);
 }

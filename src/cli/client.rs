@@ -13,7 +13,8 @@ use crate::engine::{
 };
 
 pub struct Client {
-    connection: Connection,
+    /// Always `Some` until dropped.
+    connection: Option<Connection>,
     events: Receiver<Event>,
     verbose: u8,
     bar: Option<ProgressBar>,
@@ -24,7 +25,7 @@ impl Client {
         let (connection, events) = Connection::open();
         connection.set_debug_level(verbose.min(2));
         Client {
-            connection,
+            connection: Some(connection),
             events,
             verbose,
             bar: None,
@@ -33,7 +34,10 @@ impl Client {
 
     /// Runs one command to its outcome.
     pub fn call(&mut self, command: Command) -> Result<Outcome, Error> {
-        let id = self.connection.send(command);
+        let Some(connection) = &self.connection else {
+            return Err(Error::NotConnected);
+        };
+        let id = connection.send(command);
         loop {
             let event = self
                 .events
@@ -93,5 +97,14 @@ impl Client {
             bar
         });
         bar.set_position(progress.bytes_done);
+    }
+}
+
+impl Drop for Client {
+    /// Says QUIT before the process ends, as a polite client does.
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            connection.close();
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! between buffers), so a transfer stops promptly even with requests behind it.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 
@@ -23,6 +23,8 @@ use super::transfer::{self, TransferObserver};
 #[derive(Default)]
 struct CancelSet {
     ids: Mutex<HashSet<RequestId>>,
+    /// Everything, queued or running: the handle is gone.
+    all: AtomicBool,
 }
 
 impl CancelSet {
@@ -48,8 +50,9 @@ impl CancelSet {
 
 /// A handle on one FTP connection and its worker thread.
 ///
-/// Dropping the handle ends the worker after its current request (the
-/// session says QUIT).
+/// Dropping the handle cancels what is queued or running and lets the
+/// worker say QUIT and end on its own; it never waits for the network, so a
+/// GUI can drop a connection from its frame. [`Connection::close`] waits.
 pub struct Connection {
     id: ConnectionId,
     requests: Option<Sender<Request>>,
@@ -120,13 +123,22 @@ impl Connection {
     }
 }
 
-impl Drop for Connection {
-    fn drop(&mut self) {
-        // Closing the queue tells the worker to finish.
+impl Connection {
+    /// Like dropping, but waits until the worker has said QUIT and ended.
+    pub fn close(mut self) {
+        self.cancels.all.store(true, Ordering::Relaxed);
         self.requests = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.cancels.all.store(true, Ordering::Relaxed);
+        // Closing the queue tells the worker to finish.
+        self.requests = None;
     }
 }
 

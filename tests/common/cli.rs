@@ -42,7 +42,11 @@ pub fn ferry_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> R
         .args(args)
         .env_remove("FERRY_PASSWORD")
         .env_remove("FERRY_ACCOUNT")
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (key, value) in env {

@@ -1,4 +1,5 @@
-//! Real servers and drivers for the integration tests.
+//! Real servers and drivers for the integration tests. Each test binary
+//! uses a subset, hence `dead_code` is allowed.
 #![allow(dead_code)]
 
 pub mod certs;

@@ -32,7 +32,12 @@ impl Peer {
         match self.reader.read_until(b'\n', &mut line) {
             Ok(0) | Err(_) => None,
             Ok(_) => {
-                let end = line.len() - line.iter().rev().take_while(|b| **b == b'\r' || **b == b'\n').count();
+                let end = line.len()
+                    - line
+                        .iter()
+                        .rev()
+                        .take_while(|b| **b == b'\r' || **b == b'\n')
+                        .count();
                 line.truncate(end);
                 let text = String::from_utf8_lossy(&line).into_owned();
                 self.received.push(line);
