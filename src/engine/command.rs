@@ -169,6 +169,13 @@ pub enum Command {
     Size(String),
     /// MDTM.
     ModificationTime(String),
+    /// SIZE and MDTM together: does a file exist, how big, how old.
+    Stat(String),
+    /// MFMT: set a remote file's modification time (UTC).
+    SetModificationTime {
+        path: String,
+        time: chrono::NaiveDateTime,
+    },
     /// SITE CHMOD mode path.
     Chmod {
         path: String,

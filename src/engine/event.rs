@@ -167,8 +167,29 @@ pub enum Outcome {
     Names(Vec<String>),
     Size(u64),
     ModificationTime(chrono::NaiveDateTime),
+    Stat(FileStat),
     Reply(Reply),
     Transferred(TransferSummary),
+}
+
+/// What is known of a file on either side; times are UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FileStat {
+    pub size: Option<u64>,
+    pub modified: Option<chrono::NaiveDateTime>,
+}
+
+impl FileStat {
+    /// A local file's size and modification time.
+    pub fn of_local(meta: &std::fs::Metadata) -> FileStat {
+        FileStat {
+            size: Some(meta.len()),
+            modified: meta
+                .modified()
+                .ok()
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).naive_utc()),
+        }
+    }
 }
 
 /// How a finished transfer went.

@@ -11,6 +11,7 @@ mod error;
 mod event;
 pub mod names;
 mod net;
+pub mod queue;
 mod reply;
 mod session;
 mod tls;
@@ -25,8 +26,8 @@ pub use debug_log::mask_secrets;
 pub use encoding::FileNameEncoding;
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
-    ConnectionId, Event, EventKind, Features, LogKind, LogLevel, LogLine, Outcome, Progress, Reply,
-    SessionInfo, TransferSummary,
+    ConnectionId, Event, EventKind, Features, FileStat, LogKind, LogLevel, LogLine, Outcome,
+    Progress, Reply, SessionInfo, TransferSummary,
 };
 pub use session::{MAX_LISTING_BYTES, MAX_LISTING_LINE, MAX_REPLY_LINE};
 pub use tls::{fingerprint, normalize_fingerprint};

@@ -20,7 +20,7 @@ use super::command::{ConnectOptions, DataMode, Security, TransferType};
 use super::debug_log::{self, LogSink};
 use super::encoding::{FileNameEncoding, Latin1};
 use super::error::{Error, Result};
-use super::event::{Features, Reply, SessionInfo};
+use super::event::{Features, FileStat, Reply, SessionInfo};
 use super::names::check_command_argument;
 use super::net;
 use super::reply::{classify, describe_ftp_error, parse_pwd, reply_from, welcome_text};
@@ -329,6 +329,46 @@ impl Session {
         let digits = stamp.split('.').next().unwrap_or_default();
         chrono::NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S")
             .map_err(|_| Error::Protocol(format!("cannot read a time from {:?}", reply.text)))
+    }
+
+    /// Size and modification time of a file, each only if the server
+    /// tells. `Err(Permanent)` when the file is not there (both 550).
+    pub fn stat(&mut self, path: &str) -> Result<FileStat> {
+        let size = self.size(path);
+        // MDTM on a server without it would only add a 500 to the log.
+        let features = &self.info.features;
+        let modified = if features.supports("MDTM") || features.lines.is_empty() {
+            self.modification_time(path)
+        } else {
+            Err(Error::Permanent {
+                code: 502,
+                text: "MDTM is not offered".to_string(),
+            })
+        };
+        match (size, modified) {
+            (Err(missing @ Error::Permanent { code: 550, .. }), Err(Error::Permanent { .. })) => {
+                Err(missing)
+            }
+            (Err(err), _) if !matches!(err, Error::Permanent { .. }) => Err(err),
+            (_, Err(err)) if !matches!(err, Error::Permanent { .. }) => Err(err),
+            (size, modified) => Ok(FileStat {
+                size: size.ok(),
+                modified: modified.ok(),
+            }),
+        }
+    }
+
+    /// MFMT: sets a remote file's modification time (UTC), where offered.
+    pub fn set_modification_time(&mut self, path: &str, time: chrono::NaiveDateTime) -> Result<()> {
+        if !self.info.features.supports("MFMT") {
+            return Err(Error::Permanent {
+                code: 502,
+                text: "the server does not offer MFMT".to_string(),
+            });
+        }
+        let stamp = time.format("%Y%m%d%H%M%S");
+        self.path_command(&format!("MFMT {stamp}"), path, |c| c / 100 == 2)
+            .map(drop)
     }
 
     pub fn chmod(&mut self, path: &str, mode: &str) -> Result<()> {

@@ -268,6 +268,11 @@ impl Worker {
             Command::Chmod { path, mode } => {
                 self.session()?.chmod(path, mode).map(|()| Outcome::Done)
             }
+            Command::Stat(path) => self.session()?.stat(path).map(Outcome::Stat),
+            Command::SetModificationTime { path, time } => self
+                .session()?
+                .set_modification_time(path, *time)
+                .map(|()| Outcome::Done),
             Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
             Command::SetTransferType(kind) => self
                 .session()?

@@ -4,7 +4,9 @@
 
 pub mod certs;
 pub mod cli;
+pub mod faulty;
 pub mod harness;
+pub mod queue;
 pub mod scripted;
 pub mod unftp;
 #[cfg(feature = "vsftpd-tests")]

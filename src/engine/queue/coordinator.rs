@@ -1,0 +1,496 @@
+//! The queue's thread: it owns the items and the pool of connections and
+//! turns one into work for the other. What each item needs next is decided
+//! in `dispatch`; folders become items in `expand`.
+
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, select, unbounded};
+
+use super::item::{Item, ItemKind, ItemState, is_passing};
+use super::{ItemId, Overall, QueueCommand, QueueEvent, QueueOptions, TransferSpec};
+use crate::engine::command::{Command, ConnectOptions, RequestId};
+use crate::engine::error::Error;
+use crate::engine::event::{Event, EventKind, Features, Outcome};
+use crate::engine::worker::Connection;
+
+/// How often the whole queue's progress is reported.
+const OVERALL_INTERVAL: Duration = Duration::from_millis(100);
+/// How long to wait before opening a connection again after one failed.
+const RECONNECT_DELAY: Duration = Duration::from_secs(1);
+
+/// What a busy connection is doing for which item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Job {
+    Connect,
+    Transfer(ItemId),
+    /// Listing a remote folder to download.
+    List(ItemId),
+    /// Creating a remote folder to upload into.
+    Mkdir(ItemId),
+    /// Listing a remote folder to learn what an upload would replace.
+    ListTarget(ItemId),
+    /// SIZE and MDTM of an upload's target.
+    StatTarget(ItemId),
+    /// SIZE and MDTM of a download's source.
+    StatSource(ItemId),
+    /// Deleting a remote file or tree (mirror `--delete`).
+    Delete(ItemId),
+    /// MDTM after a download, to date the local file.
+    FetchTime(ItemId),
+    /// MFMT after an upload.
+    PushTime(ItemId),
+}
+
+impl Job {
+    pub fn item(self) -> Option<ItemId> {
+        match self {
+            Job::Connect => None,
+            Job::Transfer(id)
+            | Job::List(id)
+            | Job::Mkdir(id)
+            | Job::ListTarget(id)
+            | Job::StatTarget(id)
+            | Job::StatSource(id)
+            | Job::Delete(id)
+            | Job::FetchTime(id)
+            | Job::PushTime(id) => Some(id),
+        }
+    }
+}
+
+pub(super) struct Slot {
+    pub connection: Connection,
+    /// The request in flight and what it is for; `None` when idle.
+    pub busy: Option<(RequestId, Job)>,
+    /// What the server offers, once logged in.
+    pub features: Features,
+}
+
+pub(super) struct Coordinator {
+    connect: ConnectOptions,
+    pub(super) options: QueueOptions,
+    inbox: Receiver<QueueCommand>,
+    events: Sender<QueueEvent>,
+    engine_tx: Sender<Event>,
+    engine_rx: Receiver<Event>,
+    pub(super) slots: Vec<Slot>,
+    /// Lowered when the server refuses more connections.
+    max_slots: usize,
+    next_slot_id: u32,
+    no_connect_before: Instant,
+    pub(super) items: Vec<Item>,
+    next_item: ItemId,
+    last_overall: Instant,
+    bytes_at_last_overall: u64,
+    idle_reported: bool,
+}
+
+impl Coordinator {
+    pub fn new(
+        connect: ConnectOptions,
+        options: QueueOptions,
+        inbox: Receiver<QueueCommand>,
+        events: Sender<QueueEvent>,
+    ) -> Coordinator {
+        let (engine_tx, engine_rx) = unbounded();
+        let max_slots = options.connections.clamp(1, 10);
+        Coordinator {
+            connect,
+            options,
+            inbox,
+            events,
+            engine_tx,
+            engine_rx,
+            slots: Vec::new(),
+            max_slots,
+            next_slot_id: 1,
+            no_connect_before: Instant::now(),
+            items: Vec::new(),
+            next_item: 1,
+            last_overall: Instant::now(),
+            bytes_at_last_overall: 0,
+            idle_reported: true,
+        }
+    }
+
+    pub fn run(mut self) {
+        loop {
+            self.run_local_items();
+            self.schedule();
+            self.report_overall(false);
+            if self.is_idle() && !self.idle_reported {
+                self.idle_reported = true;
+                self.report_overall(true);
+                let overall = self.overall();
+                self.emit(QueueEvent::Idle(overall));
+            }
+            let wait = self.next_wake();
+            select! {
+                recv(self.inbox) -> command => match command {
+                    Ok(command) => self.command(command),
+                    // The handle is gone: stop everything and end.
+                    Err(_) => break,
+                },
+                recv(self.engine_rx) -> event => {
+                    if let Ok(event) = event {
+                        self.engine_event(event);
+                    }
+                }
+                default(wait) => {}
+            }
+        }
+        for slot in self.slots.drain(..) {
+            slot.connection.close();
+        }
+    }
+
+    pub(super) fn emit(&self, event: QueueEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Nothing left to do. An item waiting for an answer is not done: the
+    /// caller still owes the queue a decision.
+    fn is_idle(&self) -> bool {
+        self.items.iter().all(|item| item.state.is_final())
+    }
+
+    /// How long the loop may sleep before something is due.
+    fn next_wake(&self) -> Duration {
+        let now = Instant::now();
+        let mut wait = Duration::from_millis(500);
+        if !self.is_idle() {
+            wait = wait.min(OVERALL_INTERVAL);
+        }
+        for item in &self.items {
+            if matches!(item.state, ItemState::Retrying { .. }) {
+                wait = wait.min(item.not_before.saturating_duration_since(now));
+            }
+        }
+        wait.max(Duration::from_millis(5))
+    }
+
+    // ----- commands from the caller -----
+
+    fn command(&mut self, command: QueueCommand) {
+        match command {
+            QueueCommand::Add(spec) => {
+                self.add_item(None, spec, ItemKind::Transfer);
+            }
+            QueueCommand::Cancel(id) => self.cancel(id),
+            QueueCommand::CancelAll => {
+                for id in self.ids_where(|i| !i.state.is_final()) {
+                    self.cancel(id);
+                }
+            }
+            QueueCommand::Retry(id) => {
+                if let Some(item) = self.item_mut(id)
+                    && matches!(item.state, ItemState::Failed(_) | ItemState::Cancelled)
+                {
+                    item.attempts = 0;
+                    item.not_before = Instant::now();
+                    item.target = None;
+                    self.set_state(id, ItemState::Queued);
+                }
+            }
+            QueueCommand::MoveUp(id) => self.move_item(id, -1),
+            QueueCommand::MoveDown(id) => self.move_item(id, 1),
+            QueueCommand::Answer {
+                id,
+                policy,
+                for_all,
+            } => {
+                if policy == super::ExistsPolicy::Ask {
+                    return;
+                }
+                let asking = |i: &Item| matches!(i.state, ItemState::Asking { .. });
+                let ids = if for_all {
+                    self.options.exists = policy;
+                    self.ids_where(asking)
+                } else {
+                    self.ids_where(|i| i.id == id && asking(i))
+                };
+                for id in ids {
+                    if let Some(item) = self.item_mut(id) {
+                        item.answer = Some(policy);
+                    }
+                    self.set_state(id, ItemState::Queued);
+                }
+            }
+        }
+    }
+
+    pub(super) fn add_item(
+        &mut self,
+        parent: Option<ItemId>,
+        spec: TransferSpec,
+        kind: ItemKind,
+    ) -> ItemId {
+        let id = self.next_item;
+        self.next_item += 1;
+        self.emit(QueueEvent::Added {
+            id,
+            parent,
+            spec: spec.clone(),
+            kind,
+        });
+        self.items.push(Item::new(id, parent, spec, kind));
+        self.idle_reported = false;
+        id
+    }
+
+    fn cancel(&mut self, id: ItemId) {
+        let Some(item) = self.item(id) else { return };
+        if item.state.is_final() {
+            return;
+        }
+        let running = self
+            .slots
+            .iter()
+            .find(|s| s.busy.and_then(|(_, job)| job.item()) == Some(id));
+        match running {
+            // The outcome arrives as Cancelled and settles the state.
+            Some(slot) => {
+                if let Some((request, _)) = slot.busy {
+                    slot.connection.cancel(request);
+                }
+            }
+            None => self.set_state(id, ItemState::Cancelled),
+        }
+        for child in self.ids_where(|i| i.parent == Some(id)) {
+            self.cancel(child);
+        }
+    }
+
+    /// Swaps an item with its nearest waiting neighbour, so the user
+    /// decides what goes first.
+    fn move_item(&mut self, id: ItemId, step: isize) {
+        let Some(index) = self.items.iter().position(|i| i.id == id) else {
+            return;
+        };
+        let mut other = index as isize + step;
+        while other >= 0 && (other as usize) < self.items.len() {
+            if !self.items[other as usize].state.is_final() {
+                self.items.swap(index, other as usize);
+                return;
+            }
+            other += step;
+        }
+    }
+
+    // ----- handing out work -----
+
+    fn schedule(&mut self) {
+        let now = Instant::now();
+        let runnable = self.items.iter().filter(|i| i.is_runnable(now)).count();
+        let busy = self.slots.iter().filter(|s| s.busy.is_some()).count();
+        let wanted = (runnable + busy).min(self.max_slots);
+        while self.slots.len() < wanted && now >= self.no_connect_before {
+            self.open_slot();
+        }
+        for index in 0..self.slots.len() {
+            if self.slots[index].busy.is_some() {
+                continue;
+            }
+            // Deciding may settle an item without the network; keep going
+            // until this connection has work or nothing is left.
+            while self.slots[index].busy.is_none() {
+                let now = Instant::now();
+                let Some(position) = self.items.iter().position(|i| i.is_runnable(now)) else {
+                    return;
+                };
+                self.start_item(index, position);
+            }
+        }
+    }
+
+    fn open_slot(&mut self) {
+        let id = self.next_slot_id;
+        self.next_slot_id += 1;
+        let connection = Connection::spawn(id, self.engine_tx.clone());
+        connection.set_debug_level(self.options.debug_level.min(2));
+        let request = connection.send(Command::Connect(self.connect.clone()));
+        self.slots.push(Slot {
+            connection,
+            busy: Some((request, Job::Connect)),
+            features: Features::default(),
+        });
+    }
+
+    /// Sends `command` on a connection on behalf of `job`.
+    pub(super) fn send_job(&mut self, slot: usize, command: Command, job: Job) {
+        let request = self.slots[slot].connection.send(command);
+        self.slots[slot].busy = Some((request, job));
+    }
+
+    // ----- what the connections report -----
+
+    fn engine_event(&mut self, event: Event) {
+        let Some(slot) = self
+            .slots
+            .iter()
+            .position(|s| s.connection.id() == event.connection)
+        else {
+            return;
+        };
+        match event.kind {
+            EventKind::Log(line) => self.emit(QueueEvent::Log {
+                connection: event.connection,
+                line,
+            }),
+            EventKind::Progress(progress) => {
+                if let Some((request, Job::Transfer(id))) = self.slots[slot].busy
+                    && request == progress.request
+                {
+                    if let Some(item) = self.item_mut(id) {
+                        item.bytes_done = progress.bytes_done;
+                        item.total = progress.total.or(item.total);
+                    }
+                    self.emit(QueueEvent::Progress {
+                        id,
+                        bytes_done: progress.bytes_done,
+                        total: progress.total,
+                        current_rate: progress.current_rate,
+                        average_rate: progress.average_rate,
+                        eta: progress.eta(),
+                    });
+                }
+            }
+            EventKind::Connected(info) => self.slots[slot].features = info.features,
+            EventKind::Finished { request, result } => {
+                let Some((busy_request, job)) = self.slots[slot].busy else {
+                    return;
+                };
+                if busy_request != request {
+                    return;
+                }
+                self.slots[slot].busy = None;
+                match (job, result) {
+                    (Job::Connect, Ok(Outcome::Connected(info))) => {
+                        self.slots[slot].features = info.features;
+                    }
+                    (Job::Connect, Ok(_)) => {}
+                    (Job::Connect, Err(err)) => self.connect_failed(slot, err),
+                    (job, result) => self.finished(slot, job, result),
+                }
+            }
+            EventKind::Welcome(_) | EventKind::Disconnected { .. } => {}
+        }
+    }
+
+    fn connect_failed(&mut self, slot: usize, err: Error) {
+        self.slots.remove(slot);
+        self.emit(QueueEvent::ConnectFailed(err.clone()));
+        self.no_connect_before = Instant::now() + RECONNECT_DELAY;
+        let too_many = matches!(err, Error::Temporary { code: 421, .. });
+        if too_many && !self.slots.is_empty() {
+            // The server caps connections: live with fewer, fail nothing.
+            self.max_slots = self.slots.len();
+            return;
+        }
+        if is_passing(&err) {
+            // Charge the attempt to the first waiting item, so a server that
+            // never comes back still ends the queue.
+            let now = Instant::now();
+            if let Some(id) = self.items.iter().find(|i| i.is_runnable(now)).map(|i| i.id) {
+                self.item_failed(id, err);
+            }
+            return;
+        }
+        // Login refused, TLS refused: no item can succeed.
+        for id in self.ids_where(|i| !i.state.is_final()) {
+            self.set_state(id, ItemState::Failed(err.clone()));
+        }
+    }
+
+    /// An attempt failed: try again later if the reason may pass, else the
+    /// item has failed and the queue goes on.
+    pub(super) fn item_failed(&mut self, id: ItemId, err: Error) {
+        if err == Error::Cancelled {
+            self.set_state(id, ItemState::Cancelled);
+            return;
+        }
+        let max_attempts = self.options.max_attempts.max(1);
+        let base = self.options.retry_delay;
+        let Some(item) = self.item_mut(id) else {
+            return;
+        };
+        item.attempts += 1;
+        if is_passing(&err) && item.attempts < max_attempts {
+            let delay = base.saturating_mul(1 << (item.attempts - 1).min(6));
+            item.not_before = Instant::now() + delay;
+            let attempt = item.attempts + 1;
+            self.set_state(
+                id,
+                ItemState::Retrying {
+                    attempt,
+                    reason: err,
+                },
+            );
+        } else {
+            self.set_state(id, ItemState::Failed(err));
+        }
+    }
+
+    // ----- bookkeeping -----
+
+    pub(super) fn ids_where(&self, keep: impl Fn(&Item) -> bool) -> Vec<ItemId> {
+        self.items
+            .iter()
+            .filter(|i| keep(i))
+            .map(|i| i.id)
+            .collect()
+    }
+
+    pub(super) fn item(&self, id: ItemId) -> Option<&Item> {
+        self.items.iter().find(|i| i.id == id)
+    }
+
+    pub(super) fn item_mut(&mut self, id: ItemId) -> Option<&mut Item> {
+        self.items.iter_mut().find(|i| i.id == id)
+    }
+
+    pub(super) fn set_state(&mut self, id: ItemId, state: ItemState) {
+        if let Some(item) = self.item_mut(id) {
+            item.state = state.clone();
+            if !state.is_final() {
+                // Work again (a retry, an answer): report idle once more later.
+                self.idle_reported = false;
+            }
+            self.emit(QueueEvent::State { id, state });
+        }
+    }
+
+    fn overall(&self) -> Overall {
+        let mut overall = Overall::default();
+        for item in self.items.iter().filter(|i| i.is_file()) {
+            overall.files_total += 1;
+            overall.bytes_total += item.total.unwrap_or(0);
+            overall.bytes_done += item.bytes_done;
+            match item.state {
+                ItemState::Done | ItemState::Planned(_) => overall.files_done += 1,
+                ItemState::Failed(_) | ItemState::Cancelled => overall.files_failed += 1,
+                ItemState::Skipped(_) => overall.files_skipped += 1,
+                _ => {}
+            }
+        }
+        overall
+    }
+
+    fn report_overall(&mut self, force: bool) {
+        let elapsed = self.last_overall.elapsed();
+        if !force && (elapsed < OVERALL_INTERVAL || self.is_idle()) {
+            return;
+        }
+        let mut overall = self.overall();
+        let moved = overall
+            .bytes_done
+            .saturating_sub(self.bytes_at_last_overall);
+        overall.rate = moved as f64 / elapsed.as_secs_f64().max(0.001);
+        let left = overall.bytes_total.saturating_sub(overall.bytes_done);
+        overall.eta =
+            (overall.rate > 0.0).then(|| Duration::from_secs_f64(left as f64 / overall.rate));
+        self.bytes_at_last_overall = overall.bytes_done;
+        self.last_overall = Instant::now();
+        self.emit(QueueEvent::Overall(overall));
+    }
+}

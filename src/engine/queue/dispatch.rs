@@ -1,0 +1,444 @@
+//! What an item needs next: decide on an existing target, move the bytes,
+//! date the result, and read the outcome of each step.
+
+use std::fs;
+use std::io;
+
+use super::coordinator::{Coordinator, Job};
+use super::item::{ItemKind, ItemState};
+use super::local_tree::ensure_local_dir;
+use super::policy::{Decision, ExistsPolicy, decide, free_local_name, numbered_name};
+use super::{Direction, ItemId, QueueEvent};
+use crate::engine::command::Command;
+use crate::engine::error::Error;
+use crate::engine::event::{FileStat, LogKind, LogLevel, LogLine, Outcome};
+use crate::engine::names::{remote_basename, remote_join};
+
+impl Coordinator {
+    /// Starts the runnable item at `position` on idle connection `slot`.
+    /// Either a job is sent or the item leaves the runnable states.
+    pub(super) fn start_item(&mut self, slot: usize, position: usize) {
+        let item = &self.items[position];
+        let id = item.id;
+        let spec = item.spec.clone();
+        let dry_run = self.options.dry_run;
+        match (item.kind, spec.direction, spec.recursive) {
+            (ItemKind::DeleteTarget, Direction::Upload, recursive) => {
+                if dry_run {
+                    self.set_state(
+                        id,
+                        ItemState::Planned(format!("would delete {}", spec.remote)),
+                    );
+                    return;
+                }
+                let command = if recursive {
+                    Command::DeleteTree(spec.remote)
+                } else {
+                    Command::Delete(spec.remote)
+                };
+                self.set_state(id, ItemState::Running);
+                self.send_job(slot, command, Job::Delete(id));
+            }
+            // Local deletions need no connection (see `run_local_items`).
+            (ItemKind::DeleteTarget, Direction::Download, _) => self.delete_local(id),
+            (ItemKind::Transfer, Direction::Download, true) => {
+                if !dry_run && let Err(err) = ensure_local_dir(&spec.local) {
+                    self.set_state(id, ItemState::Failed(err));
+                    return;
+                }
+                self.set_state(id, ItemState::Expanding);
+                self.send_job(slot, Command::List(Some(spec.remote)), Job::List(id));
+            }
+            (ItemKind::Transfer, Direction::Upload, true) => {
+                self.set_state(id, ItemState::Expanding);
+                // The login folder or the root is there already.
+                let exists = spec.remote.is_empty() || spec.remote == "/";
+                if dry_run || exists {
+                    self.send_job(slot, Command::List(Some(spec.remote)), Job::ListTarget(id));
+                } else {
+                    self.send_job(slot, Command::Mkdir(spec.remote), Job::Mkdir(id));
+                }
+            }
+            (ItemKind::Transfer, Direction::Download, false) => self.start_download(slot, id),
+            (ItemKind::Transfer, Direction::Upload, false) => self.start_upload(slot, id),
+        }
+    }
+
+    fn start_download(&mut self, slot: usize, id: ItemId) {
+        let Some(item) = self.item(id) else { return };
+        let local = item.spec.local.clone();
+        let retrying = item.attempts > 0;
+        let source = item.source;
+        let policy = item.answer.unwrap_or(self.options.exists);
+        if retrying {
+            // Our own earlier attempt left the .part: continue it.
+            return self.transfer(slot, id, true);
+        }
+        let target = match fs::symlink_metadata(&local) {
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                let resume = self.options.resume;
+                return self.transfer(slot, id, resume);
+            }
+            Err(err) => return self.set_state(id, ItemState::Failed(Error::local(&local, &err))),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return self.set_state(
+                    id,
+                    ItemState::Failed(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "is a symbolic link; refusing to write through it".to_string(),
+                    }),
+                );
+            }
+            Ok(meta) if meta.is_dir() => {
+                return self.set_state(
+                    id,
+                    ItemState::Failed(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "is a folder; cannot replace it with a file".to_string(),
+                    }),
+                );
+            }
+            Ok(meta) => FileStat::of_local(&meta),
+        };
+        let needs_source = !matches!(
+            policy,
+            ExistsPolicy::Overwrite | ExistsPolicy::Skip | ExistsPolicy::Rename | ExistsPolicy::Ask
+        );
+        match source {
+            None if needs_source => {
+                let remote = self.items_spec(id).remote;
+                self.set_state(id, ItemState::Running);
+                self.send_job(slot, Command::Stat(remote), Job::StatSource(id));
+            }
+            source => {
+                let source = source.unwrap_or_default();
+                self.apply(slot, id, policy, source, target);
+            }
+        }
+    }
+
+    fn start_upload(&mut self, slot: usize, id: ItemId) {
+        let Some(item) = self.item(id) else { return };
+        let local = item.spec.local.clone();
+        let remote = item.spec.remote.clone();
+        let retrying = item.attempts > 0;
+        let known_target = item.target;
+        let policy = item.answer.unwrap_or(self.options.exists);
+        let source = match fs::metadata(&local) {
+            Ok(meta) if meta.is_file() => FileStat::of_local(&meta),
+            Ok(_) => {
+                return self.set_state(
+                    id,
+                    ItemState::Failed(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "is not a file".to_string(),
+                    }),
+                );
+            }
+            Err(err) => return self.set_state(id, ItemState::Failed(Error::local(&local, &err))),
+        };
+        if let Some(item) = self.item_mut(id) {
+            item.source = Some(source);
+            item.total = source.size;
+        }
+        if retrying {
+            // Our own earlier attempt may have left part of it: append.
+            return self.transfer(slot, id, true);
+        }
+        match known_target {
+            None => {
+                self.set_state(id, ItemState::Running);
+                self.send_job(slot, Command::Stat(remote), Job::StatTarget(id));
+            }
+            Some(None) => self.transfer(slot, id, false),
+            Some(Some(target)) => self.apply(slot, id, policy, source, target),
+        }
+    }
+
+    /// Acts on the policy for an item whose target exists.
+    fn apply(
+        &mut self,
+        slot: usize,
+        id: ItemId,
+        policy: ExistsPolicy,
+        source: FileStat,
+        target: FileStat,
+    ) {
+        match decide(policy, &source, &target) {
+            Decision::Transfer { resume } => {
+                let resume = resume || (self.options.resume && self.is_download(id));
+                self.transfer(slot, id, resume);
+            }
+            Decision::Skip(reason) => self.set_state(id, ItemState::Skipped(reason)),
+            Decision::Ask => self.set_state(id, ItemState::Asking { source, target }),
+            Decision::Rename => {
+                if self.is_download(id) {
+                    let local = self.items_spec(id).local;
+                    match free_local_name(&local) {
+                        Some(free) => {
+                            self.retarget(id, |spec| spec.local = free);
+                            self.transfer(slot, id, false);
+                        }
+                        None => self.set_state(
+                            id,
+                            ItemState::Failed(Error::LocalIo {
+                                path: local.display().to_string(),
+                                message: "no free numbered name beside it".to_string(),
+                            }),
+                        ),
+                    }
+                } else {
+                    self.try_next_remote_name(slot, id);
+                }
+            }
+        }
+    }
+
+    /// Asks the server whether `name (n).ext` is free, for a "rename" upload.
+    fn try_next_remote_name(&mut self, slot: usize, id: ItemId) {
+        let Some(item) = self.item_mut(id) else {
+            return;
+        };
+        let (n, original) = match item.rename.take() {
+            Some((n, original)) => (n + 1, original),
+            None => (1, item.spec.remote.clone()),
+        };
+        if n > 1000 {
+            return self.set_state(
+                id,
+                ItemState::Failed(Error::Permanent {
+                    code: 553,
+                    text: format!("no free numbered name beside {original}"),
+                }),
+            );
+        }
+        let name = numbered_name(remote_basename(&original), n);
+        let parent = original
+            .strip_suffix(remote_basename(&original))
+            .unwrap_or("");
+        let candidate = remote_join(parent.trim_end_matches('/'), &name);
+        let candidate = if parent == "/" {
+            format!("/{name}")
+        } else {
+            candidate
+        };
+        item.rename = Some((n, original));
+        item.target = None;
+        self.retarget(id, |spec| spec.remote = candidate.clone());
+        self.set_state(id, ItemState::Running);
+        self.send_job(slot, Command::Stat(candidate), Job::StatTarget(id));
+    }
+
+    /// Moves the bytes (or, in a dry run, says it would).
+    fn transfer(&mut self, slot: usize, id: ItemId, resume: bool) {
+        let spec = self.items_spec(id);
+        if self.options.dry_run {
+            let what = match spec.direction {
+                Direction::Download => {
+                    format!("would download {} to {}", spec.remote, spec.local.display())
+                }
+                Direction::Upload => {
+                    format!("would upload {} to {}", spec.local.display(), spec.remote)
+                }
+            };
+            return self.set_state(id, ItemState::Planned(what));
+        }
+        let command = match spec.direction {
+            Direction::Download => Command::Download {
+                remote: spec.remote,
+                local: spec.local,
+                resume,
+            },
+            Direction::Upload => Command::Upload {
+                local: spec.local,
+                remote: spec.remote,
+                resume,
+            },
+        };
+        self.set_state(id, ItemState::Running);
+        self.send_job(slot, command, Job::Transfer(id));
+    }
+
+    /// The bytes are there: date the copy like the original if asked, then
+    /// the item is done.
+    fn transferred(&mut self, slot: usize, id: ItemId) {
+        let Some(item) = self.item_mut(id) else {
+            return;
+        };
+        item.transferred = true;
+        let spec = item.spec.clone();
+        let source_time = item.source.and_then(|s| s.modified);
+        let features = &self.slots[slot].features;
+        let times = match spec.direction {
+            Direction::Download => self.options.download_times,
+            Direction::Upload => self.options.upload_times,
+        };
+        if times {
+            match spec.direction {
+                Direction::Download if features.supports("MDTM") || features.lines.is_empty() => {
+                    return self.send_job(
+                        slot,
+                        Command::ModificationTime(spec.remote),
+                        Job::FetchTime(id),
+                    );
+                }
+                Direction::Upload if features.supports("MFMT") => {
+                    if let Some(time) = source_time {
+                        let command = Command::SetModificationTime {
+                            path: spec.remote,
+                            time,
+                        };
+                        return self.send_job(slot, command, Job::PushTime(id));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.set_state(id, ItemState::Done);
+    }
+
+    /// Reads the outcome of a job other than connecting.
+    pub(super) fn finished(&mut self, slot: usize, job: Job, result: Result<Outcome, Error>) {
+        match (job, result) {
+            (Job::Transfer(id), Ok(outcome)) => {
+                if let (Outcome::Transferred(summary), Some(item)) = (outcome, self.item_mut(id)) {
+                    item.bytes_done = summary.resumed_from + summary.bytes;
+                    item.total = Some(item.bytes_done);
+                }
+                self.transferred(slot, id);
+            }
+            (Job::List(id), Ok(Outcome::Listing(entries))) => self.expand_remote(id, entries),
+            (Job::Mkdir(id), result) => match result {
+                // A folder that is already there is fine to upload into.
+                Ok(_) | Err(Error::Permanent { .. }) => {
+                    let remote = self.items_spec(id).remote;
+                    self.send_job(slot, Command::List(Some(remote)), Job::ListTarget(id));
+                }
+                Err(err) => self.item_failed(id, err),
+            },
+            (Job::ListTarget(id), result) => match result {
+                Ok(Outcome::Listing(entries)) => self.expand_local(id, entries),
+                // Nothing there yet (a dry run does not create it).
+                Err(Error::Permanent { .. }) => self.expand_local(id, Vec::new()),
+                Ok(_) => self.item_failed(
+                    id,
+                    Error::Protocol("the listing did not arrive".to_string()),
+                ),
+                Err(err) => self.item_failed(id, err),
+            },
+            (Job::StatTarget(id), result) => {
+                let target = match result {
+                    Ok(Outcome::Stat(stat)) => Some(stat),
+                    Err(Error::Permanent { .. }) => None,
+                    Ok(_) => Some(FileStat::default()),
+                    Err(err) => return self.item_failed(id, err),
+                };
+                let default_policy = self.options.exists;
+                let Some(item) = self.item_mut(id) else {
+                    return;
+                };
+                item.target = Some(target);
+                let source = item.source.unwrap_or_default();
+                let renaming = item.rename.is_some();
+                let policy = item.answer.unwrap_or(default_policy);
+                match (target, renaming) {
+                    (None, _) => self.transfer(slot, id, false),
+                    (Some(_), true) => self.try_next_remote_name(slot, id),
+                    (Some(target), false) => self.apply(slot, id, policy, source, target),
+                }
+            }
+            (Job::StatSource(id), result) => {
+                let source = match result {
+                    Ok(Outcome::Stat(stat)) => stat,
+                    Err(err @ Error::Permanent { .. }) => {
+                        return self.set_state(id, ItemState::Failed(err));
+                    }
+                    Ok(_) => FileStat::default(),
+                    Err(err) => return self.item_failed(id, err),
+                };
+                if let Some(item) = self.item_mut(id) {
+                    item.source = Some(source);
+                }
+                // Decide again, now with the facts.
+                self.start_download(slot, id);
+            }
+            (Job::Delete(id), result) => match result {
+                Ok(_) => self.set_state(id, ItemState::Done),
+                Err(err) => self.item_failed(id, err),
+            },
+            (Job::FetchTime(id), result) => {
+                if let Ok(Outcome::ModificationTime(time)) = result {
+                    let local = self.items_spec(id).local;
+                    if let Err(err) = set_local_time(&local, time) {
+                        self.warn(&format!(
+                            "could not set the time of {}: {err}",
+                            local.display()
+                        ));
+                    }
+                }
+                self.set_state(id, ItemState::Done);
+            }
+            (Job::PushTime(id), result) => {
+                if let Err(err) = result {
+                    self.warn(&format!("could not set the remote time: {err}"));
+                }
+                self.set_state(id, ItemState::Done);
+            }
+            (Job::List(id), Ok(_)) => {
+                self.item_failed(
+                    id,
+                    Error::Protocol("the listing did not arrive".to_string()),
+                );
+            }
+            (Job::Transfer(id) | Job::List(id), Err(err)) => self.item_failed(id, err),
+            (Job::Connect, _) => {}
+        }
+    }
+
+    fn is_download(&self, id: ItemId) -> bool {
+        self.item(id)
+            .is_some_and(|i| i.spec.direction == Direction::Download)
+    }
+
+    pub(super) fn items_spec(&self, id: ItemId) -> super::TransferSpec {
+        self.item(id)
+            .map(|i| i.spec.clone())
+            .unwrap_or_else(|| super::TransferSpec {
+                direction: Direction::Download,
+                remote: String::new(),
+                local: Default::default(),
+                recursive: false,
+            })
+    }
+
+    fn retarget(&mut self, id: ItemId, change: impl FnOnce(&mut super::TransferSpec)) {
+        if let Some(item) = self.item_mut(id) {
+            change(&mut item.spec);
+            let spec = item.spec.clone();
+            self.emit(QueueEvent::Retargeted { id, spec });
+        }
+    }
+
+    /// A problem that does not fail the item, for the log.
+    pub(super) fn warn(&self, message: &str) {
+        self.emit(QueueEvent::Log {
+            connection: 0,
+            line: LogLine {
+                level: LogLevel::Status,
+                kind: LogKind::Warning,
+                text: message.to_string(),
+            },
+        });
+    }
+}
+
+/// Dates a downloaded file like the original. The path is checked not to
+/// be a link first: we only touch what we wrote.
+fn set_local_time(path: &std::path::Path, time: chrono::NaiveDateTime) -> std::io::Result<()> {
+    if fs::symlink_metadata(path)?.file_type().is_symlink() {
+        return Err(io::Error::other("it is a symbolic link"));
+    }
+    let file = fs::File::options().write(true).open(path)?;
+    let stamp = std::time::SystemTime::from(time.and_utc());
+    file.set_modified(stamp)
+}

@@ -1,0 +1,127 @@
+//! One entry of the transfer queue and the states it passes through.
+
+use std::time::Instant;
+
+use super::policy::ExistsPolicy;
+use super::{ItemId, TransferSpec};
+use crate::engine::error::Error;
+use crate::engine::event::FileStat;
+
+/// Where an item is in its life. `Done`, `Failed`, `Skipped`, `Planned`
+/// and `Cancelled` are final; a failed or cancelled item can be queued
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ItemState {
+    Queued,
+    /// A folder being listed (download) or created (upload).
+    Expanding,
+    Running,
+    /// The target exists and the policy is "ask": waiting for
+    /// [`super::QueueCommand::Answer`].
+    Asking {
+        source: FileStat,
+        target: FileStat,
+    },
+    /// Waiting to try again after a passing failure.
+    Retrying {
+        attempt: u32,
+        reason: Error,
+    },
+    Done,
+    Failed(Error),
+    /// Not transferred, on purpose (the target exists, an unsafe name…).
+    Skipped(String),
+    /// A dry run: what would have happened.
+    Planned(String),
+    Cancelled,
+}
+
+impl ItemState {
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            ItemState::Done
+                | ItemState::Failed(_)
+                | ItemState::Skipped(_)
+                | ItemState::Planned(_)
+                | ItemState::Cancelled
+        )
+    }
+}
+
+/// What an item does with its spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    /// Moves bytes (or, when the spec is recursive, expands a folder).
+    Transfer,
+    /// A mirror with `--delete`: removes the spec's target, which the
+    /// source no longer has.
+    DeleteTarget,
+}
+
+pub(super) struct Item {
+    pub id: ItemId,
+    pub parent: Option<ItemId>,
+    pub spec: TransferSpec,
+    pub kind: ItemKind,
+    pub state: ItemState,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Not to be started before this moment (retry back-off).
+    pub not_before: Instant,
+    pub bytes_done: u64,
+    pub total: Option<u64>,
+    /// What is known of the source (from a listing or the local disk).
+    pub source: Option<FileStat>,
+    /// What is known of the target: `Some(None)` when it is known to be
+    /// absent, `None` when nobody has looked yet.
+    pub target: Option<Option<FileStat>>,
+    /// The user's answer for this item, overriding the queue's policy.
+    pub answer: Option<ExistsPolicy>,
+    /// For "rename" uploads: the number tried last and the original name.
+    pub rename: Option<(u32, String)>,
+    /// Whether the bytes moved and only the timestamp is left to set.
+    pub transferred: bool,
+}
+
+impl Item {
+    pub fn new(id: ItemId, parent: Option<ItemId>, spec: TransferSpec, kind: ItemKind) -> Item {
+        Item {
+            id,
+            parent,
+            spec,
+            kind,
+            state: ItemState::Queued,
+            attempts: 0,
+            not_before: Instant::now(),
+            bytes_done: 0,
+            total: None,
+            source: None,
+            target: None,
+            answer: None,
+            rename: None,
+            transferred: false,
+        }
+    }
+
+    /// Ready to hand to a connection now.
+    pub fn is_runnable(&self, now: Instant) -> bool {
+        matches!(self.state, ItemState::Queued | ItemState::Retrying { .. })
+            && self.not_before <= now
+    }
+
+    /// Counts as a file in the totals (folders only expand; deletions are
+    /// not transfers).
+    pub fn is_file(&self) -> bool {
+        !self.spec.recursive && self.kind == ItemKind::Transfer
+    }
+}
+
+/// Whether an error is worth another attempt: the server or the network
+/// may behave next time, unlike a 5xx refusal or a local problem.
+pub(super) fn is_passing(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Temporary { .. } | Error::Timeout(_) | Error::Connection(_) | Error::NotConnected
+    )
+}

@@ -1,0 +1,106 @@
+//! The local side of tree transfers: listing a folder to upload, and
+//! creating folders to download into without following planted links.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::engine::error::{Error, Result};
+
+/// One entry of a local folder, as an upload sees it.
+pub(super) struct LocalEntry {
+    pub name: String,
+    pub is_dir: bool,
+    pub size: u64,
+}
+
+/// What a local folder holds. Symbolic links to folders are not followed
+/// (no loops); links to files are uploaded as the file. Names that are not
+/// UTF-8 cannot be named on the server and are returned in `skipped`.
+pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<String>)> {
+    let mut entries = Vec::new();
+    let mut skipped = Vec::new();
+    let read = fs::read_dir(dir).map_err(|e| Error::local(dir, &e))?;
+    for entry in read {
+        let entry = entry.map_err(|e| Error::local(dir, &e))?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            skipped.push(format!("{} (the name is not UTF-8)", path.display()));
+            continue;
+        };
+        let link = fs::symlink_metadata(&path).map_err(|e| Error::local(&path, &e))?;
+        if link.file_type().is_symlink() {
+            match fs::metadata(&path) {
+                Ok(target) if target.is_file() => entries.push(LocalEntry {
+                    name,
+                    is_dir: false,
+                    size: target.len(),
+                }),
+                _ => skipped.push(format!(
+                    "{} (a link to a folder, not followed)",
+                    path.display()
+                )),
+            }
+            continue;
+        }
+        entries.push(LocalEntry {
+            name,
+            is_dir: link.is_dir(),
+            size: link.len(),
+        });
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok((entries, skipped))
+}
+
+/// Makes sure `dir` is a real folder to download into: created if missing,
+/// refused if it is a symbolic link (which could lead outside the folder the
+/// user chose) or a file.
+pub(super) fn ensure_local_dir(dir: &Path) -> Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(Error::LocalIo {
+            path: dir.display().to_string(),
+            message: "is a symbolic link; refusing to download through it".to_string(),
+        }),
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(Error::LocalIo {
+            path: dir.display().to_string(),
+            message: "exists and is not a folder".to_string(),
+        }),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir(dir).map_err(|e| Error::local(dir, &e))
+        }
+        Err(err) => Err(Error::local(dir, &err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_planted_link_is_not_a_folder_to_write_into() {
+        let root = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let link = root.path().join("sub");
+        std::os::unix::fs::symlink(outside.path(), &link).unwrap();
+        assert!(ensure_local_dir(&link).is_err());
+        let fresh = root.path().join("fresh");
+        ensure_local_dir(&fresh).unwrap();
+        assert!(fresh.is_dir());
+        ensure_local_dir(&fresh).unwrap();
+    }
+
+    #[test]
+    fn links_to_folders_are_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        fs::create_dir(root.path().join("real")).unwrap();
+        fs::write(root.path().join("f.txt"), b"abc").unwrap();
+        std::os::unix::fs::symlink(root.path(), root.path().join("loop")).unwrap();
+        let (entries, skipped) = list_local(root.path()).unwrap();
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["f.txt", "real"]);
+        assert_eq!(entries[0].size, 3);
+        assert_eq!(skipped.len(), 1);
+    }
+}

@@ -1,0 +1,216 @@
+//! The transfer queue: downloads and uploads of files and whole trees over
+//! a pool of connections, shared by the GUI and the command line.
+//!
+//! A coordinator thread owns the queue and up to N [`Connection`]s of its
+//! own (separate from any browsing connection). It hands one file at a time
+//! to each idle connection, expands folders into their files by listing
+//! them on the same pool, retries what failed for a passing reason with
+//! back-off, and reports every item's state and progress as
+//! [`QueueEvent`]s. Callers steer it with [`QueueCommand`]s; nothing blocks.
+//!
+//! [`Connection`]: super::Connection
+
+mod coordinator;
+mod dispatch;
+mod expand;
+mod item;
+mod local_tree;
+mod policy;
+
+use std::path::PathBuf;
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use super::command::ConnectOptions;
+use super::error::Error;
+use super::event::LogLine;
+
+pub use item::{ItemKind, ItemState};
+pub use policy::{ExistsPolicy, TARGET_EXISTS};
+
+/// Identifies an item in the queue (a file, or a folder being expanded).
+pub type ItemId = u64;
+
+/// Which way bytes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Download,
+    Upload,
+}
+
+/// One thing to transfer, as the user asked for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSpec {
+    pub direction: Direction,
+    /// Remote file or folder path.
+    pub remote: String,
+    /// Local file or folder path.
+    pub local: PathBuf,
+    /// A whole folder tree rather than one file.
+    pub recursive: bool,
+}
+
+/// How the queue behaves; fixed when it starts (except the exists policy,
+/// which an "apply to all" answer changes).
+#[derive(Debug, Clone)]
+pub struct QueueOptions {
+    /// Transfer connections, 1 to 10.
+    pub connections: usize,
+    /// What to do when a target exists.
+    pub exists: ExistsPolicy,
+    /// Continue downloads from the `.part` an earlier attempt left.
+    pub resume: bool,
+    /// Attempts per item for passing failures (4xx, dropped connections,
+    /// timeouts) before it fails for good.
+    pub max_attempts: u32,
+    /// First retry delay; doubled on each further attempt.
+    pub retry_delay: Duration,
+    /// Give downloaded files the remote modification time (MDTM).
+    pub download_times: bool,
+    /// Give uploaded files the local modification time (MFMT, where the
+    /// server offers it).
+    pub upload_times: bool,
+    /// Debug level (0–2) of the queue's connections.
+    pub debug_level: u8,
+    /// Mirror: delete what the target folder has and the source does not.
+    pub delete_extraneous: bool,
+    /// Decide everything, change nothing: items end as
+    /// [`ItemState::Planned`].
+    pub dry_run: bool,
+}
+
+impl Default for QueueOptions {
+    fn default() -> QueueOptions {
+        QueueOptions {
+            connections: 2,
+            exists: ExistsPolicy::Skip,
+            resume: false,
+            max_attempts: 5,
+            retry_delay: Duration::from_millis(500),
+            download_times: true,
+            upload_times: false,
+            debug_level: 0,
+            delete_extraneous: false,
+            dry_run: false,
+        }
+    }
+}
+
+/// What a caller can ask of a running queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueCommand {
+    Add(TransferSpec),
+    Cancel(ItemId),
+    CancelAll,
+    /// Queue a failed or cancelled item again.
+    Retry(ItemId),
+    MoveUp(ItemId),
+    MoveDown(ItemId),
+    /// The answer to an item [`ItemState::Asking`]; `for_all` makes it the
+    /// policy for every later conflict too.
+    Answer {
+        id: ItemId,
+        policy: ExistsPolicy,
+        for_all: bool,
+    },
+}
+
+/// Totals over the whole queue.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Overall {
+    pub files_total: u64,
+    pub files_done: u64,
+    pub files_failed: u64,
+    pub files_skipped: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    /// Bytes per second over the last interval, all connections together.
+    pub rate: f64,
+    /// Time left at the current rate, when there is one.
+    pub eta: Option<Duration>,
+}
+
+/// What the queue reports.
+#[derive(Debug, Clone)]
+pub enum QueueEvent {
+    /// An item joined the queue (`parent` is the folder it was found in).
+    Added {
+        id: ItemId,
+        parent: Option<ItemId>,
+        spec: TransferSpec,
+        kind: ItemKind,
+    },
+    /// An item's target changed ("rename" found a free name).
+    Retargeted { id: ItemId, spec: TransferSpec },
+    /// An item changed state; every item ends with a final state.
+    State { id: ItemId, state: ItemState },
+    /// A running item's progress, about ten times a second.
+    Progress {
+        id: ItemId,
+        bytes_done: u64,
+        total: Option<u64>,
+        current_rate: f64,
+        average_rate: f64,
+        eta: Option<Duration>,
+    },
+    /// The whole queue's progress, about ten times a second.
+    Overall(Overall),
+    /// A line from one of the queue's connections.
+    Log { connection: u32, line: LogLine },
+    /// A connection could not log in; items that could not start because
+    /// of it fail with this error.
+    ConnectFailed(Error),
+    /// Nothing is queued or running any more.
+    Idle(Overall),
+}
+
+/// A handle on a running queue. Dropping it stops the queue: running
+/// transfers are cancelled (their `.part` files stay for a resume).
+pub struct TransferQueue {
+    commands: Sender<QueueCommand>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl TransferQueue {
+    /// Starts a queue whose connections log in with `connect`.
+    pub fn start(
+        connect: ConnectOptions,
+        options: QueueOptions,
+    ) -> Result<(TransferQueue, Receiver<QueueEvent>), Error> {
+        let (commands, inbox) = unbounded();
+        let (events, outbox) = unbounded();
+        let coordinator = coordinator::Coordinator::new(connect, options, inbox, events);
+        let thread = thread::Builder::new()
+            .name("ferry-queue".to_string())
+            .spawn(move || coordinator.run())
+            .map_err(|err| Error::LocalIo {
+                path: "<thread>".to_string(),
+                message: err.to_string(),
+            })?;
+        let queue = TransferQueue {
+            commands,
+            thread: Some(thread),
+        };
+        Ok((queue, outbox))
+    }
+
+    pub fn send(&self, command: QueueCommand) {
+        let _ = self.commands.send(command);
+    }
+
+    pub fn add(&self, spec: TransferSpec) {
+        self.send(QueueCommand::Add(spec));
+    }
+
+    /// Stops the queue and waits until its connections have said QUIT, so
+    /// a command-line run ends politely.
+    pub fn shut_down(mut self) {
+        let (closed, _) = crossbeam_channel::bounded(0);
+        self.commands = closed;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

@@ -1,0 +1,318 @@
+//! The queue against a server that misbehaves on purpose: refused
+//! connections, temporary failures, a connection dropped mid-transfer,
+//! a slow transfer to cancel, and names that try to escape the folder.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::faulty::{Faults, FaultyServer, Tree};
+use common::harness::options;
+use common::queue::{QueueRun, snapshot};
+use ferry::engine::queue::{
+    Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferSpec,
+};
+
+fn run_with(server: &FaultyServer, connections: usize) -> QueueRun {
+    let options = QueueOptions {
+        connections,
+        exists: ExistsPolicy::Overwrite,
+        retry_delay: Duration::from_millis(50),
+        ..QueueOptions::default()
+    };
+    QueueRun::start(ferry_options(server), options)
+}
+
+fn ferry_options(server: &FaultyServer) -> ferry::engine::ConnectOptions {
+    let mut options = options(server.port(), "user", "pw");
+    options.timeout = Duration::from_secs(5);
+    options
+}
+
+fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
+    TransferSpec {
+        direction: Direction::Download,
+        remote: remote.to_string(),
+        local: local.to_path_buf(),
+        recursive,
+    }
+}
+
+fn pattern(len: usize, seed: u32) -> Vec<u8> {
+    (0..len as u32)
+        .map(|i| (i.wrapping_mul(seed) % 251) as u8)
+        .collect()
+}
+
+#[test]
+fn a_server_that_refuses_extra_connections_gets_fewer_not_a_failed_queue() {
+    let mut tree = Tree::new();
+    for i in 0..12 {
+        tree = tree.file(&format!("/d/f{i}.bin"), pattern(20_000, i + 3));
+    }
+    let server = FaultyServer::start(
+        tree,
+        Faults {
+            max_connections: Some(1),
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    let mut run = run_with(&server, 4);
+    run.run(download("/d", &local.path().join("d"), true));
+    assert_eq!(
+        run.count(|s| matches!(s, ItemState::Failed(_))),
+        0,
+        "{:?}",
+        run.states
+    );
+    for i in 0..12 {
+        let got = fs::read(local.path().join(format!("d/f{i}.bin"))).unwrap();
+        assert_eq!(got, pattern(20_000, i + 3));
+    }
+    assert_eq!(server.max_concurrent_connections(), 1);
+    assert!(
+        server.connections_accepted() > 1,
+        "extra connections were tried and refused"
+    );
+}
+
+#[test]
+fn temporary_failures_are_retried_with_back_off() {
+    let data = pattern(100_000, 7);
+    let tree = Tree::new().file("/a.bin", data.clone());
+    let server = FaultyServer::start(
+        tree,
+        Faults {
+            fail_first_retrs: 2,
+            fail_first_stores: 1,
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("a.bin");
+    let mut run = run_with(&server, 1);
+    run.run(download("/a.bin", &target, false));
+    assert_eq!(run.state_of("/a.bin"), [ItemState::Done]);
+    assert_eq!(run.retries(), 2);
+    assert_eq!(fs::read(&target).unwrap(), data);
+
+    // An upload refused once with 452 goes through on the next attempt.
+    run.run(TransferSpec {
+        direction: Direction::Upload,
+        remote: "/b.bin".to_string(),
+        local: target.clone(),
+        recursive: false,
+    });
+    assert_eq!(run.state_of("/b.bin"), [ItemState::Done]);
+    assert_eq!(run.retries(), 3);
+    assert_eq!(server.file("/b.bin").unwrap(), data);
+}
+
+#[test]
+fn too_many_temporary_failures_fail_the_item_and_the_queue_goes_on() {
+    let tree = Tree::new()
+        .file("/a.bin", b"a".to_vec())
+        .file("/b.bin", b"b".to_vec());
+    let server = FaultyServer::start(
+        tree,
+        Faults {
+            fail_first_retrs: 3,
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    let options = QueueOptions {
+        connections: 1,
+        max_attempts: 3,
+        retry_delay: Duration::from_millis(20),
+        ..QueueOptions::default()
+    };
+    let mut run = QueueRun::start(ferry_options(&server), options);
+    run.queue
+        .add(download("/a.bin", &local.path().join("a.bin"), false));
+    run.until_idle();
+    run.run(download("/b.bin", &local.path().join("b.bin"), false));
+    let [ItemState::Failed(err)] = &run.state_of("/a.bin")[..] else {
+        panic!()
+    };
+    assert!(
+        matches!(err, ferry::engine::Error::Temporary { code: 450, .. }),
+        "{err:?}"
+    );
+    assert_eq!(run.state_of("/b.bin"), [ItemState::Done]);
+    assert_eq!(fs::read(local.path().join("b.bin")).unwrap(), b"b");
+}
+
+#[test]
+fn a_connection_dropped_mid_download_is_resumed_to_identical_bytes() {
+    let data = pattern(1_000_000, 13);
+    let tree = Tree::new().file("/big.bin", data.clone());
+    let server = FaultyServer::start(
+        tree,
+        Faults {
+            drop_retr_after: Some(300_000),
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("big.bin");
+    let mut run = run_with(&server, 1);
+    run.run(download("/big.bin", &target, false));
+    assert_eq!(
+        run.state_of("/big.bin"),
+        [ItemState::Done],
+        "{:?}",
+        run.seen
+    );
+    assert!(run.retries() >= 1);
+    assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(
+        server.commands().iter().any(|c| c == "REST 300000"),
+        "{:?}",
+        server.commands()
+    );
+}
+
+#[test]
+fn cancel_stops_a_running_transfer_keeps_the_part_and_the_queue_goes_on() {
+    let data = pattern(4_000_000, 17);
+    let tree = Tree::new()
+        .file("/slow.bin", data.clone())
+        .file("/next.txt", b"next".to_vec());
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(40)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("slow.bin");
+    let mut run = run_with(&server, 1);
+    run.queue.add(download("/slow.bin", &target, false));
+    let mut id = None;
+    run.until(|e| match e {
+        QueueEvent::Progress {
+            id: item,
+            bytes_done,
+            ..
+        } if *bytes_done > 0 => {
+            id = Some(*item);
+            true
+        }
+        _ => false,
+    });
+    let asked = Instant::now();
+    run.send(QueueCommand::Cancel(id.unwrap()));
+    run.until(|e| {
+        matches!(
+            e,
+            QueueEvent::State {
+                state: ItemState::Cancelled,
+                ..
+            }
+        )
+    });
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(3), "cancel took {took:?}");
+    let part = ferry::engine::part_path(&target);
+    let kept = fs::read(&part).unwrap();
+    assert!(!kept.is_empty() && kept.len() < data.len());
+    assert_eq!(kept[..], data[..kept.len()]);
+    assert!(!target.exists());
+
+    // The same queue goes on with the next file.
+    run.run(download("/next.txt", &local.path().join("next.txt"), false));
+    assert_eq!(
+        run.state_of("/next.txt"),
+        [ItemState::Done],
+        "{:?}",
+        run.seen
+    );
+    assert_eq!(fs::read(local.path().join("next.txt")).unwrap(), b"next");
+}
+
+/// Names that must never become a path outside the folder.
+const HOSTILE: &[&str] = &[
+    "../x",
+    "../../x",
+    "/tmp/x",
+    "a/../../x",
+    "..\\x",
+    "x\ry",
+    "nul\0x",
+    "..",
+];
+
+fn hostile_tree() -> Tree {
+    let mut tree = Tree::new()
+        .file("/t/ok.txt", b"fine".to_vec())
+        .file("/t/sub/ok2.txt", b"fine2".to_vec());
+    for name in HOSTILE {
+        tree = tree.raw_entry("/t", name, 32).raw_entry("/t/sub", name, 32);
+    }
+    tree.raw_entry("/t", &"n".repeat(10_000), 32)
+}
+
+fn hostile_names_are_skipped(no_mlsd: bool) {
+    let server = FaultyServer::start(
+        hostile_tree(),
+        Faults {
+            no_mlsd,
+            ..Faults::default()
+        },
+    );
+    let base = tempfile::tempdir().unwrap();
+    let chosen = base.path().join("chosen");
+    let target = chosen.join("t");
+    fs::create_dir(&chosen).unwrap();
+    let mut run = run_with(&server, 2);
+    run.run(download("/t", &target, true));
+
+    // Only the honest files arrived, and nothing appeared beside the folder.
+    assert_eq!(
+        snapshot(base.path()),
+        vec![
+            ("chosen/".to_string(), vec![]),
+            ("chosen/t/".to_string(), vec![]),
+            ("chosen/t/ok.txt".to_string(), b"fine".to_vec()),
+            ("chosen/t/sub/".to_string(), vec![]),
+            ("chosen/t/sub/ok2.txt".to_string(), b"fine2".to_vec()),
+        ]
+    );
+    assert!(
+        !Path::new("/tmp/x").exists() || fs::read("/tmp/x").map(|b| b.len() != 32).unwrap_or(true)
+    );
+    let skipped = run.count(|s| matches!(s, ItemState::Skipped(_)));
+    // ".." is dropped by the parser; the others are skipped with a reason
+    // (the 10 000-character name is too long for the disk and fails).
+    assert!(
+        skipped >= 2 * (HOSTILE.len() - 1),
+        "{skipped}: {:?}",
+        run.states
+    );
+    let warned = run
+        .seen
+        .iter()
+        .filter(|e| matches!(e, QueueEvent::Log { line, .. } if line.text.contains("not safe")))
+        .count();
+    assert!(warned >= 2 * (HOSTILE.len() - 1));
+    // No command ever carried a CR, LF or NUL to the server.
+    assert!(
+        server
+            .commands()
+            .iter()
+            .all(|c| !c.contains(['\r', '\n', '\0']))
+    );
+}
+
+#[test]
+fn hostile_names_in_mlsd_never_escape_the_chosen_folder() {
+    hostile_names_are_skipped(false);
+}
+
+#[test]
+fn hostile_names_in_list_never_escape_the_chosen_folder() {
+    hostile_names_are_skipped(true);
+}
