@@ -8,6 +8,7 @@ mod common;
 use std::fs;
 
 use common::cli::ferry;
+use common::queue::snapshot;
 use common::vsftpd::Vsftpd;
 
 /// A URL for `name` inside the server's work folder (an absolute path).
@@ -134,4 +135,99 @@ fn vsftpd_implicit_tls_lists_gets_and_puts() {
     ])
     .expect_status(0);
     assert_eq!(fs::read(back).unwrap(), data);
+}
+
+/// The tree of the transfer tests: nested, an empty folder, spaces and
+/// non-ASCII names.
+fn make_tree(root: &std::path::Path) {
+    fs::create_dir_all(root.join("a/b")).unwrap();
+    fs::create_dir_all(root.join("empty")).unwrap();
+    fs::create_dir_all(root.join("ünï ©ode")).unwrap();
+    fs::write(root.join("top.txt"), b"top").unwrap();
+    fs::write(root.join("a/b/deep name.txt"), b"deep").unwrap();
+    fs::write(root.join("ünï ©ode/日本.txt"), "日本").unwrap();
+    let big: Vec<u8> = (0..900_000u32).map(|i| (i % 241) as u8).collect();
+    fs::write(root.join("a/big.bin"), big).unwrap();
+}
+
+#[test]
+fn vsftpd_trees_round_trip_and_a_second_mirror_moves_nothing() {
+    let server = Vsftpd::start();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("tree");
+    make_tree(&source);
+    let remote = url(&server, "ftp", "tree");
+
+    ferry(&["put", "-r", "-j", "3", source.to_str().unwrap(), &remote]).expect_status(0);
+    let back = local.path().join("back");
+    ferry(&["get", "-r", "-j", "3", &remote, back.to_str().unwrap()]).expect_status(0);
+    assert_eq!(snapshot(&back), snapshot(&source));
+
+    // vsftpd lists with LIST only (times to the minute): still nothing moves.
+    let mirror = local.path().join("mirror");
+    let run = ferry(&["mirror", &remote, mirror.to_str().unwrap()]).expect_status(0);
+    assert!(run.stderr.contains("4 files: 4 done"), "{}", run.stderr);
+    let run = ferry(&["mirror", &remote, mirror.to_str().unwrap()]).expect_status(0);
+    assert!(
+        run.stderr.contains("4 files: 0 done, 4 skipped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(snapshot(&mirror), snapshot(&source));
+
+    let run = ferry(&["mirror", "--reverse", &remote, source.to_str().unwrap()]).expect_status(0);
+    assert!(
+        run.stderr.contains("4 files: 0 done, 4 skipped"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
+    // Slow enough (2 MB/s) to stop the client half way.
+    let server = Vsftpd::start_with("local_max_rate=2000000\n");
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("big.bin");
+    let data: Vec<u8> = (0..6_000_000u32).map(|i| (i * 31 % 247) as u8).collect();
+    fs::write(&source, &data).unwrap();
+    ferry(&["put", source.to_str().unwrap(), &url(&server, "ftp", "")]).expect_status(0);
+
+    let target = local.path().join("copy.bin");
+    let part = local.path().join("copy.bin.part");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "get",
+            &url(&server, "ftp", "big.bin"),
+            target.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while fs::metadata(&part).map(|m| m.len()).unwrap_or(0) < 1_000_000 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let kept = fs::metadata(&part).unwrap().len();
+    assert!(kept > 0 && kept < data.len() as u64, "{kept}");
+    assert!(!target.exists());
+
+    let run = ferry(&[
+        "-v",
+        "get",
+        "-c",
+        &url(&server, "ftp", "big.bin"),
+        target.to_str().unwrap(),
+    ])
+    .expect_status(0);
+    assert!(run.stderr.contains("REST "), "{}", run.stderr);
+    assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(!part.exists());
 }

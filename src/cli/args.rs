@@ -37,28 +37,38 @@ pub enum Action {
         json: bool,
         url: String,
     },
-    /// Download a file.
+    /// Download a file, or with -r a folder tree.
     Get {
-        /// Resume from LOCAL.part left by an earlier attempt.
-        #[arg(short = 'c', long = "continue")]
-        resume: bool,
-        /// Replace LOCAL if it exists.
-        #[arg(long)]
-        overwrite: bool,
+        #[command(flatten)]
+        transfer: TransferArgs,
         url: String,
         /// File or folder to save to (default: the current folder).
         local: Option<PathBuf>,
     },
-    /// Upload a file. A URL ending in / names the folder to upload into.
+    /// Upload a file, or with -r a folder tree. A URL ending in / names the
+    /// folder to upload into.
     Put {
-        /// Append to a shorter remote file instead of starting over.
-        #[arg(short = 'c', long = "continue")]
-        resume: bool,
-        /// Replace the remote file if it exists.
-        #[arg(long)]
-        overwrite: bool,
+        #[command(flatten)]
+        transfer: TransferArgs,
         local: PathBuf,
         url: String,
+    },
+    /// Make LOCALDIR a copy of the remote folder (or, with --reverse, the
+    /// remote folder a copy of LOCALDIR), moving only new and changed files.
+    Mirror {
+        /// Upload LOCALDIR to the server instead.
+        #[arg(long)]
+        reverse: bool,
+        /// Delete what the target has and the source does not (only inside the target folder).
+        #[arg(long)]
+        delete: bool,
+        /// Show what would be transferred and deleted, change nothing.
+        #[arg(long, short = 'n')]
+        dry_run: bool,
+        #[command(flatten)]
+        queue: QueueArgs,
+        url: String,
+        localdir: PathBuf,
     },
     /// Delete a remote file (or, with -r, a folder and everything in it).
     Rm {
@@ -80,6 +90,60 @@ pub enum Action {
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+}
+
+/// Options of `get` and `put`.
+#[derive(Debug, Args)]
+pub struct TransferArgs {
+    /// A whole folder tree.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// Resume: continue LOCAL.part files (downloads) and shorter remote files (uploads).
+    #[arg(short = 'c', long = "continue")]
+    pub resume: bool,
+    #[command(flatten)]
+    pub exists: ExistsArgs,
+    #[command(flatten)]
+    pub queue: QueueArgs,
+}
+
+/// What to do with a target that exists; without any, it is refused.
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct ExistsArgs {
+    /// Replace existing files.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Replace existing files that are older than the source.
+    #[arg(long)]
+    pub overwrite_if_newer: bool,
+    /// Replace existing files whose size differs from the source.
+    #[arg(long)]
+    pub overwrite_if_size_differs: bool,
+    /// Keep existing files and save the new one as "name (1).ext".
+    #[arg(long)]
+    pub keep_both: bool,
+    /// Leave existing files alone without an error.
+    #[arg(long)]
+    pub skip_existing: bool,
+}
+
+/// How the transfer queue runs.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Transfer connections at once (1-10).
+    #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub jobs: u8,
+    /// Tries after a temporary failure (4xx, dropped connection, timeout).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+    /// Do not give downloaded files the server's modification time.
+    #[arg(long)]
+    pub no_times: bool,
+    /// Give uploaded files the local modification time (MFMT), where the server offers it.
+    #[arg(long)]
+    pub upload_times: bool,
 }
 
 #[derive(Debug, Args)]

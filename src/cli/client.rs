@@ -8,9 +8,8 @@ use std::time::Duration;
 use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::engine::{
-    Command, Connection, Error, Event, EventKind, LogKind, LogLine, Outcome, Progress,
-};
+use super::output::print_log_line;
+use crate::engine::{Command, Connection, Error, Event, EventKind, LogLine, Outcome, Progress};
 
 pub struct Client {
     /// Always `Some` until dropped.
@@ -63,18 +62,9 @@ impl Client {
         if self.verbose == 0 {
             return;
         }
-        let prefix = match line.kind {
-            LogKind::Command => "> ",
-            LogKind::Reply => "< ",
-            LogKind::Error => "error: ",
-            LogKind::Warning => "warning: ",
-            LogKind::Data => "* ",
-            LogKind::Status => "",
-        };
-        let text = format!("{prefix}{}", line.text);
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{text}")),
-            None => eprintln!("{text}"),
+            Some(bar) => bar.suspend(|| print_log_line(line)),
+            None => print_log_line(line),
         }
     }
 

@@ -5,6 +5,7 @@ mod args;
 mod client;
 mod exit;
 mod output;
+mod transfers;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -18,6 +19,7 @@ use client::Client;
 use exit::Phase;
 
 use crate::engine::names::{local_name, remote_basename, remote_join};
+use crate::engine::queue::{Direction, ExistsPolicy, TransferSpec};
 use crate::engine::{
     Command, ConnectOptions, DataMode, Error, Outcome, Secret, TlsTrust, TransferType,
 };
@@ -93,55 +95,97 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             Ok(())
         }
         Action::Get {
-            resume,
-            overwrite,
+            transfer,
             url,
             local,
         } => {
-            let (mut client, url) = connect(&url, shared)?;
-            if url.path.is_empty() || url.path.ends_with('/') {
-                return Err(usage("the URL must name a file to download".to_string()));
-            }
-            let target = download_target(&url.path, local)?;
-            if target.exists() && !overwrite {
-                return Err(Error::LocalIo {
-                    path: target.display().to_string(),
-                    message: "already exists (use --overwrite to replace it)".to_string(),
+            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
+            let connect = connect_options(&parsed, shared)?;
+            let path = parsed.path.trim_end_matches('/');
+            let target = if transfer.recursive {
+                folder_download_target(path, local)?
+            } else {
+                if path.is_empty() || parsed.path.ends_with('/') {
+                    return Err(usage(
+                        "the URL must name a file to download (or use -r for a folder)".to_string(),
+                    ));
                 }
-                .into());
-            }
-            let outcome = client.call(Command::Download {
-                remote: url.path.clone(),
+                download_target(path, local)?
+            };
+            let spec = TransferSpec {
+                direction: Direction::Download,
+                remote: path.to_string(),
                 local: target,
-                resume,
-            })?;
-            report_transfer(&outcome);
-            Ok(())
+                recursive: transfer.recursive,
+            };
+            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
+            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
+            let mut options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
+            options.resume = transfer.resume;
+            transfers::run(connect, options, spec, refuse, shared.verbose)
         }
         Action::Put {
-            resume,
-            overwrite,
+            transfer,
             local,
             url,
         } => {
-            let (mut client, url) = connect(&url, shared)?;
-            let remote = upload_target(&url.path, &local)?;
-            if !overwrite && !resume && client.call(Command::Size(remote.clone())).is_ok() {
-                return Err(Error::Permanent {
-                    code: 553,
-                    text: format!(
-                        "{remote} already exists on the server (use --overwrite to replace it)"
-                    ),
+            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
+            let connect = connect_options(&parsed, shared)?;
+            let is_dir = local.is_dir();
+            if is_dir && !transfer.recursive {
+                return Err(usage(format!("{} is a folder (use -r)", local.display())));
+            }
+            if !local.exists() {
+                return Err(Error::LocalIo {
+                    path: local.display().to_string(),
+                    message: "does not exist".to_string(),
                 }
                 .into());
             }
-            let outcome = client.call(Command::Upload {
+            let spec = TransferSpec {
+                direction: Direction::Upload,
+                remote: upload_target(&parsed.path, &local)?,
                 local,
-                remote,
-                resume,
-            })?;
-            report_transfer(&outcome);
-            Ok(())
+                recursive: is_dir,
+            };
+            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
+            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
+            let options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
+            transfers::run(connect, options, spec, refuse, shared.verbose)
+        }
+        Action::Mirror {
+            reverse,
+            delete,
+            dry_run,
+            queue,
+            url,
+            localdir,
+        } => {
+            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
+            let connect = connect_options(&parsed, shared)?;
+            if reverse && !localdir.is_dir() {
+                return Err(Error::LocalIo {
+                    path: localdir.display().to_string(),
+                    message: "is not a folder".to_string(),
+                }
+                .into());
+            }
+            let spec = TransferSpec {
+                direction: if reverse {
+                    Direction::Upload
+                } else {
+                    Direction::Download
+                },
+                remote: parsed.path.trim_end_matches('/').to_string(),
+                local: localdir,
+                recursive: true,
+            };
+            let mut options =
+                transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose);
+            options.delete_extraneous = delete;
+            options.dry_run = dry_run;
+            options.resume = true;
+            transfers::run(connect, options, spec, false, shared.verbose)
         }
         Action::Rm { recursive, url } => {
             let (mut client, url) = connect(&url, shared)?;
@@ -284,6 +328,18 @@ fn download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Fail
     }
 }
 
+/// Where a folder download goes: LOCAL itself when it does not exist yet
+/// (or the remote folder is the login folder), else the remote folder's
+/// name inside LOCAL, as `cp -r` does.
+fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Failure> {
+    let local = local.unwrap_or_else(|| PathBuf::from("."));
+    let name = remote_basename(remote);
+    if !local.is_dir() || name.is_empty() || name == "/" {
+        return Ok(local);
+    }
+    Ok(local.join(local_name(name)?))
+}
+
 /// Where an upload goes: the URL's path, or the local file's name inside
 /// it when the path is empty or ends with `/`.
 fn upload_target(path: &str, local: &Path) -> Result<String, Failure> {
@@ -295,12 +351,4 @@ fn upload_target(path: &str, local: &Path) -> Result<String, Failure> {
         .and_then(|n| n.to_str())
         .ok_or_else(|| usage(format!("{} has no usable file name", local.display())))?;
     Ok(remote_join(path, name))
-}
-
-fn report_transfer(outcome: &Outcome) {
-    if let Outcome::Transferred(summary) = outcome
-        && std::io::stderr().is_terminal()
-    {
-        eprintln!("{}", output::transfer_line(summary));
-    }
 }

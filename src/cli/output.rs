@@ -1,6 +1,6 @@
 //! How listings and transfer summaries look on stdout.
 
-use crate::engine::TransferSummary;
+use crate::engine::{LogKind, LogLine};
 use crate::listing::{EntryKind, RemoteEntry};
 
 pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
@@ -79,26 +79,6 @@ fn long_line(entry: &RemoteEntry) -> String {
     line
 }
 
-/// One line about a finished transfer, for a person at a terminal.
-pub fn transfer_line(summary: &TransferSummary) -> String {
-    let secs = summary.elapsed.as_secs_f64();
-    let rate = if secs > 0.0 {
-        summary.bytes as f64 / secs
-    } else {
-        0.0
-    };
-    let resumed = if summary.resumed_from > 0 {
-        format!(" (resumed at byte {})", summary.resumed_from)
-    } else {
-        String::new()
-    };
-    format!(
-        "{} bytes in {secs:.2} s ({}/s){resumed}",
-        summary.bytes,
-        human_bytes(rate)
-    )
-}
-
 /// 1536 gives "1.5 KiB".
 pub fn human_bytes(bytes: f64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -113,4 +93,17 @@ pub fn human_bytes(bytes: f64) -> String {
     } else {
         format!("{value:.1} {}", UNITS[unit])
     }
+}
+
+/// A debug-log line on stderr, marked by what it is.
+pub fn print_log_line(line: &LogLine) {
+    let prefix = match line.kind {
+        LogKind::Command => "> ",
+        LogKind::Reply => "< ",
+        LogKind::Error => "error: ",
+        LogKind::Warning => "warning: ",
+        LogKind::Data => "* ",
+        LogKind::Status => "",
+    };
+    eprintln!("{prefix}{}", line.text);
 }

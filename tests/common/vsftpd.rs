@@ -64,7 +64,13 @@ pub struct Vsftpd {
 impl Vsftpd {
     /// Plain FTP (active and passive mode allowed).
     pub fn start() -> Vsftpd {
-        Vsftpd::launch(Mode::Plain)
+        Vsftpd::launch(Mode::Plain, "")
+    }
+
+    /// Plain FTP with extra configuration lines (e.g. `local_max_rate=N`
+    /// to make a transfer slow enough to interrupt).
+    pub fn start_with(extra: &str) -> Vsftpd {
+        Vsftpd::launch(Mode::Plain, extra)
     }
 
     /// Explicit FTPS required for logins and data (PROT P), with a
@@ -72,13 +78,13 @@ impl Vsftpd {
     /// `require_ssl_reuse`, vsftpd refuses a data connection that does not
     /// resume the control connection's TLS session.
     pub fn start_tls(require_ssl_reuse: bool) -> Vsftpd {
-        Vsftpd::launch(Mode::Explicit { require_ssl_reuse })
+        Vsftpd::launch(Mode::Explicit { require_ssl_reuse }, "")
     }
 
     /// Implicit FTPS (TLS from the first byte; port chosen like the
     /// others, not 990), data over TLS required, session reuse required.
     pub fn start_implicit_tls() -> Vsftpd {
-        Vsftpd::launch(Mode::Implicit)
+        Vsftpd::launch(Mode::Implicit, "")
     }
 
     /// The server's certificate, for TLS servers.
@@ -86,7 +92,7 @@ impl Vsftpd {
         self.cert.as_ref()
     }
 
-    fn launch(mode: Mode) -> Vsftpd {
+    fn launch(mode: Mode, extra: &str) -> Vsftpd {
         assert!(
             Path::new(VSFTPD).exists(),
             "vsftpd not installed: apt-get install vsftpd ({VSFTPD} is missing)"
@@ -106,8 +112,8 @@ impl Vsftpd {
             let port = free_port();
             let home = user_home.join(format!("run-{port}-{}", std::process::id()));
             let config = dir.path().join("vsftpd.conf");
-            std::fs::write(&config, config_text(mode, port, dir.path(), &empty))
-                .expect("write vsftpd.conf");
+            let text = config_text(mode, port, dir.path(), &empty) + extra;
+            std::fs::write(&config, text).expect("write vsftpd.conf");
             let mut child = Command::new(VSFTPD)
                 .arg(&config)
                 .stdin(Stdio::null())

@@ -1,0 +1,236 @@
+//! `get`, `put` and `mirror`: the command line hands one item to the
+//! engine's transfer queue and reports what becomes of it, with an overall
+//! progress bar on a terminal and a summary at the end.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::Failure;
+use super::args::{ExistsArgs, QueueArgs};
+use super::exit::Phase;
+use super::output::{human_bytes, print_log_line};
+use crate::engine::queue::{
+    Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Overall, QueueEvent, QueueOptions,
+    TARGET_EXISTS, TransferQueue, TransferSpec,
+};
+use crate::engine::{ConnectOptions, Error, LogKind};
+
+/// The policy the flags ask for. No flag means "refuse": the run fails if
+/// a target exists, as scripts expect nothing replaced unless they say so.
+pub fn exists_policy(args: &ExistsArgs, resume: bool) -> ExistsPolicy {
+    if args.overwrite {
+        ExistsPolicy::Overwrite
+    } else if args.overwrite_if_newer {
+        ExistsPolicy::OverwriteIfNewer
+    } else if args.overwrite_if_size_differs {
+        ExistsPolicy::OverwriteIfSizeDiffers
+    } else if args.keep_both {
+        ExistsPolicy::Rename
+    } else if resume {
+        ExistsPolicy::Resume
+    } else {
+        ExistsPolicy::Skip
+    }
+}
+
+/// Whether no exists flag was given, so an existing target is an error.
+pub fn refuses_existing(args: &ExistsArgs, resume: bool) -> bool {
+    !(resume
+        || args.overwrite
+        || args.overwrite_if_newer
+        || args.overwrite_if_size_differs
+        || args.keep_both
+        || args.skip_existing)
+}
+
+pub fn queue_options(args: &QueueArgs, exists: ExistsPolicy, verbose: u8) -> QueueOptions {
+    QueueOptions {
+        connections: usize::from(args.jobs),
+        exists,
+        max_attempts: args.retries.saturating_add(1),
+        download_times: !args.no_times,
+        upload_times: args.upload_times,
+        debug_level: verbose.min(2),
+        ..QueueOptions::default()
+    }
+}
+
+/// How the run went, for the exit status.
+#[derive(Default)]
+struct Tally {
+    first_failure: Option<Error>,
+    connect_error: Option<Error>,
+    refused_existing: u64,
+    /// Whether the refused targets are on the server (uploads).
+    refused_remote: bool,
+}
+
+/// Runs `spec` through a queue to the end. `refuse_existing` turns files
+/// skipped because they exist into a failure.
+pub fn run(
+    connect: ConnectOptions,
+    options: QueueOptions,
+    spec: TransferSpec,
+    refuse_existing: bool,
+    verbose: u8,
+) -> Result<(), Failure> {
+    let summary_wanted = spec.recursive;
+    let (queue, events) = TransferQueue::start(connect, options)?;
+    queue.add(spec);
+    let started = std::time::Instant::now();
+    let bar = overall_bar();
+    let mut specs: HashMap<ItemId, (TransferSpec, ItemKind)> = HashMap::new();
+    let mut tally = Tally::default();
+    let mut overall = Overall::default();
+    for event in events.iter() {
+        match event {
+            QueueEvent::Added { id, spec, kind, .. } => {
+                specs.insert(id, (spec, kind));
+            }
+            QueueEvent::Retargeted { id, spec } => {
+                if let Some(entry) = specs.get_mut(&id) {
+                    entry.0 = spec;
+                }
+            }
+            QueueEvent::State { id, state } => {
+                let Some((spec, kind)) = specs.get(&id) else {
+                    continue;
+                };
+                let say = |text: String| bar.suspend(|| eprintln!("{text}"));
+                let name = source_name(spec, *kind);
+                match state {
+                    ItemState::Failed(err) => {
+                        say(format!("ferry: {name}: {err}"));
+                        tally.first_failure.get_or_insert(err);
+                    }
+                    ItemState::Retrying { attempt, reason } => {
+                        say(format!(
+                            "ferry: {name}: {reason}; trying again (attempt {attempt})"
+                        ));
+                    }
+                    ItemState::Skipped(reason) => {
+                        if refuse_existing && reason == TARGET_EXISTS {
+                            tally.refused_existing += 1;
+                            tally.refused_remote |= spec.direction == Direction::Upload;
+                            say(format!("ferry: {} already exists", target_name(spec)));
+                        } else if verbose > 0 {
+                            say(format!("skipped {name}: {reason}"));
+                        }
+                    }
+                    ItemState::Planned(what) => bar.suspend(|| println!("{what}")),
+                    ItemState::Done
+                        if verbose > 0 && *kind == ItemKind::Transfer && !spec.recursive =>
+                    {
+                        say(format!("done {name}"));
+                    }
+                    _ => {}
+                }
+            }
+            QueueEvent::ConnectFailed(err) => {
+                tally.connect_error.get_or_insert(err);
+            }
+            QueueEvent::Overall(now) => {
+                bar.set_length(now.bytes_total);
+                bar.set_position(now.bytes_done);
+                bar.set_message(format!("{}/{} files", now.files_done, now.files_total));
+                overall = now;
+            }
+            QueueEvent::Log { line, .. } => {
+                // The queue's own warnings (skipped names…) always show.
+                if verbose > 0 || line.kind == LogKind::Warning {
+                    bar.suspend(|| print_log_line(&line));
+                }
+            }
+            QueueEvent::Progress { .. } => {}
+            QueueEvent::Idle(last) => {
+                overall = last;
+                break;
+            }
+        }
+    }
+    bar.finish_and_clear();
+    queue.shut_down();
+    if summary_wanted || overall.files_failed > 0 || std::io::stderr().is_terminal() {
+        eprintln!("{}", summary(&overall, started.elapsed()));
+    }
+    finish(tally)
+}
+
+fn finish(tally: Tally) -> Result<(), Failure> {
+    if let Some(error) = tally.first_failure {
+        let phase = if tally.connect_error.as_ref() == Some(&error) {
+            Phase::Connect
+        } else {
+            Phase::Work
+        };
+        return Err(Failure { error, phase });
+    }
+    if tally.refused_existing > 0 {
+        // Refused on the server's side is a server refusal (status 4),
+        // on ours a local one (status 7).
+        let path = format!("{} existing file(s)", tally.refused_existing);
+        let message = "not replaced (use --overwrite, --overwrite-if-newer, \
+                       --overwrite-if-size-differs, --keep-both, --skip-existing or -c)"
+            .to_string();
+        let error = if tally.refused_remote {
+            Error::Permanent {
+                code: 553,
+                text: format!("{path}: {message}"),
+            }
+        } else {
+            Error::LocalIo { path, message }
+        };
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+fn summary(overall: &Overall, elapsed: Duration) -> String {
+    let secs = elapsed.as_secs_f64();
+    let rate = overall.bytes_done as f64 / secs.max(0.001);
+    format!(
+        "{} files: {} done, {} skipped, {} failed; {} bytes in {secs:.2} s ({}/s)",
+        overall.files_total,
+        overall.files_done,
+        overall.files_skipped,
+        overall.files_failed,
+        overall.bytes_done,
+        human_bytes(rate)
+    )
+}
+
+/// What a person calls the item: where its bytes come from.
+fn source_name(spec: &TransferSpec, kind: ItemKind) -> String {
+    match (spec.direction, kind) {
+        (_, ItemKind::DeleteTarget) => target_name(spec),
+        (Direction::Download, ItemKind::Transfer) => spec.remote.clone(),
+        (Direction::Upload, ItemKind::Transfer) => spec.local.display().to_string(),
+    }
+}
+
+fn target_name(spec: &TransferSpec) -> String {
+    match spec.direction {
+        Direction::Download => spec.local.display().to_string(),
+        Direction::Upload => spec.remote.clone(),
+    }
+}
+
+/// One bar for the whole run on a terminal; nothing when piped.
+fn overall_bar() -> ProgressBar {
+    let target = if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    let style = ProgressStyle::with_template(
+        "{wide_bar} {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta} {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}

@@ -1,0 +1,219 @@
+//! `get -r`, `put -r` and `mirror` through the real binary: trees arrive
+//! byte for byte, existing files are refused unless a flag says otherwise,
+//! and a second mirror moves nothing.
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::cli::ferry;
+use common::queue::snapshot;
+use common::unftp::UnftpServer;
+
+fn url(server: &UnftpServer, path: &str) -> String {
+    format!("ftp://alice:s3cret-pw@127.0.0.1:{}/{path}", server.port)
+}
+
+fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn make_tree(root: &Path) {
+    fs::create_dir_all(root.join("docs/empty")).unwrap();
+    fs::create_dir_all(root.join("img")).unwrap();
+    fs::write(root.join("index.html"), b"<h1>hi</h1>").unwrap();
+    fs::write(root.join("docs/read me.txt"), b"spaces").unwrap();
+    fs::write(root.join("docs/café.txt"), "crème").unwrap();
+    let big: Vec<u8> = (0..700_000u32).map(|i| (i % 253) as u8).collect();
+    fs::write(root.join("img/big.bin"), big).unwrap();
+}
+
+#[test]
+fn get_r_and_put_r_copy_trees_and_refuse_to_replace_without_a_flag() {
+    let server = UnftpServer::plain();
+    make_tree(&server.path("site"));
+    let local = tempfile::tempdir().unwrap();
+
+    // Into an existing folder: the tree lands under its own name, as cp -r does.
+    let run = ferry(&[
+        "get",
+        "-r",
+        "-j",
+        "3",
+        &url(&server, "site"),
+        s(local.path()),
+    ])
+    .expect_status(0);
+    assert!(run.stderr.contains("4 files: 4 done"), "{}", run.stderr);
+    let copy = local.path().join("site");
+    assert_eq!(snapshot(&copy), snapshot(&server.path("site")));
+
+    // Again: every file exists, nothing is replaced, and the status says so.
+    fs::write(copy.join("index.html"), b"local edit").unwrap();
+    let run = ferry(&["get", "-r", &url(&server, "site"), s(local.path())]).expect_status(7);
+    assert!(
+        run.stderr.contains("4 existing file(s): not replaced"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(copy.join("index.html")).unwrap(), b"local edit");
+    ferry(&[
+        "get",
+        "-r",
+        "--skip-existing",
+        &url(&server, "site"),
+        s(local.path()),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(copy.join("index.html")).unwrap(), b"local edit");
+    ferry(&[
+        "get",
+        "-r",
+        "--overwrite-if-size-differs",
+        &url(&server, "site"),
+        s(local.path()),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(copy.join("index.html")).unwrap(), b"<h1>hi</h1>");
+
+    // Up again under a new name, with one connection.
+    ferry(&["put", "-r", "-j", "1", s(&copy), &url(&server, "again")]).expect_status(0);
+    assert_eq!(snapshot(&server.path("again")), snapshot(&copy));
+    // A URL ending in / names the folder to upload into.
+    fs::create_dir(server.path("into")).unwrap();
+    ferry(&["put", "-r", s(&copy), &url(&server, "into/")]).expect_status(0);
+    assert_eq!(snapshot(&server.path("into/site")), snapshot(&copy));
+    let run = ferry(&["put", "-r", s(&copy), &url(&server, "into/")]).expect_status(4);
+    assert!(run.stderr.contains("not replaced"), "{}", run.stderr);
+
+    // A folder without -r is a usage error; a missing remote folder is 4.
+    ferry(&["put", s(&copy), &url(&server, "x")]).expect_status(2);
+    ferry(&[
+        "get",
+        "-r",
+        &url(&server, "nowhere"),
+        s(&local.path().join("n")),
+    ])
+    .expect_status(4);
+}
+
+#[test]
+fn mirror_moves_only_what_changed_and_deletes_only_with_delete() {
+    let server = UnftpServer::plain();
+    make_tree(&server.path("site"));
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("mirror");
+
+    let run = ferry(&["mirror", &url(&server, "site"), s(&target)]).expect_status(0);
+    assert!(run.stderr.contains("4 files: 4 done"), "{}", run.stderr);
+    assert_eq!(snapshot(&target), snapshot(&server.path("site")));
+
+    // Nothing changed: nothing moves.
+    let run = ferry(&["mirror", &url(&server, "site"), s(&target)]).expect_status(0);
+    assert!(
+        run.stderr.contains("4 files: 0 done, 4 skipped"),
+        "{}",
+        run.stderr
+    );
+
+    // A changed file on the server comes over, alone.
+    fs::write(server.path("site/docs/read me.txt"), b"spaces, and more").unwrap();
+    let run = ferry(&["mirror", &url(&server, "site"), s(&target)]).expect_status(0);
+    assert!(
+        run.stderr.contains("4 files: 1 done, 3 skipped"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        fs::read(target.join("docs/read me.txt")).unwrap(),
+        b"spaces, and more"
+    );
+
+    // What only the copy has stays without --delete, is listed by a dry run,
+    // and goes with --delete; the partial download of a live file stays.
+    fs::write(target.join("stale.txt"), b"old").unwrap();
+    fs::create_dir_all(target.join("old/deeper")).unwrap();
+    fs::write(target.join("old/deeper/x"), b"x").unwrap();
+    fs::write(target.join("index.html.part"), b"<h1>").unwrap();
+    ferry(&["mirror", &url(&server, "site"), s(&target)]).expect_status(0);
+    assert!(target.join("stale.txt").exists());
+    let run = ferry(&[
+        "mirror",
+        "--delete",
+        "--dry-run",
+        &url(&server, "site"),
+        s(&target),
+    ])
+    .expect_status(0);
+    assert!(run.stdout.contains("would delete"), "{}", run.stdout);
+    assert!(run.stdout.contains("stale.txt"), "{}", run.stdout);
+    assert!(target.join("stale.txt").exists() && target.join("old/deeper/x").exists());
+    ferry(&["mirror", "--delete", &url(&server, "site"), s(&target)]).expect_status(0);
+    assert!(!target.join("stale.txt").exists());
+    assert!(!target.join("old").exists());
+    assert!(target.join("index.html.part").exists());
+    assert!(local.path().exists());
+}
+
+#[test]
+fn reverse_mirror_uploads_changes_and_deletes_remote_extras() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("site");
+    make_tree(&source);
+
+    let run = ferry(&[
+        "mirror",
+        "--reverse",
+        "-j",
+        "3",
+        &url(&server, "pub"),
+        s(&source),
+    ])
+    .expect_status(0);
+    assert!(run.stderr.contains("4 done"), "{}", run.stderr);
+    assert_eq!(snapshot(&server.path("pub")), snapshot(&source));
+
+    let run = ferry(&["mirror", "--reverse", &url(&server, "pub"), s(&source)]).expect_status(0);
+    assert!(run.stderr.contains("0 done, 4 skipped"), "{}", run.stderr);
+
+    fs::write(server.path("pub/extra.txt"), b"extra").unwrap();
+    fs::create_dir_all(server.path("pub/gone/deep")).unwrap();
+    fs::write(server.path("pub/gone/deep/f"), b"f").unwrap();
+    let run = ferry(&[
+        "mirror",
+        "--reverse",
+        "--delete",
+        "-n",
+        &url(&server, "pub"),
+        s(&source),
+    ])
+    .expect_status(0);
+    assert!(
+        run.stdout.contains("would delete pub/extra.txt"),
+        "{}",
+        run.stdout
+    );
+    assert!(server.path("pub/extra.txt").exists());
+    ferry(&[
+        "mirror",
+        "--reverse",
+        "--delete",
+        &url(&server, "pub"),
+        s(&source),
+    ])
+    .expect_status(0);
+    assert!(!server.path("pub/extra.txt").exists());
+    assert!(!server.path("pub/gone").exists());
+    assert_eq!(snapshot(&server.path("pub")), snapshot(&source));
+}
+
+#[test]
+fn a_refused_login_is_status_3_for_tree_transfers_too() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let bad = format!("ftp://alice:wrong@127.0.0.1:{}/", server.port);
+    ferry(&["get", "-r", &bad, s(local.path())]).expect_status(3);
+    ferry(&["mirror", &bad, s(&local.path().join("m"))]).expect_status(3);
+}
