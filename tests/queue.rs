@@ -8,12 +8,10 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use common::harness::options;
-use common::queue::{QueueRun, snapshot};
+use common::queue::{QueueRun, download, snapshot, upload};
 use common::unftp::UnftpServer;
 use ferry::engine::ConnectOptions;
-use ferry::engine::queue::{
-    Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferSpec,
-};
+use ferry::engine::queue::{ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
@@ -28,24 +26,6 @@ fn queue_options(connections: usize, exists: ExistsPolicy) -> QueueOptions {
         exists,
         retry_delay: Duration::from_millis(50),
         ..QueueOptions::default()
-    }
-}
-
-fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
-    TransferSpec {
-        direction: Direction::Download,
-        remote: remote.to_string(),
-        local: local.to_path_buf(),
-        recursive,
-    }
-}
-
-fn upload(local: &Path, remote: &str, recursive: bool) -> TransferSpec {
-    TransferSpec {
-        direction: Direction::Upload,
-        remote: remote.to_string(),
-        local: local.to_path_buf(),
-        recursive,
     }
 }
 

@@ -10,10 +10,8 @@ use std::time::{Duration, Instant};
 
 use common::faulty::{Faults, FaultyServer, Tree};
 use common::harness::options;
-use common::queue::{QueueRun, snapshot};
-use ferry::engine::queue::{
-    Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferSpec,
-};
+use common::queue::{QueueRun, download, snapshot, upload};
+use ferry::engine::queue::{ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions};
 
 fn run_with(server: &FaultyServer, connections: usize) -> QueueRun {
     let options = QueueOptions {
@@ -29,15 +27,6 @@ fn ferry_options(server: &FaultyServer) -> ferry::engine::ConnectOptions {
     let mut options = options(server.port(), "user", "pw");
     options.timeout = Duration::from_secs(5);
     options
-}
-
-fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
-    TransferSpec {
-        direction: Direction::Download,
-        remote: remote.to_string(),
-        local: local.to_path_buf(),
-        recursive,
-    }
 }
 
 fn pattern(len: usize, seed: u32) -> Vec<u8> {
@@ -100,12 +89,7 @@ fn temporary_failures_are_retried_with_back_off() {
     assert_eq!(fs::read(&target).unwrap(), data);
 
     // An upload refused once with 452 goes through on the next attempt.
-    run.run(TransferSpec {
-        direction: Direction::Upload,
-        remote: "/b.bin".to_string(),
-        local: target.clone(),
-        recursive: false,
-    });
+    run.run(upload(&target, "/b.bin", false));
     assert_eq!(run.state_of("/b.bin"), [ItemState::Done]);
     assert_eq!(run.retries(), 3);
     assert_eq!(server.file("/b.bin").unwrap(), data);
@@ -315,4 +299,48 @@ fn hostile_names_in_mlsd_never_escape_the_chosen_folder() {
 #[test]
 fn hostile_names_in_list_never_escape_the_chosen_folder() {
     hostile_names_are_skipped(true);
+}
+
+#[test]
+fn moving_a_waiting_item_up_runs_it_sooner() {
+    let slow = pattern(1_000_000, 5);
+    let tree = Tree::new()
+        .file("/slow.bin", slow)
+        .file("/a.txt", b"a".to_vec())
+        .file("/b.txt", b"b".to_vec());
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(30)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let mut run = run_with(&server, 1);
+    run.queue
+        .add(download("/slow.bin", &local.path().join("slow.bin"), false));
+    run.queue
+        .add(download("/a.txt", &local.path().join("a.txt"), false));
+    run.queue
+        .add(download("/b.txt", &local.path().join("b.txt"), false));
+    // While the slow file holds the only connection, b goes before a.
+    run.until(|e| matches!(e, QueueEvent::Progress { .. }));
+    let b = *run
+        .specs
+        .iter()
+        .find(|(_, s)| s.remote == "/b.txt")
+        .unwrap()
+        .0;
+    run.send(QueueCommand::MoveUp(b));
+    run.until_idle();
+    let started: Vec<&str> = run
+        .seen
+        .iter()
+        .filter_map(|e| match e {
+            QueueEvent::State {
+                id,
+                state: ItemState::Running,
+            } => Some(run.specs[id].remote.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(started, ["/slow.bin", "/b.txt", "/a.txt"]);
 }

@@ -115,6 +115,26 @@ impl QueueRun {
     }
 }
 
+/// A download of `remote` to `local` (a tree with `recursive`).
+pub fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
+    TransferSpec {
+        direction: ferry::engine::queue::Direction::Download,
+        remote: remote.to_string(),
+        local: local.to_path_buf(),
+        recursive,
+    }
+}
+
+/// An upload of `local` to `remote` (a tree with `recursive`).
+pub fn upload(local: &Path, remote: &str, recursive: bool) -> TransferSpec {
+    TransferSpec {
+        direction: ferry::engine::queue::Direction::Upload,
+        remote: remote.to_string(),
+        local: local.to_path_buf(),
+        recursive,
+    }
+}
+
 /// Every file under `root` as (relative path, bytes), and every folder as
 /// (relative path/, empty), sorted: two trees are equal when these are.
 pub fn snapshot(root: &Path) -> Vec<(String, Vec<u8>)> {
