@@ -10,5 +10,6 @@
 
 pub mod cli;
 pub mod engine;
+pub mod gui;
 pub mod listing;
 pub mod url;

@@ -28,19 +28,21 @@ use crate::url::FtpUrl;
 /// Runs the command line; `None` means "no subcommand: open the GUI".
 pub fn run(cli: Cli) -> ExitCode {
     let Some(action) = cli.command else {
-        if let Some(url) = &cli.url
-            && let Err(err) = FtpUrl::parse(url)
-        {
-            eprintln!("ferry: {err}\n(not a command either; see `ferry --help`)");
-            return exit::code(exit::USAGE);
-        }
-        eprintln!(
-            "The desktop app is not built yet; see `ferry --help` for the command line{}",
-            cli.url
-                .map(|u| format!(" (asked to open {u})"))
-                .unwrap_or_default()
-        );
-        return exit::code(exit::OK);
+        let start = match cli.url.as_deref().map(FtpUrl::parse) {
+            None => None,
+            Some(Ok(url)) => Some(url),
+            Some(Err(err)) => {
+                eprintln!("ferry: {err}\n(not a command either; see `ferry --help`)");
+                return exit::code(exit::USAGE);
+            }
+        };
+        return match crate::gui::run(start) {
+            Ok(()) => exit::code(exit::OK),
+            Err(err) => {
+                eprintln!("ferry: the window could not open: {err}");
+                exit::code(exit::LOCAL)
+            }
+        };
     };
     match execute(action, &cli.shared) {
         Ok(()) => exit::code(exit::OK),

@@ -5,6 +5,7 @@
 pub mod certs;
 pub mod cli;
 pub mod faulty;
+pub mod gui;
 pub mod harness;
 pub mod queue;
 pub mod scripted;

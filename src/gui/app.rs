@@ -1,0 +1,520 @@
+//! The window: panels laid out, background news applied, nothing waited
+//! for. What user actions do is in `actions`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::Receiver;
+use egui::Ui;
+
+use super::bridge::{Waker, relay};
+use super::connect_bar::{BarAction, ConnectBar, LinkState};
+use super::dialogs::Dialog;
+use super::file_table::Side;
+use super::local_fs::{LocalFs, LocalOp, LocalResult};
+use super::log_view::{LogAction, LogView};
+use super::pane::Pane;
+use super::queue_view::QueueView;
+use super::remote::{Purpose, RemoteSession};
+use super::rows::FileRow;
+use super::settings::Settings;
+use crate::engine::queue::{
+    ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
+};
+use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
+use crate::url::FtpUrl;
+
+/// How long an error stays in the status line.
+const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
+
+pub struct FerryApp {
+    pub(super) waker: Waker,
+    pub(super) settings: Settings,
+    pub(super) bar: ConnectBar,
+    pub(super) link: LinkState,
+    pub(super) welcome: String,
+    pub(super) tls_note: String,
+    pub(super) local: Pane,
+    pub(super) remote: Pane,
+    pub(super) local_fs: LocalFs,
+    pub(super) session: RemoteSession,
+    pub(super) queue: Option<(TransferQueue, Receiver<QueueEvent>)>,
+    pub(super) queue_view: QueueView,
+    pub(super) log: LogView,
+    pub(super) dialogs: Vec<Dialog>,
+    pub(super) errors: Vec<(String, Instant)>,
+    pub(super) active: Side,
+}
+
+impl FerryApp {
+    /// A window with `settings`; with `start`, it connects at once.
+    pub fn new(settings: Settings, start: Option<FtpUrl>) -> FerryApp {
+        let waker = Waker::default();
+        let mut app = FerryApp {
+            local_fs: LocalFs::start(waker.clone()),
+            session: RemoteSession::start(waker.clone()),
+            local: Pane::new(Side::Local, settings.local_sort),
+            remote: Pane::new(Side::Remote, settings.remote_sort),
+            log: LogView::new(settings.debug_level),
+            waker,
+            bar: ConnectBar::default(),
+            link: LinkState::Disconnected,
+            welcome: String::new(),
+            tls_note: String::new(),
+            queue: None,
+            queue_view: QueueView::default(),
+            dialogs: Vec::new(),
+            errors: Vec::new(),
+            active: Side::Local,
+            settings,
+        };
+        app.session.set_debug_level(app.log.level);
+        app.remote.clear("Not connected");
+        let home = app
+            .settings
+            .last_local
+            .clone()
+            .filter(|p| p.is_dir())
+            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"));
+        app.open_local(home);
+        if let Some(url) = start {
+            let folder = app.bar.fill_from_url(&url);
+            match app.bar.options() {
+                Ok((options, _)) => app.connect(options, folder),
+                Err(message) => app.error(message),
+            }
+        }
+        app
+    }
+
+    /// What is kept for the next run.
+    pub fn settings(&self) -> Settings {
+        let mut settings = self.settings.clone();
+        settings.local_sort = self.local.table.sort();
+        settings.remote_sort = self.remote.table.sort();
+        settings.debug_level = self.log.level;
+        settings.last_local = Some(PathBuf::from(&self.local.folder)).filter(|p| p.is_dir());
+        settings
+    }
+
+    pub fn link(&self) -> &LinkState {
+        &self.link
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.log.contains(needle)
+    }
+
+    pub fn local_pane(&mut self) -> &mut Pane {
+        &mut self.local
+    }
+
+    pub fn remote_pane(&mut self) -> &mut Pane {
+        &mut self.remote
+    }
+
+    pub fn queue_view(&self) -> &QueueView {
+        &self.queue_view
+    }
+
+    /// The errors shown now (the status line), newest last.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.iter().map(|(e, _)| e.clone()).collect()
+    }
+
+    pub(super) fn error(&mut self, message: impl Into<String>) {
+        let message = message.into();
+        self.log.push_text(LogKind::Error, &message);
+        self.errors.push((message, Instant::now()));
+        if self.errors.len() > 5 {
+            self.errors.remove(0);
+        }
+    }
+
+    /// Draws one frame. Never blocks: everything slow happens on threads
+    /// whose news is applied here.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        self.waker.set(ui.ctx());
+        self.apply_news();
+        self.errors.retain(|(_, at)| at.elapsed() < ERROR_SHOWN_FOR);
+        if !self.errors.is_empty() {
+            // Wake again to clear the message when it expires.
+            ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
+        }
+
+        egui::Panel::top("connect-bar").show(ui, |ui| {
+            let recent = self.settings.recent.clone();
+            if let Some(action) = self.bar.ui(ui, &self.link, &recent) {
+                match action {
+                    BarAction::Connect(options, folder) => self.connect(*options, folder),
+                    BarAction::Disconnect => self.disconnect(),
+                    BarAction::OpenSites => {
+                        self.error("The site manager is not built yet; use the connect bar.");
+                    }
+                }
+            }
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::bottom("queue-and-log")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                ui.columns(2, |columns| {
+                    let commands = self.queue_view.ui(&mut columns[0]);
+                    if let Some((queue, _)) = &self.queue {
+                        for command in commands {
+                            queue.send(command);
+                        }
+                    }
+                    let connected = matches!(self.link, LinkState::Connected { .. });
+                    for action in self.log.ui(&mut columns[1], connected) {
+                        self.log_action(action);
+                    }
+                });
+            });
+        let half = ui.available_width() / 2.0;
+        let local_actions = egui::Panel::left("local-pane")
+            .resizable(true)
+            .default_size(half)
+            .show(ui, |ui| self.local.ui(ui, "This computer", true))
+            .inner;
+        let connected = matches!(self.link, LinkState::Connected { .. });
+        let remote_actions = egui::CentralPanel::default()
+            .show(ui, |ui| self.remote.ui(ui, "Server", connected))
+            .inner;
+        self.note_active_pane(ui);
+        let keys = match self.active {
+            Side::Local => self.local.handle_keys(ui),
+            Side::Remote => self.remote.handle_keys(ui),
+        };
+        let active = self.active;
+        for action in keys {
+            self.pane_action(active, action);
+        }
+        for action in local_actions {
+            self.active = Side::Local;
+            self.pane_action(Side::Local, action);
+        }
+        for action in remote_actions {
+            self.active = Side::Remote;
+            self.pane_action(Side::Remote, action);
+        }
+        self.desktop_drops(ui);
+        if let Some(dialog) = self.dialogs.first_mut()
+            && let Some(answer) = dialog.show(ui.ctx())
+        {
+            self.dialogs.remove(0);
+            if let Some(answer) = answer {
+                self.dialog_answer(answer);
+            }
+        }
+    }
+
+    /// The pane last clicked gets the keyboard.
+    fn note_active_pane(&mut self, ui: &Ui) {
+        let (pressed, pos) = ui.input(|i| (i.pointer.any_pressed(), i.pointer.interact_pos()));
+        if let (true, Some(pos)) = (pressed, pos) {
+            if self.local.rect.contains(pos) {
+                self.active = Side::Local;
+            } else if self.remote.rect.contains(pos) {
+                self.active = Side::Remote;
+            }
+        }
+    }
+
+    fn status_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            match &self.link {
+                LinkState::Connected { tls: true, .. } => {
+                    ui.label(format!("🔒 {}", self.tls_note));
+                }
+                LinkState::Connected { tls: false, .. } => {
+                    ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
+                }
+                LinkState::Connecting => {
+                    ui.spinner();
+                }
+                LinkState::Disconnected => {}
+            }
+            if let Some(first) = self.welcome.lines().find(|l| !l.trim().is_empty()) {
+                ui.label(first).on_hover_text(&self.welcome);
+            }
+            if let Some((error, _)) = self.errors.last() {
+                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
+            }
+        });
+    }
+
+    fn log_action(&mut self, action: LogAction) {
+        match action {
+            LogAction::SetLevel(level) => self.session.set_debug_level(level),
+            LogAction::Raw(line) => {
+                self.log.push_text(LogKind::Command, &line);
+                self.session.send(Command::Raw(line), Purpose::Raw);
+            }
+            LogAction::Save => {
+                let picked = rfd::FileDialog::new()
+                    .set_file_name("ferry-log.txt")
+                    .save_file();
+                if let Some(path) = picked
+                    && let Err(err) = std::fs::write(&path, self.log.text())
+                {
+                    self.error(format!(
+                        "Could not save the log to {}: {err}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+
+    // ----- news from the threads -----
+
+    fn apply_news(&mut self) {
+        while let Ok(result) = self.local_fs.results.try_recv() {
+            self.local_news(result);
+        }
+        while let Ok(event) = self.session.events.try_recv() {
+            match event.kind {
+                EventKind::Log(line) => self.log.push(&line),
+                EventKind::Welcome(text) => self.welcome = text,
+                EventKind::Progress(_) | EventKind::Connected(_) => {}
+                EventKind::Disconnected { reason } => {
+                    if let Some(reason) = reason {
+                        self.log.push_text(
+                            LogKind::Warning,
+                            &format!(
+                                "The connection ended ({reason}); it reopens on the next request."
+                            ),
+                        );
+                    }
+                }
+                EventKind::Finished { request, result } => {
+                    if let Some(purpose) = self.session.purpose(request) {
+                        self.remote_news(purpose, result);
+                    }
+                }
+            }
+        }
+        let mut news = Vec::new();
+        if let Some((_, events)) = &self.queue {
+            news.extend(events.try_iter());
+        }
+        for event in news {
+            self.queue_news(event);
+        }
+    }
+
+    fn local_news(&mut self, result: LocalResult) {
+        match result {
+            LocalResult::Listed { folder, rows } => {
+                self.local.show_listing(folder.display().to_string(), rows);
+            }
+            LocalResult::Done { what } => {
+                self.log
+                    .push_text(LogKind::Status, &format!("{what}: done"));
+                self.refresh(Side::Local);
+            }
+            LocalResult::Failed { what, error } => {
+                self.local.loading = false;
+                self.error(format!("{what} failed: {error}"));
+            }
+        }
+    }
+
+    fn remote_news(&mut self, purpose: Purpose, result: Result<Outcome, Error>) {
+        match (purpose, result) {
+            (Purpose::Connect { folder }, Ok(Outcome::Connected(info))) => {
+                let host = self
+                    .session
+                    .options
+                    .as_ref()
+                    .map(|o| o.host.clone())
+                    .unwrap_or_default();
+                self.link = LinkState::Connected {
+                    host,
+                    tls: info.tls,
+                };
+                self.tls_note = if info.tls {
+                    "TLS".to_string()
+                } else {
+                    String::new()
+                };
+                self.welcome = info.welcome.clone();
+                self.start_queue();
+                self.settings.remember(self.bar.recent());
+                match folder {
+                    Some(folder) => {
+                        self.session
+                            .send(Command::Cwd(folder), Purpose::ChangeFolder);
+                    }
+                    None => {
+                        self.remote.folder = info.home.clone();
+                        self.session.send(Command::List(None), Purpose::List);
+                    }
+                }
+                self.remote.loading = true;
+            }
+            (Purpose::Connect { .. }, result) => {
+                self.link = LinkState::Disconnected;
+                self.remote.clear("Not connected");
+                if let Err(err) = result {
+                    self.error(format!("Could not connect: {err}"));
+                }
+            }
+            (Purpose::ChangeFolder, Ok(Outcome::Path(path))) => {
+                self.remote.folder = path;
+                self.remote.loading = true;
+                self.session.send(Command::List(None), Purpose::List);
+            }
+            (Purpose::List, Ok(Outcome::Listing(entries))) => {
+                let rows = entries.iter().map(FileRow::from_remote).collect();
+                let folder = self.remote.folder.clone();
+                self.remote.show_listing(folder, rows);
+            }
+            (Purpose::Change { what }, Ok(_)) => {
+                self.log
+                    .push_text(LogKind::Status, &format!("{what}: done"));
+                if !self.session.busy_with_changes() {
+                    self.refresh(Side::Remote);
+                }
+            }
+            (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
+                if self.log.level == 0 {
+                    self.log.push_text(LogKind::Reply, &reply.text);
+                }
+            }
+            (Purpose::Disconnect, _) => {}
+            (purpose, Err(err)) => {
+                self.remote.loading = false;
+                let what = match purpose {
+                    Purpose::Change { what } => what,
+                    Purpose::ChangeFolder => "Opening the folder".to_string(),
+                    Purpose::List => "Listing".to_string(),
+                    _ => "The command".to_string(),
+                };
+                self.error(format!("{what} failed: {err}"));
+                if !self.session.busy_with_changes() {
+                    self.refresh(Side::Remote);
+                }
+            }
+            (_, Ok(_)) => {}
+        }
+    }
+
+    fn queue_news(&mut self, event: QueueEvent) {
+        self.queue_view.apply(&event);
+        match event {
+            QueueEvent::State {
+                id,
+                state: ItemState::Asking { source, target },
+            } => {
+                let name = self
+                    .queue_view
+                    .items
+                    .get(&id)
+                    .map(|i| i.spec.local.display().to_string())
+                    .unwrap_or_default();
+                self.dialogs.push(Dialog::Exists {
+                    id,
+                    name,
+                    source,
+                    target,
+                    apply_to_all: false,
+                });
+            }
+            QueueEvent::State {
+                state: ItemState::Failed(err),
+                id,
+            } => {
+                let name = self
+                    .queue_view
+                    .items
+                    .get(&id)
+                    .map(|i| i.spec.remote.clone())
+                    .unwrap_or_default();
+                self.error(format!("{name}: {err}"));
+            }
+            QueueEvent::Log { line, .. } => self.log.push(&line),
+            // Whatever moved is now worth seeing in both panes.
+            QueueEvent::Idle(_) => {
+                self.refresh(Side::Local);
+                self.refresh(Side::Remote);
+            }
+            _ => {}
+        }
+    }
+
+    // ----- the connection -----
+
+    pub(super) fn connect(
+        &mut self,
+        options: crate::engine::ConnectOptions,
+        folder: Option<String>,
+    ) {
+        self.link = LinkState::Connecting;
+        self.welcome.clear();
+        self.remote.clear("Connecting…");
+        self.session.options = Some(options.clone());
+        self.session
+            .send(Command::Connect(options), Purpose::Connect { folder });
+    }
+
+    fn disconnect(&mut self) {
+        self.session.cancel_all();
+        self.session.send(Command::Disconnect, Purpose::Disconnect);
+        // Dropping the queue cancels its transfers; their .part files stay.
+        self.queue = None;
+        self.link = LinkState::Disconnected;
+        self.remote.clear("Not connected");
+    }
+
+    fn start_queue(&mut self) {
+        let Some(options) = self.session.options.clone() else {
+            return;
+        };
+        let queue_options = QueueOptions {
+            connections: self.settings.connections.clamp(1, 10),
+            exists: ExistsPolicy::Ask,
+            resume: true,
+            debug_level: self.log.level,
+            ..QueueOptions::default()
+        };
+        match TransferQueue::start(options, queue_options) {
+            Ok((queue, events)) => {
+                let events = relay(events, self.waker.clone(), "queue");
+                self.queue = Some((queue, events));
+            }
+            Err(err) => self.error(format!("Could not start the transfer queue: {err}")),
+        }
+    }
+
+    pub(super) fn queue_command(&mut self, command: QueueCommand) {
+        match &self.queue {
+            Some((queue, _)) => queue.send(command),
+            None => self.error("Connect to a server first."),
+        }
+    }
+
+    pub(super) fn refresh(&mut self, side: Side) {
+        match side {
+            Side::Local => {
+                if !self.local.folder.is_empty() {
+                    self.local_fs
+                        .send(LocalOp::List(PathBuf::from(&self.local.folder)));
+                }
+            }
+            Side::Remote => {
+                if matches!(self.link, LinkState::Connected { .. }) {
+                    self.session.send(Command::List(None), Purpose::List);
+                }
+            }
+        }
+    }
+
+    pub(super) fn open_local(&mut self, folder: PathBuf) {
+        self.local.loading = true;
+        self.local_fs.send(LocalOp::List(folder));
+    }
+}

@@ -1,0 +1,254 @@
+//! The bar at the top: where to connect, how, and whether we are.
+
+use egui::Ui;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{ConnectOptions, Secret, Security};
+use crate::url::FtpUrl;
+
+/// A connection made before, kept for the drop-down. Never a password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recent {
+    pub host: String,
+    pub port: u16,
+    pub user: String,
+    pub protocol: Protocol,
+}
+
+impl Recent {
+    fn label(&self) -> String {
+        let user = if self.user.is_empty() {
+            String::new()
+        } else {
+            format!("{}@", self.user)
+        };
+        format!(
+            "{}{user}{}:{}",
+            self.protocol.scheme(),
+            self.host,
+            self.port
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Protocol {
+    #[default]
+    Plain,
+    ExplicitTls,
+    ImplicitTls,
+}
+
+impl Protocol {
+    fn label(self) -> &'static str {
+        match self {
+            Protocol::Plain => "FTP",
+            Protocol::ExplicitTls => "FTP over explicit TLS",
+            Protocol::ImplicitTls => "FTP over implicit TLS",
+        }
+    }
+
+    fn scheme(self) -> &'static str {
+        match self {
+            Protocol::Plain => "ftp://",
+            Protocol::ExplicitTls => "ftpes://",
+            Protocol::ImplicitTls => "ftps://",
+        }
+    }
+
+    fn security(self) -> Security {
+        match self {
+            Protocol::Plain => Security::Plain,
+            Protocol::ExplicitTls => Security::ExplicitTls,
+            Protocol::ImplicitTls => Security::ImplicitTls,
+        }
+    }
+
+    fn from_security(security: Security) -> Protocol {
+        match security {
+            Security::Plain => Protocol::Plain,
+            Security::ExplicitTls => Protocol::ExplicitTls,
+            Security::ImplicitTls => Protocol::ImplicitTls,
+        }
+    }
+}
+
+/// Where the browsing connection stands, for the bar and the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkState {
+    Disconnected,
+    Connecting,
+    Connected { host: String, tls: bool },
+}
+
+/// What the user asked of the bar.
+#[derive(Debug, Clone)]
+pub enum BarAction {
+    Connect(Box<ConnectOptions>, Option<String>),
+    Disconnect,
+    OpenSites,
+}
+
+#[derive(Default)]
+pub struct ConnectBar {
+    pub host: String,
+    pub port: String,
+    pub user: String,
+    pub password: String,
+    pub protocol: Protocol,
+    pub error: Option<String>,
+}
+
+impl ConnectBar {
+    /// Fills the fields from a URL (`ferry ftp://user@host/path`); returns
+    /// the folder to open, if the URL names one.
+    pub fn fill_from_url(&mut self, url: &FtpUrl) -> Option<String> {
+        self.host = url.host.clone();
+        self.port = url.port.to_string();
+        self.user = url.user.clone().unwrap_or_default();
+        self.password = url.password.clone().unwrap_or_default();
+        self.protocol = Protocol::from_security(url.security);
+        (!url.path.is_empty()).then(|| url.path.clone())
+    }
+
+    pub fn recent(&self) -> Recent {
+        Recent {
+            host: self.host.trim().to_string(),
+            port: self.port.trim().parse().unwrap_or(21),
+            user: self.user.trim().to_string(),
+            protocol: self.protocol,
+        }
+    }
+
+    /// The options the fields describe, or why they don't.
+    pub fn options(&mut self) -> Result<(ConnectOptions, Option<String>), String> {
+        let mut folder = None;
+        // A URL typed into the host field fills the rest.
+        if self.host.contains("://") {
+            let url = FtpUrl::parse(self.host.trim()).map_err(|e| e.to_string())?;
+            folder = self.fill_from_url(&url);
+        }
+        let host = self.host.trim();
+        if host.is_empty() {
+            return Err("Enter a host to connect to.".to_string());
+        }
+        let default_port = if self.protocol == Protocol::ImplicitTls {
+            990
+        } else {
+            21
+        };
+        let port = match self.port.trim() {
+            "" => default_port,
+            text => text
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| format!("{text:?} is not a port number."))?,
+        };
+        let mut options = ConnectOptions::new(host.to_string());
+        options.port = port;
+        options.security = self.protocol.security();
+        let user = self.user.trim();
+        if !user.is_empty() {
+            options.user = Some(user.to_string());
+        }
+        if !self.password.is_empty() {
+            options.password = Some(Secret::new(self.password.clone()));
+        }
+        Ok((options, folder))
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, state: &LinkState, recent: &[Recent]) -> Option<BarAction> {
+        let mut action = None;
+        ui.horizontal(|ui| {
+            let connected = *state != LinkState::Disconnected;
+            ui.add_enabled_ui(!connected, |ui| {
+                labelled_field(ui, "Host", &mut self.host, 140.0, false);
+                labelled_field(ui, "User", &mut self.user, 100.0, false);
+                labelled_field(ui, "Password", &mut self.password, 100.0, true);
+                labelled_field(ui, "Port", &mut self.port, 40.0, false);
+                let label = ui.label("Protocol");
+                egui::ComboBox::from_id_salt("protocol")
+                    .selected_text(self.protocol.label())
+                    .show_ui(ui, |ui| {
+                        for protocol in [
+                            Protocol::Plain,
+                            Protocol::ExplicitTls,
+                            Protocol::ImplicitTls,
+                        ] {
+                            ui.selectable_value(&mut self.protocol, protocol, protocol.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+            });
+            if connected {
+                if ui.button("Disconnect").clicked() {
+                    action = Some(BarAction::Disconnect);
+                }
+            } else {
+                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter))
+                    && ui.memory(|m| m.focused().is_some());
+                if ui.button("Connect").clicked() || (enter && !self.host.is_empty()) {
+                    match self.options() {
+                        Ok((options, folder)) => {
+                            self.error = None;
+                            action = Some(BarAction::Connect(Box::new(options), folder));
+                        }
+                        Err(message) => self.error = Some(message),
+                    }
+                }
+            }
+            ui.menu_button("Recent", |ui| {
+                if recent.is_empty() {
+                    ui.label("No recent connections");
+                }
+                for item in recent {
+                    if ui.button(item.label()).clicked() {
+                        self.host = item.host.clone();
+                        self.port = item.port.to_string();
+                        self.user = item.user.clone();
+                        self.protocol = item.protocol;
+                        self.password.clear();
+                        ui.close();
+                    }
+                }
+            });
+            if ui
+                .button("Sites…")
+                .on_hover_text("The site manager")
+                .clicked()
+            {
+                action = Some(BarAction::OpenSites);
+            }
+            ui.separator();
+            match state {
+                LinkState::Disconnected => ui.label("Not connected"),
+                LinkState::Connecting => ui.label("Connecting…"),
+                LinkState::Connected { host, tls: true } => {
+                    ui.label(format!("🔒 Connected to {host}"))
+                }
+                LinkState::Connected { host, tls: false } => {
+                    ui.label(format!("⚠ Connected to {host} (unencrypted)"))
+                }
+            };
+        });
+        if let Some(error) = &self.error {
+            ui.colored_label(ui.visuals().error_fg_color, error.as_str());
+        }
+        action
+    }
+}
+
+/// A label and a text field that screen readers (and tests) know belong
+/// together.
+fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, width: f32, password: bool) {
+    let label = ui.label(label);
+    ui.add(
+        egui::TextEdit::singleline(text)
+            .id_salt(("connect", label.id))
+            .password(password)
+            .desired_width(width),
+    )
+    .labelled_by(label.id);
+}

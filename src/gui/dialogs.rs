@@ -1,0 +1,220 @@
+//! The few questions the window asks: confirm a delete, name a new folder,
+//! set permissions, and what to do when a target exists. One at a time,
+//! as modals; answers come back as [`DialogAnswer`]s.
+
+use egui::{Context, Id, Modal, Ui};
+
+use super::file_table::Side;
+use super::rows::{FileRow, human_size, local_time};
+use crate::engine::FileStat;
+use crate::engine::queue::{ExistsPolicy, ItemId};
+
+pub enum Dialog {
+    ConfirmDelete {
+        side: Side,
+        rows: Vec<FileRow>,
+    },
+    NewFolder {
+        side: Side,
+        name: String,
+    },
+    Permissions {
+        path: String,
+        mode: String,
+    },
+    Exists {
+        id: ItemId,
+        name: String,
+        source: FileStat,
+        target: FileStat,
+        apply_to_all: bool,
+    },
+}
+
+/// What a dialog was answered with.
+#[derive(Debug, Clone)]
+pub enum DialogAnswer {
+    Delete {
+        side: Side,
+        rows: Vec<FileRow>,
+    },
+    NewFolder {
+        side: Side,
+        name: String,
+    },
+    Permissions {
+        path: String,
+        mode: String,
+    },
+    Exists {
+        id: ItemId,
+        policy: ExistsPolicy,
+        for_all: bool,
+    },
+}
+
+/// `None`: still open. `Some(None)`: closed without an answer.
+type Shown = Option<Option<DialogAnswer>>;
+
+impl Dialog {
+    pub fn show(&mut self, ctx: &Context) -> Shown {
+        let mut shown = None;
+        let response = Modal::new(Id::unique("ferry-dialog")).show(ctx, |ui| {
+            ui.set_max_width(420.0);
+            shown = match self {
+                Dialog::ConfirmDelete { side, rows } => confirm_delete(ui, *side, rows),
+                Dialog::NewFolder { side, name } => new_folder(ui, *side, name),
+                Dialog::Permissions { path, mode } => permissions(ui, path, mode),
+                Dialog::Exists {
+                    id,
+                    name,
+                    source,
+                    target,
+                    apply_to_all,
+                } => exists(ui, *id, name, source, target, apply_to_all),
+            };
+        });
+        if response.should_close() && shown.is_none() {
+            // Escape or a click outside: the user said no. An exists
+            // question cannot be dismissed: the item waits for an answer.
+            if !matches!(self, Dialog::Exists { .. }) {
+                return Some(None);
+            }
+        }
+        shown
+    }
+}
+
+fn buttons(ui: &mut Ui, ok: &str) -> (bool, bool) {
+    let mut pressed = (false, false);
+    ui.horizontal(|ui| {
+        pressed.0 = ui.button(ok).clicked();
+        pressed.1 = ui.button("Cancel").clicked();
+    });
+    pressed
+}
+
+fn confirm_delete(ui: &mut Ui, side: Side, rows: &[FileRow]) -> Shown {
+    ui.heading("Delete?");
+    let folders = rows.iter().filter(|r| r.is_dir()).count();
+    let names: Vec<&str> = rows.iter().take(5).map(|r| r.name.as_str()).collect();
+    let more = rows.len().saturating_sub(5);
+    ui.label(format!(
+        "{}{}",
+        names.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    ));
+    if folders > 0 {
+        ui.label("Folders are deleted with everything in them.");
+    }
+    let (ok, cancel) = buttons(ui, "Delete");
+    if ok {
+        return Some(Some(DialogAnswer::Delete {
+            side,
+            rows: rows.to_vec(),
+        }));
+    }
+    cancel.then_some(None)
+}
+
+fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
+    ui.heading("New folder");
+    let field = ui.add(
+        egui::TextEdit::singleline(name)
+            .id_salt("new-folder-name")
+            .hint_text("Name"),
+    );
+    field.request_focus();
+    let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let (ok, cancel) = buttons(ui, "Create");
+    let name = name.trim();
+    if (ok || enter) && !name.is_empty() {
+        return Some(Some(DialogAnswer::NewFolder {
+            side,
+            name: name.to_string(),
+        }));
+    }
+    cancel.then_some(None)
+}
+
+fn permissions(ui: &mut Ui, path: &str, mode: &mut String) -> Shown {
+    ui.heading("Permissions");
+    ui.label(format!("SITE CHMOD for {path}"));
+    ui.add(
+        egui::TextEdit::singleline(mode)
+            .id_salt("chmod-mode")
+            .hint_text("Octal, e.g. 644"),
+    );
+    let valid =
+        !mode.is_empty() && mode.len() <= 4 && mode.chars().all(|c| ('0'..='7').contains(&c));
+    if !valid && !mode.is_empty() {
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            "An octal mode like 644 or 0755",
+        );
+    }
+    let (ok, cancel) = buttons(ui, "Set");
+    if ok && valid {
+        return Some(Some(DialogAnswer::Permissions {
+            path: path.to_string(),
+            mode: mode.clone(),
+        }));
+    }
+    cancel.then_some(None)
+}
+
+fn describe(stat: &FileStat) -> String {
+    let size = stat
+        .size
+        .map(human_size)
+        .unwrap_or_else(|| "size unknown".to_string());
+    let time = stat
+        .modified
+        .map(local_time)
+        .unwrap_or_else(|| "time unknown".to_string());
+    format!("{size}, {time}")
+}
+
+fn exists(
+    ui: &mut Ui,
+    id: ItemId,
+    name: &str,
+    source: &FileStat,
+    target: &FileStat,
+    apply_to_all: &mut bool,
+) -> Shown {
+    ui.heading("The target file exists");
+    ui.label(name);
+    ui.label(format!("Source: {}", describe(source)));
+    ui.label(format!("Target: {}", describe(target)));
+    ui.checkbox(apply_to_all, "Apply to all");
+    let mut chosen = None;
+    ui.horizontal_wrapped(|ui| {
+        for (policy, label) in [
+            (ExistsPolicy::Overwrite, "Overwrite"),
+            (ExistsPolicy::OverwriteIfNewer, "Overwrite if newer"),
+            (
+                ExistsPolicy::OverwriteIfSizeDiffers,
+                "Overwrite if size differs",
+            ),
+            (ExistsPolicy::Resume, "Resume"),
+            (ExistsPolicy::Rename, "Keep both"),
+            (ExistsPolicy::Skip, "Skip"),
+        ] {
+            if ui.button(label).clicked() {
+                chosen = Some(policy);
+            }
+        }
+    });
+    chosen.map(|policy| {
+        Some(DialogAnswer::Exists {
+            id,
+            policy,
+            for_all: *apply_to_all,
+        })
+    })
+}

@@ -1,0 +1,604 @@
+//! The table both panes use: sorted once when rows or the sort change,
+//! filtered, virtualised (only visible rows are laid out), with
+//! multi-select, inline rename, drag and drop and a context menu. It never
+//! acts itself: it reports [`TableAction`]s for the app to carry out.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use egui::{Align, Key, Modifiers, RichText, Sense, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::rows::{FileRow, human_size, local_time};
+
+const ROW_HEIGHT: f32 = 20.0;
+/// Two clicks on a row closer than this are a double-click.
+const DOUBLE_CLICK_SECS: f64 = 0.4;
+
+/// Which pane a table, a drag or a menu belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Side {
+    Local,
+    Remote,
+}
+
+/// What a drag from a pane carries: the dragged rows and where they live.
+#[derive(Debug, Clone)]
+pub struct DragPayload {
+    pub from: Side,
+    /// The folder the rows are in (a local path or a remote path).
+    pub folder: String,
+    pub rows: Vec<FileRow>,
+}
+
+/// The column the table is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SortColumn {
+    Name,
+    Size,
+    Type,
+    Modified,
+    Permissions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub ascending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Sort {
+        Sort {
+            column: SortColumn::Name,
+            ascending: true,
+        }
+    }
+}
+
+/// Entries of the right-click menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuItem {
+    /// Download (remote) or Upload (local) to the other pane's folder.
+    Transfer,
+    /// Download to a folder picked in a dialog.
+    TransferTo,
+    Rename,
+    Delete,
+    NewFolder,
+    CopyUrl,
+    Permissions,
+    OpenInFileManager,
+    Refresh,
+}
+
+impl MenuItem {
+    fn items(side: Side) -> &'static [MenuItem] {
+        match side {
+            Side::Remote => &[
+                MenuItem::Transfer,
+                MenuItem::TransferTo,
+                MenuItem::Rename,
+                MenuItem::Delete,
+                MenuItem::NewFolder,
+                MenuItem::CopyUrl,
+                MenuItem::Permissions,
+                MenuItem::Refresh,
+            ],
+            Side::Local => &[
+                MenuItem::Transfer,
+                MenuItem::Rename,
+                MenuItem::Delete,
+                MenuItem::NewFolder,
+                MenuItem::OpenInFileManager,
+                MenuItem::Refresh,
+            ],
+        }
+    }
+
+    pub fn label(self, side: Side) -> &'static str {
+        match (self, side) {
+            (MenuItem::Transfer, Side::Remote) => "Download",
+            (MenuItem::Transfer, Side::Local) => "Upload",
+            (MenuItem::TransferTo, _) => "Download to…",
+            (MenuItem::Rename, _) => "Rename",
+            (MenuItem::Delete, _) => "Delete",
+            (MenuItem::NewFolder, _) => "New folder",
+            (MenuItem::CopyUrl, _) => "Copy URL",
+            (MenuItem::Permissions, _) => "Permissions…",
+            (MenuItem::OpenInFileManager, _) => "Open in file manager",
+            (MenuItem::Refresh, _) => "Refresh",
+        }
+    }
+
+    /// Items that make sense with nothing selected.
+    fn needs_selection(self) -> bool {
+        !matches!(
+            self,
+            MenuItem::NewFolder | MenuItem::Refresh | MenuItem::OpenInFileManager
+        )
+    }
+}
+
+/// What the user asked of the table this frame.
+#[derive(Debug, Clone)]
+pub enum TableAction {
+    /// Double-click or Enter on a row.
+    Open(FileRow),
+    /// A menu entry or its key, for the current selection.
+    Menu(MenuItem, Vec<FileRow>),
+    /// Rows from the other pane were dropped on a folder row of this one.
+    DroppedOnFolder(Arc<DragPayload>, FileRow),
+    /// Inline rename finished with Enter.
+    Rename { from: String, to: String },
+    /// Backspace.
+    Up,
+}
+
+/// Where a row is and what the frame knows, for its clicks and drags.
+struct RowContext<'a> {
+    position: usize,
+    index: usize,
+    modifiers: Modifiers,
+    folder: &'a str,
+    drop_stroke: egui::Stroke,
+}
+
+struct InlineRename {
+    row: usize,
+    text: String,
+    focused: bool,
+}
+
+pub struct FileTable {
+    side: Side,
+    rows: Vec<FileRow>,
+    /// Lowercase names, for sorting and filtering without allocating.
+    keys: Vec<String>,
+    /// Indices into `rows`, sorted and filtered: what is shown.
+    order: Vec<usize>,
+    sort: Sort,
+    filter: String,
+    selected: HashSet<usize>,
+    /// Position in `order` where a Shift range starts.
+    anchor: Option<usize>,
+    /// Position in `order` the keyboard is on.
+    cursor: Option<usize>,
+    scroll_to_cursor: bool,
+    renaming: Option<InlineRename>,
+    /// The row clicked last and when, to see double-clicks.
+    last_click: Option<(usize, f64)>,
+}
+
+impl FileTable {
+    pub fn new(side: Side, sort: Sort) -> FileTable {
+        FileTable {
+            side,
+            rows: Vec::new(),
+            keys: Vec::new(),
+            order: Vec::new(),
+            sort,
+            filter: String::new(),
+            selected: HashSet::new(),
+            anchor: None,
+            cursor: None,
+            scroll_to_cursor: false,
+            renaming: None,
+            last_click: None,
+        }
+    }
+
+    /// New contents (a listing arrived): selection and rename end.
+    pub fn set_rows(&mut self, rows: Vec<FileRow>) {
+        self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
+        self.rows = rows;
+        self.selected.clear();
+        self.anchor = None;
+        self.cursor = None;
+        self.renaming = None;
+        self.rebuild_order();
+    }
+
+    pub fn rows(&self) -> &[FileRow] {
+        &self.rows
+    }
+
+    pub fn visible_len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn sort(&self) -> Sort {
+        self.sort
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        let filter = filter.to_lowercase();
+        if filter != self.filter {
+            self.filter = filter;
+            self.rebuild_order();
+        }
+    }
+
+    pub fn set_sort(&mut self, sort: Sort) {
+        if sort != self.sort {
+            self.sort = sort;
+            self.rebuild_order();
+        }
+    }
+
+    /// The selected rows, in the order shown.
+    pub fn selection(&self) -> Vec<FileRow> {
+        self.order
+            .iter()
+            .filter(|i| self.selected.contains(i))
+            .map(|&i| self.rows[i].clone())
+            .collect()
+    }
+
+    /// Selects the rows with these names (for tests and "select after
+    /// create").
+    pub fn select_names(&mut self, names: &[&str]) {
+        self.selected = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| names.contains(&self.rows[i].name.as_str()))
+            .collect();
+    }
+
+    /// Starts an inline rename of the first selected row.
+    pub fn begin_rename(&mut self) {
+        let first = self
+            .order
+            .iter()
+            .copied()
+            .find(|i| self.selected.contains(i));
+        if let Some(row) = first {
+            self.renaming = Some(InlineRename {
+                row,
+                text: self.rows[row].name.clone(),
+                focused: false,
+            });
+        }
+    }
+
+    fn rebuild_order(&mut self) {
+        let filter = &self.filter;
+        let mut order: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| filter.is_empty() || self.keys[i].contains(filter.as_str()))
+            .collect();
+        let rows = &self.rows;
+        let keys = &self.keys;
+        let sort = self.sort;
+        order.sort_by(|&a, &b| {
+            let (ra, rb) = (&rows[a], &rows[b]);
+            // Folders first, whatever the column and direction.
+            let folders = rb.is_dir().cmp(&ra.is_dir());
+            let by_column = match sort.column {
+                SortColumn::Name => keys[a].cmp(&keys[b]),
+                SortColumn::Size => ra.size.cmp(&rb.size),
+                SortColumn::Type => ra.kind.cmp(&rb.kind),
+                SortColumn::Modified => ra.modified.cmp(&rb.modified),
+                SortColumn::Permissions => ra.permissions.cmp(&rb.permissions),
+            }
+            .then_with(|| keys[a].cmp(&keys[b]));
+            folders.then(if sort.ascending {
+                by_column
+            } else {
+                by_column.reverse()
+            })
+        });
+        self.order = order;
+        let shown: HashSet<usize> = self.order.iter().copied().collect();
+        self.selected.retain(|i| shown.contains(i));
+        self.cursor = self.cursor.filter(|&c| c < self.order.len());
+        self.anchor = self.anchor.filter(|&c| c < self.order.len());
+    }
+
+    /// Keys for the table when its pane is the active one and no text
+    /// field has the keyboard.
+    pub fn handle_keys(&mut self, ui: &Ui) -> Vec<TableAction> {
+        let mut actions = Vec::new();
+        if self.renaming.is_some() || ui.ctx().egui_wants_keyboard_input() {
+            return actions;
+        }
+        let (down, up, enter, back, delete, f2, f5, all, shift) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::ArrowDown)
+                    || i.consume_key(Modifiers::SHIFT, Key::ArrowDown),
+                i.consume_key(Modifiers::NONE, Key::ArrowUp)
+                    || i.consume_key(Modifiers::SHIFT, Key::ArrowUp),
+                i.consume_key(Modifiers::NONE, Key::Enter),
+                i.consume_key(Modifiers::NONE, Key::Backspace),
+                i.consume_key(Modifiers::NONE, Key::Delete),
+                i.consume_key(Modifiers::NONE, Key::F2),
+                i.consume_key(Modifiers::NONE, Key::F5),
+                i.consume_key(Modifiers::COMMAND, Key::A),
+                i.modifiers.shift,
+            )
+        });
+        let len = self.order.len();
+        if (down || up) && len > 0 {
+            let next = match (self.cursor, down) {
+                (None, _) => 0,
+                (Some(c), true) => (c + 1).min(len - 1),
+                (Some(c), false) => c.saturating_sub(1),
+            };
+            self.move_cursor(next, shift);
+        }
+        if all {
+            self.selected = self.order.iter().copied().collect();
+        }
+        if enter && let Some(row) = self.cursor.and_then(|c| self.order.get(c)) {
+            actions.push(TableAction::Open(self.rows[*row].clone()));
+        }
+        if back {
+            actions.push(TableAction::Up);
+        }
+        if delete && !self.selected.is_empty() {
+            actions.push(TableAction::Menu(MenuItem::Delete, self.selection()));
+        }
+        if f2 {
+            self.begin_rename();
+        }
+        if f5 {
+            actions.push(TableAction::Menu(MenuItem::Refresh, Vec::new()));
+        }
+        actions
+    }
+
+    fn move_cursor(&mut self, position: usize, extend: bool) {
+        self.cursor = Some(position);
+        self.scroll_to_cursor = true;
+        if extend {
+            let anchor = *self.anchor.get_or_insert(position);
+            let (a, b) = (anchor.min(position), anchor.max(position));
+            self.selected = self.order[a..=b].iter().copied().collect();
+        } else {
+            self.anchor = Some(position);
+            self.selected = [self.order[position]].into_iter().collect();
+        }
+    }
+
+    /// A click on the row at `position`, as file managers treat it.
+    fn click(&mut self, position: usize, modifiers: Modifiers) {
+        let row = self.order[position];
+        if modifiers.command {
+            if !self.selected.remove(&row) {
+                self.selected.insert(row);
+            }
+            self.anchor = Some(position);
+            self.cursor = Some(position);
+        } else if modifiers.shift {
+            self.move_cursor(position, true);
+        } else {
+            self.move_cursor(position, false);
+        }
+    }
+
+    /// Draws the table; `folder` is the pane's current folder (for drags).
+    pub fn ui(&mut self, ui: &mut Ui, folder: &str) -> Vec<TableAction> {
+        let mut actions = Vec::new();
+        let side = self.side;
+        let modifiers = ui.input(|i| i.modifiers);
+        let drop_stroke = ui.visuals().selection.stroke;
+        let mut builder = TableBuilder::new(ui)
+            .id_salt(("file-table", side))
+            .striped(true)
+            .resizable(true)
+            .sense(Sense::click_and_drag())
+            .cell_layout(egui::Layout::left_to_right(Align::Center))
+            // The name takes what the others leave, so the table fits any
+            // pane width.
+            .column(Column::remainder().at_least(100.0).clip(true))
+            .column(Column::initial(72.0).at_least(40.0).clip(true))
+            .column(Column::initial(52.0).at_least(30.0).clip(true))
+            .column(Column::initial(118.0).at_least(50.0).clip(true))
+            .column(Column::initial(84.0).at_least(40.0).clip(true))
+            .auto_shrink([false, false]);
+        if self.scroll_to_cursor {
+            if let Some(cursor) = self.cursor {
+                builder = builder.scroll_to_row(cursor, None);
+            }
+            self.scroll_to_cursor = false;
+        }
+        let mut new_sort = None;
+        let table = builder.header(ROW_HEIGHT, |mut header| {
+            for (column, title) in [
+                (SortColumn::Name, "Name"),
+                (SortColumn::Size, "Size"),
+                (SortColumn::Type, "Type"),
+                (SortColumn::Modified, "Modified"),
+                (SortColumn::Permissions, "Permissions"),
+            ] {
+                header.col(|ui| {
+                    let active = self.sort.column == column;
+                    let arrow = match (active, self.sort.ascending) {
+                        (false, _) => "",
+                        (true, true) => " ^",
+                        (true, false) => " v",
+                    };
+                    if ui
+                        .selectable_label(active, RichText::new(format!("{title}{arrow}")).strong())
+                        .clicked()
+                    {
+                        new_sort = Some(Sort {
+                            column,
+                            ascending: !(active && self.sort.ascending),
+                        });
+                    }
+                });
+            }
+        });
+        table.body(|body| {
+            body.rows(ROW_HEIGHT, self.order.len(), |mut row| {
+                let position = row.index();
+                let index = self.order[position];
+                row.set_selected(self.selected.contains(&index));
+                let entry = self.rows[index].clone();
+                let renaming_this = self.renaming.as_ref().is_some_and(|r| r.row == index);
+                let mut rename_done = None;
+                row.col(|ui| {
+                    if renaming_this {
+                        rename_done = self.rename_field(ui);
+                    } else {
+                        let icon = match entry.kind {
+                            super::rows::RowKind::Dir => "📁",
+                            super::rows::RowKind::Link => "🔗",
+                            _ => "📄",
+                        };
+                        ui.add(
+                            egui::Label::new(format!("{icon} {}", entry.name))
+                                .selectable(false)
+                                .truncate(),
+                        );
+                    }
+                });
+                row.col(|ui| {
+                    if let Some(size) = entry.size.filter(|_| !entry.is_dir()) {
+                        ui.add(egui::Label::new(human_size(size)).selectable(false));
+                    }
+                });
+                row.col(|ui| {
+                    ui.add(egui::Label::new(entry.type_name()).selectable(false));
+                });
+                row.col(|ui| {
+                    if let Some(time) = entry.modified {
+                        ui.add(egui::Label::new(local_time(time)).selectable(false));
+                    }
+                });
+                row.col(|ui| {
+                    ui.add(egui::Label::new(&entry.permissions).selectable(false));
+                });
+                if let Some(done) = rename_done {
+                    let from = self.rows[index].name.clone();
+                    self.renaming = None;
+                    if let Some(to) = done.filter(|to| !to.is_empty() && *to != from) {
+                        actions.push(TableAction::Rename { from, to });
+                    }
+                }
+                let response = row.response();
+                let context = RowContext {
+                    position,
+                    index,
+                    modifiers,
+                    folder,
+                    drop_stroke,
+                };
+                self.row_interaction(&response, &context, &mut actions);
+            });
+        });
+        if let Some(sort) = new_sort {
+            self.set_sort(sort);
+        }
+        actions
+    }
+
+    /// The inline rename editor; `Some(Some(name))` on Enter, `Some(None)`
+    /// on Escape or when it loses focus.
+    fn rename_field(&mut self, ui: &mut Ui) -> Option<Option<String>> {
+        let rename = self.renaming.as_mut()?;
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut rename.text)
+                .id_salt(("rename", self.side))
+                .desired_width(f32::INFINITY),
+        );
+        if !rename.focused {
+            edit.request_focus();
+            rename.focused = true;
+            return None;
+        }
+        if edit.lost_focus() {
+            let enter = ui.input(|i| i.key_pressed(Key::Enter));
+            return Some(enter.then(|| rename.text.trim().to_string()));
+        }
+        None
+    }
+
+    fn row_interaction(
+        &mut self,
+        response: &egui::Response,
+        context: &RowContext<'_>,
+        actions: &mut Vec<TableAction>,
+    ) {
+        let RowContext {
+            position,
+            index,
+            modifiers,
+            folder,
+            drop_stroke,
+        } = *context;
+        let side = self.side;
+        if response.clicked() {
+            // egui reports a click on a row that can also be dragged a
+            // frame late, without its double-click flag, so the table
+            // counts double-clicks itself.
+            let now = response.ctx.input(|i| i.time);
+            let double = self
+                .last_click
+                .is_some_and(|(row, at)| row == index && now - at < DOUBLE_CLICK_SECS);
+            if double && !modifiers.command && !modifiers.shift {
+                self.last_click = None;
+                actions.push(TableAction::Open(self.rows[index].clone()));
+            } else {
+                self.last_click = Some((index, now));
+                self.click(position, modifiers);
+            }
+        }
+        if response.secondary_clicked() && !self.selected.contains(&index) {
+            self.move_cursor(position, false);
+        }
+        if response.drag_started() {
+            if !self.selected.contains(&index) {
+                self.move_cursor(position, false);
+            }
+            egui::DragAndDrop::set_payload(
+                &response.ctx,
+                DragPayload {
+                    from: side,
+                    folder: folder.to_string(),
+                    rows: self.selection(),
+                },
+            );
+        }
+        if self.rows[index].is_dir() {
+            let from_other = |p: &DragPayload| p.from != side;
+            if response
+                .dnd_hover_payload::<DragPayload>()
+                .is_some_and(|p| from_other(&p))
+            {
+                response
+                    .ctx
+                    .layer_painter(egui::LayerId::new(
+                        egui::Order::Foreground,
+                        egui::Id::unique("drop-row"),
+                    ))
+                    .rect_stroke(response.rect, 2.0, drop_stroke, egui::StrokeKind::Inside);
+            }
+            if let Some(payload) = response.dnd_release_payload::<DragPayload>()
+                && from_other(&payload)
+            {
+                actions.push(TableAction::DroppedOnFolder(
+                    payload,
+                    self.rows[index].clone(),
+                ));
+            }
+        }
+        let selection = self.selection();
+        response.context_menu(|ui| {
+            for &item in MenuItem::items(side) {
+                let enabled = !item.needs_selection() || !selection.is_empty();
+                if ui
+                    .add_enabled(enabled, egui::Button::new(item.label(side)))
+                    .clicked()
+                {
+                    match item {
+                        MenuItem::Rename => self.begin_rename(),
+                        _ => actions.push(TableAction::Menu(item, selection.clone())),
+                    }
+                    ui.close();
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,154 @@
+//! The message log: what the connections said, coloured by kind, with the
+//! debug level, copy, save, clear and a raw-command field.
+
+use std::collections::VecDeque;
+
+use egui::{Color32, RichText, Ui};
+
+use crate::engine::{LogKind, LogLine};
+
+/// Lines kept; older ones make room (a long session must not grow forever).
+const MAX_LINES: usize = 20_000;
+
+/// What the user asked of the log panel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogAction {
+    SetLevel(u8),
+    Raw(String),
+    Save,
+}
+
+pub struct LogView {
+    lines: VecDeque<(LogKind, String)>,
+    pub level: u8,
+    raw: String,
+}
+
+impl LogView {
+    pub fn new(level: u8) -> LogView {
+        LogView {
+            lines: VecDeque::new(),
+            level: level.min(2),
+            raw: String::new(),
+        }
+    }
+
+    pub fn push(&mut self, line: &LogLine) {
+        self.push_text(line.kind, &line.text);
+    }
+
+    pub fn push_text(&mut self, kind: LogKind, text: &str) {
+        for part in text.lines() {
+            if self.lines.len() == MAX_LINES {
+                self.lines.pop_front();
+            }
+            self.lines.push_back((kind, part.to_string()));
+        }
+    }
+
+    /// The whole log as text, for copying and saving.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for (kind, line) in &self.lines {
+            out.push_str(prefix(*kind));
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    pub fn contains(&self, needle: &str) -> bool {
+        self.lines.iter().any(|(_, line)| line.contains(needle))
+    }
+
+    pub fn ui(&mut self, ui: &mut Ui, connected: bool) -> Vec<LogAction> {
+        let mut actions = Vec::new();
+        ui.horizontal(|ui| {
+            ui.label("Debug level");
+            for level in 0..=2u8 {
+                if ui
+                    .selectable_label(self.level == level, level.to_string())
+                    .on_hover_text(match level {
+                        0 => "Status and errors",
+                        1 => "Every command and reply",
+                        _ => "Also data connections and timings",
+                    })
+                    .clicked()
+                {
+                    self.level = level;
+                    actions.push(LogAction::SetLevel(level));
+                }
+            }
+            if ui.button("Copy").clicked() {
+                ui.ctx().copy_text(self.text());
+            }
+            if ui.button("Save…").clicked() {
+                actions.push(LogAction::Save);
+            }
+            if ui.button("Clear").clicked() {
+                self.lines.clear();
+            }
+        });
+        ui.horizontal(|ui| {
+            let field = ui.add_enabled(
+                connected,
+                egui::TextEdit::singleline(&mut self.raw)
+                    .id_salt("raw-command")
+                    .hint_text("Raw command, e.g. SITE HELP")
+                    .desired_width(ui.available_width() - 60.0),
+            );
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui
+                .add_enabled(connected, egui::Button::new("Send"))
+                .clicked()
+                || enter)
+                && !self.raw.trim().is_empty()
+            {
+                actions.push(LogAction::Raw(self.raw.trim().to_string()));
+                self.raw.clear();
+            }
+        });
+        let dark = ui.visuals().dark_mode;
+        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        egui::ScrollArea::vertical()
+            .id_salt("log")
+            .stick_to_bottom(true)
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, self.lines.len(), |ui, range| {
+                for (kind, line) in self.lines.range(range) {
+                    let text = RichText::new(format!("{}{line}", prefix(*kind)))
+                        .monospace()
+                        .color(colour(*kind, dark));
+                    ui.label(text);
+                }
+            });
+        actions
+    }
+}
+
+fn prefix(kind: LogKind) -> &'static str {
+    match kind {
+        LogKind::Command => "> ",
+        LogKind::Reply => "< ",
+        LogKind::Error => "Error: ",
+        LogKind::Warning => "Warning: ",
+        LogKind::Data => "* ",
+        LogKind::Status => "",
+    }
+}
+
+fn colour(kind: LogKind, dark: bool) -> Color32 {
+    match (kind, dark) {
+        (LogKind::Command, true) => Color32::from_rgb(130, 170, 255),
+        (LogKind::Command, false) => Color32::from_rgb(20, 60, 180),
+        (LogKind::Reply, true) => Color32::from_rgb(120, 200, 120),
+        (LogKind::Reply, false) => Color32::from_rgb(20, 120, 20),
+        (LogKind::Error, true) => Color32::from_rgb(255, 110, 110),
+        (LogKind::Error, false) => Color32::from_rgb(190, 20, 20),
+        (LogKind::Warning, true) => Color32::from_rgb(240, 180, 80),
+        (LogKind::Warning, false) => Color32::from_rgb(170, 100, 0),
+        (LogKind::Data, _) => Color32::GRAY,
+        (LogKind::Status, true) => Color32::from_gray(220),
+        (LogKind::Status, false) => Color32::from_gray(30),
+    }
+}

@@ -1,0 +1,72 @@
+//! The desktop app: two panes, the transfer queue and the log, on top of
+//! the engine. It drives the engine only through commands and events and
+//! never waits on the network or the disk.
+
+mod actions;
+mod app;
+mod bridge;
+mod connect_bar;
+mod dialogs;
+mod file_table;
+mod local_fs;
+mod log_view;
+mod pane;
+mod queue_view;
+mod remote;
+mod rows;
+mod settings;
+
+pub use app::FerryApp;
+pub use connect_bar::LinkState;
+pub use file_table::{MenuItem, Side, Sort, SortColumn};
+pub use rows::{FileRow, RowKind};
+pub use settings::Settings;
+
+use crate::url::FtpUrl;
+
+/// Where eframe keeps the settings.
+const SETTINGS_KEY: &str = "ferry-settings";
+
+/// The window icon, from `assets/`.
+const ICON_PNG: &[u8] = include_bytes!("../../assets/icons/ferry-256.png");
+
+struct DesktopApp(FerryApp);
+
+impl eframe::App for DesktopApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.0.ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.0.settings());
+    }
+}
+
+/// Opens the window (and, with `start`, connects to it); returns when the
+/// window is closed.
+pub fn run(start: Option<FtpUrl>) -> Result<(), String> {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Ferry")
+        .with_app_id("ferry")
+        .with_inner_size([1100.0, 720.0])
+        .with_min_inner_size([640.0, 400.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(ICON_PNG) {
+        viewport = viewport.with_icon(icon);
+    }
+    let options = eframe::NativeOptions {
+        viewport,
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "Ferry",
+        options,
+        Box::new(move |cc| {
+            let settings: Settings = cc
+                .storage
+                .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+                .unwrap_or_default();
+            Ok(Box::new(DesktopApp(FerryApp::new(settings, start))))
+        }),
+    )
+    .map_err(|e| e.to_string())
+}

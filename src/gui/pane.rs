@@ -1,0 +1,187 @@
+//! One side of the window: a path bar with up and refresh, a filter box
+//! and the file table, plus the drop target for drags from the other side.
+
+use std::sync::Arc;
+
+use egui::{Key, Ui};
+
+use super::file_table::{DragPayload, FileTable, MenuItem, Side, Sort, TableAction};
+use super::rows::FileRow;
+
+/// What the user asked of a pane this frame.
+#[derive(Debug, Clone)]
+pub enum PaneAction {
+    Navigate(String),
+    Up,
+    Refresh,
+    Open(FileRow),
+    Menu(MenuItem, Vec<FileRow>),
+    /// Rows from the other pane dropped here, into `into` (a folder row's
+    /// name) or into the pane's own folder.
+    Dropped {
+        payload: Arc<DragPayload>,
+        into: Option<String>,
+    },
+    Rename {
+        from: String,
+        to: String,
+    },
+}
+
+pub struct Pane {
+    pub side: Side,
+    /// The folder shown (a local path or a remote path).
+    pub folder: String,
+    path_edit: String,
+    filter: String,
+    pub table: FileTable,
+    /// A listing is on its way.
+    pub loading: bool,
+    /// Why the pane is empty, when it is for a reason.
+    pub notice: Option<String>,
+    /// Where the pane was drawn last frame (which pane a click is in).
+    pub rect: egui::Rect,
+}
+
+impl Pane {
+    pub fn new(side: Side, sort: Sort) -> Pane {
+        Pane {
+            side,
+            folder: String::new(),
+            path_edit: String::new(),
+            filter: String::new(),
+            table: FileTable::new(side, sort),
+            loading: false,
+            notice: None,
+            rect: egui::Rect::NOTHING,
+        }
+    }
+
+    /// A listing of `folder` arrived.
+    pub fn show_listing(&mut self, folder: String, rows: Vec<FileRow>) {
+        self.path_edit = folder.clone();
+        self.folder = folder;
+        self.table.set_rows(rows);
+        self.loading = false;
+        self.notice = None;
+    }
+
+    pub fn clear(&mut self, notice: &str) {
+        self.table.set_rows(Vec::new());
+        self.folder.clear();
+        self.path_edit.clear();
+        self.loading = false;
+        self.notice = Some(notice.to_string());
+    }
+
+    /// Draws the pane. `accepting` says whether drops from the other pane
+    /// (or the desktop) are welcome here now.
+    pub fn ui(&mut self, ui: &mut Ui, title: &str, accepting: bool) -> Vec<PaneAction> {
+        let mut actions = Vec::new();
+        let side = self.side;
+        let frame = egui::Frame::group(ui.style())
+            .inner_margin(4.0)
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.strong(title);
+                    if ui
+                        .button("Up")
+                        .on_hover_text("Up one folder (Backspace)")
+                        .clicked()
+                    {
+                        actions.push(PaneAction::Up);
+                    }
+                    if ui.button("Refresh").on_hover_text("Refresh (F5)").clicked() {
+                        actions.push(PaneAction::Refresh);
+                    }
+                    let filter = ui.add(
+                        egui::TextEdit::singleline(&mut self.filter)
+                            .id_salt(("filter", side))
+                            .hint_text("Filter")
+                            .desired_width(110.0),
+                    );
+                    if filter.changed() {
+                        self.table.set_filter(&self.filter);
+                    }
+                    let path = ui.add(
+                        egui::TextEdit::singleline(&mut self.path_edit)
+                            .id_salt(("path", side))
+                            .hint_text("Path")
+                            .desired_width(f32::INFINITY),
+                    );
+                    if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                        actions.push(PaneAction::Navigate(self.path_edit.trim().to_string()));
+                    }
+                });
+                if self.loading {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label("Loading…");
+                    });
+                } else if let Some(notice) = &self.notice {
+                    ui.label(notice.as_str());
+                }
+                let folder = self.folder.clone();
+                actions.extend(self.table.ui(ui, &folder).into_iter().map(pane_action));
+                // Room below the rows also takes a right-click (new folder…).
+                let rest = ui.allocate_response(ui.available_size(), egui::Sense::click());
+                rest.context_menu(|ui| {
+                    for item in [MenuItem::NewFolder, MenuItem::Refresh] {
+                        if ui.button(item.label(side)).clicked() {
+                            actions.push(match item {
+                                MenuItem::Refresh => PaneAction::Refresh,
+                                other => PaneAction::Menu(other, Vec::new()),
+                            });
+                            ui.close();
+                        }
+                    }
+                });
+            });
+        let response = frame.response;
+        self.rect = response.rect;
+        let dragging_here =
+            egui::DragAndDrop::payload::<DragPayload>(ui.ctx()).is_some_and(|p| p.from != side);
+        let files_hovering = side == Side::Remote && ui.input(|i| !i.raw.hovered_files.is_empty());
+        if accepting && ((dragging_here && response.contains_pointer()) || files_hovering) {
+            ui.painter().rect_stroke(
+                response.rect,
+                4.0,
+                egui::Stroke::new(2.0, ui.visuals().selection.bg_fill),
+                egui::StrokeKind::Inside,
+            );
+        }
+        if let Some(payload) = response.dnd_release_payload::<DragPayload>()
+            && payload.from != side
+            && accepting
+        {
+            actions.push(PaneAction::Dropped {
+                payload,
+                into: None,
+            });
+        }
+        actions
+    }
+
+    /// Keys for the pane when it is the active one.
+    pub fn handle_keys(&mut self, ui: &Ui) -> Vec<PaneAction> {
+        self.table
+            .handle_keys(ui)
+            .into_iter()
+            .map(pane_action)
+            .collect()
+    }
+}
+
+fn pane_action(action: TableAction) -> PaneAction {
+    match action {
+        TableAction::Open(row) => PaneAction::Open(row),
+        TableAction::Menu(MenuItem::Refresh, _) => PaneAction::Refresh,
+        TableAction::Menu(item, rows) => PaneAction::Menu(item, rows),
+        TableAction::DroppedOnFolder(payload, row) => PaneAction::Dropped {
+            payload,
+            into: Some(row.name),
+        },
+        TableAction::Rename { from, to } => PaneAction::Rename { from, to },
+        TableAction::Up => PaneAction::Up,
+    }
+}

@@ -1,0 +1,78 @@
+//! The browsing connection: one engine worker whose outcomes the window
+//! reads each frame, with what each request was for.
+
+use std::collections::HashMap;
+
+use crossbeam_channel::{Receiver, unbounded};
+
+use super::bridge::{Waker, relay};
+use crate::engine::{Command, ConnectOptions, Connection, Event, RequestId};
+
+/// Why a request was sent, so its outcome lands in the right place.
+#[derive(Debug, Clone)]
+pub enum Purpose {
+    /// Logging in; then open `folder` (or the login folder).
+    Connect {
+        folder: Option<String>,
+    },
+    /// CWD or CDUP; then list.
+    ChangeFolder,
+    /// A listing of the current folder.
+    List,
+    /// A change (mkdir, rename, delete, chmod); list again when done.
+    Change {
+        what: String,
+    },
+    /// A raw command from the log panel.
+    Raw,
+    Disconnect,
+}
+
+pub struct RemoteSession {
+    connection: Connection,
+    pub events: Receiver<Event>,
+    pending: HashMap<RequestId, Purpose>,
+    /// The options of the current (or last) login.
+    pub options: Option<ConnectOptions>,
+}
+
+impl RemoteSession {
+    pub fn start(waker: Waker) -> RemoteSession {
+        let (tx, rx) = unbounded();
+        RemoteSession {
+            connection: Connection::spawn(0, tx),
+            events: relay(rx, waker, "browse"),
+            pending: HashMap::new(),
+            options: None,
+        }
+    }
+
+    pub fn send(&mut self, command: Command, purpose: Purpose) -> RequestId {
+        let id = self.connection.send(command);
+        self.pending.insert(id, purpose);
+        id
+    }
+
+    /// What a finished request was for (once).
+    pub fn purpose(&mut self, request: RequestId) -> Option<Purpose> {
+        self.pending.remove(&request)
+    }
+
+    /// Whether changes of some kind are still on their way.
+    pub fn busy_with_changes(&self) -> bool {
+        self.pending
+            .values()
+            .any(|p| matches!(p, Purpose::Change { .. }))
+    }
+
+    pub fn set_debug_level(&self, level: u8) {
+        self.connection.set_debug_level(level);
+    }
+
+    /// Stops what is running (a listing of a huge folder) and forgets it.
+    pub fn cancel_all(&mut self) {
+        for request in self.pending.keys() {
+            self.connection.cancel(*request);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Drives the real window with egui_kittest: no display, the same `ui()`
+//! the desktop runs, real engine threads and a real FTP server.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::gui::{FerryApp, Settings};
+
+/// Long enough for the slowest CI machine; a stuck window fails the test.
+const DEADLINE: Duration = Duration::from_secs(30);
+
+pub type App = Harness<'static, FerryApp>;
+
+/// A window whose local pane starts in `local`.
+pub fn window(local: &Path) -> App {
+    let settings = Settings {
+        last_local: Some(local.to_path_buf()),
+        ..Settings::default()
+    };
+    let app = FerryApp::new(settings, None);
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        // Each input event takes a frame; at 60 frames a second two clicks
+        // are a double-click, as for a person.
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app)
+}
+
+/// Runs frames until `done` says so (background news arrives between
+/// frames, as it does in the desktop window).
+pub fn wait_for(app: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) {
+    let started = Instant::now();
+    loop {
+        app.step();
+        if done(app) {
+            return;
+        }
+        assert!(started.elapsed() < DEADLINE, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// The table row showing `name` (its label has the kind's icon).
+pub fn row<'a>(app: &'a App, name: &str) -> egui_kittest::Node<'a> {
+    let labels = [format!("📄 {name}"), format!("📁 {name}")];
+    app.query_by(move |node| {
+        let text = node.value().or_else(|| node.label());
+        text.is_some_and(|t| labels.contains(&t))
+    })
+    .unwrap_or_else(|| panic!("no row {name:?}"))
+}
+
+/// Whether some node's label contains `text`.
+pub fn shows(app: &App, text: &str) -> bool {
+    app.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Types into the connect bar and presses Connect.
+pub fn connect(app: &mut App, port: u16, user: &str, password: &str) {
+    for (label, text) in [
+        ("Host", "127.0.0.1".to_string()),
+        ("Port", port.to_string()),
+        ("User", user.to_string()),
+        ("Password", password.to_string()),
+    ] {
+        app.get_by_label(label).focus();
+        app.step();
+        app.get_by_label(label).type_text(&text);
+        app.step();
+    }
+    app.get_by_label("Connect").click();
+    app.step();
+}
+
+/// Two clicks a frame apart, as a person double-clicks.
+pub fn double_click(app: &mut App, name: &str) {
+    let node = row(app, name);
+    node.click();
+    node.click();
+    app.step();
+}
+
+/// Opens the right-click menu of the row labelled `label`.
+pub fn right_click(app: &mut App, name: &str) {
+    row(app, name).click_secondary();
+    app.step();
+    app.step();
+}

@@ -1,0 +1,182 @@
+//! The desktop window, driven as a person would (click, type, drag, the
+//! right-click menu) against a real in-process FTP server.
+
+mod common;
+
+use std::fs;
+
+use common::gui::{App, connect, double_click, right_click, shows, wait_for, window};
+use common::unftp::UnftpServer;
+use egui_kittest::kittest::Queryable;
+use ferry::gui::LinkState;
+
+const USER: &str = "alice";
+const PASSWORD: &str = "s3cret-pw";
+
+fn connected(server: &UnftpServer, local: &std::path::Path) -> App {
+    let mut app = window(local);
+    connect(&mut app, server.port, USER, PASSWORD);
+    wait_for(&mut app, "connected", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    app
+}
+
+#[test]
+fn connecting_through_the_bar_lists_the_server_and_shows_the_welcome() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("hello.txt"), b"hello").unwrap();
+    fs::create_dir(server.path("folder")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| {
+        shows(app, "hello.txt")
+    });
+    assert!(shows(&app, "folder"));
+    assert!(shows(&app, "Welcome to the Ferry test server"));
+    assert!(shows(&app, "Unencrypted"));
+    // The log has the login with the password masked, never in clear.
+    assert!(app.state().log_contains("PASS ****"));
+    assert!(!app.state().log_contains(PASSWORD));
+
+    // Opening a folder by double-click lists it.
+    fs::write(server.path("folder/inner.txt"), b"inner").unwrap();
+    double_click(&mut app, "folder");
+    wait_for(&mut app, "the folder's listing", |app| {
+        shows(app, "inner.txt")
+    });
+}
+
+#[test]
+fn a_wrong_password_is_an_error_and_the_window_keeps_working() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("hello.txt"), b"hello").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, server.port, USER, "wrong");
+    wait_for(&mut app, "an error", |app| !app.state().errors().is_empty());
+    let errors = app.state().errors().join("\n");
+    assert!(errors.contains("Could not connect"), "{errors}");
+    assert_eq!(*app.state().link(), LinkState::Disconnected);
+
+    // Fix the password and try again.
+    app.get_by_label("Password").focus();
+    app.step();
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    app.get_by_label("Password").type_text(PASSWORD);
+    app.step();
+    app.get_by_label("Connect").click();
+    wait_for(&mut app, "the listing after a retry", |app| {
+        shows(app, "hello.txt")
+    });
+}
+
+#[test]
+fn double_click_downloads_and_the_queue_shows_it_done() {
+    let server = UnftpServer::plain();
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    fs::write(server.path("big.bin"), &data).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| shows(app, "big.bin"));
+    double_click(&mut app, "big.bin");
+    let target = local.path().join("big.bin");
+    wait_for(&mut app, "the download", |_| {
+        fs::read(&target).map(|b| b == data).unwrap_or(false)
+    });
+    wait_for(&mut app, "the queue's Done tab", |app| {
+        shows(app, "Done (1)")
+    });
+    // The local pane shows the new file.
+    wait_for(&mut app, "the local listing", |app| {
+        app.state_mut()
+            .local_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "big.bin")
+    });
+}
+
+#[test]
+fn dragging_a_local_file_onto_the_server_uploads_it() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("drag-me.txt"), b"dragged up").unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        shows(app, "drag-me.txt")
+    });
+    let from = common::gui::row(&app, "drag-me.txt").rect().center();
+    let to = app.get_by_label("Server").rect().center() + egui::vec2(150.0, 200.0);
+    app.hover_at(from);
+    app.step();
+    app.drag_at(from);
+    app.step();
+    for step in 1..=10 {
+        app.hover_at(from + (to - from) * (step as f32 / 10.0));
+        app.step();
+    }
+    app.drop_at(to);
+    app.step();
+    wait_for(&mut app, "the upload", |_| {
+        fs::read(server.path("drag-me.txt"))
+            .map(|b| b == b"dragged up")
+            .unwrap_or(false)
+    });
+    wait_for(&mut app, "the remote listing", |app| {
+        app.state_mut()
+            .remote_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "drag-me.txt")
+    });
+}
+
+#[test]
+fn rename_in_place_and_delete_from_the_right_click_menu() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("old name.txt"), b"x").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| {
+        shows(app, "old name.txt")
+    });
+
+    right_click(&mut app, "old name.txt");
+    app.get_by_label("Rename").click();
+    app.step();
+    app.step();
+    // The inline editor has the old name selected-all; replace it.
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    app.step();
+    let editor = app
+        .query_all_by_value("old name.txt")
+        .find(|node| node.is_focused())
+        .expect("the inline editor has the keyboard");
+    editor.type_text("new name.txt");
+    app.step();
+    app.key_press(egui::Key::Enter);
+    wait_for(&mut app, "the rename on the server", |_| {
+        server.path("new name.txt").exists() && !server.path("old name.txt").exists()
+    });
+    wait_for(&mut app, "the new name listed", |app| {
+        app.state_mut()
+            .remote_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "new name.txt")
+    });
+
+    right_click(&mut app, "new name.txt");
+    app.get_by_label("Delete").click();
+    app.step();
+    app.step();
+    assert!(shows(&app, "Delete?"));
+    app.get_by_label("Delete").click();
+    wait_for(&mut app, "the delete on the server", |_| {
+        !server.path("new name.txt").exists()
+    });
+}
