@@ -180,3 +180,100 @@ fn rename_in_place_and_delete_from_the_right_click_menu() {
         !server.path("new name.txt").exists()
     });
 }
+
+/// A file from the desktop's file manager, as the window receives it.
+#[derive(Debug)]
+struct DesktopFile(std::path::PathBuf);
+
+impl egui::DroppedFile for DesktopFile {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn files_dropped_from_the_desktop_are_uploaded_with_their_folders() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let desktop = tempfile::tempdir().unwrap();
+    fs::write(desktop.path().join("photo.jpg"), b"jpeg bytes").unwrap();
+    fs::create_dir_all(desktop.path().join("album/2026")).unwrap();
+    fs::write(desktop.path().join("album/2026/a.jpg"), b"a").unwrap();
+    let mut app = connected(&server, local.path());
+    for name in ["photo.jpg", "album"] {
+        let file: egui::DroppedFileHandle =
+            std::sync::Arc::new(DesktopFile(desktop.path().join(name)));
+        app.input_mut().dropped_files.push(file);
+    }
+    app.step();
+    wait_for(&mut app, "the uploads", |_| {
+        fs::read(server.path("photo.jpg")).is_ok_and(|b| b == b"jpeg bytes")
+            && fs::read(server.path("album/2026/a.jpg")).is_ok_and(|b| b == b"a")
+    });
+}
+
+#[test]
+fn an_existing_target_asks_and_overwrite_replaces_it() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("report.txt"), b"from the server").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("report.txt"), b"mine").unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| {
+        app.state_mut()
+            .remote_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "report.txt")
+    });
+    common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Remote), "report.txt");
+    wait_for(&mut app, "the question", |app| {
+        shows(app, "The target file exists")
+    });
+    assert_eq!(fs::read(local.path().join("report.txt")).unwrap(), b"mine");
+    app.get_by_label("Overwrite").click();
+    wait_for(&mut app, "the overwrite", |_| {
+        fs::read(local.path().join("report.txt")).is_ok_and(|b| b == b"from the server")
+    });
+}
+
+#[test]
+fn the_keyboard_moves_opens_and_goes_up() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir(local.path().join("alpha")).unwrap();
+    fs::write(local.path().join("alpha/inside.txt"), b"x").unwrap();
+    fs::create_dir(local.path().join("beta")).unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        app.state_mut().local_pane().table.rows().len() == 2
+    });
+    // Click beta, go up to alpha with the arrow key, open it with Enter.
+    common::gui::row(&app, "beta").click();
+    app.step();
+    app.key_press(egui::Key::ArrowUp);
+    app.step();
+    app.key_press(egui::Key::Enter);
+    wait_for(&mut app, "alpha opened", |app| {
+        app.state_mut()
+            .local_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "inside.txt")
+    });
+    app.key_press(egui::Key::Backspace);
+    wait_for(&mut app, "back up", |app| {
+        app.state_mut()
+            .local_pane()
+            .table
+            .rows()
+            .iter()
+            .any(|r| r.name == "beta")
+    });
+}

@@ -114,8 +114,21 @@ impl FerryApp {
         &mut self.remote
     }
 
+    /// Where a pane was drawn last frame.
+    pub fn pane_rect(&self, side: Side) -> egui::Rect {
+        match side {
+            Side::Local => self.local.rect,
+            Side::Remote => self.remote.rect,
+        }
+    }
+
     pub fn queue_view(&self) -> &QueueView {
         &self.queue_view
+    }
+
+    /// Shows a queue event as if the queue had sent it (benchmarks).
+    pub fn show_queue_event(&mut self, event: &QueueEvent) {
+        self.queue_view.apply(event);
     }
 
     /// The errors shown now (the status line), newest last.

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::gui::{FerryApp, Settings};
+use ferry::gui::{FerryApp, Settings, Side};
 
 /// Long enough for the slowest CI machine; a stuck window fails the test.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -42,14 +42,34 @@ pub fn wait_for(app: &mut App, what: &str, mut done: impl FnMut(&mut App) -> boo
     }
 }
 
-/// The table row showing `name` (its label has the kind's icon).
+/// The table row showing `name` (its label has the kind's icon), in
+/// whichever pane has it.
 pub fn row<'a>(app: &'a App, name: &str) -> egui_kittest::Node<'a> {
+    let mut found = rows_named(app, name, None);
+    assert!(found.len() == 1, "{} rows named {name:?}", found.len());
+    found.remove(0)
+}
+
+/// The row showing `name` in the pane on `side`.
+pub fn row_in<'a>(app: &'a App, side: Side, name: &str) -> egui_kittest::Node<'a> {
+    let mut found = rows_named(app, name, Some(side));
+    assert!(
+        found.len() == 1,
+        "{} rows named {name:?} in {side:?}",
+        found.len()
+    );
+    found.remove(0)
+}
+
+fn rows_named<'a>(app: &'a App, name: &str, side: Option<Side>) -> Vec<egui_kittest::Node<'a>> {
     let labels = [format!("📄 {name}"), format!("📁 {name}")];
-    app.query_by(move |node| {
+    let area = side.map(|s| app.state().pane_rect(s));
+    app.query_all_by(move |node| {
         let text = node.value().or_else(|| node.label());
         text.is_some_and(|t| labels.contains(&t))
     })
-    .unwrap_or_else(|| panic!("no row {name:?}"))
+    .filter(|node| area.is_none_or(|a| a.contains(node.rect().center())))
+    .collect()
 }
 
 /// Whether some node's label contains `text`.
@@ -76,7 +96,15 @@ pub fn connect(app: &mut App, port: u16, user: &str, password: &str) {
 
 /// Two clicks a frame apart, as a person double-clicks.
 pub fn double_click(app: &mut App, name: &str) {
-    let node = row(app, name);
+    double_click_in(app, None, name);
+}
+
+/// Double-clicks the row `name` in one pane.
+pub fn double_click_in(app: &mut App, side: Option<Side>, name: &str) {
+    let node = match side {
+        Some(side) => row_in(app, side, name),
+        None => row(app, name),
+    };
     node.click();
     node.click();
     app.step();
