@@ -239,16 +239,20 @@ impl FerryApp {
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
             match &self.link {
-                LinkState::Connected { tls: true, .. } => {
-                    ui.label(format!("🔒 {}", self.tls_note));
+                LinkState::Connected { host, tls: true } => {
+                    ui.label(format!("🔒 {} — connected to {host}", self.tls_note));
                 }
-                LinkState::Connected { tls: false, .. } => {
+                LinkState::Connected { host, tls: false } => {
                     ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
+                    ui.label(format!("connected to {host}"));
                 }
                 LinkState::Connecting => {
                     ui.spinner();
+                    ui.label("Connecting…");
                 }
-                LinkState::Disconnected => {}
+                LinkState::Disconnected => {
+                    ui.label("Not connected");
+                }
             }
             if let Some(first) = self.welcome.lines().find(|l| !l.trim().is_empty()) {
                 ui.label(first).on_hover_text(&self.welcome);

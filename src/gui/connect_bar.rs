@@ -221,17 +221,6 @@ impl ConnectBar {
             {
                 action = Some(BarAction::OpenSites);
             }
-            ui.separator();
-            match state {
-                LinkState::Disconnected => ui.label("Not connected"),
-                LinkState::Connecting => ui.label("Connecting…"),
-                LinkState::Connected { host, tls: true } => {
-                    ui.label(format!("🔒 Connected to {host}"))
-                }
-                LinkState::Connected { host, tls: false } => {
-                    ui.label(format!("⚠ Connected to {host} (unencrypted)"))
-                }
-            };
         });
         if let Some(error) = &self.error {
             ui.colored_label(ui.visuals().error_fg_color, error.as_str());

@@ -110,7 +110,9 @@ impl LogView {
         });
         let dark = ui.visuals().dark_mode;
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
-        egui::ScrollArea::vertical()
+        // One line a row, never wrapped: rows of one height scroll cheaply
+        // however long the log grows.
+        egui::ScrollArea::both()
             .id_salt("log")
             .stick_to_bottom(true)
             .auto_shrink([false, false])
@@ -119,7 +121,7 @@ impl LogView {
                     let text = RichText::new(format!("{}{line}", prefix(*kind)))
                         .monospace()
                         .color(colour(*kind, dark));
-                    ui.label(text);
+                    ui.add(egui::Label::new(text).extend());
                 }
             });
         actions

@@ -94,6 +94,10 @@ impl Pane {
                     if ui.button("Refresh").on_hover_text("Refresh (F5)").clicked() {
                         actions.push(PaneAction::Refresh);
                     }
+                    // Also in the right-click menu; here for an empty folder.
+                    if ui.button("New folder").clicked() {
+                        actions.push(PaneAction::Menu(MenuItem::NewFolder, Vec::new()));
+                    }
                     let filter = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)
                             .id_salt(("filter", side))
@@ -123,19 +127,6 @@ impl Pane {
                 }
                 let folder = self.folder.clone();
                 actions.extend(self.table.ui(ui, &folder).into_iter().map(pane_action));
-                // Room below the rows also takes a right-click (new folder…).
-                let rest = ui.allocate_response(ui.available_size(), egui::Sense::click());
-                rest.context_menu(|ui| {
-                    for item in [MenuItem::NewFolder, MenuItem::Refresh] {
-                        if ui.button(item.label(side)).clicked() {
-                            actions.push(match item {
-                                MenuItem::Refresh => PaneAction::Refresh,
-                                other => PaneAction::Menu(other, Vec::new()),
-                            });
-                            ui.close();
-                        }
-                    }
-                });
             });
         let response = frame.response;
         self.rect = response.rect;

@@ -201,9 +201,11 @@ impl QueueView {
                 .eta
                 .map(|e| format!(", {} left", duration(e)))
                 .unwrap_or_default();
+            // What is left of the column after the rate, graph and button.
+            let width = (ui.available_width() - 330.0).max(120.0);
             ui.add(
                 ProgressBar::new(fraction.clamp(0.0, 1.0))
-                    .desired_width(260.0)
+                    .desired_width(width)
                     .text(format!(
                         "{}/{} files, {} of {}",
                         overall.files_done,
@@ -241,7 +243,7 @@ fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueC
                 if let Some(eta) = item.eta {
                     text.push_str(&format!(", {} left", duration(eta)));
                 }
-                ui.add(ProgressBar::new(fraction).desired_width(200.0).text(text));
+                ui.add(ProgressBar::new(fraction).desired_width(240.0).text(text));
             }
             state => {
                 ui.label(state_text(state));
@@ -262,7 +264,7 @@ fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueC
                 commands.push(QueueCommand::MoveDown(id));
             }
         }
-        ui.label(item.name());
+        ui.add(egui::Label::new(item.name()).truncate());
     });
 }
 
@@ -294,7 +296,7 @@ fn duration(d: Duration) -> String {
 
 /// A small line of the overall rate over the last minute.
 fn rate_graph(ui: &mut Ui, rates: &VecDeque<f64>) {
-    let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 18.0), egui::Sense::hover());
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(80.0, 18.0), egui::Sense::hover());
     let painter = ui.painter_at(rect);
     painter.rect_stroke(
         rect,
