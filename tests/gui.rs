@@ -277,3 +277,44 @@ fn the_keyboard_moves_opens_and_goes_up() {
             .any(|r| r.name == "beta")
     });
 }
+
+#[test]
+fn ctrl_and_shift_select_several_files_and_the_menu_uploads_them_all() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    for name in ["a.txt", "b.txt", "c.txt", "d.txt"] {
+        fs::write(local.path().join(name), name).unwrap();
+    }
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        app.state_mut().local_pane().table.rows().len() == 4
+    });
+    let side = ferry::gui::Side::Local;
+    common::gui::row_in(&app, side, "a.txt").click();
+    app.step();
+    common::gui::row_in(&app, side, "c.txt").click_modifiers(egui::Modifiers::SHIFT);
+    app.step();
+    common::gui::row_in(&app, side, "b.txt").click_modifiers(egui::Modifiers::COMMAND);
+    app.step();
+    let selected: Vec<String> = app
+        .state_mut()
+        .local_pane()
+        .table
+        .selection()
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(selected, ["a.txt", "c.txt"]);
+    common::gui::row_in(&app, side, "d.txt").click_modifiers(egui::Modifiers::COMMAND);
+    app.step();
+    common::gui::row_in(&app, side, "d.txt").click_secondary();
+    app.step();
+    app.step();
+    app.get_by_label("Upload").click();
+    wait_for(&mut app, "three uploads", |_| {
+        ["a.txt", "c.txt", "d.txt"]
+            .iter()
+            .all(|n| server.path(n).exists())
+    });
+    assert!(!server.path("b.txt").exists());
+}
