@@ -245,6 +245,11 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         panic!("{size:?}\n{}", h.log_text().join("\n"))
     };
     assert_eq!(size, data.len() as u64);
+    // ABOR went out after the data connection closed, and nothing was out
+    // of step afterwards (no reconnect was needed).
+    let log = h.log_text().join("\n");
+    assert!(log.lines().any(|l| l == "ABOR"), "{log}");
+    assert!(!log.contains("out of step"), "{log}");
     // And the download resumes to identical bytes.
     h.call(Command::Download {
         remote: "huge.bin".into(),

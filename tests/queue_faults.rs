@@ -205,6 +205,11 @@ fn cancel_stops_a_running_transfer_keeps_the_part_and_the_queue_goes_on() {
     assert!(!kept.is_empty() && kept.len() < data.len());
     assert_eq!(kept[..], data[..kept.len()]);
     assert!(!target.exists());
+    assert!(
+        server.commands().iter().any(|c| c == "ABOR"),
+        "{:?}",
+        server.commands()
+    );
 
     // The same queue goes on with the next file.
     run.run(download("/next.txt", &local.path().join("next.txt"), false));

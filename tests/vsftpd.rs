@@ -231,3 +231,41 @@ fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
     assert_eq!(fs::read(&target).unwrap(), data);
     assert!(!part.exists());
 }
+
+#[test]
+fn vsftpd_abort_keeps_the_control_connection_in_step() {
+    use common::harness::{Harness, options};
+    use ferry::engine::{Command, Error, EventKind, Outcome};
+    let server = Vsftpd::start_with("local_max_rate=2000000\n");
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("slow.bin");
+    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 211) as u8).collect();
+    fs::write(&source, &data).unwrap();
+    ferry(&["put", source.to_str().unwrap(), &url(&server, "ftp", "")]).expect_status(0);
+
+    let remote = format!("{}/slow.bin", server.home.display());
+    let mut h = Harness::new(1);
+    h.connect(options(server.port, &server.user, &server.password));
+    let target = local.path().join("copy.bin");
+    let id = h.connection.send(Command::Download {
+        remote: remote.clone(),
+        local: target.clone(),
+        resume: false,
+    });
+    loop {
+        if let EventKind::Progress(p) = h.next_event().kind
+            && p.bytes_done > 0
+        {
+            break;
+        }
+    }
+    h.connection.cancel(id);
+    assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
+    let Ok(Outcome::Size(size)) = h.call(Command::Size(remote)) else {
+        panic!("{}", h.log_text().join("\n"))
+    };
+    assert_eq!(size, data.len() as u64);
+    let log = h.log_text().join("\n");
+    assert!(log.lines().any(|l| l == "ABOR"), "{log}");
+    assert!(!log.contains("out of step"), "{log}");
+}

@@ -546,13 +546,15 @@ impl Session {
         stream.finish().map_err(|e| self.fail(e))
     }
 
-    /// Stops a transfer by closing its data connection, then reads the
-    /// server's one reply about it (426, 451 or 226: any is fine).
+    /// Stops a transfer: closes its data connection, reads the server's one
+    /// reply about it (426, 451 or 226: any is fine), then sends ABOR.
     ///
-    /// Not ABOR: servers disagree on how many replies ABOR earns and in
-    /// which order (libunftp sends 226 before 426), and a reply left unread
-    /// would answer the next command. Closing the data connection ends every
-    /// transfer with exactly one reply. A NOOP then proves the control
+    /// The order matters. ABOR during a transfer earns one or two replies
+    /// depending on the server (libunftp even sends 226 before 426), and a
+    /// reply left unread would answer the next command. Closing the data
+    /// connection first ends every transfer with exactly one reply; ABOR
+    /// then finds no transfer and earns exactly one (225 or 226), telling
+    /// servers that wait for it that we are done. A NOOP proves the control
     /// connection is in step; if it is not, the session is marked broken
     /// and the worker reconnects.
     pub fn abort_data(&mut self, stream: DataStream) {
@@ -570,6 +572,13 @@ impl Session {
                     "The server did not confirm the abort: {}",
                     describe_ftp_error(&err)
                 ));
+                self.broken = true;
+                return;
+            }
+        }
+        match self.raw("ABOR") {
+            Ok(reply) => self.log.detail(&format!("ABOR: {}", reply.one_line())),
+            Err(_) => {
                 self.broken = true;
                 return;
             }
