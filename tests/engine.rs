@@ -143,6 +143,7 @@ fn downloads_and_uploads_stream_with_progress() {
         remote: "big.bin".into(),
         local: target.clone(),
         resume: false,
+        size: None,
     }) else {
         panic!()
     };
@@ -185,6 +186,7 @@ fn a_download_resumes_from_its_part_file() {
         remote: "r.bin".into(),
         local: target.clone(),
         resume: true,
+        size: None,
     }) else {
         panic!()
     };
@@ -225,6 +227,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         remote: "huge.bin".into(),
         local: target.clone(),
         resume: false,
+        size: None,
     });
     loop {
         if let EventKind::Progress(p) = h.next_event().kind
@@ -255,6 +258,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         remote: "huge.bin".into(),
         local: target.clone(),
         resume: true,
+        size: None,
     })
     .unwrap();
     assert_eq!(fs::read(&target).unwrap(), data);
@@ -294,6 +298,7 @@ fn ascii_mode_converts_line_endings_both_ways() {
         remote: "t.txt".into(),
         local: back.clone(),
         resume: false,
+        size: None,
     })
     .unwrap();
     assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
@@ -304,6 +309,7 @@ fn ascii_mode_converts_line_endings_both_ways() {
         remote: "t.txt".into(),
         local: raw.clone(),
         resume: false,
+        size: None,
     })
     .unwrap();
     assert_eq!(fs::read(&raw).unwrap(), b"one\r\ntwo\r\n");
@@ -327,6 +333,7 @@ fn active_mode_lists_and_transfers() {
         remote: "a.txt".into(),
         local: target.clone(),
         resume: false,
+        size: None,
     })
     .unwrap();
     assert_eq!(fs::read(target).unwrap(), b"active");
@@ -368,6 +375,7 @@ fn debug_levels_filter_and_the_password_never_appears() {
         remote: "f.txt".into(),
         local: local.path().join("f.txt"),
         resume: false,
+        size: None,
     })
     .unwrap();
     // The password typed into the raw console is masked too.
@@ -441,6 +449,7 @@ fn connects_from_the_chosen_source_address() {
         remote: "s.txt".into(),
         local: local.path().join("s.txt"),
         resume: false,
+        size: None,
     })
     .unwrap();
     // An address this machine does not have is a clear connection error.
@@ -448,4 +457,42 @@ fn connects_from_the_chosen_source_address() {
     opts.source_address = Some("192.0.2.1".parse().unwrap());
     let err = Harness::new(0).call(Command::Connect(opts)).unwrap_err();
     assert!(matches!(err, Error::Connection(_)), "{err:?}");
+}
+
+#[test]
+fn a_listed_size_that_went_stale_is_checked_with_size_not_called_short() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("grew.txt"), b"now longer than listed").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("grew.txt");
+    let mut h = connected(&server, 1);
+    // The listing said 5 bytes; the file has grown since.
+    h.call(Command::Download {
+        remote: "grew.txt".into(),
+        local: target.clone(),
+        resume: false,
+        size: Some(5),
+    })
+    .unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"now longer than listed");
+    // With the right listed size, no SIZE is sent at all.
+    let sent = h
+        .log_text()
+        .iter()
+        .filter(|l| l.starts_with("SIZE"))
+        .count();
+    fs::remove_file(&target).unwrap();
+    h.call(Command::Download {
+        remote: "grew.txt".into(),
+        local: target.clone(),
+        resume: false,
+        size: Some(22),
+    })
+    .unwrap();
+    let after = h
+        .log_text()
+        .iter()
+        .filter(|l| l.starts_with("SIZE"))
+        .count();
+    assert_eq!(sent, after);
 }

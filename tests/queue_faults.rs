@@ -349,3 +349,16 @@ fn moving_a_waiting_item_up_runs_it_sooner() {
         .collect();
     assert_eq!(started, ["/slow.bin", "/b.txt", "/a.txt"]);
 }
+
+#[test]
+fn one_file_takes_one_connection() {
+    let server = FaultyServer::start(
+        Tree::new().file("/one.txt", b"1".to_vec()),
+        Faults::default(),
+    );
+    let local = tempfile::tempdir().unwrap();
+    let mut run = run_with(&server, 4);
+    run.run(download("/one.txt", &local.path().join("one.txt"), false));
+    assert_eq!(fs::read(local.path().join("one.txt")).unwrap(), b"1");
+    assert_eq!(server.connections_accepted(), 1);
+}

@@ -75,6 +75,7 @@ fn a_pinned_certificate_lists_gets_and_puts_over_prot_p() {
         remote: "secret.txt".into(),
         local: target.clone(),
         resume: false,
+        size: None,
     })
     .unwrap();
     assert_eq!(fs::read(&target).unwrap(), b"encrypted both ways");

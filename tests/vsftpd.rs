@@ -251,6 +251,7 @@ fn vsftpd_abort_keeps_the_control_connection_in_step() {
         remote: remote.clone(),
         local: target.clone(),
         resume: false,
+        size: None,
     });
     loop {
         if let EventKind::Progress(p) = h.next_event().kind

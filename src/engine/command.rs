@@ -189,6 +189,10 @@ pub enum Command {
         remote: String,
         local: PathBuf,
         resume: bool,
+        /// The size a listing reported, which saves a SIZE round trip per
+        /// file. If the bytes that arrive disagree, SIZE is asked before
+        /// the download counts as short (the file may have changed since).
+        size: Option<u64>,
     },
     /// Upload one file; `resume` appends to a shorter remote file.
     Upload {

@@ -39,23 +39,37 @@ pub fn part_path(local: &Path) -> PathBuf {
     local.with_file_name(name)
 }
 
+/// What to download and where.
+pub struct DownloadTarget<'a> {
+    pub remote: &'a str,
+    pub local: &'a Path,
+    /// Continue an existing `local.part` with REST.
+    pub resume: bool,
+    /// The size a listing reported, if any (saves a SIZE).
+    pub listed_size: Option<u64>,
+}
+
 /// Downloads `remote` to `local`; with `resume`, continues an existing
 /// `local.part` with REST.
 pub fn download(
     session: &mut Session,
     request: RequestId,
-    remote: &str,
-    local: &Path,
-    resume: bool,
+    target: &DownloadTarget<'_>,
     observer: &mut dyn TransferObserver,
 ) -> Result<TransferSummary> {
+    let DownloadTarget {
+        remote,
+        local,
+        resume,
+        listed_size,
+    } = *target;
     check_command_argument("the remote path", remote)?;
     let ascii = session.transfer_type() == TransferType::Ascii;
     // SIZE is only meaningful in binary mode; a server without it is fine.
     let total = if ascii {
         None
     } else {
-        session.size(remote).ok()
+        listed_size.or_else(|| session.size(remote).ok())
     };
     let part = part_path(local);
     refuse_symlink(&part)?;
@@ -125,6 +139,12 @@ pub fn download(
         done - offset,
         started.elapsed()
     ));
+    // A listed size may be older than the file: ask the server before
+    // calling the download short.
+    let total = match total {
+        Some(listed) if done != listed && listed_size.is_some() => session.size(remote).ok(),
+        other => other,
+    };
     if let Some(total) = total
         && done != total
     {

@@ -282,10 +282,17 @@ impl Worker {
                 remote,
                 local,
                 resume,
+                size,
             } => {
                 let mut observer = self.observer(request.id);
                 let session = self.session()?;
-                transfer::download(session, request.id, remote, local, *resume, &mut observer)
+                let target = transfer::DownloadTarget {
+                    remote,
+                    local,
+                    resume: *resume,
+                    listed_size: *size,
+                };
+                transfer::download(session, request.id, &target, &mut observer)
                     .map(Outcome::Transferred)
             }
             Command::Upload {

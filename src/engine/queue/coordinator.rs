@@ -2,6 +2,7 @@
 //! turns one into work for the other. What each item needs next is decided
 //! in `dispatch`; folders become items in `expand`.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
@@ -79,6 +80,12 @@ pub(super) struct Coordinator {
     next_slot_id: u32,
     no_connect_before: Instant,
     pub(super) items: Vec<Item>,
+    /// Where each item is in `items`: lookups by id stay cheap in a queue
+    /// of thousands of files.
+    index: HashMap<ItemId, usize>,
+    /// Items not in a final state, and items waiting to retry.
+    unfinished: usize,
+    retrying: usize,
     next_item: ItemId,
     last_overall: Instant,
     bytes_at_last_overall: u64,
@@ -106,6 +113,9 @@ impl Coordinator {
             next_slot_id: 1,
             no_connect_before: Instant::now(),
             items: Vec::new(),
+            index: HashMap::new(),
+            unfinished: 0,
+            retrying: 0,
             next_item: 1,
             last_overall: Instant::now(),
             bytes_at_last_overall: 0,
@@ -151,7 +161,7 @@ impl Coordinator {
     /// Nothing left to do. An item waiting for an answer is not done: the
     /// caller still owes the queue a decision.
     fn is_idle(&self) -> bool {
-        self.items.iter().all(|item| item.state.is_final())
+        self.unfinished == 0
     }
 
     /// How long the loop may sleep before something is due.
@@ -161,9 +171,11 @@ impl Coordinator {
         if !self.is_idle() {
             wait = wait.min(OVERALL_INTERVAL);
         }
-        for item in &self.items {
-            if matches!(item.state, ItemState::Retrying { .. }) {
-                wait = wait.min(item.not_before.saturating_duration_since(now));
+        if self.retrying > 0 {
+            for item in &self.items {
+                if matches!(item.state, ItemState::Retrying { .. }) {
+                    wait = wait.min(item.not_before.saturating_duration_since(now));
+                }
             }
         }
         wait.max(Duration::from_millis(5))
@@ -233,7 +245,9 @@ impl Coordinator {
             spec: spec.clone(),
             kind,
         });
+        self.index.insert(id, self.items.len());
         self.items.push(Item::new(id, parent, spec, kind));
+        self.unfinished += 1;
         self.idle_reported = false;
         id
     }
@@ -264,13 +278,16 @@ impl Coordinator {
     /// Swaps an item with its nearest waiting neighbour, so the user
     /// decides what goes first.
     fn move_item(&mut self, id: ItemId, step: isize) {
-        let Some(index) = self.items.iter().position(|i| i.id == id) else {
+        let Some(&index) = self.index.get(&id) else {
             return;
         };
         let mut other = index as isize + step;
         while other >= 0 && (other as usize) < self.items.len() {
-            if !self.items[other as usize].state.is_final() {
-                self.items.swap(index, other as usize);
+            let other_index = other as usize;
+            if !self.items[other_index].state.is_final() {
+                self.items.swap(index, other_index);
+                self.index.insert(self.items[index].id, index);
+                self.index.insert(self.items[other_index].id, other_index);
                 return;
             }
             other += step;
@@ -282,10 +299,18 @@ impl Coordinator {
     fn schedule(&mut self) {
         let now = Instant::now();
         let runnable = self.items.iter().filter(|i| i.is_runnable(now)).count();
-        let busy = self.slots.iter().filter(|s| s.busy.is_some()).count();
-        let wanted = (runnable + busy).min(self.max_slots);
-        while self.slots.len() < wanted && now >= self.no_connect_before {
+        // Connections that are idle or still logging in will take waiting
+        // items; open more only for what they cannot (one file, one
+        // connection).
+        let free = self
+            .slots
+            .iter()
+            .filter(|s| s.busy.is_none_or(|(_, job)| job == Job::Connect))
+            .count();
+        let mut missing = runnable.saturating_sub(free);
+        while missing > 0 && self.slots.len() < self.max_slots && now >= self.no_connect_before {
             self.open_slot();
+            missing -= 1;
         }
         for index in 0..self.slots.len() {
             if self.slots[index].busy.is_some() {
@@ -442,22 +467,35 @@ impl Coordinator {
     }
 
     pub(super) fn item(&self, id: ItemId) -> Option<&Item> {
-        self.items.iter().find(|i| i.id == id)
+        self.index.get(&id).and_then(|&i| self.items.get(i))
     }
 
     pub(super) fn item_mut(&mut self, id: ItemId) -> Option<&mut Item> {
-        self.items.iter_mut().find(|i| i.id == id)
+        self.index.get(&id).and_then(|&i| self.items.get_mut(i))
     }
 
     pub(super) fn set_state(&mut self, id: ItemId, state: ItemState) {
-        if let Some(item) = self.item_mut(id) {
-            item.state = state.clone();
-            if !state.is_final() {
-                // Work again (a retry, an answer): report idle once more later.
-                self.idle_reported = false;
-            }
-            self.emit(QueueEvent::State { id, state });
+        let Some(item) = self.item_mut(id) else {
+            return;
+        };
+        let was = std::mem::replace(&mut item.state, state.clone());
+        // Counters instead of scans: the loop asks after every event.
+        match (was.is_final(), state.is_final()) {
+            (false, true) => self.unfinished -= 1,
+            (true, false) => self.unfinished += 1,
+            _ => {}
         }
+        let retrying = |s: &ItemState| matches!(s, ItemState::Retrying { .. });
+        match (retrying(&was), retrying(&state)) {
+            (false, true) => self.retrying += 1,
+            (true, false) => self.retrying -= 1,
+            _ => {}
+        }
+        if !state.is_final() {
+            // Work again (a retry, an answer): report idle once more later.
+            self.idle_reported = false;
+        }
+        self.emit(QueueEvent::State { id, state });
     }
 
     fn overall(&self) -> Overall {

@@ -248,6 +248,7 @@ impl Coordinator {
                 remote: spec.remote,
                 local: spec.local,
                 resume,
+                size: self.item(id).and_then(|i| i.source).and_then(|s| s.size),
             },
             Direction::Upload => Command::Upload {
                 local: spec.local,

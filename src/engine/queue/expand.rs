@@ -180,6 +180,10 @@ impl Coordinator {
 
     /// Items that need no connection: local deletions of a mirror.
     pub(super) fn run_local_items(&mut self) {
+        // Only a mirror with --delete makes them; skip the scan otherwise.
+        if !self.options.delete_extraneous {
+            return;
+        }
         let ids = self.ids_where(|i| {
             i.kind == ItemKind::DeleteTarget
                 && i.spec.direction == Direction::Download
