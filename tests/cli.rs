@@ -70,6 +70,16 @@ fn get_and_put_move_files_byte_for_byte() {
     let run = ferry(&["get", &url(&server, "data.bin"), dir]).expect_status(7);
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
     ferry(&["get", "--overwrite", &url(&server, "data.bin"), dir]).expect_status(0);
+    // --fsync flushes before the rename; the bytes are the same.
+    ferry(&[
+        "get",
+        "--fsync",
+        "--overwrite",
+        &url(&server, "data.bin"),
+        dir,
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(local.path().join("data.bin")).unwrap(), data);
 
     let source = local.path().join("data.bin");
     ferry(&["put", source.to_str().unwrap(), &url(&server, "up/")]).expect_status(4);

@@ -178,6 +178,10 @@ pub struct SharedOptions {
     /// Connect from this local address.
     #[arg(long, value_name = "IP", global = true)]
     pub source_address: Option<IpAddr>,
+    /// Flush each downloaded file to disk before renaming it into place
+    /// (survives a power cut; slower for many small files).
+    #[arg(long, global = true)]
+    pub fsync: bool,
     /// Use the address in PASV replies instead of the server's own address.
     #[arg(long, global = true)]
     pub trust_pasv_address: bool,

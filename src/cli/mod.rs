@@ -270,6 +270,7 @@ fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOption
         DataMode::Passive
     };
     options.trust_pasv_address = shared.trust_pasv_address;
+    options.sync_downloads = shared.fsync;
     options.transfer_type = if shared.ascii {
         TransferType::Ascii
     } else {

@@ -115,6 +115,13 @@ pub struct ConnectOptions {
     pub trust_pasv_address: bool,
     pub transfer_type: TransferType,
     pub tls: TlsTrust,
+    /// fdatasync each downloaded file before it is renamed into place, so
+    /// it survives a power cut too. Off by default, as in curl, lftp,
+    /// rsync and FileZilla: a flush per file makes trees of small files
+    /// several times slower (on a laptop disk, ten times), and the `.part`
+    /// rename with its size check already keeps an unfinished file from
+    /// ever looking finished.
+    pub sync_downloads: bool,
 }
 
 impl ConnectOptions {
@@ -135,6 +142,7 @@ impl ConnectOptions {
             trust_pasv_address: false,
             transfer_type: TransferType::Binary,
             tls: TlsTrust::default(),
+            sync_downloads: false,
         }
     }
 }

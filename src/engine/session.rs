@@ -47,6 +47,7 @@ pub struct Session {
     extended_passive: bool,
     active: bool,
     transfer_type: TransferType,
+    sync_downloads: bool,
     /// Set when the control connection can no longer be trusted.
     broken: bool,
     refused: RefusedCertificate,
@@ -140,6 +141,7 @@ impl Session {
             timeout: options.timeout,
             extended_passive: true,
             transfer_type: options.transfer_type,
+            sync_downloads: options.sync_downloads,
             broken: false,
             refused,
         };
@@ -230,6 +232,11 @@ impl Session {
 
     pub fn log(&self) -> &LogSink {
         &self.log
+    }
+
+    /// Whether downloads are flushed to disk before their rename.
+    pub fn sync_downloads(&self) -> bool {
+        self.sync_downloads
     }
 
     pub fn transfer_type(&self) -> TransferType {

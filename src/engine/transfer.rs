@@ -65,6 +65,7 @@ pub fn download(
     } = *target;
     check_command_argument("the remote path", remote)?;
     let ascii = session.transfer_type() == TransferType::Ascii;
+    let sync = session.sync_downloads();
     // SIZE is only meaningful in binary mode; a server without it is fine.
     let total = if ascii {
         None
@@ -130,7 +131,10 @@ pub fn download(
             file.write_all(&converter.finish())
                 .map_err(|e| Error::local(&part, &e))?;
         }
-        file.sync_data().map_err(|e| Error::local(&part, &e))
+        if sync {
+            file.sync_data().map_err(|e| Error::local(&part, &e))?;
+        }
+        Ok(())
     });
     end_transfer(session, stream, result, &mut meter, observer)?;
     let done = meter.done;
