@@ -1,0 +1,388 @@
+#!/usr/bin/env bash
+# Transfer benchmark: Ferry against curl and lftp, on a vsftpd that this
+# script starts on 127.0.0.1 (loopback only), in one run on one machine.
+#
+#   benches/transfer.sh                                  # full run (1 GiB, best of 3)
+#   BENCH_BIG_MB=256 BENCH_REPEAT=1 benches/transfer.sh  # quick run
+#   BENCH_TMPDIR=/dev/shm benches/transfer.sh            # local files in RAM
+#
+# Environment: BENCH_BIG_MB (MiB, default 1024), BENCH_REPEAT (default 3),
+# BENCH_TMPDIR (where the client-side files go, default /tmp).
+#
+# Needs root (apt-get, useradd, vsftpd) on Debian/Ubuntu. Installs vsftpd,
+# lftp, curl and GNU time when missing, builds `cargo build --release`,
+# creates the local user ferrybench (password ferrybench-pw) if missing, and
+# runs its own vsftpd with its own configuration. Everything it starts and
+# every file it makes (the big files too) is removed on exit.
+#
+# Cases, each repeated BENCH_REPEAT times, best (fastest) run reported:
+#   - download and upload of one BENCH_BIG_MB MiB file of random bytes;
+#   - recursive download of 2000 files of 4 KiB in 20 folders, one
+#     connection and four (ferry get -r -j N / lftp mirror --parallel=N),
+#     Ferry by default (file times set with MDTM) and with --no-times.
+# Nothing is dropped from the page cache: the data is in RAM throughout,
+# so reads never wait for the disk. Writes can: Ferry (at the time of
+# writing) fdatasyncs every downloaded file before renaming it into place,
+# curl and lftp do not, so with a slow disk Ferry's download times include
+# the flush. BENCH_TMPDIR=/dev/shm (tmpfs, where a flush is free) takes the
+# disk out of the client side.
+# Every transfer is checked (size each run, cmp / diff -r once per tool,
+# file count each run) so a broken tool cannot look fast.
+# Before each timed run `sync` writes out what earlier runs left dirty, so
+# no tool pays for another's writeback; a tool's own flushing (Ferry's
+# fdatasync) is timed as part of it, as its user would wait for it.
+# Wall time is taken with `date +%s.%N` around each command; peak RSS with
+# GNU time's %M (KiB), the largest over a case's runs.
+set -euo pipefail
+
+BIG_MB=${BENCH_BIG_MB:-1024}
+REPEAT=${BENCH_REPEAT:-3}
+FTP_USER=ferrybench
+FTP_PASS=ferrybench-pw
+PASV_MIN=${BENCH_PASV_MIN:-50000}
+PASV_MAX=${BENCH_PASV_MAX:-50100}
+TREE_DIRS=20
+TREE_FILES_PER_DIR=100
+TREE_FILE_SIZE=4096
+TREE_FILES=$((TREE_DIRS * TREE_FILES_PER_DIR))
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+FERRY=$ROOT/target/release/ferry
+
+log() { printf '[bench %4ds] %s\n' "$SECONDS" "$*" >&2; }
+die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
+
+[[ $BIG_MB =~ ^[1-9][0-9]*$ ]] || die "BENCH_BIG_MB must be a positive integer (MiB), got '$BIG_MB'"
+[[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer, got '$REPEAT'"
+[[ $(id -u) -eq 0 ]] || die "run as root (it installs packages, adds a user and starts vsftpd)"
+
+# ---------------------------------------------------------------- tools
+need_install=()
+[[ -x /usr/sbin/vsftpd ]] || need_install+=(vsftpd)
+command -v lftp >/dev/null || need_install+=(lftp)
+command -v curl >/dev/null || need_install+=(curl)
+[[ -x /usr/bin/time ]] || need_install+=(time)
+if ((${#need_install[@]})); then
+    log "installing ${need_install[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_install[@]}" >&2
+fi
+
+# ---------------------------------------------------------------- user and folders
+if ! id "$FTP_USER" >/dev/null 2>&1; then
+    log "creating user $FTP_USER"
+    useradd -m -s /bin/bash "$FTP_USER"
+fi
+echo "$FTP_USER:$FTP_PASS" | chpasswd
+FTP_HOME=$(getent passwd "$FTP_USER" | cut -d: -f6)
+[[ -d $FTP_HOME ]] || die "home folder of $FTP_USER ($FTP_HOME) is missing"
+
+TMP=""
+VSFTPD_PID=""
+REMOTE_REL=bench-$$ # work folder, relative to the login (home) folder
+WORK=$FTP_HOME/$REMOTE_REL
+
+cleanup() {
+    local status=$?
+    set +e
+    if [[ -n $VSFTPD_PID ]]; then
+        kill -TERM -- "-$VSFTPD_PID" 2>/dev/null
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 -- "-$VSFTPD_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL -- "-$VSFTPD_PID" 2>/dev/null
+        wait "$VSFTPD_PID" 2>/dev/null
+    fi
+    [[ -n $TMP && -d $TMP ]] && rm -rf -- "$TMP"
+    [[ -d $WORK ]] && rm -rf -- "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/ferry-bench.XXXXXX")
+mkdir -p "$TMP/empty" "$TMP/out"
+
+log "building ferry (cargo build --release)"
+(cd "$ROOT" && cargo build --release --quiet)
+[[ -x $FERRY ]] || die "$FERRY was not built"
+# A private copy, so a rebuild in the work tree during the run cannot
+# swap the binary under the measurements.
+cp "$FERRY" "$TMP/ferry"
+if "$TMP/ferry" --version >/dev/null 2>&1; then
+    FERRY=$TMP/ferry
+else
+    log "warning: cannot run a copy in $TMP (noexec?); using $FERRY itself"
+fi
+install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$WORK"
+
+# Space: the big file, a downloaded copy and an uploaded copy.
+need_kb=$(((BIG_MB * 3 + 100) * 1024))
+for d in "$TMP" "$WORK"; do
+    avail=$(df -Pk "$d" | awk 'NR==2 {print $4}')
+    ((avail > need_kb)) || die "not enough space in $d: need $((need_kb / 1024)) MiB, have $((avail / 1024)) MiB"
+done
+
+# ---------------------------------------------------------------- vsftpd
+port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+
+wait_for_220() { # port -> 0 once the greeting arrives, 1 if vsftpd died or 10 s passed
+    local port=$1 line i
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$VSFTPD_PID" 2>/dev/null || return 1
+        if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+            line=""
+            read -r -t 3 line <&3 || true
+            exec 3>&- 3<&-
+            [[ $line == 220* ]] && return 0
+        fi
+        sleep 0.2
+    done
+    return 1
+}
+
+PORT=""
+for candidate in $(seq 2121 2199); do
+    port_free "$candidate" || continue
+    cat >"$TMP/vsftpd.conf" <<EOF
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$candidate
+background=NO
+local_enable=YES
+write_enable=YES
+anonymous_enable=NO
+pasv_enable=YES
+pasv_min_port=$PASV_MIN
+pasv_max_port=$PASV_MAX
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+pam_service_name=vsftpd
+xferlog_enable=NO
+chroot_local_user=NO
+local_umask=022
+secure_chroot_dir=$TMP/empty
+max_clients=50
+max_per_ip=50
+delay_failed_login=0
+dirmessage_enable=NO
+ftpd_banner=Ferry transfer benchmark
+EOF
+    # Not a job-control shell, so the background child is no group leader
+    # and setsid makes it the leader of a new group without forking:
+    # $! is the group to kill.
+    setsid /usr/sbin/vsftpd "$TMP/vsftpd.conf" </dev/null >"$TMP/vsftpd.log" 2>&1 &
+    VSFTPD_PID=$!
+    if wait_for_220 "$candidate"; then
+        PORT=$candidate
+        break
+    fi
+    log "vsftpd on port $candidate did not answer: $(tr '\n' ' ' <"$TMP/vsftpd.log")"
+    kill -KILL -- "-$VSFTPD_PID" 2>/dev/null || true
+    wait "$VSFTPD_PID" 2>/dev/null || true
+    VSFTPD_PID=""
+done
+[[ -n $PORT ]] || die "could not start vsftpd on any port in 2121-2199"
+log "vsftpd (pid $VSFTPD_PID) on 127.0.0.1:$PORT, passive ports $PASV_MIN-$PASV_MAX"
+
+BASE_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$PORT/$REMOTE_REL
+
+# ---------------------------------------------------------------- test data
+BIG_BYTES=$((BIG_MB * 1024 * 1024))
+log "making $BIG_MB MiB of random bytes and a tree of $TREE_FILES files of $TREE_FILE_SIZE bytes"
+head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+for ((d = 0; d < TREE_DIRS; d++)); do
+    dir=$(printf '%s/tree/d%02d' "$WORK" "$d")
+    mkdir -p "$dir"
+    head -c $((TREE_FILES_PER_DIR * TREE_FILE_SIZE)) /dev/urandom |
+        split -b "$TREE_FILE_SIZE" -a 3 -d --additional-suffix=.dat - "$dir/f"
+done
+chown -R "$FTP_USER:" "$WORK"
+[[ $(find "$WORK/tree" -type f | wc -l) -eq $TREE_FILES ]] || die "test tree was not made"
+sync # write the new data out now, not during the first measured runs
+
+# ---------------------------------------------------------------- measuring
+LFTP_SET="set cmd:fail-exit yes; set ftp:ssl-allow no; set ftp:passive-mode on; set net:max-retries 1; set net:timeout 30"
+LFTP=(lftp --norc -u "$FTP_USER,$FTP_PASS" -p "$PORT") # then: -e "$LFTP_SET; COMMANDS; quit" 127.0.0.1
+
+LAST_TIME=""
+LAST_RSS=""
+# run_timed LOGNAME CMD... : wall time of CMD in LAST_TIME (s), peak RSS in LAST_RSS (KiB)
+run_timed() {
+    local name=$1 t0 t1
+    shift
+    # Flush what earlier runs left dirty (e.g. curl's 1 GiB output), so it
+    # is not written back during this run; the page cache stays as it is.
+    sync
+    t0=$(date +%s.%N)
+    if ! /usr/bin/time -f %M -o "$TMP/rss" "$@" >"$TMP/out/$name.log" 2>&1; then
+        tail -n 30 "$TMP/out/$name.log" >&2
+        die "$name failed: $*"
+    fi
+    t1=$(date +%s.%N)
+    LAST_TIME=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    LAST_RSS=$(tail -n 1 "$TMP/rss")
+}
+
+declare -A BEST RSS ALL
+record() { # case tool
+    local key="$1|$2"
+    ALL[$key]="${ALL[$key]:-}${ALL[$key]:+ }$LAST_TIME"
+    if [[ -z ${BEST[$key]:-} ]] || awk -v a="$LAST_TIME" -v b="${BEST[$key]}" 'BEGIN { exit !(a < b) }'; then
+        BEST[$key]=$LAST_TIME
+    fi
+    local prev=${RSS[$key]:-0}
+    if ((LAST_RSS > prev)); then
+        RSS[$key]=$LAST_RSS
+    fi
+}
+
+check_size() { # file bytes what
+    local got
+    got=$(stat -c %s "$1" 2>/dev/null || echo missing)
+    [[ $got == "$2" ]] || die "$3: $1 has $got bytes, expected $2"
+}
+
+check_tree() { # dir what full
+    local n
+    n=$(find "$1" -type f 2>/dev/null | wc -l)
+    [[ $n -eq $TREE_FILES ]] || die "$2: $1 has $n files, expected $TREE_FILES"
+    if [[ $3 == full ]]; then
+        diff -r -q "$WORK/tree" "$1" >/dev/null || die "$2: $1 differs from the source tree"
+    fi
+}
+
+DL=$TMP/down.bin
+UP=$WORK/up.bin
+TREE_OUT=$TMP/tree-out
+
+bench_download() { # tool rep
+    local tool=$1 rep=$2
+    rm -f -- "$DL" "$DL.part"
+    case $tool in
+    ferry) run_timed "dl-ferry-$rep" "$FERRY" get "$BASE_URL/big.bin" "$DL" --overwrite ;;
+    curl) run_timed "dl-curl-$rep" curl -sS --fail -o "$DL" "$BASE_URL/big.bin" ;;
+    lftp) run_timed "dl-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; get $REMOTE_REL/big.bin -o $DL; quit" 127.0.0.1 ;;
+    esac
+    check_size "$DL" "$BIG_BYTES" "download with $tool"
+    if ((rep == 1)); then cmp -s "$WORK/big.bin" "$DL" || die "download with $tool: content differs"; fi
+    record download "$tool"
+}
+
+bench_upload() { # tool rep
+    local tool=$1 rep=$2
+    rm -f -- "$UP"
+    case $tool in
+    ferry) run_timed "up-ferry-$rep" "$FERRY" put --overwrite "$WORK/big.bin" "$BASE_URL/up.bin" ;;
+    curl) run_timed "up-curl-$rep" curl -sS --fail -T "$WORK/big.bin" "$BASE_URL/up.bin" ;;
+    lftp) run_timed "up-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; put $WORK/big.bin -o $REMOTE_REL/up.bin; quit" 127.0.0.1 ;;
+    esac
+    check_size "$UP" "$BIG_BYTES" "upload with $tool"
+    if ((rep == 1)); then cmp -s "$WORK/big.bin" "$UP" || die "upload with $tool: content differs"; fi
+    record upload "$tool"
+}
+
+bench_tree() { # case tool jobs rep [ferry options...]
+    local case=$1 tool=$2 jobs=$3 rep=$4
+    shift 4
+    rm -rf -- "$TREE_OUT"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" get -r -j "$jobs" --overwrite "$@" "$BASE_URL/tree" "$TREE_OUT" ;;
+    lftp) run_timed "$case-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; mirror --parallel=$jobs $REMOTE_REL/tree $TREE_OUT; quit" 127.0.0.1 ;;
+    esac
+    check_tree "$TREE_OUT" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "$case" "$tool"
+}
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+    log "warning: the machine is busy (load average $LOAD_BEFORE on $(nproc) cores): expect noisy numbers"
+fi
+# Tools take turns within each repetition, so a slow phase of the machine
+# hits all of them alike.
+for ((rep = 1; rep <= REPEAT; rep++)); do
+    log "round $rep/$REPEAT: download $BIG_MB MiB"
+    for tool in ferry curl lftp; do bench_download "$tool" "$rep"; done
+    rm -f -- "$DL"
+    log "round $rep/$REPEAT: upload $BIG_MB MiB"
+    for tool in ferry curl lftp; do bench_upload "$tool" "$rep"; done
+    rm -f -- "$UP"
+    for jobs in 1 4; do
+        log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s)"
+        bench_tree "tree-j$jobs" ferry "$jobs" "$rep"
+        bench_tree "tree-j$jobs" lftp "$jobs" "$rep"
+        bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times
+    done
+    rm -rf -- "$TREE_OUT"
+done
+
+# ---------------------------------------------------------------- report
+fmt_time() { [[ -n ${1:-} ]] && printf '%.2f s' "$1" || printf 'n/a'; }
+fmt_rate() { awk -v b="$BIG_BYTES" -v t="$1" 'BEGIN { printf "%.2f s (%.0f MB/s)", t, b / t / 1e6 }'; }
+fmt_ratio() { # other ferry
+    [[ -n ${1:-} && -n ${2:-} ]] || { printf 'n/a'; return; }
+    awk -v o="$1" -v f="$2" 'BEGIN { printf "%.2f", o / f }'
+}
+
+row() { # label case big|tree [ferry-case]
+    local label=$1 case=$2 kind=$3 fcase=${4:-$2}
+    local f=${BEST[$fcase|ferry]:-} c=${BEST[$case|curl]:-} l=${BEST[$case|lftp]:-}
+    local fs cs ls
+    if [[ $kind == big ]]; then
+        fs=$(fmt_rate "$f")
+        cs=$(fmt_rate "$c")
+        ls=$(fmt_rate "$l")
+    else
+        fs=$(fmt_time "$f")
+        cs=$(fmt_time "$c")
+        ls=$(fmt_time "$l")
+    fi
+    printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$fs" "$cs" "$ls" "$(fmt_ratio "$c" "$f")" "$(fmt_ratio "$l" "$f")"
+}
+
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
+ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
+
+{
+    echo
+    echo "## Ferry transfer benchmark"
+    echo
+    echo "vsftpd on 127.0.0.1 (plain FTP, passive mode), $REPEAT runs per case, best (fastest) run shown;"
+    echo "warm page cache (nothing dropped); client-side files in ${BENCH_TMPDIR:-/tmp}" \
+        "($(df --output=source,fstype "$TMP" | awk 'NR==2 {print $1 ", " $2}')), server files in $FTP_HOME" \
+        "($(df --output=source,fstype "$WORK" | awk 'NR==2 {print $1 ", " $2}'))."
+    echo "Ratios are throughput ratios: other tool's time / Ferry's time (> 1.0: Ferry is faster)."
+    echo "MB/s = 10^6 bytes per second. Tree: $TREE_FILES files of $TREE_FILE_SIZE bytes in $TREE_DIRS folders."
+    echo
+    echo "| case | Ferry | curl | lftp | Ferry vs curl | Ferry vs lftp |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    row "download $BIG_MB MiB" download big
+    row "upload $BIG_MB MiB" upload big
+    row "tree get, 1 connection" tree-j1 tree
+    row "tree get, 4 connections" tree-j4 tree
+    row "tree get, 1 connection, Ferry --no-times" tree-j1 tree tree-j1-notimes
+    row "tree get, 4 connections, Ferry --no-times" tree-j4 tree tree-j4-notimes
+    echo
+    echo "Peak RSS (GNU time %M, largest over the runs): download $BIG_MB MiB: ferry ${RSS[download|ferry]} KiB," \
+        "curl ${RSS[download|curl]} KiB, lftp ${RSS[download|lftp]} KiB;" \
+        "tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB."
+    echo
+    if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+        echo "**Warning: the machine was busy before the runs (load average $LOAD_BEFORE, over half the cores;" \
+            "an earlier run of this script counts too), so these numbers are noisy.**"
+        echo
+    fi
+    echo "Machine: $(nproc) cores, $cpu, $mem RAM, Linux $(uname -r);" \
+        "$("$FERRY" --version), curl $(ver curl), lftp $(ver lftp), vsftpd $(ver vsftpd);" \
+        "load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)."
+    echo
+    echo "All runs (seconds):"
+    for key in $(printf '%s\n' "${!ALL[@]}" | sort); do
+        echo "- ${key/|/ / }: ${ALL[$key]}"
+    done
+}
