@@ -12,4 +12,5 @@ pub mod cli;
 pub mod engine;
 pub mod gui;
 pub mod listing;
+pub mod sites;
 pub mod url;

@@ -84,12 +84,59 @@ pub enum Action {
         /// New path as the server sees it (relative to the login folder, or absolute).
         new_path: String,
     },
+    /// Saved sites: list, add, remove, import from and export to FileZilla.
+    Sites {
+        #[command(subcommand)]
+        action: SitesAction,
+    },
     /// Send a raw command and print the reply.
     Quote {
         url: String,
         #[arg(required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
         command: Vec<String>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SitesAction {
+    /// List the saved sites (folder/name and URL; never passwords).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save a site; the password (from the URL, --password-stdin or
+    /// FERRY_PASSWORD) goes to the OS keyring, never to the sites file.
+    Add {
+        /// Name, shown in lists and used with --site.
+        name: String,
+        url: String,
+        /// Folder in the site tree, e.g. Work/Clients.
+        #[arg(long)]
+        folder: Option<String>,
+        #[arg(long)]
+        comment: Option<String>,
+        /// Local folder to start in.
+        #[arg(long)]
+        local_dir: Option<PathBuf>,
+        /// Keep no password; ask at every connect.
+        #[arg(long)]
+        ask_password: bool,
+        /// Active mode for this site.
+        #[arg(long = "active-mode")]
+        active: bool,
+        /// File-name encoding (utf-8, latin-1, …).
+        #[arg(long = "site-encoding")]
+        encoding: Option<String>,
+        /// Transfer connections for this site (1-10).
+        #[arg(long = "connections")]
+        jobs: Option<u8>,
+    },
+    /// Delete a saved site and its password.
+    Remove { name: String },
+    /// Import FileZilla's sitemanager.xml (default: ~/.config/filezilla/sitemanager.xml).
+    ImportFilezilla { file: Option<PathBuf> },
+    /// Write the sites as a FileZilla sitemanager.xml.
+    ExportFilezilla { file: PathBuf },
 }
 
 /// Options of `get` and `put`.
@@ -173,8 +220,8 @@ pub struct SharedOptions {
     #[arg(long, value_name = "ACCOUNT", global = true)]
     pub account: Option<String>,
     /// File-name encoding of the server (utf-8, latin-1, windows-1252, …).
-    #[arg(long, default_value = "utf-8", global = true)]
-    pub encoding: String,
+    #[arg(long, global = true)]
+    pub encoding: Option<String>,
     /// Connect from this local address.
     #[arg(long, value_name = "IP", global = true)]
     pub source_address: Option<IpAddr>,
@@ -182,6 +229,10 @@ pub struct SharedOptions {
     /// (survives a power cut; slower for many small files).
     #[arg(long, global = true)]
     pub fsync: bool,
+    /// Use a saved site: the URL arguments are then paths on it
+    /// (`ferry ls --site work /pub`).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub site: Option<String>,
     /// Use the address in PASV replies instead of the server's own address.
     #[arg(long, global = true)]
     pub trust_pasv_address: bool,

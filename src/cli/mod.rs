@@ -5,6 +5,7 @@ mod args;
 mod client;
 mod exit;
 mod output;
+mod sites;
 mod transfers;
 
 use std::io::{BufRead, IsTerminal};
@@ -20,9 +21,7 @@ use exit::Phase;
 
 use crate::engine::names::{local_name, remote_basename, remote_join};
 use crate::engine::queue::{Direction, ExistsPolicy, TransferSpec};
-use crate::engine::{
-    Command, ConnectOptions, DataMode, Error, Outcome, Secret, TlsTrust, TransferType,
-};
+use crate::engine::{Command, ConnectOptions, DataMode, Error, Outcome, Secret, TransferType};
 use crate::url::FtpUrl;
 
 /// Runs the command line; `None` means "no subcommand: open the GUI".
@@ -101,8 +100,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             url,
             local,
         } => {
-            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
-            let connect = connect_options(&parsed, shared)?;
+            let (parsed, connect) = target(&url, shared)?;
             let path = parsed.path.trim_end_matches('/');
             let target = if transfer.recursive {
                 folder_download_target(path, local)?
@@ -131,8 +129,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             local,
             url,
         } => {
-            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
-            let connect = connect_options(&parsed, shared)?;
+            let (parsed, connect) = target(&url, shared)?;
             let is_dir = local.is_dir();
             if is_dir && !transfer.recursive {
                 return Err(usage(format!("{} is a folder (use -r)", local.display())));
@@ -163,8 +160,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             url,
             localdir,
         } => {
-            let parsed = FtpUrl::parse(&url).map_err(|e| usage(e.to_string()))?;
-            let connect = connect_options(&parsed, shared)?;
+            let (parsed, connect) = target(&url, shared)?;
             if reverse && !localdir.is_dir() {
                 return Err(Error::LocalIo {
                     path: localdir.display().to_string(),
@@ -222,6 +218,14 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             })?;
             Ok(())
         }
+        Action::Sites { action } => {
+            let password = if shared.password_stdin {
+                read_password_line()?
+            } else {
+                std::env::var("FERRY_PASSWORD").ok()
+            };
+            sites::run(action, password)
+        }
         Action::Quote { url, command } => {
             let (mut client, _) = connect(&url, shared)?;
             let Outcome::Reply(reply) = client.call(Command::Raw(command.join(" ")))? else {
@@ -236,10 +240,10 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
     }
 }
 
-/// Opens and logs in a connection for `url`.
+/// Opens and logs in a connection for `url` (or, with `--site`, the path
+/// `url` on that site).
 fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failure> {
-    let url = FtpUrl::parse(url).map_err(|e| usage(e.to_string()))?;
-    let options = connect_options(&url, shared)?;
+    let (url, options) = target(url, shared)?;
     let mut client = Client::new(shared.verbose);
     client
         .call(Command::Connect(options))
@@ -250,36 +254,79 @@ fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failur
     Ok((client, url))
 }
 
+/// Where a command goes: a URL, or with `--site NAME` a path on that saved
+/// site (its host, port, protocol, user, keyring password and settings;
+/// the command line's options still apply on top).
+fn target(arg: &str, shared: &SharedOptions) -> Result<(FtpUrl, ConnectOptions), Failure> {
+    let Some(name) = &shared.site else {
+        let url = FtpUrl::parse(arg).map_err(|e| usage(e.to_string()))?;
+        let options = connect_options(&url, shared)?;
+        return Ok((url, options));
+    };
+    if arg.contains("://") {
+        return Err(usage(format!(
+            "with --site, give a path on the site, not a URL ({arg:?})"
+        )));
+    }
+    let site = sites::find(name)?;
+    let url = FtpUrl {
+        security: site.protocol.security(),
+        host: site.host.clone(),
+        port: site.effective_port(),
+        user: (!site.user.is_empty()).then(|| site.user.clone()),
+        password: None,
+        path: if arg.is_empty() {
+            site.remote_dir.clone()
+        } else {
+            arg.to_string()
+        },
+    };
+    let password = match password(&url, shared)? {
+        Some(p) => Some(p),
+        None => sites::stored_password(&site),
+    };
+    let mut options = site.connect_options(password);
+    apply_shared(&mut options, shared)?;
+    Ok((url, options))
+}
+
 fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOptions, Failure> {
     let mut options = ConnectOptions::new(url.host.clone());
     options.port = url.port;
     options.security = url.security;
     options.user = url.user.clone();
     options.password = password(url, shared)?.map(Secret::new);
-    options.account = shared
+    apply_shared(&mut options, shared)?;
+    Ok(options)
+}
+
+/// The shared command-line options, on top of a URL's or a site's.
+fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<(), Failure> {
+    if let Some(account) = shared
         .account
         .clone()
         .or_else(|| std::env::var("FERRY_ACCOUNT").ok())
-        .map(Secret::new);
+    {
+        options.account = Some(Secret::new(account));
+    }
     options.timeout = Duration::from_secs(shared.timeout.max(1));
-    options.source_address = shared.source_address;
-    options.encoding = shared.encoding.clone();
-    options.data_mode = if shared.active {
-        DataMode::Active
-    } else {
-        DataMode::Passive
-    };
+    if shared.source_address.is_some() {
+        options.source_address = shared.source_address;
+    }
+    if let Some(encoding) = &shared.encoding {
+        options.encoding = encoding.clone();
+    }
+    if shared.active {
+        options.data_mode = DataMode::Active;
+    }
     options.trust_pasv_address = shared.trust_pasv_address;
     options.sync_downloads = shared.fsync;
-    options.transfer_type = if shared.ascii {
-        TransferType::Ascii
-    } else {
-        TransferType::Binary
-    };
-    let mut pinned = Vec::new();
+    if shared.ascii {
+        options.transfer_type = TransferType::Ascii;
+    }
     for fingerprint in &shared.trust {
         match crate::engine::normalize_fingerprint(fingerprint) {
-            Some(fp) => pinned.push(fp),
+            Some(fp) => options.tls.pinned_sha256.push(fp),
             None => {
                 return Err(usage(format!(
                     "--trust {fingerprint:?} is not a SHA-256 fingerprint (64 hex digits)"
@@ -291,12 +338,9 @@ fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOption
         eprintln!(
             "ferry: WARNING: --insecure accepts any certificate; the connection can be read and changed by anyone on the way"
         );
+        options.tls.insecure = true;
     }
-    options.tls = TlsTrust {
-        insecure: shared.insecure,
-        pinned_sha256: pinned,
-    };
-    Ok(options)
+    Ok(())
 }
 
 /// The password from the URL, standard input or `FERRY_PASSWORD`, in that order.
@@ -305,18 +349,23 @@ fn password(url: &FtpUrl, shared: &SharedOptions) -> Result<Option<String>, Fail
         return Ok(Some(p.clone()));
     }
     if shared.password_stdin {
-        let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            eprint!("Password: ");
-        }
-        let mut line = String::new();
-        stdin
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| Failure::from(Error::local(Path::new("<stdin>"), &e)))?;
-        return Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()));
+        return read_password_line();
     }
     Ok(std::env::var("FERRY_PASSWORD").ok())
+}
+
+/// The first line of standard input (prompted for on a terminal).
+fn read_password_line() -> Result<Option<String>, Failure> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password: ");
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::from(Error::local(Path::new("<stdin>"), &e)))?;
+    Ok(Some(line.trim_end_matches(['\r', '\n']).to_string()))
 }
 
 /// Where a download goes: LOCAL itself, or the remote name inside LOCAL
