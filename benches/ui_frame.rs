@@ -76,7 +76,8 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
-    let mut app = FerryApp::new(Settings::default(), None);
+    // No sites file: the benchmark must not touch the user's config.
+    let mut app = FerryApp::with_sites(Settings::default(), None, None);
     let mut frames = Frames {
         ctx: egui::Context::default(),
         time: 0.0,

@@ -291,6 +291,9 @@ impl FerryApp {
                 self.session
                     .send(Command::Chmod { path, mode }, Purpose::Change { what });
             }
+            DialogAnswer::Password { site, password } => {
+                self.connect_with(&site, Some(password));
+            }
             DialogAnswer::Exists {
                 id,
                 policy,

@@ -18,10 +18,13 @@ use super::queue_view::QueueView;
 use super::remote::{Purpose, RemoteSession};
 use super::rows::FileRow;
 use super::settings::Settings;
+use super::site_manager::{SiteManager, SiteManagerAction};
+use super::site_worker::{SiteNews, SiteOp, SiteWorker};
 use crate::engine::queue::{
     ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
+use crate::sites::{LogonType, Site, SiteStore};
 use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
@@ -44,13 +47,33 @@ pub struct FerryApp {
     pub(super) dialogs: Vec<Dialog>,
     pub(super) errors: Vec<(String, Instant)>,
     pub(super) active: Side,
+    pub(super) site_worker: SiteWorker,
+    pub(super) site_manager: SiteManager,
+    /// "No keyring" is said once, not at every save.
+    keyring_warned: bool,
 }
 
 impl FerryApp {
-    /// A window with `settings`; with `start`, it connects at once.
+    /// A window with `settings` and the user's sites; with `start`, it
+    /// connects at once.
     pub fn new(settings: Settings, start: Option<FtpUrl>) -> FerryApp {
+        FerryApp::with_sites(settings, start, SiteStore::default_location())
+    }
+
+    /// A window whose sites live in `sites` (tests point it at a temporary
+    /// folder).
+    pub fn with_sites(
+        settings: Settings,
+        start: Option<FtpUrl>,
+        sites: Option<SiteStore>,
+    ) -> FerryApp {
         let waker = Waker::default();
+        let site_worker = SiteWorker::start(sites, waker.clone());
+        site_worker.send(SiteOp::Load);
         let mut app = FerryApp {
+            site_worker,
+            site_manager: SiteManager::default(),
+            keyring_warned: false,
             local_fs: LocalFs::start(waker.clone()),
             session: RemoteSession::start(waker.clone()),
             local: Pane::new(Side::Local, settings.local_sort),
@@ -96,6 +119,11 @@ impl FerryApp {
         settings.debug_level = self.log.level;
         settings.last_local = Some(PathBuf::from(&self.local.folder)).filter(|p| p.is_dir());
         settings
+    }
+
+    /// The saved sites as the window knows them.
+    pub fn sites(&self) -> &[Site] {
+        &self.site_manager.sites
     }
 
     pub fn link(&self) -> &LinkState {
@@ -158,12 +186,17 @@ impl FerryApp {
 
         egui::Panel::top("connect-bar").show(ui, |ui| {
             let recent = self.settings.recent.clone();
-            if let Some(action) = self.bar.ui(ui, &self.link, &recent) {
+            let sites = self.site_manager.sites.clone();
+            if let Some(action) = self.bar.ui(ui, &self.link, &recent, &sites) {
                 match action {
                     BarAction::Connect(options, folder) => self.connect(*options, folder),
                     BarAction::Disconnect => self.disconnect(),
-                    BarAction::OpenSites => {
-                        self.error("The site manager is not built yet; use the connect bar.");
+                    BarAction::OpenSites => self.site_manager.open = true,
+                    BarAction::ConnectSite(site) => self.connect_site(*site),
+                    BarAction::SaveAsSite => {
+                        let site = self.bar.as_site();
+                        let password = Some(self.bar.password.clone()).filter(|p| !p.is_empty());
+                        self.site_manager.open_with(site, password);
                     }
                 }
             }
@@ -214,6 +247,21 @@ impl FerryApp {
             self.pane_action(Side::Remote, action);
         }
         self.desktop_drops(ui);
+        for action in self.site_manager.show(ui.ctx()) {
+            match action {
+                SiteManagerAction::Save { site, password } => {
+                    self.site_worker.send(SiteOp::Save { site, password });
+                }
+                SiteManagerAction::Delete(id) => self.site_worker.send(SiteOp::Delete { id }),
+                SiteManagerAction::Connect(site, typed) => {
+                    self.site_manager.open = false;
+                    match typed {
+                        Some(password) => self.connect_with(&site, Some(password)),
+                        None => self.connect_site(*site),
+                    }
+                }
+            }
+        }
         if let Some(dialog) = self.dialogs.first_mut()
             && let Some(answer) = dialog.show(ui.ctx())
         {
@@ -289,6 +337,9 @@ impl FerryApp {
     // ----- news from the threads -----
 
     fn apply_news(&mut self) {
+        while let Ok(news) = self.site_worker.news.try_recv() {
+            self.site_news(news);
+        }
         while let Ok(result) = self.local_fs.results.try_recv() {
             self.local_news(result);
         }
@@ -321,6 +372,66 @@ impl FerryApp {
         for event in news {
             self.queue_news(event);
         }
+    }
+
+    fn site_news(&mut self, news: SiteNews) {
+        match news {
+            SiteNews::Sites(sites) => self.site_manager.set_sites(sites),
+            SiteNews::Problem(problem) => {
+                let keyring = problem.starts_with("no keyring");
+                if !keyring || !self.keyring_warned {
+                    self.keyring_warned |= keyring;
+                    self.error(problem);
+                }
+            }
+            SiteNews::Password {
+                site,
+                password,
+                keyring_missing,
+            } => {
+                if keyring_missing && !self.keyring_warned {
+                    self.keyring_warned = true;
+                    self.error(
+                        "No keyring is available: Ferry asks for site passwords when connecting.",
+                    );
+                }
+                let needs_password = matches!(site.logon, LogonType::Normal | LogonType::Account)
+                    && password.is_none()
+                    || site.logon == LogonType::AskForPassword;
+                if needs_password {
+                    self.dialogs.push(Dialog::Password {
+                        site,
+                        password: String::new(),
+                    });
+                } else {
+                    self.connect_with(&site, password);
+                }
+            }
+        }
+    }
+
+    /// Connects with a saved site: its password comes from the keyring
+    /// (on the site thread) or, failing that, from the user.
+    pub(super) fn connect_site(&mut self, site: Site) {
+        if site.logon == LogonType::Anonymous {
+            return self.connect_with(&site, None);
+        }
+        self.site_worker.send(SiteOp::PasswordFor {
+            site: Box::new(site),
+        });
+    }
+
+    /// Opens the site's default folders and connects.
+    pub(super) fn connect_with(&mut self, site: &Site, password: Option<String>) {
+        self.bar.fill_from_site(site);
+        if site.max_connections > 0 {
+            self.settings.connections = usize::from(site.max_connections);
+        }
+        if !site.local_dir.is_empty() {
+            self.open_local(PathBuf::from(&site.local_dir));
+        }
+        let folder = Some(site.remote_dir.clone()).filter(|d| !d.is_empty());
+        self.connect(site.connect_options(password), folder);
     }
 
     fn local_news(&mut self, result: LocalResult) {

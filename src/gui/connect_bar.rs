@@ -87,6 +87,10 @@ pub enum BarAction {
     Connect(Box<ConnectOptions>, Option<String>),
     Disconnect,
     OpenSites,
+    /// Connect with a saved site.
+    ConnectSite(Box<crate::sites::Site>),
+    /// Open the site manager on a new site made from the fields.
+    SaveAsSite,
 }
 
 #[derive(Default)]
@@ -158,7 +162,52 @@ impl ConnectBar {
         Ok((options, folder))
     }
 
-    pub fn ui(&mut self, ui: &mut Ui, state: &LinkState, recent: &[Recent]) -> Option<BarAction> {
+    /// A new site with what the fields say (the password stays in the
+    /// bar; the caller decides where it goes).
+    pub fn as_site(&self) -> crate::sites::Site {
+        use crate::sites::{LogonType, Site, SiteProtocol};
+        let recent = self.recent();
+        Site {
+            id: crate::sites::new_site_id(),
+            name: recent.host.clone(),
+            host: recent.host,
+            port: recent.port,
+            protocol: match self.protocol {
+                Protocol::Plain => SiteProtocol::Plain,
+                Protocol::ExplicitTls => SiteProtocol::ExplicitTls,
+                Protocol::ImplicitTls => SiteProtocol::ImplicitTls,
+            },
+            logon: if recent.user.is_empty() {
+                LogonType::Anonymous
+            } else {
+                LogonType::Normal
+            },
+            user: recent.user,
+            ..Site::default()
+        }
+    }
+
+    /// Shows a saved site in the fields (never its password).
+    pub fn fill_from_site(&mut self, site: &crate::sites::Site) {
+        use crate::sites::SiteProtocol;
+        self.host = site.host.clone();
+        self.port = site.effective_port().to_string();
+        self.user = site.user.clone();
+        self.password.clear();
+        self.protocol = match site.protocol {
+            SiteProtocol::Plain => Protocol::Plain,
+            SiteProtocol::ExplicitTls => Protocol::ExplicitTls,
+            SiteProtocol::ImplicitTls => Protocol::ImplicitTls,
+        };
+    }
+
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        state: &LinkState,
+        recent: &[Recent],
+        sites: &[crate::sites::Site],
+    ) -> Option<BarAction> {
         let mut action = None;
         ui.horizontal(|ui| {
             let connected = *state != LinkState::Disconnected;
@@ -200,6 +249,20 @@ impl ConnectBar {
                 }
             }
             ui.menu_button("Recent", |ui| {
+                if !sites.is_empty() {
+                    ui.label("Sites");
+                    for site in sites {
+                        if ui.button(site.path()).clicked() {
+                            action = Some(BarAction::ConnectSite(Box::new(site.clone())));
+                            ui.close();
+                        }
+                    }
+                    ui.separator();
+                }
+                if ui.button("Save as site…").clicked() {
+                    action = Some(BarAction::SaveAsSite);
+                    ui.close();
+                }
                 if recent.is_empty() {
                     ui.label("No recent connections");
                 }

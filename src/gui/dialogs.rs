@@ -29,6 +29,11 @@ pub enum Dialog {
         target: FileStat,
         apply_to_all: bool,
     },
+    /// The password for a site that keeps none (or no keyring to keep it).
+    Password {
+        site: Box<crate::sites::Site>,
+        password: String,
+    },
 }
 
 /// What a dialog was answered with.
@@ -51,6 +56,10 @@ pub enum DialogAnswer {
         policy: ExistsPolicy,
         for_all: bool,
     },
+    Password {
+        site: Box<crate::sites::Site>,
+        password: String,
+    },
 }
 
 /// `None`: still open. `Some(None)`: closed without an answer.
@@ -72,6 +81,7 @@ impl Dialog {
                     target,
                     apply_to_all,
                 } => exists(ui, *id, name, source, target, apply_to_all),
+                Dialog::Password { site, password } => ask_password(ui, site, password),
             };
         });
         if response.should_close() && shown.is_none() {
@@ -128,8 +138,13 @@ fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
             .id_salt("new-folder-name")
             .hint_text("Name"),
     );
-    field.request_focus();
-    let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    // Focus the field once; asking every frame would take Enter's
+    // focus change away before it could be seen.
+    if ui.memory(|m| m.focused().is_none()) {
+        field.request_focus();
+    }
+    let enter =
+        (field.has_focus() || field.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let (ok, cancel) = buttons(ui, "Create");
     let name = name.trim();
     if (ok || enter) && !name.is_empty() {
@@ -217,4 +232,32 @@ fn exists(
             for_all: *apply_to_all,
         })
     })
+}
+
+fn ask_password(ui: &mut Ui, site: &crate::sites::Site, password: &mut String) -> Shown {
+    ui.heading("Password");
+    ui.label(format!("{} ({}@{})", site.path(), site.user, site.host));
+    let label = ui.label("Password");
+    let field = ui
+        .add(
+            egui::TextEdit::singleline(password)
+                .id_salt("ask-password")
+                .password(true),
+        )
+        .labelled_by(label.id);
+    // Focus the field once; asking every frame would take Enter's
+    // focus change away before it could be seen.
+    if ui.memory(|m| m.focused().is_none()) {
+        field.request_focus();
+    }
+    let enter =
+        (field.has_focus() || field.lost_focus()) && ui.input(|i| i.key_pressed(egui::Key::Enter));
+    let (ok, cancel) = buttons(ui, "Connect");
+    if ok || enter {
+        return Some(Some(DialogAnswer::Password {
+            site: Box::new(site.clone()),
+            password: password.clone(),
+        }));
+    }
+    cancel.then_some(None)
 }

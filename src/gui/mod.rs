@@ -15,6 +15,8 @@ mod queue_view;
 mod remote;
 mod rows;
 mod settings;
+mod site_manager;
+mod site_worker;
 
 pub use app::FerryApp;
 pub use connect_bar::LinkState;

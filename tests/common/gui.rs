@@ -19,7 +19,12 @@ pub fn window(local: &Path) -> App {
         last_local: Some(local.to_path_buf()),
         ..Settings::default()
     };
-    let app = FerryApp::new(settings, None);
+    // Sites in a folder of the test's own, never the user's config.
+    let config = tempfile::tempdir()
+        .expect("a temporary config folder")
+        .keep();
+    let sites = ferry::sites::SiteStore::at(config.join("sites.json"));
+    let app = FerryApp::with_sites(settings, None, Some(sites));
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         // Each input event takes a frame; at 60 frames a second two clicks

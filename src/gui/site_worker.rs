@@ -1,0 +1,141 @@
+//! The sites file and the keyring, on their own thread: a keyring may
+//! take its time (unlock prompts, D-Bus) and the window must not wait.
+
+use std::thread;
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use super::bridge::{Waker, relay};
+use crate::sites::{Site, SiteStore, secrets};
+
+/// What to do with the sites.
+#[derive(Debug, Clone)]
+pub enum SiteOp {
+    Load,
+    /// Add or replace (by id). `password`: `None` leaves the keyring as it
+    /// is, `Some(None)` forgets, `Some(Some(p))` stores.
+    Save {
+        site: Box<Site>,
+        password: Option<Option<String>>,
+    },
+    Delete {
+        id: String,
+    },
+    /// The keyring's password for a site we are about to connect to.
+    PasswordFor {
+        site: Box<Site>,
+    },
+}
+
+/// What became of a [`SiteOp`].
+#[derive(Debug, Clone)]
+pub enum SiteNews {
+    /// The sites as the file has them now.
+    Sites(Vec<Site>),
+    /// A problem to show (the file or the keyring), once.
+    Problem(String),
+    /// For `PasswordFor`: the site and its stored password, if any.
+    Password {
+        site: Box<Site>,
+        password: Option<String>,
+        keyring_missing: bool,
+    },
+}
+
+pub struct SiteWorker {
+    ops: Sender<SiteOp>,
+    pub news: Receiver<SiteNews>,
+}
+
+impl SiteWorker {
+    /// A worker on `store` (None: no config folder; every op reports it).
+    pub fn start(store: Option<SiteStore>, waker: Waker) -> SiteWorker {
+        let (ops, inbox) = unbounded::<SiteOp>();
+        let (out, news) = unbounded();
+        let _ = thread::Builder::new()
+            .name("ferry-sites".to_string())
+            .spawn(move || {
+                for op in inbox.iter() {
+                    for message in run(store.as_ref(), op) {
+                        if out.send(message).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        SiteWorker {
+            ops,
+            news: relay(news, waker, "sites"),
+        }
+    }
+
+    pub fn send(&self, op: SiteOp) {
+        let _ = self.ops.send(op);
+    }
+}
+
+fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
+    let Some(store) = store else {
+        return vec![SiteNews::Problem(
+            "There is no config folder to keep sites in.".to_string(),
+        )];
+    };
+    let mut news = Vec::new();
+    let changed = match op {
+        SiteOp::Load => Ok(()),
+        SiteOp::Save { site, password } => {
+            if let Some(password) = password {
+                let kept = match password {
+                    Some(p) if !p.is_empty() => secrets::save_password(&site.id, &p),
+                    _ => secrets::delete_password(&site.id),
+                };
+                if let Err(err) = kept {
+                    news.push(SiteNews::Problem(err.to_string()));
+                }
+            }
+            store
+                .update(|all| match all.iter_mut().find(|s| s.id == site.id) {
+                    Some(existing) => *existing = *site,
+                    None => all.push(*site),
+                })
+                .map_err(|e| e.to_string())
+        }
+        SiteOp::Delete { id } => {
+            if let Err(err) = secrets::delete_password(&id)
+                && !matches!(err, secrets::SecretError::Unavailable(_))
+            {
+                news.push(SiteNews::Problem(err.to_string()));
+            }
+            store
+                .update(|all| all.retain(|s| s.id != id))
+                .map_err(|e| e.to_string())
+        }
+        SiteOp::PasswordFor { site } => {
+            let (password, missing) = match secrets::load_password(&site.id) {
+                Ok(password) => (password, false),
+                Err(secrets::SecretError::Unavailable(_)) => (None, true),
+                Err(err) => {
+                    news.push(SiteNews::Problem(err.to_string()));
+                    (None, false)
+                }
+            };
+            news.push(SiteNews::Password {
+                site,
+                password,
+                keyring_missing: missing,
+            });
+            return news;
+        }
+    };
+    if let Err(problem) = changed {
+        news.push(SiteNews::Problem(problem));
+    }
+    match store.load() {
+        Ok(sites) => news.push(SiteNews::Sites(sites)),
+        Err(err) => {
+            news.push(SiteNews::Problem(err.to_string()));
+            news.push(SiteNews::Sites(Vec::new()));
+        }
+    }
+    news
+}
