@@ -253,6 +253,26 @@ impl FerryApp {
                     self.site_worker.send(SiteOp::Save { site, password });
                 }
                 SiteManagerAction::Delete(id) => self.site_worker.send(SiteOp::Delete { id }),
+                SiteManagerAction::ImportFileZilla => {
+                    // The file picker is one thing the window waits for:
+                    // the user is choosing.
+                    let mut picker =
+                        rfd::FileDialog::new().add_filter("FileZilla site manager", &["xml"]);
+                    if let Some(dirs) = directories::BaseDirs::new() {
+                        picker = picker.set_directory(dirs.config_dir().join("filezilla"));
+                    }
+                    if let Some(path) = picker.pick_file() {
+                        self.site_worker.send(SiteOp::ImportFileZilla(path));
+                    }
+                }
+                SiteManagerAction::ExportFileZilla => {
+                    if let Some(path) = rfd::FileDialog::new()
+                        .set_file_name("sitemanager.xml")
+                        .save_file()
+                    {
+                        self.site_worker.send(SiteOp::ExportFileZilla(path));
+                    }
+                }
                 SiteManagerAction::Connect(site, typed) => {
                     self.site_manager.open = false;
                     match typed {
@@ -377,6 +397,11 @@ impl FerryApp {
     fn site_news(&mut self, news: SiteNews) {
         match news {
             SiteNews::Sites(sites) => self.site_manager.set_sites(sites),
+            SiteNews::Report(lines) => {
+                for line in lines {
+                    self.log.push_text(LogKind::Status, &line);
+                }
+            }
             SiteNews::Problem(problem) => {
                 let keyring = problem.starts_with("no keyring");
                 if !keyring || !self.keyring_warned {

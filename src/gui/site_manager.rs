@@ -15,6 +15,8 @@ pub enum SiteManagerAction {
         password: Option<Option<String>>,
     },
     Delete(String),
+    ImportFileZilla,
+    ExportFileZilla,
     /// Connect; the password typed in the form, if any, is used as is.
     Connect(Box<Site>, Option<String>),
 }
@@ -93,6 +95,18 @@ impl SiteManager {
                                 self.select(site);
                                 self.dirty = true;
                             }
+                            if ui.button("Import from FileZilla…").clicked() {
+                                actions.push(SiteManagerAction::ImportFileZilla);
+                            }
+                            if ui
+                                .button("Export…")
+                                .on_hover_text("As FileZilla's sitemanager.xml")
+                                .clicked()
+                            {
+                                actions.push(SiteManagerAction::ExportFileZilla);
+                            }
+                        });
+                        ui.horizontal(|ui| {
                             let can_copy = self.draft.is_some();
                             if ui
                                 .add_enabled(can_copy, egui::Button::new("Duplicate"))

@@ -25,6 +25,11 @@ pub enum SiteOp {
     PasswordFor {
         site: Box<Site>,
     },
+    /// Add the sites of a FileZilla sitemanager.xml (passwords into the
+    /// keyring).
+    ImportFileZilla(std::path::PathBuf),
+    /// Write all sites as a FileZilla sitemanager.xml.
+    ExportFileZilla(std::path::PathBuf),
 }
 
 /// What became of a [`SiteOp`].
@@ -34,6 +39,8 @@ pub enum SiteNews {
     Sites(Vec<Site>),
     /// A problem to show (the file or the keyring), once.
     Problem(String),
+    /// Something done, for the log (an import's report, line by line).
+    Report(Vec<String>),
     /// For `PasswordFor`: the site and its stored password, if any.
     Password {
         site: Box<Site>,
@@ -126,6 +133,25 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
             });
             return news;
         }
+        SiteOp::ImportFileZilla(path) => import(store, &path, &mut news),
+        SiteOp::ExportFileZilla(path) => {
+            let result = store.load().map_err(|e| e.to_string()).and_then(|all| {
+                let xml = crate::sites::filezilla::export(&all, &|site: &Site| {
+                    secrets::load_password(&site.id).ok().flatten()
+                });
+                std::fs::write(&path, xml)
+                    .map(|()| all.len())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            });
+            match result {
+                Ok(count) => news.push(SiteNews::Report(vec![format!(
+                    "Exported {count} site(s) to {}",
+                    path.display()
+                )])),
+                Err(problem) => news.push(SiteNews::Problem(problem)),
+            }
+            return news;
+        }
     };
     if let Err(problem) = changed {
         news.push(SiteNews::Problem(problem));
@@ -138,4 +164,42 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
         }
     }
     news
+}
+
+/// Reads FileZilla's file, keeps the passwords in the keyring and the
+/// sites in the store, and reports each site.
+fn import(
+    store: &SiteStore,
+    path: &std::path::Path,
+    news: &mut Vec<SiteNews>,
+) -> Result<(), String> {
+    use crate::sites::filezilla::{self, ImportOutcome};
+    let xml = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let imported = filezilla::import(&xml).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut lines: Vec<String> = imported
+        .report
+        .iter()
+        .map(|line| match &line.outcome {
+            ImportOutcome::Imported => format!("Imported {}", line.path),
+            ImportOutcome::Changed(why) => format!("Imported {} ({why})", line.path),
+            ImportOutcome::Skipped(why) => format!("Skipped {} ({why})", line.path),
+        })
+        .collect();
+    for entry in &imported.sites {
+        if let Some(password) = &entry.password
+            && let Err(err) = secrets::save_password(&entry.site.id, password)
+        {
+            news.push(SiteNews::Problem(format!(
+                "Passwords were not imported: {err}"
+            )));
+            break;
+        }
+    }
+    let count = imported.sites.len();
+    store
+        .update(|all| all.extend(imported.sites.into_iter().map(|s| s.site)))
+        .map_err(|e| e.to_string())?;
+    lines.push(format!("{count} site(s) imported from {}", path.display()));
+    news.push(SiteNews::Report(lines));
+    Ok(())
 }
