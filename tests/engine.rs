@@ -229,13 +229,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         resume: false,
         size: None,
     });
-    loop {
-        if let EventKind::Progress(p) = h.next_event().kind
-            && p.bytes_done > 0
-        {
-            break;
-        }
-    }
+    h.wait_for_first_bytes();
     h.connection.cancel(id);
     assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
     let part = ferry::engine::part_path(&target);

@@ -89,12 +89,7 @@ fn double_click_downloads_and_the_queue_shows_it_done() {
     });
     // The local pane shows the new file.
     wait_for(&mut app, "the local listing", |app| {
-        app.state_mut()
-            .local_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "big.bin")
+        common::gui::lists(app, ferry::gui::Side::Local, "big.bin")
     });
 }
 
@@ -125,12 +120,7 @@ fn dragging_a_local_file_onto_the_server_uploads_it() {
             .unwrap_or(false)
     });
     wait_for(&mut app, "the remote listing", |app| {
-        app.state_mut()
-            .remote_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "drag-me.txt")
+        common::gui::lists(app, ferry::gui::Side::Remote, "drag-me.txt")
     });
 }
 
@@ -162,12 +152,7 @@ fn rename_in_place_and_delete_from_the_right_click_menu() {
         server.path("new name.txt").exists() && !server.path("old name.txt").exists()
     });
     wait_for(&mut app, "the new name listed", |app| {
-        app.state_mut()
-            .remote_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "new name.txt")
+        common::gui::lists(app, ferry::gui::Side::Remote, "new name.txt")
     });
 
     right_click(&mut app, "new name.txt");
@@ -224,12 +209,7 @@ fn an_existing_target_asks_and_overwrite_replaces_it() {
     fs::write(local.path().join("report.txt"), b"mine").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the remote listing", |app| {
-        app.state_mut()
-            .remote_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "report.txt")
+        common::gui::lists(app, ferry::gui::Side::Remote, "report.txt")
     });
     common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Remote), "report.txt");
     wait_for(&mut app, "the question", |app| {
@@ -260,21 +240,11 @@ fn the_keyboard_moves_opens_and_goes_up() {
     app.step();
     app.key_press(egui::Key::Enter);
     wait_for(&mut app, "alpha opened", |app| {
-        app.state_mut()
-            .local_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "inside.txt")
+        common::gui::lists(app, ferry::gui::Side::Local, "inside.txt")
     });
     app.key_press(egui::Key::Backspace);
     wait_for(&mut app, "back up", |app| {
-        app.state_mut()
-            .local_pane()
-            .table
-            .rows()
-            .iter()
-            .any(|r| r.name == "beta")
+        common::gui::lists(app, ferry::gui::Side::Local, "beta")
     });
 }
 

@@ -235,7 +235,7 @@ fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
 #[test]
 fn vsftpd_abort_keeps_the_control_connection_in_step() {
     use common::harness::{Harness, options};
-    use ferry::engine::{Command, Error, EventKind, Outcome};
+    use ferry::engine::{Command, Error, Outcome};
     let server = Vsftpd::start_with("local_max_rate=2000000\n");
     let local = tempfile::tempdir().unwrap();
     let source = local.path().join("slow.bin");
@@ -253,13 +253,7 @@ fn vsftpd_abort_keeps_the_control_connection_in_step() {
         resume: false,
         size: None,
     });
-    loop {
-        if let EventKind::Progress(p) = h.next_event().kind
-            && p.bytes_done > 0
-        {
-            break;
-        }
-    }
+    h.wait_for_first_bytes();
     h.connection.cancel(id);
     assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
     let Ok(Outcome::Size(size)) = h.call(Command::Size(remote)) else {

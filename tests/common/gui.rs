@@ -121,3 +121,12 @@ pub fn right_click(app: &mut App, name: &str) {
     app.step();
     app.step();
 }
+
+/// Whether the pane on `side` lists an entry called `name`.
+pub fn lists(app: &mut App, side: Side, name: &str) -> bool {
+    let pane = match side {
+        Side::Local => app.state_mut().local_pane(),
+        Side::Remote => app.state_mut().remote_pane(),
+    };
+    pane.table.rows().iter().any(|r| r.name == name)
+}

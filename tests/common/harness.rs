@@ -62,6 +62,17 @@ impl Harness {
     }
 
     /// The log lines seen so far, one string each.
+    /// Reads events until a transfer has moved its first bytes.
+    pub fn wait_for_first_bytes(&mut self) {
+        loop {
+            if let ferry::engine::EventKind::Progress(p) = self.next_event().kind
+                && p.bytes_done > 0
+            {
+                return;
+            }
+        }
+    }
+
     pub fn log_text(&self) -> Vec<String> {
         self.seen
             .iter()
