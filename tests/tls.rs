@@ -43,6 +43,30 @@ fn an_untrusted_certificate_stops_the_connection_with_its_fingerprint() {
         problem.reason.contains("self-signed") || problem.reason.contains("unknown"),
         "{problem:?}"
     );
+    // The details a person needs to judge it: names, issuer, dates.
+    assert!(
+        problem.names.iter().any(|n| n == "127.0.0.1"),
+        "{problem:?}"
+    );
+    assert!(
+        problem.names.iter().any(|n| n == "localhost"),
+        "{problem:?}"
+    );
+    assert!(problem.issuer.contains("rcgen"), "{problem:?}");
+    assert!(
+        !problem.not_before.is_empty() && !problem.not_after.is_empty(),
+        "{problem:?}"
+    );
+    let details = problem.details();
+    for part in [
+        "subject:",
+        "issuer:",
+        "names:",
+        "valid:",
+        "SHA-256 fingerprint:",
+    ] {
+        assert!(details.contains(part), "{details}");
+    }
     // Nothing was sent after the handshake failed: no USER, no PASS.
     assert!(
         !h.log_text().iter().any(|l| l.starts_with("USER")),
@@ -62,7 +86,12 @@ fn a_pinned_certificate_lists_gets_and_puts_over_prot_p() {
         panic!()
     };
     assert!(info.tls);
+    // The version and cipher suite the handshake settled on, for the lock.
+    let details = info.tls_details.clone().unwrap_or_default();
+    assert!(details.starts_with("TLS 1."), "{details}");
+    assert!(details.contains("_"), "{details}");
     let log = h.log_text().join("\n");
+    assert!(log.contains(&details), "{log}");
     assert!(log.contains("AUTH TLS") && log.contains("PROT P"), "{log}");
 
     let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {

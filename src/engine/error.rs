@@ -27,11 +27,7 @@ pub enum Error {
     #[error("TLS error: {0}")]
     Tls(String),
     /// The server's certificate is not trusted; nothing was sent over it.
-    #[error(
-        "the server's certificate is not trusted: {}\n  SHA-256 fingerprint: {}",
-        .0.reason,
-        .0.sha256
-    )]
+    #[error("the server's certificate is not trusted: {}", .0.details())]
     Certificate(CertificateProblem),
     /// The server did not answer, or data stopped flowing, within the timeout.
     #[error("timed out: {0}")]
@@ -62,6 +58,28 @@ pub struct CertificateProblem {
     /// SHA-256 of the server's end-entity certificate (DER), lowercase hex
     /// with colons, the form `--trust` accepts.
     pub sha256: String,
+    /// Who the certificate names, who signed it, the host names it is for,
+    /// and when it is valid: what a person checks before trusting it.
+    pub subject: String,
+    pub issuer: String,
+    pub names: Vec<String>,
+    pub not_before: String,
+    pub not_after: String,
+}
+
+impl CertificateProblem {
+    /// The problem and every detail, one per line after the first.
+    pub fn details(&self) -> String {
+        let names = if self.names.is_empty() {
+            "(none)".to_string()
+        } else {
+            self.names.join(", ")
+        };
+        format!(
+            "{}\n  subject: {}\n  issuer: {}\n  names: {names}\n  valid: {} to {}\n  SHA-256 fingerprint: {}",
+            self.reason, self.subject, self.issuer, self.not_before, self.not_after, self.sha256
+        )
+    }
 }
 
 impl Error {

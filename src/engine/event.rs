@@ -79,6 +79,8 @@ pub struct SessionInfo {
     pub features: Features,
     /// Whether control (and, with PROT P, data) connections use TLS.
     pub tls: bool,
+    /// The TLS version and cipher suite, e.g. "TLS 1.3, TLS13_AES_256_GCM_SHA384".
+    pub tls_details: Option<String>,
 }
 
 /// The server's FEAT answer, kept whole and queryable.

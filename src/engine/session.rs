@@ -73,6 +73,7 @@ impl Session {
         })?;
         let refused: RefusedCertificate = Arc::new(Mutex::new(None));
         let config = tls::client_config(&options.tls, refused.clone());
+        let negotiated: tls::Negotiated = Arc::new(Mutex::new(None));
         if options.tls.insecure && options.security.is_tls() {
             log.warning("certificate checks are OFF (--insecure): anyone between you and the server can read and change this session");
         }
@@ -84,7 +85,7 @@ impl Session {
                 "Connecting to {}:{} ({addr})…",
                 options.host, options.port
             ));
-            match open_control(options, addr, &config) {
+            match open_control(options, addr, &config, &negotiated) {
                 Ok(stream) => {
                     ftp = Some(stream);
                     break;
@@ -115,7 +116,7 @@ impl Session {
 
         let ftp = match options.security {
             Security::ExplicitTls => {
-                let connector = TimeoutConnector::new(config, options.timeout);
+                let connector = TimeoutConnector::new(config, options.timeout, negotiated.clone());
                 ftp.into_secure(connector, tls_host(&options.host))
                     .map_err(|err| match err {
                         FtpError::UnexpectedResponse(r) => Error::Tls(format!(
@@ -135,6 +136,7 @@ impl Session {
             info: SessionInfo {
                 welcome,
                 tls: options.security.is_tls(),
+                tls_details: negotiated.lock().ok().and_then(|n| n.clone()),
                 ..SessionInfo::default()
             },
             log,
@@ -155,9 +157,14 @@ impl Session {
         session.set_transfer_type(options.transfer_type)?;
         session.info.home = session.pwd()?;
         if session.info.tls {
-            session
-                .log
-                .status("Logged in; control and data connections are encrypted (TLS)");
+            let details = session
+                .info
+                .tls_details
+                .clone()
+                .unwrap_or_else(|| "TLS".to_string());
+            session.log.status(&format!(
+                "Logged in; control and data connections are encrypted ({details})"
+            ));
         } else {
             session.log.status("Logged in (unencrypted FTP)");
         }
@@ -643,10 +650,12 @@ fn open_control(
     options: &ConnectOptions,
     addr: SocketAddr,
     config: &Arc<rustls::ClientConfig>,
+    negotiated: &tls::Negotiated,
 ) -> suppaftp::FtpResult<RustlsFtpStream> {
     match options.security {
         Security::ImplicitTls => {
-            let connector = TimeoutConnector::new(config.clone(), options.timeout);
+            let connector =
+                TimeoutConnector::new(config.clone(), options.timeout, negotiated.clone());
             RustlsFtpStream::connect_secure_implicit(addr, connector, tls_host(&options.host))
         }
         _ => {

@@ -117,10 +117,7 @@ impl ServerCertVerifier for FerryVerifier {
         if let Err(err) = &verdict
             && let Ok(mut slot) = self.refused.lock()
         {
-            *slot = Some(CertificateProblem {
-                reason: describe(err),
-                sha256: fingerprint,
-            });
+            *slot = Some(certificate_problem(describe(err), fingerprint, end_entity));
         }
         verdict
     }
@@ -170,6 +167,52 @@ fn describe(err: &rustls::Error) -> String {
     }
 }
 
+/// The refused certificate, described for a person to judge. A
+/// certificate that cannot be parsed still has its fingerprint.
+fn certificate_problem(reason: String, sha256: String, der: &[u8]) -> CertificateProblem {
+    use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+    let mut problem = CertificateProblem {
+        reason,
+        sha256,
+        subject: "(unreadable)".to_string(),
+        issuer: "(unreadable)".to_string(),
+        names: Vec::new(),
+        not_before: String::new(),
+        not_after: String::new(),
+    };
+    if let Ok((_, cert)) = X509Certificate::from_der(der) {
+        problem.subject = cert.subject().to_string();
+        problem.issuer = cert.issuer().to_string();
+        problem.not_before = cert.validity().not_before.to_string();
+        problem.not_after = cert.validity().not_after.to_string();
+        if let Ok(Some(names)) = cert.subject_alternative_name() {
+            problem.names = names
+                .value
+                .general_names
+                .iter()
+                .filter_map(|name| match name {
+                    GeneralName::DNSName(dns) => Some((*dns).to_string()),
+                    GeneralName::IPAddress(bytes) => ip_text(bytes),
+                    _ => None,
+                })
+                .collect();
+        }
+    }
+    problem
+}
+
+fn ip_text(bytes: &[u8]) -> Option<String> {
+    match bytes.len() {
+        4 => <[u8; 4]>::try_from(bytes)
+            .ok()
+            .map(|b| std::net::Ipv4Addr::from(b).to_string()),
+        16 => <[u8; 16]>::try_from(bytes)
+            .ok()
+            .map(|b| std::net::Ipv6Addr::from(b).to_string()),
+        _ => None,
+    }
+}
+
 /// SHA-256 of a DER certificate as lowercase hex pairs joined by colons.
 pub fn fingerprint(der: &[u8]) -> String {
     let digest = Sha256::digest(der);
@@ -203,13 +246,23 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
 pub struct TimeoutConnector {
     inner: RustlsConnector,
     timeout: Duration,
+    negotiated: Negotiated,
 }
 
+/// What the handshake settled on ("TLS 1.3, TLS13_AES_256_GCM_SHA384"),
+/// for the status bar's lock.
+pub type Negotiated = Arc<Mutex<Option<String>>>;
+
 impl TimeoutConnector {
-    pub fn new(config: Arc<ClientConfig>, timeout: Duration) -> TimeoutConnector {
+    pub fn new(
+        config: Arc<ClientConfig>,
+        timeout: Duration,
+        negotiated: Negotiated,
+    ) -> TimeoutConnector {
         TimeoutConnector {
             inner: RustlsConnector::from(config),
             timeout,
+            negotiated,
         }
     }
 }
@@ -222,7 +275,28 @@ impl TlsConnector for TimeoutConnector {
             .set_read_timeout(Some(self.timeout))
             .and_then(|()| stream.set_write_timeout(Some(self.timeout)))
             .map_err(suppaftp::FtpError::ConnectionError)?;
-        self.inner.connect(domain, stream)
+        let mut tls = self.inner.connect(domain, stream)?;
+        // Finish the handshake now, to learn what it settled on; a refusal
+        // surfaces here as it would on the first read.
+        let inner = suppaftp::TlsStream::mut_ref(&mut tls);
+        inner
+            .conn
+            .complete_io(&mut inner.sock)
+            .map_err(suppaftp::FtpError::ConnectionError)?;
+        let version = inner.conn.protocol_version().map(|v| match v {
+            rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".to_string(),
+            rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".to_string(),
+            other => format!("{other:?}"),
+        });
+        let suite = inner
+            .conn
+            .negotiated_cipher_suite()
+            .map(|s| format!("{:?}", s.suite()));
+        if let (Some(version), Some(suite), Ok(mut slot)) = (version, suite, self.negotiated.lock())
+        {
+            *slot = Some(format!("{version}, {suite}"));
+        }
+        Ok(tls)
     }
 }
 

@@ -489,10 +489,10 @@ impl FerryApp {
                     host,
                     tls: info.tls,
                 };
-                self.tls_note = if info.tls {
-                    "TLS".to_string()
-                } else {
-                    String::new()
+                self.tls_note = match (&info.tls_details, info.tls) {
+                    (Some(details), _) => details.clone(),
+                    (None, true) => "TLS".to_string(),
+                    (None, false) => String::new(),
                 };
                 self.welcome = info.welcome.clone();
                 self.start_queue();
