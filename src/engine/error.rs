@@ -28,7 +28,7 @@ pub enum Error {
     Tls(String),
     /// The server's certificate is not trusted; nothing was sent over it.
     #[error("the server's certificate is not trusted: {}", .0.details())]
-    Certificate(CertificateProblem),
+    Certificate(Box<CertificateProblem>),
     /// The server did not answer, or data stopped flowing, within the timeout.
     #[error("timed out: {0}")]
     Timeout(String),

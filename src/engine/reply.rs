@@ -46,7 +46,7 @@ pub fn classify(err: FtpError, refused: &RefusedCertificate) -> Error {
             // rustls fails the handshake on the first read or write, so a
             // refused certificate surfaces here as an I/O error.
             if let Some(problem) = refused.lock().ok().and_then(|mut slot| slot.take()) {
-                Error::Certificate(problem)
+                Error::Certificate(Box::new(problem))
             } else if let Some(tls) = io.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) {
                 Error::Tls(tls.to_string())
             } else if io
@@ -61,7 +61,7 @@ pub fn classify(err: FtpError, refused: &RefusedCertificate) -> Error {
             }
         }
         FtpError::SecureError(text) => match refused.lock().ok().and_then(|mut slot| slot.take()) {
-            Some(problem) => Error::Certificate(problem),
+            Some(problem) => Error::Certificate(Box::new(problem)),
             None => Error::Tls(text),
         },
         FtpError::UnexpectedResponse(response) => {
