@@ -167,3 +167,28 @@ fn the_cli_refuses_with_status_6_and_accepts_trust() {
     assert!(run.stderr.contains("WARNING"), "{}", run.stderr);
     ferry(&["ls", "--trust", "not-a-fingerprint", &url]).expect_status(2);
 }
+
+#[test]
+fn the_cli_uses_certificates_trusted_always_and_warns_loudly_when_one_changed() {
+    use ferry::sites::TrustStore;
+    let server = tls_server();
+    fs::write(server.path("f.txt"), b"f").unwrap();
+    let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);
+    let config = tempfile::tempdir().unwrap();
+    let home = config.path().to_str().unwrap();
+    let env = [("XDG_CONFIG_HOME", home), ("HOME", home)];
+    let trust = TrustStore::at(config.path().join("ferry/trusted-certificates.json"));
+
+    // A different certificate was trusted for this server before.
+    trust
+        .trust("127.0.0.1", server.port, &("ab:".repeat(31) + "ab"))
+        .unwrap();
+    let run = common::cli::ferry_with(&["ls", &url], &env, None).expect_status(6);
+    assert!(run.stderr.contains("CHANGED"), "{}", run.stderr);
+    assert!(run.stderr.contains(&"ab:".repeat(31)), "{}", run.stderr);
+    // The window's "trust always" of this one: the CLI connects too.
+    let pinned = normalize_fingerprint(&fingerprint(&server)).unwrap();
+    trust.trust("127.0.0.1", server.port, &pinned).unwrap();
+    let run = common::cli::ferry_with(&["ls", &url], &env, None).expect_status(0);
+    assert!(run.stdout.contains("f.txt"));
+}

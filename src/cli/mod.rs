@@ -48,6 +48,14 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(failure) => {
             eprintln!("ferry: {}", failure.error);
             if let Error::Certificate(problem) = &failure.error {
+                if let Some(before) = PREVIOUSLY_TRUSTED.get().filter(|b| !b.is_empty()) {
+                    eprintln!(
+                        "ferry: WARNING: this server's certificate CHANGED since it was trusted \
+                         (before: {}; now: {}). Someone may be intercepting the connection.",
+                        before.join(", "),
+                        problem.sha256
+                    );
+                }
                 eprintln!(
                     "ferry: if you know this certificate is the server's, run again with --trust {}",
                     problem.sha256
@@ -286,9 +294,14 @@ fn target(arg: &str, shared: &SharedOptions) -> Result<(FtpUrl, ConnectOptions),
         None => sites::stored_password(&site),
     };
     let mut options = site.connect_options(password);
+    let _ = PREVIOUSLY_TRUSTED.set(site.trusted_certificates.clone());
     apply_shared(&mut options, shared)?;
     Ok((url, options))
 }
+
+/// Certificates trusted before for the server of this run (a site's, or
+/// those the window trusted always), to say loudly when it changed.
+static PREVIOUSLY_TRUSTED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
 
 fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOptions, Failure> {
     let mut options = ConnectOptions::new(url.host.clone());
@@ -296,6 +309,12 @@ fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOption
     options.security = url.security;
     options.user = url.user.clone();
     options.password = password(url, shared)?.map(Secret::new);
+    // What the window trusted always for this server counts here too.
+    let trusted = crate::sites::TrustStore::default_location()
+        .map(|t| t.trusted(&url.host, url.port))
+        .unwrap_or_default();
+    options.tls.pinned_sha256.extend(trusted.iter().cloned());
+    let _ = PREVIOUSLY_TRUSTED.set(trusted);
     apply_shared(&mut options, shared)?;
     Ok(options)
 }

@@ -291,6 +291,10 @@ impl FerryApp {
                 self.session
                     .send(Command::Chmod { path, mode }, Purpose::Change { what });
             }
+            DialogAnswer::Trust {
+                fingerprint,
+                always,
+            } => self.trust_certificate(fingerprint, always),
             DialogAnswer::Password { site, password } => {
                 self.connect_with(&site, Some(password));
             }

@@ -24,7 +24,7 @@ use crate::engine::queue::{
     ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
-use crate::sites::{LogonType, Site, SiteStore};
+use crate::sites::{LogonType, Site, SiteStore, TrustStore};
 use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
@@ -51,6 +51,11 @@ pub struct FerryApp {
     pub(super) site_manager: SiteManager,
     /// "No keyring" is said once, not at every save.
     keyring_warned: bool,
+    /// Certificates trusted always for quick connections.
+    pub(super) trust: Option<TrustStore>,
+    /// The last connect: options, folder to open, and the site it was for,
+    /// so a trusted certificate can reconnect with the same.
+    pub(super) last_connect: Option<(crate::engine::ConnectOptions, Option<String>, Option<Site>)>,
 }
 
 impl FerryApp {
@@ -68,12 +73,17 @@ impl FerryApp {
         sites: Option<SiteStore>,
     ) -> FerryApp {
         let waker = Waker::default();
+        let trust = sites
+            .as_ref()
+            .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
         let site_worker = SiteWorker::start(sites, waker.clone());
         site_worker.send(SiteOp::Load);
         let mut app = FerryApp {
             site_worker,
             site_manager: SiteManager::default(),
             keyring_warned: false,
+            trust,
+            last_connect: None,
             local_fs: LocalFs::start(waker.clone()),
             session: RemoteSession::start(waker.clone()),
             local: Pane::new(Side::Local, settings.local_sort),
@@ -446,6 +456,68 @@ impl FerryApp {
         });
     }
 
+    /// Asks the user about a refused certificate, loudly if it replaced
+    /// one trusted before.
+    fn judge_certificate(&mut self, problem: Box<crate::engine::CertificateProblem>) {
+        let before = match &self.last_connect {
+            Some((_, _, Some(site))) => site.trusted_certificates.clone(),
+            Some((options, _, None)) => self
+                .trust
+                .as_ref()
+                .map(|t| t.trusted(&options.host, options.port))
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let changed_from = (!before.is_empty()).then(|| before.join(", "));
+        if let Some(before) = &changed_from {
+            self.log.push_text(
+                LogKind::Error,
+                &format!(
+                    "WARNING: the server's certificate changed (before: {before}; now: {})",
+                    problem.sha256
+                ),
+            );
+        }
+        self.dialogs.push(Dialog::Certificate {
+            problem,
+            changed_from,
+        });
+    }
+
+    /// The user trusted a certificate: reconnect with it, and keep it if
+    /// asked to (with the site, or for this server).
+    pub(super) fn trust_certificate(&mut self, fingerprint: String, always: bool) {
+        let Some((mut options, folder, site)) = self.last_connect.take() else {
+            return;
+        };
+        options.tls.pinned_sha256.push(fingerprint.clone());
+        if always {
+            match &site {
+                Some(site) => {
+                    let mut site = site.clone();
+                    site.trusted_certificates.push(fingerprint);
+                    self.site_worker.send(SiteOp::Save {
+                        site: Box::new(site),
+                        password: None,
+                    });
+                }
+                None => {
+                    let kept = self
+                        .trust
+                        .as_ref()
+                        .map(|t| t.trust(&options.host, options.port, &fingerprint));
+                    if let Some(Err(problem)) = kept {
+                        self.error(format!("The certificate could not be kept: {problem}"));
+                    }
+                }
+            }
+        }
+        self.connect(options, folder);
+        if let Some(last) = &mut self.last_connect {
+            last.2 = site;
+        }
+    }
+
     /// Opens the site's default folders and connects.
     pub(super) fn connect_with(&mut self, site: &Site, password: Option<String>) {
         self.bar.fill_from_site(site);
@@ -457,6 +529,9 @@ impl FerryApp {
         }
         let folder = Some(site.remote_dir.clone()).filter(|d| !d.is_empty());
         self.connect(site.connect_options(password), folder);
+        if let Some(last) = &mut self.last_connect {
+            last.2 = Some(site.clone());
+        }
     }
 
     fn local_news(&mut self, result: LocalResult) {
@@ -512,8 +587,10 @@ impl FerryApp {
             (Purpose::Connect { .. }, result) => {
                 self.link = LinkState::Disconnected;
                 self.remote.clear("Not connected");
-                if let Err(err) = result {
-                    self.error(format!("Could not connect: {err}"));
+                match result {
+                    Err(Error::Certificate(problem)) => self.judge_certificate(problem),
+                    Err(err) => self.error(format!("Could not connect: {err}")),
+                    Ok(_) => {}
                 }
             }
             (Purpose::ChangeFolder, Ok(Outcome::Path(path))) => {
@@ -603,9 +680,18 @@ impl FerryApp {
 
     pub(super) fn connect(
         &mut self,
-        options: crate::engine::ConnectOptions,
+        mut options: crate::engine::ConnectOptions,
         folder: Option<String>,
     ) {
+        // What was trusted always for this server counts, as --trust would.
+        if let Some(trust) = &self.trust {
+            for fingerprint in trust.trusted(&options.host, options.port) {
+                if !options.tls.pinned_sha256.contains(&fingerprint) {
+                    options.tls.pinned_sha256.push(fingerprint);
+                }
+            }
+        }
+        self.last_connect = Some((options.clone(), folder.clone(), None));
         self.link = LinkState::Connecting;
         self.welcome.clear();
         self.remote.clear("Connecting…");

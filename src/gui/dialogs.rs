@@ -29,6 +29,12 @@ pub enum Dialog {
         target: FileStat,
         apply_to_all: bool,
     },
+    /// A certificate to judge: trust once, always, or cancel.
+    Certificate {
+        problem: Box<crate::engine::CertificateProblem>,
+        /// Fingerprints trusted for this server before, if they differ.
+        changed_from: Option<String>,
+    },
     /// The password for a site that keeps none (or no keyring to keep it).
     Password {
         site: Box<crate::sites::Site>,
@@ -60,6 +66,11 @@ pub enum DialogAnswer {
         site: Box<crate::sites::Site>,
         password: String,
     },
+    /// Trust this fingerprint (for this connection, or from now on).
+    Trust {
+        fingerprint: String,
+        always: bool,
+    },
 }
 
 /// `None`: still open. `Some(None)`: closed without an answer.
@@ -82,6 +93,10 @@ impl Dialog {
                     apply_to_all,
                 } => exists(ui, *id, name, source, target, apply_to_all),
                 Dialog::Password { site, password } => ask_password(ui, site, password),
+                Dialog::Certificate {
+                    problem,
+                    changed_from,
+                } => certificate(ui, problem, changed_from.as_deref()),
             };
         });
         if response.should_close() && shown.is_none() {
@@ -260,4 +275,63 @@ fn ask_password(ui: &mut Ui, site: &crate::sites::Site, password: &mut String) -
         }));
     }
     cancel.then_some(None)
+}
+
+fn certificate(
+    ui: &mut Ui,
+    problem: &crate::engine::CertificateProblem,
+    changed_from: Option<&str>,
+) -> Shown {
+    match changed_from {
+        Some(before) => {
+            ui.heading("The server's certificate has CHANGED");
+            ui.colored_label(
+                ui.visuals().error_fg_color,
+                "You trusted a different certificate for this server before. This can mean \
+                 that someone is intercepting the connection. Trust the new one only if the \
+                 server's owner tells you it changed.",
+            );
+            ui.label(format!("Before: {before}"));
+        }
+        None => {
+            ui.heading("The server's certificate is not trusted");
+        }
+    }
+    ui.label(format!("Why: {}", problem.reason));
+    egui::Grid::new("certificate")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for (label, value) in [
+                ("Subject", problem.subject.clone()),
+                ("Issuer", problem.issuer.clone()),
+                ("Names", problem.names.join(", ")),
+                ("Valid from", problem.not_before.clone()),
+                ("Valid until", problem.not_after.clone()),
+            ] {
+                ui.label(label);
+                ui.label(value);
+                ui.end_row();
+            }
+        });
+    ui.label("SHA-256 fingerprint");
+    ui.monospace(&problem.sha256);
+    let mut answer = None;
+    ui.horizontal(|ui| {
+        if ui.button("Trust once").clicked() {
+            answer = Some(Some(DialogAnswer::Trust {
+                fingerprint: problem.sha256.clone(),
+                always: false,
+            }));
+        }
+        if ui.button("Trust always").clicked() {
+            answer = Some(Some(DialogAnswer::Trust {
+                fingerprint: problem.sha256.clone(),
+                always: true,
+            }));
+        }
+        if ui.button("Cancel").clicked() {
+            answer = Some(None);
+        }
+    });
+    answer
 }

@@ -1,0 +1,116 @@
+//! Certificates in the window: an untrusted one is shown with its details
+//! and can be trusted once or always; one that changed is a loud warning.
+
+mod common;
+
+use std::fs;
+
+use common::gui::{App, shows, wait_for};
+use common::unftp::{Tls, UnftpOptions, UnftpServer};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::engine::normalize_fingerprint;
+use ferry::gui::{FerryApp, LinkState, Settings};
+use ferry::sites::{SiteStore, TrustStore};
+
+fn tls_server() -> UnftpServer {
+    UnftpServer::start(UnftpOptions {
+        tls: Tls::ExplicitRequired,
+        ..UnftpOptions::default()
+    })
+}
+
+fn window(config: &std::path::Path, local: &std::path::Path) -> App {
+    let settings = Settings {
+        last_local: Some(local.to_path_buf()),
+        ..Settings::default()
+    };
+    let app = FerryApp::with_sites(
+        settings,
+        None,
+        Some(SiteStore::at(config.join("sites.json"))),
+    );
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app)
+}
+
+/// Connects through the bar with explicit TLS (the URL form in the host
+/// field carries the protocol).
+fn connect_tls(app: &mut App, port: u16) {
+    let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{port}/");
+    app.get_by_label("Host").focus();
+    app.step();
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    app.get_by_label("Host").type_text(&url);
+    app.step();
+    app.get_by_label("Connect").click();
+    app.step();
+}
+
+fn fingerprint(server: &UnftpServer) -> String {
+    normalize_fingerprint(&server.cert().unwrap().sha256_hex).unwrap()
+}
+
+#[test]
+fn an_untrusted_certificate_is_shown_and_trusting_it_always_is_remembered() {
+    let server = tls_server();
+    fs::write(server.path("secret.txt"), b"x").unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(config.path(), local.path());
+    connect_tls(&mut app, server.port);
+    wait_for(&mut app, "the certificate dialog", |app| {
+        shows(app, "The server's certificate is not trusted")
+    });
+    let fp = fingerprint(&server);
+    assert!(shows(&app, &fp));
+    assert!(shows(&app, "127.0.0.1"));
+    app.get_by_label("Trust always").click();
+    wait_for(&mut app, "the listing over TLS", |app| {
+        shows(app, "secret.txt")
+    });
+    assert!(matches!(
+        app.state().link(),
+        LinkState::Connected { tls: true, .. }
+    ));
+    // The lock shows the version and cipher suite.
+    assert!(shows(&app, "TLS 1."));
+    let trust = TrustStore::at(config.path().join("trusted-certificates.json"));
+    assert_eq!(trust.trusted("127.0.0.1", server.port), [fp.clone()]);
+
+    // Next time: no question.
+    let mut again = window(config.path(), local.path());
+    connect_tls(&mut again, server.port);
+    wait_for(&mut again, "connected without a question", |app| {
+        shows(app, "secret.txt")
+    });
+    assert!(!shows(&again, "not trusted"));
+}
+
+#[test]
+fn a_changed_certificate_is_a_loud_warning_with_both_fingerprints() {
+    let server = tls_server();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let old = "ab:".repeat(31) + "ab";
+    TrustStore::at(config.path().join("trusted-certificates.json"))
+        .trust("127.0.0.1", server.port, &old)
+        .unwrap();
+    let mut app = window(config.path(), local.path());
+    connect_tls(&mut app, server.port);
+    wait_for(&mut app, "the warning", |app| shows(app, "has CHANGED"));
+    assert!(shows(&app, &old));
+    assert!(shows(&app, &fingerprint(&server)));
+    assert!(
+        app.state()
+            .log_contains("WARNING: the server's certificate changed")
+    );
+    // Cancel: nothing is trusted, nothing connects.
+    app.get_by_label("Cancel").click();
+    for _ in 0..10 {
+        app.step();
+    }
+    assert_eq!(*app.state().link(), LinkState::Disconnected);
+}
