@@ -78,7 +78,10 @@ fn an_untrusted_certificate_is_shown_and_trusting_it_always_is_remembered() {
     // The lock shows the version and cipher suite.
     assert!(shows(&app, "TLS 1."));
     let trust = TrustStore::at(config.path().join("trusted-certificates.json"));
-    assert_eq!(trust.trusted("127.0.0.1", server.port), [fp.clone()]);
+    assert_eq!(
+        trust.trusted("127.0.0.1", server.port),
+        std::slice::from_ref(&fp)
+    );
 
     // Next time: no question.
     let mut again = window(config.path(), local.path());
