@@ -264,3 +264,89 @@ fn vsftpd_abort_keeps_the_control_connection_in_step() {
     assert!(log.lines().any(|l| l == "ABOR"), "{log}");
     assert!(!log.contains("out of step"), "{log}");
 }
+
+#[test]
+fn vsftpd_session_reuse_holds_for_tls_1_2_and_1_3_over_twenty_transfers_in_a_row() {
+    let server = Vsftpd::start_tls(true);
+    let fp = server.cert().expect("a certificate").sha256_hex.clone();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("twenty");
+    fs::create_dir(&source).unwrap();
+    for i in 0..20 {
+        fs::write(
+            source.join(format!("f{i:02}.bin")),
+            vec![i as u8; 10_000 + i],
+        )
+        .unwrap();
+    }
+    for version in ["1.3", "1.2"] {
+        let remote = url(&server, "ftpes", &format!("tls{version}"));
+        // Uploads: twenty data connections in a row on one login, each
+        // resuming the TLS session (an upload reads no data, so the ticket
+        // for the next one has to be collected on purpose).
+        let run = ferry(&[
+            "-v",
+            "--trust",
+            &fp,
+            "--tls-version",
+            version,
+            "put",
+            "-r",
+            "-j",
+            "1",
+            source.to_str().unwrap(),
+            &remote,
+        ])
+        .expect_status(0);
+        assert!(
+            run.stderr.contains(&format!("(TLS {version}, ")),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("20 files: 20 done"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("session reuse required"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.matches("Logged in;").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        // Downloads: twenty data connections in a row on one control
+        // connection, each resuming its TLS session.
+        let back = local.path().join(format!("back{version}"));
+        let run = ferry(&[
+            "-v",
+            "--trust",
+            &fp,
+            "--tls-version",
+            version,
+            "get",
+            "-r",
+            "-j",
+            "1",
+            &remote,
+            back.to_str().unwrap(),
+        ])
+        .expect_status(0);
+        assert!(run.stderr.contains("20 files: 20 done"), "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("session reuse required"),
+            "{}",
+            run.stderr
+        );
+        assert_eq!(
+            run.stderr.matches("Logged in;").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+        assert_eq!(snapshot(&back), snapshot(&source));
+        let run =
+            ferry(&["--trust", &fp, "--tls-version", version, "ls", &remote]).expect_status(0);
+        assert_eq!(run.stdout.lines().count(), 20, "{}", run.stdout);
+    }
+}

@@ -210,6 +210,9 @@ pub struct SharedOptions {
     /// Accept any TLS certificate. Anyone on the path can then read the session.
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// Offer only this TLS version (1.2 or 1.3); both by default.
+    #[arg(long, value_name = "VERSION", value_parser = ["1.2", "1.3"], global = true)]
+    pub tls_version: Option<String>,
     /// Accept the TLS certificate with this SHA-256 fingerprint.
     #[arg(long, value_name = "SHA256", global = true)]
     pub trust: Vec<String>,

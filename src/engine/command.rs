@@ -87,6 +87,18 @@ pub struct TlsTrust {
     /// SHA-256 fingerprints (hex, colons optional) accepted even when the
     /// certificate does not verify against the system roots.
     pub pinned_sha256: Vec<String>,
+    /// Which TLS versions may be negotiated.
+    pub versions: TlsVersions,
+}
+
+/// TLS versions to offer. Both by default; one alone for a server that
+/// mishandles the other, or to test each.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TlsVersions {
+    #[default]
+    Both,
+    Only12,
+    Only13,
 }
 
 /// Everything needed to open and log in a connection, like ftplib's

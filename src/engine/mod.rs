@@ -20,7 +20,8 @@ mod tree;
 mod worker;
 
 pub use command::{
-    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust, TransferType,
+    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust, TlsVersions,
+    TransferType,
 };
 pub use debug_log::mask_secrets;
 pub use encoding::FileNameEncoding;

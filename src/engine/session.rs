@@ -48,6 +48,8 @@ pub struct Session {
     active: bool,
     transfer_type: TransferType,
     sync_downloads: bool,
+    /// TLS 1.3 session tickets in hand, for data connections to resume.
+    tickets: tls::Tickets,
     /// Set when the control connection can no longer be trusted.
     broken: bool,
     refused: RefusedCertificate,
@@ -72,7 +74,8 @@ impl Session {
             Error::InvalidInput(format!("unknown file-name encoding {:?}", options.encoding))
         })?;
         let refused: RefusedCertificate = Arc::new(Mutex::new(None));
-        let config = tls::client_config(&options.tls, refused.clone());
+        let tickets: tls::Tickets = Arc::default();
+        let config = tls::client_config(&options.tls, refused.clone(), tickets.clone());
         let negotiated: tls::Negotiated = Arc::new(Mutex::new(None));
         if options.tls.insecure && options.security.is_tls() {
             log.warning("certificate checks are OFF (--insecure): anyone between you and the server can read and change this session");
@@ -144,6 +147,7 @@ impl Session {
             extended_passive: true,
             transfer_type: options.transfer_type,
             sync_downloads: options.sync_downloads,
+            tickets,
             broken: false,
             refused,
         };
@@ -239,6 +243,10 @@ impl Session {
 
     pub fn log(&self) -> &LogSink {
         &self.log
+    }
+
+    pub fn tickets(&self) -> &tls::Tickets {
+        &self.tickets
     }
 
     /// Whether downloads are flushed to disk before their rename.

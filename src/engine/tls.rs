@@ -23,14 +23,91 @@ use suppaftp::{FtpResult, RustlsConnector, TlsConnector};
 /// suppaftp's TLS stream type, which it uses publicly but does not export.
 pub type RustlsStream = <RustlsConnector as TlsConnector>::Stream;
 
-use super::command::TlsTrust;
+use super::command::{TlsTrust, TlsVersions};
 use super::error::CertificateProblem;
 
 /// The last certificate refused on a session, for the error report.
 pub type RefusedCertificate = Arc<Mutex<Option<CertificateProblem>>>;
 
 /// Builds the shared client configuration for one session.
-pub fn client_config(trust: &TlsTrust, refused: RefusedCertificate) -> Arc<ClientConfig> {
+/// How many TLS 1.3 session tickets the session's store holds (up to the
+/// memory cache's bound), so an upload knows whether to wait for one.
+pub type Tickets = Arc<std::sync::atomic::AtomicUsize>;
+
+/// rustls's in-memory session store, counting TLS 1.3 tickets in and out.
+#[derive(Debug)]
+struct CountingStore {
+    inner: rustls::client::ClientSessionMemoryCache,
+    tickets: Tickets,
+}
+
+/// rustls keeps at most this many tickets per server.
+const MAX_TICKETS: usize = 8;
+
+impl rustls::client::ClientSessionStore for CountingStore {
+    fn set_kx_hint(&self, name: ServerName<'static>, group: rustls::NamedGroup) {
+        self.inner.set_kx_hint(name, group);
+    }
+
+    fn kx_hint(&self, name: &ServerName<'_>) -> Option<rustls::NamedGroup> {
+        self.inner.kx_hint(name)
+    }
+
+    fn set_tls12_session(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls12ClientSessionValue,
+    ) {
+        self.inner.set_tls12_session(name, value);
+    }
+
+    fn tls12_session(
+        &self,
+        name: &ServerName<'_>,
+    ) -> Option<rustls::client::Tls12ClientSessionValue> {
+        self.inner.tls12_session(name)
+    }
+
+    fn remove_tls12_session(&self, name: &ServerName<'static>) {
+        self.inner.remove_tls12_session(name);
+    }
+
+    fn insert_tls13_ticket(
+        &self,
+        name: ServerName<'static>,
+        value: rustls::client::Tls13ClientSessionValue,
+    ) {
+        use std::sync::atomic::Ordering;
+        let _ = self
+            .tickets
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some((n + 1).min(MAX_TICKETS))
+            });
+        self.inner.insert_tls13_ticket(name, value);
+    }
+
+    fn take_tls13_ticket(
+        &self,
+        name: &ServerName<'static>,
+    ) -> Option<rustls::client::Tls13ClientSessionValue> {
+        use std::sync::atomic::Ordering;
+        let ticket = self.inner.take_tls13_ticket(name);
+        if ticket.is_some() {
+            let _ = self
+                .tickets
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                    Some(n.saturating_sub(1))
+                });
+        }
+        ticket
+    }
+}
+
+pub fn client_config(
+    trust: &TlsTrust,
+    refused: RefusedCertificate,
+    tickets: Tickets,
+) -> Arc<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Arc::new(FerryVerifier {
         system: system_verifier(&provider),
@@ -43,16 +120,28 @@ pub fn client_config(trust: &TlsTrust, refused: RefusedCertificate) -> Arc<Clien
         algorithms: provider.signature_verification_algorithms,
         refused,
     });
+    let versions: &[&rustls::SupportedProtocolVersion] = match trust.versions {
+        TlsVersions::Both => rustls::DEFAULT_VERSIONS,
+        TlsVersions::Only12 => &[&rustls::version::TLS12],
+        TlsVersions::Only13 => &[&rustls::version::TLS13],
+    };
     let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(versions)
         .map(|builder| {
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(verifier.clone())
                 .with_no_client_auth()
         });
+    let resumption = rustls::client::Resumption::store(Arc::new(CountingStore {
+        inner: rustls::client::ClientSessionMemoryCache::new(32),
+        tickets,
+    }));
     match config {
-        Ok(config) => Arc::new(config),
+        Ok(mut config) => {
+            config.resumption = resumption;
+            Arc::new(config)
+        }
         // The ring provider always supports the default versions; this
         // branch exists so a future provider change cannot panic.
         Err(_) => Arc::new(
@@ -299,6 +388,57 @@ impl TlsConnector for TimeoutConnector {
         Ok(tls)
     }
 }
+
+/// Reads what the server has already sent on a TLS data connection, without
+/// waiting: after a TLS 1.3 handshake that is the session ticket the next
+/// data connection resumes with. Servers that insist on resumption (vsftpd's
+/// `require_ssl_reuse`) refuse a data connection without one, and rustls
+/// hands out each ticket once, so an upload that never reads would use up
+/// the tickets the login brought.
+pub fn collect_session_tickets(
+    stream: &mut suppaftp::TransferStream<RustlsStream>,
+    tickets: &Tickets,
+) {
+    use std::sync::atomic::Ordering;
+    let suppaftp::DataStream::Ssl(tls) = stream.get_mut() else {
+        return;
+    };
+    let inner = suppaftp::TlsStream::mut_ref(tls.as_mut());
+    // With tickets in hand, take what has arrived without waiting; with
+    // none (TLS 1.3 only needs them), wait briefly for the server's.
+    let starving = inner.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
+        && tickets.load(Ordering::Relaxed) == 0;
+    let waited = if starving {
+        inner.sock.set_read_timeout(Some(TICKET_WAIT)).is_ok()
+    } else {
+        inner.sock.set_nonblocking(true).is_ok()
+    };
+    if !waited {
+        return;
+    }
+    let before = tickets.load(Ordering::Relaxed);
+    // A handful of records at most; stop at "nothing more yet" or once a
+    // ticket came in.
+    for _ in 0..8 {
+        match inner.conn.read_tls(&mut inner.sock) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                if inner.conn.process_new_packets().is_err() {
+                    break;
+                }
+                if starving && tickets.load(Ordering::Relaxed) > before {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = inner.sock.set_nonblocking(false);
+    let _ = inner.sock.set_read_timeout(None);
+}
+
+/// How long an upload waits for a TLS 1.3 session ticket when the store
+/// has none; the server sends it right after the handshake.
+const TICKET_WAIT: Duration = Duration::from_millis(250);
 
 #[cfg(test)]
 mod tests {

@@ -16,6 +16,7 @@ use super::event::{Progress, TransferSummary};
 use super::names::check_command_argument;
 use super::net;
 use super::session::{DataStream, Session};
+use super::tls;
 
 /// Size of the one buffer a transfer uses.
 const BUFFER_SIZE: usize = 256 * 1024;
@@ -259,6 +260,9 @@ pub fn upload(
             .flush()
             .map_err(|err| net::io_error("sending data", &err))
     });
+    // An upload never reads, so the session ticket the server sent for the
+    // next data connection would be lost with this one: take it now.
+    tls::collect_session_tickets(&mut stream, session.tickets());
     end_transfer(session, stream, result, &mut meter, observer)?;
     session.log().detail(&format!(
         "{command}: {} bytes in {:.2?}",

@@ -168,6 +168,10 @@ pub struct FileTable {
     renaming: Option<InlineRename>,
     /// The row clicked last and when, to see double-clicks.
     last_click: Option<(usize, f64)>,
+    /// Bumped whenever the rows are replaced; a menu opened before that is
+    /// closed rather than acting on whatever row is now in its place.
+    generation: u64,
+    menu_generation: u64,
 }
 
 impl FileTable {
@@ -185,11 +189,14 @@ impl FileTable {
             scroll_to_cursor: false,
             renaming: None,
             last_click: None,
+            generation: 0,
+            menu_generation: 0,
         }
     }
 
     /// New contents (a listing arrived): selection and rename end.
     pub fn set_rows(&mut self, rows: Vec<FileRow>) {
+        self.generation += 1;
         self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
         self.rows = rows;
         self.selected.clear();
@@ -584,8 +591,18 @@ impl FileTable {
                 ));
             }
         }
+        if response.secondary_clicked() {
+            self.menu_generation = self.generation;
+        }
         let selection = self.selection();
+        let stale = self.menu_generation != self.generation;
         response.context_menu(|ui| {
+            // The rows changed under an open menu (a refresh): what it was
+            // opened on may not be here any more, so it closes.
+            if stale {
+                ui.close();
+                return;
+            }
             for &item in MenuItem::items(side) {
                 let enabled = !item.needs_selection() || !selection.is_empty();
                 if ui

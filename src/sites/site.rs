@@ -153,8 +153,8 @@ impl Site {
             options.encoding = self.encoding.clone();
         }
         options.tls = TlsTrust {
-            insecure: false,
             pinned_sha256: self.trusted_certificates.clone(),
+            ..TlsTrust::default()
         };
         options
     }

@@ -119,9 +119,17 @@ impl Item {
 
 /// Whether an error is worth another attempt: the server or the network
 /// may behave next time, unlike a 5xx refusal or a local problem.
+///
+/// 522 is the exception among 5xx: a data connection's TLS was refused,
+/// as vsftpd does ("session reuse required") once rustls has no session
+/// ticket left to resume with; a fresh login brings new tickets.
 pub(super) fn is_passing(error: &Error) -> bool {
     matches!(
         error,
-        Error::Temporary { .. } | Error::Timeout(_) | Error::Connection(_) | Error::NotConnected
+        Error::Temporary { .. }
+            | Error::Timeout(_)
+            | Error::Connection(_)
+            | Error::NotConnected
+            | Error::Permanent { code: 522, .. }
     )
 }
