@@ -30,9 +30,18 @@ use super::error::CertificateProblem;
 pub type RefusedCertificate = Arc<Mutex<Option<CertificateProblem>>>;
 
 /// Builds the shared client configuration for one session.
-/// How many TLS 1.3 session tickets the session's store holds (up to the
-/// memory cache's bound), so an upload knows whether to wait for one.
-pub type Tickets = Arc<std::sync::atomic::AtomicUsize>;
+/// What a session knows of its TLS 1.3 tickets, so an upload knows
+/// whether waiting for one is worth it.
+pub type Tickets = Arc<TicketState>;
+
+#[derive(Debug, Default)]
+pub struct TicketState {
+    /// Tickets in the store (up to the memory cache's bound).
+    available: std::sync::atomic::AtomicUsize,
+    /// Set once a wait after an upload brought nothing: this server sends
+    /// no tickets on data connections, so waiting again would only cost.
+    pointless: std::sync::atomic::AtomicBool,
+}
 
 /// rustls's in-memory session store, counting TLS 1.3 tickets in and out.
 #[derive(Debug)]
@@ -80,6 +89,7 @@ impl rustls::client::ClientSessionStore for CountingStore {
         use std::sync::atomic::Ordering;
         let _ = self
             .tickets
+            .available
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
                 Some((n + 1).min(MAX_TICKETS))
             });
@@ -93,11 +103,12 @@ impl rustls::client::ClientSessionStore for CountingStore {
         use std::sync::atomic::Ordering;
         let ticket = self.inner.take_tls13_ticket(name);
         if ticket.is_some() {
-            let _ = self
-                .tickets
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                    Some(n.saturating_sub(1))
-                });
+            let _ =
+                self.tickets
+                    .available
+                    .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                        Some(n.saturating_sub(1))
+                    });
         }
         ticket
     }
@@ -407,7 +418,8 @@ pub fn collect_session_tickets(
     // With tickets in hand, take what has arrived without waiting; with
     // none (TLS 1.3 only needs them), wait briefly for the server's.
     let starving = inner.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)
-        && tickets.load(Ordering::Relaxed) == 0;
+        && tickets.available.load(Ordering::Relaxed) == 0
+        && !tickets.pointless.load(Ordering::Relaxed);
     let waited = if starving {
         inner.sock.set_read_timeout(Some(TICKET_WAIT)).is_ok()
     } else {
@@ -416,7 +428,7 @@ pub fn collect_session_tickets(
     if !waited {
         return;
     }
-    let before = tickets.load(Ordering::Relaxed);
+    let before = tickets.available.load(Ordering::Relaxed);
     // A handful of records at most; stop at "nothing more yet" or once a
     // ticket came in.
     for _ in 0..8 {
@@ -426,11 +438,14 @@ pub fn collect_session_tickets(
                 if inner.conn.process_new_packets().is_err() {
                     break;
                 }
-                if starving && tickets.load(Ordering::Relaxed) > before {
+                if starving && tickets.available.load(Ordering::Relaxed) > before {
                     break;
                 }
             }
         }
+    }
+    if starving && tickets.available.load(Ordering::Relaxed) <= before {
+        tickets.pointless.store(true, Ordering::Relaxed);
     }
     let _ = inner.sock.set_nonblocking(false);
     let _ = inner.sock.set_read_timeout(None);
