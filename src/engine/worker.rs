@@ -192,6 +192,37 @@ impl Worker {
 
     /// A session whose control connection broke is closed and reported, so
     /// the caller knows to reconnect instead of getting stale replies.
+    /// A server that insists on TLS session reuse (proftpd's default,
+    /// vsftpd's require_ssl_reuse) refuses an upload's data connection once
+    /// the TLS 1.3 tickets are used up, and an upload cannot collect new
+    /// ones from servers that only send them when writing. TLS 1.2
+    /// sessions resume any number of times: log in again with TLS 1.2 for
+    /// the rest of this connection's life.
+    fn fall_back_to_tls12_if_refused(&mut self, err: &Error) {
+        let refused = matches!(
+            err,
+            Error::Temporary { code: 425, .. } | Error::Permanent { code: 522, .. }
+        );
+        let on_tls13 = self
+            .session
+            .as_ref()
+            .and_then(|s| s.info().tls_details.as_deref())
+            .is_some_and(|d| d.starts_with("TLS 1.3"));
+        let Some(options) = self.reconnect_with.as_mut() else {
+            return;
+        };
+        if refused && on_tls13 && options.tls.versions == crate::engine::TlsVersions::Both {
+            options.tls.versions = crate::engine::TlsVersions::Only12;
+            self.log.warning(
+                "The server refused to resume the TLS 1.3 session for an upload; \
+                 logging in again with TLS 1.2, whose sessions resume for every transfer",
+            );
+            if let Some(session) = self.session.take() {
+                session.quit();
+            }
+        }
+    }
+
     fn drop_broken_session(&mut self) {
         if self.session.as_ref().is_some_and(Session::is_broken) {
             self.session = None;
@@ -302,8 +333,13 @@ impl Worker {
             } => {
                 let mut observer = self.observer(request.id);
                 let session = self.session()?;
-                transfer::upload(session, request.id, local, remote, *resume, &mut observer)
-                    .map(Outcome::Transferred)
+                let result =
+                    transfer::upload(session, request.id, local, remote, *resume, &mut observer)
+                        .map(Outcome::Transferred);
+                if let Err(err) = &result {
+                    self.fall_back_to_tls12_if_refused(err);
+                }
+                result
             }
         }
     }
