@@ -303,18 +303,7 @@ fn vsftpd_session_reuse_holds_for_tls_1_2_and_1_3_over_twenty_transfers_in_a_row
             "{}",
             run.stderr
         );
-        assert!(run.stderr.contains("20 files: 20 done"), "{}", run.stderr);
-        assert!(
-            !run.stderr.contains("session reuse required"),
-            "{}",
-            run.stderr
-        );
-        assert_eq!(
-            run.stderr.matches("Logged in;").count(),
-            1,
-            "{}",
-            run.stderr
-        );
+        twenty_on_one_login(&run.stderr);
         // Downloads: twenty data connections in a row on one control
         // connection, each resuming its TLS session.
         let back = local.path().join(format!("back{version}"));
@@ -332,21 +321,17 @@ fn vsftpd_session_reuse_holds_for_tls_1_2_and_1_3_over_twenty_transfers_in_a_row
             back.to_str().unwrap(),
         ])
         .expect_status(0);
-        assert!(run.stderr.contains("20 files: 20 done"), "{}", run.stderr);
-        assert!(
-            !run.stderr.contains("session reuse required"),
-            "{}",
-            run.stderr
-        );
-        assert_eq!(
-            run.stderr.matches("Logged in;").count(),
-            1,
-            "{}",
-            run.stderr
-        );
+        twenty_on_one_login(&run.stderr);
         assert_eq!(snapshot(&back), snapshot(&source));
         let run =
             ferry(&["--trust", &fp, "--tls-version", version, "ls", &remote]).expect_status(0);
         assert_eq!(run.stdout.lines().count(), 20, "{}", run.stdout);
     }
+}
+
+/// Twenty files moved on one login, no data connection refused.
+fn twenty_on_one_login(stderr: &str) {
+    assert!(stderr.contains("20 files: 20 done"), "{stderr}");
+    assert!(!stderr.contains("session reuse required"), "{stderr}");
+    assert_eq!(stderr.matches("Logged in;").count(), 1, "{stderr}");
 }
