@@ -1,0 +1,275 @@
+//! A server that lies, stalls or points elsewhere: each scenario scripted
+//! over real sockets on loopback, each expected behaviour asserted.
+
+mod common;
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use common::harness::{Harness, options};
+use common::scripted::{Peer, ScriptedServer};
+use ferry::engine::{Command, Error, Outcome};
+
+fn login(peer: &mut Peer) {
+    peer.reply("220 hostile");
+    peer.command();
+    peer.reply("331 Password please");
+    peer.command();
+    peer.reply("230 In");
+}
+
+/// The usual after-login replies; `None` for what the scenario handles.
+fn usual(command: &str) -> Option<String> {
+    let verb = command.split_whitespace().next().unwrap_or_default();
+    Some(
+        match verb {
+            "FEAT" => "211-Features:\r\n SIZE\r\n EPSV\r\n211 End",
+            "TYPE" => "200 Type set",
+            "PWD" => "257 \"/\"",
+            "OPTS" => "200 OK",
+            "QUIT" => "221 Bye",
+            "NOOP" => "200 OK",
+            "ABOR" => "226 No transfer",
+            _ => "502 Not implemented",
+        }
+        .to_string(),
+    )
+}
+
+/// Serves the script's session until `verb` arrives (answered by the
+/// scenario), answering everything else as usual; returns that command.
+fn until(peer: &mut Peer, verb: &str, data_port: u16) -> Option<String> {
+    loop {
+        let command = peer.command()?;
+        if command.starts_with(verb) {
+            return Some(command);
+        }
+        let reply = match command.split_whitespace().next().unwrap_or_default() {
+            "EPSV" => format!("229 Entering Extended Passive Mode (|||{data_port}|)"),
+            _ => usual(&command)?,
+        };
+        peer.reply(&reply);
+    }
+}
+
+fn quick(port: u16) -> ferry::engine::ConnectOptions {
+    let mut opts = options(port, "u", "p");
+    opts.timeout = Duration::from_secs(2);
+    opts
+}
+
+#[test]
+fn a_transfer_that_stalls_half_way_ends_in_a_timeout_and_keeps_the_part() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        until(peer, "SIZE", port);
+        peer.reply("213 100000");
+        until(peer, "RETR", port);
+        peer.reply("150 Here it comes");
+        let (mut socket, _) = data.accept().unwrap();
+        socket.write_all(&[7u8; 30_000]).unwrap();
+        // …and then nothing, for longer than the client waits.
+        std::thread::sleep(Duration::from_secs(6));
+        drop(socket);
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("stall.bin");
+    let mut h = Harness::new(1);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h
+        .call(Command::Download {
+            remote: "stall.bin".into(),
+            local: target.clone(),
+            resume: false,
+            size: None,
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let part = ferry::engine::part_path(&target);
+    assert_eq!(fs::read(&part).unwrap().len(), 30_000);
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_reply_that_stalls_half_way_ends_in_a_timeout() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        until(peer, "SYST", 0);
+        peer.send(b"215-This reply never");
+        std::thread::sleep(Duration::from_secs(6));
+    });
+    let mut h = Harness::new(1);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h.call(Command::Raw("SYST".into())).unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(_) | Error::Connection(_)),
+        "{err:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_short_transfer_reported_as_complete_is_a_failure_and_keeps_the_part() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        until(peer, "SIZE", port);
+        peer.reply("213 1000");
+        until(peer, "RETR", port);
+        peer.reply("150 Here it comes");
+        let (mut socket, _) = data.accept().unwrap();
+        socket.write_all(&[1u8; 600]).unwrap();
+        drop(socket);
+        // It claims success although 400 bytes are missing.
+        peer.reply("226 Transfer complete");
+        peer.serve(usual);
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("short.bin");
+    let mut h = Harness::new(1);
+    h.connect(quick(server.port));
+    let err = h
+        .call(Command::Download {
+            remote: "short.bin".into(),
+            local: target.clone(),
+            resume: false,
+            size: None,
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(err.to_string().contains("600 of 1000"), "{err}");
+    assert_eq!(
+        fs::read(ferry::engine::part_path(&target)).unwrap().len(),
+        600
+    );
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_pasv_reply_pointing_elsewhere_is_not_followed_so_its_bytes_never_arrive() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        // The honest data listener, on the control connection's peer…
+        let good = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = good.local_addr().unwrap().port();
+        // …and a second one on another loopback address, same port, that
+        // would serve other bytes to whoever connects in the next seconds.
+        let evil = TcpListener::bind(("127.0.0.2", port)).expect("bind 127.0.0.2");
+        evil.set_nonblocking(true).unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..50 {
+                if let Ok((mut socket, _)) = evil.accept() {
+                    let _ = socket.write_all(b"EVIL BYTES");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        loop {
+            let Some(command) = peer.command() else {
+                return;
+            };
+            let reply = match command.split_whitespace().next().unwrap_or_default() {
+                "EPSV" => "500 EPSV not understood".to_string(),
+                "PASV" => format!(
+                    "227 Entering Passive Mode (127,0,0,2,{},{})",
+                    port / 256,
+                    port % 256
+                ),
+                "SIZE" => "213 10".to_string(),
+                "RETR" => {
+                    peer.reply("150 Here it comes");
+                    let (mut socket, _) = good.accept().unwrap();
+                    socket.write_all(b"GOOD BYTES").unwrap();
+                    drop(socket);
+                    "226 Done".to_string()
+                }
+                _ => match usual(&command) {
+                    Some(reply) => reply,
+                    None => return,
+                },
+            };
+            peer.reply(&reply);
+        }
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("f.bin");
+    let mut h = Harness::new(2);
+    h.connect(quick(server.port));
+    let result = h.call(Command::Download {
+        remote: "f.bin".into(),
+        local: target.clone(),
+        resume: false,
+        size: None,
+    });
+    assert!(result.is_ok(), "{result:?}\n{}", h.log_text().join("\n"));
+    assert_eq!(fs::read(&target).unwrap(), b"GOOD BYTES");
+}
+
+#[test]
+fn an_epsv_port_nobody_listens_on_fails_fast_and_clearly() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        // A port that was free a moment ago: nobody listens there now.
+        let closed = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        until(peer, "LIST", closed);
+        peer.reply("150 Here it comes");
+        peer.serve(usual);
+    });
+    let mut h = Harness::new(1);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h.call(Command::List(None)).unwrap_err();
+    assert!(
+        matches!(err, Error::Connection(_) | Error::Timeout(_)),
+        "{err:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets() {
+    let server = common::unftp::UnftpServer::plain();
+    let count = |dir: &str| fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    let mut h = Harness::new(0);
+    // One cycle first, so lazy one-time set-up is not counted as a leak.
+    h.connect(options(server.port, "alice", "s3cret-pw"));
+    h.call(Command::Disconnect).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let (threads, fds) = (count("/proc/self/task"), count("/proc/self/fd"));
+    for _ in 0..20 {
+        h.connect(options(server.port, "alice", "s3cret-pw"));
+        let Ok(Outcome::Listing(_)) = h.call(Command::List(None)) else {
+            panic!()
+        };
+        h.call(Command::Disconnect).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let (threads_after, fds_after) = (count("/proc/self/task"), count("/proc/self/fd"));
+    // The in-process server's own tokio threads may vary by one or two.
+    assert!(
+        threads_after <= threads + 2,
+        "{threads} → {threads_after} threads"
+    );
+    assert!(fds_after <= fds + 4, "{fds} → {fds_after} file descriptors");
+}
