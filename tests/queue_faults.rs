@@ -362,3 +362,37 @@ fn one_file_takes_one_connection() {
     assert_eq!(fs::read(local.path().join("one.txt")).unwrap(), b"1");
     assert_eq!(server.connections_accepted(), 1);
 }
+
+/// Peak resident memory of this process so far, in KiB (Linux).
+fn peak_rss_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_listing_of_a_hundred_thousand_entries_is_read_whole() {
+    let mut tree = Tree::new().dir("/huge");
+    for i in 0..100_000 {
+        tree = tree.raw_entry("/huge", &format!("entry-{i:06}.dat"), 1);
+    }
+    let server = FaultyServer::start(tree, Faults::default());
+    let mut h = common::harness::Harness::new(0);
+    h.connect(ferry_options(&server));
+    let before = peak_rss_kib();
+    let Ok(ferry::engine::Outcome::Listing(entries)) =
+        h.call(ferry::engine::Command::List(Some("/huge".into())))
+    else {
+        panic!("{:?}", h.log_text())
+    };
+    assert_eq!(entries.len(), 100_000);
+    assert!(entries.iter().any(|e| e.name == "entry-099999.dat"));
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(grown < 200 * 1024, "peak memory grew by {grown} KiB");
+}

@@ -38,6 +38,9 @@ pub fn connect(
         }
     };
     set_timeouts(&stream, timeout)?;
+    // FTP is a conversation of small lines: a command held back by Nagle's
+    // algorithm until the server's delayed ACK comes costs 40 ms a file.
+    let _ = stream.set_nodelay(true);
     Ok(stream)
 }
 

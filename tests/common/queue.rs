@@ -12,7 +12,7 @@ use ferry::engine::queue::{
 };
 
 /// Long enough for any test tree; a hung queue fails instead of hanging.
-const DEADLINE: Duration = Duration::from_secs(60);
+const DEADLINE: Duration = Duration::from_secs(120);
 
 pub struct QueueRun {
     pub queue: TransferQueue,
