@@ -273,3 +273,72 @@ fn twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets() {
     );
     assert!(fds_after <= fds + 4, "{fds} → {fds_after} file descriptors");
 }
+
+/// Peak resident memory of this process so far, in KiB (Linux).
+fn peak_rss_kib() -> u64 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[test]
+fn an_endless_multi_line_reply_ends_as_a_protocol_error_with_bounded_memory() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        until(peer, "SYST", 0);
+        // A multi-line reply whose last line never comes: 256 MiB of
+        // well-formed continuation lines, unless the client stops first.
+        peer.send(b"215-Here is some system information\r\n");
+        let lines = b" more and more and more and more and more and more text\r\n".repeat(1024);
+        for _ in 0..(256 * 1024 * 1024 / lines.len()) {
+            peer.send(&lines);
+        }
+    });
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let before = peak_rss_kib();
+    let err = h.call(Command::Raw("SYST".into())).unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(grown < 64 * 1024, "peak memory grew by {grown} KiB");
+}
+
+#[test]
+fn a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        until(peer, "LIST", port);
+        peer.reply("150 Here it comes");
+        let (mut socket, _) = data.accept().unwrap();
+        let line = b"-rw-r--r--    1 ftp      ftp          1234 Jan 02 03:04 a-file-name-of-some-length.txt\r\n";
+        let block = line.repeat(8 * 1024);
+        // 300 MiB, or until the client hangs up.
+        for _ in 0..(300 * 1024 * 1024 / block.len()) {
+            if socket.write_all(&block).is_err() {
+                break;
+            }
+        }
+        drop(socket);
+        peer.reply("226 Done");
+        peer.serve(usual);
+    });
+    let mut h = Harness::new(0);
+    let mut opts = quick(server.port);
+    opts.timeout = Duration::from_secs(10);
+    h.connect(opts);
+    let before = peak_rss_kib();
+    let err = h.call(Command::List(None)).unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(err.to_string().contains("MiB"), "{err}");
+    // The listing cap is 64 MiB of text; what is kept stays below it.
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(grown < 160 * 1024, "peak memory grew by {grown} KiB");
+}
