@@ -342,3 +342,51 @@ fn a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory() {
     let grown = peak_rss_kib().saturating_sub(before);
     assert!(grown < 160 * 1024, "peak memory grew by {grown} KiB");
 }
+
+#[test]
+fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let data = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = data.local_addr().unwrap().port();
+        until(peer, "LIST", port);
+        peer.reply("150 Here it comes");
+        let (mut socket, _) = data.accept().unwrap();
+        socket
+            .write_all(b"-rw-r--r--    1 ftp      ftp             5 Jan 02 03:04 caf\xe9.txt\r\n")
+            .unwrap();
+        drop(socket);
+        peer.reply("226 Done");
+        // The download must ask for the very bytes the listing had.
+        until(peer, "RETR", port);
+        let asked = peer.received.last().cloned().unwrap_or_default();
+        if asked == b"RETR caf\xe9.txt" {
+            peer.reply("150 Here it comes");
+            let (mut socket, _) = data.accept().unwrap();
+            socket.write_all(b"bytes").unwrap();
+            drop(socket);
+            peer.reply("226 Done");
+        } else {
+            peer.reply("550 No such file");
+        }
+        peer.serve(usual);
+    });
+    let mut h = Harness::new(1);
+    h.connect(quick(server.port));
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!("{:?}", h.log_text())
+    };
+    assert_eq!(entries.len(), 1);
+    let name = entries[0].name.clone();
+    assert_eq!(ferry::engine::display_name(&name), "caf\\xE9.txt");
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join(&name);
+    let result = h.call(Command::Download {
+        remote: name,
+        local: target.clone(),
+        resume: false,
+        size: None,
+    });
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(fs::read(&target).unwrap(), b"bytes");
+}

@@ -1,6 +1,6 @@
 //! How listings and transfer summaries look on stdout.
 
-use crate::engine::{LogKind, LogLine};
+use crate::engine::{LogKind, LogLine, display_name};
 use crate::listing::{EntryKind, RemoteEntry};
 
 pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
@@ -16,7 +16,7 @@ pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
         if long {
             println!("{}", long_line(entry));
         } else {
-            println!("{}", entry.name);
+            println!("{}", display_name(&entry.name));
         }
     }
 }
@@ -67,7 +67,7 @@ fn long_line(entry: &RemoteEntry) -> String {
     let mut line = format!(
         "{kind} {:<10} {size:>12} {modified} {}",
         entry.permissions.as_deref().unwrap_or("-"),
-        entry.name
+        display_name(&entry.name)
     );
     if let EntryKind::Symlink {
         target: Some(target),

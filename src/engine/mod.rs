@@ -24,7 +24,7 @@ pub use command::{
     TransferType,
 };
 pub use debug_log::mask_secrets;
-pub use encoding::FileNameEncoding;
+pub use encoding::{FileNameEncoding, display_name};
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
     ConnectionId, Event, EventKind, Features, FileStat, LogKind, LogLevel, LogLine, Outcome,

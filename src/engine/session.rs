@@ -686,7 +686,7 @@ trait SetEncoding {
 impl SetEncoding for RustlsFtpStream {
     fn set_encoding_for(&mut self, encoding: FileNameEncoding) {
         match encoding {
-            FileNameEncoding::Utf8 => self.set_encoding(suppaftp::Utf8Encoding),
+            FileNameEncoding::Utf8 => self.set_encoding(super::encoding::Utf8Lossless),
             FileNameEncoding::Latin1 => self.set_encoding(Latin1),
             FileNameEncoding::Other(labelled) => self.set_encoding(labelled),
         }

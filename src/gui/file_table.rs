@@ -455,9 +455,12 @@ impl FileTable {
                             _ => "📄",
                         };
                         ui.add(
-                            egui::Label::new(format!("{icon} {}", entry.name))
-                                .selectable(false)
-                                .truncate(),
+                            egui::Label::new(format!(
+                                "{icon} {}",
+                                crate::engine::display_name(&entry.name)
+                            ))
+                            .selectable(false)
+                            .truncate(),
                         );
                     }
                 });
