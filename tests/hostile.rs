@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::harness::peak_rss_kib;
+
 use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
@@ -272,19 +274,6 @@ fn twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets() {
         "{threads} → {threads_after} threads"
     );
     assert!(fds_after <= fds + 4, "{fds} → {fds_after} file descriptors");
-}
-
-/// Peak resident memory of this process so far, in KiB (Linux).
-fn peak_rss_kib() -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[test]

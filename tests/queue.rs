@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::harness::peak_rss_kib;
+
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -328,19 +330,6 @@ fn an_upload_tree_into_existing_files_skips_or_replaces_them() {
     let mut run = QueueRun::start(connect(&server), queue_options(2, ExistsPolicy::Overwrite));
     run.run(upload(&source, "site", true));
     assert_eq!(fs::read(server.path("site/index.html")).unwrap(), b"<new>");
-}
-
-/// Peak resident memory of this process so far, in KiB (Linux).
-fn peak_rss_kib() -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[test]

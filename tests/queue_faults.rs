@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::harness::peak_rss_kib;
+
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -361,19 +363,6 @@ fn one_file_takes_one_connection() {
     run.run(download("/one.txt", &local.path().join("one.txt"), false));
     assert_eq!(fs::read(local.path().join("one.txt")).unwrap(), b"1");
     assert_eq!(server.connections_accepted(), 1);
-}
-
-/// Peak resident memory of this process so far, in KiB (Linux).
-fn peak_rss_kib() -> u64 {
-    fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 #[test]

@@ -98,3 +98,17 @@ pub fn options(port: u16, user: &str, password: &str) -> ConnectOptions {
     options.timeout = Duration::from_secs(10);
     options
 }
+
+/// Peak resident memory of this process so far, in KiB (Linux), for tests
+/// that put a cap on what something may cost.
+pub fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
