@@ -3,14 +3,12 @@
 
 mod common;
 
-use common::harness::peak_rss_kib;
-
 use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use common::harness::{Harness, options};
+use common::harness::{Harness, options, peak_rss_kib};
 use common::scripted::{Peer, ScriptedServer};
 use ferry::engine::{Command, Error, Outcome};
 

@@ -3,13 +3,11 @@
 
 mod common;
 
-use common::harness::peak_rss_kib;
-
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use common::harness::options;
+use common::harness::{options, peak_rss_kib};
 use common::queue::{QueueRun, download, snapshot, upload};
 use common::unftp::UnftpServer;
 use ferry::engine::ConnectOptions;

@@ -4,14 +4,12 @@
 
 mod common;
 
-use common::harness::peak_rss_kib;
-
 use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::faulty::{Faults, FaultyServer, Tree};
-use common::harness::options;
+use common::harness::{options, peak_rss_kib};
 use common::queue::{QueueRun, download, snapshot, upload};
 use ferry::engine::queue::{ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions};
 
