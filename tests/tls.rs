@@ -192,3 +192,30 @@ fn the_cli_uses_certificates_trusted_always_and_warns_loudly_when_one_changed() 
     let run = common::cli::ferry_with(&["ls", &url], &env, None).expect_status(0);
     assert!(run.stdout.contains("f.txt"));
 }
+
+#[test]
+fn a_refused_ccc_closes_the_connection_with_a_clear_error() {
+    // libunftp answers CCC with 502: Ferry must not carry on as if the
+    // control channel were what the user asked for.
+    let server = tls_server();
+    let mut opts = tls_options(&server);
+    opts.tls.pinned_sha256 = vec![fingerprint(&server)];
+    opts.clear_control_channel = true;
+    let mut h = Harness::new(1);
+    let err = h.call(Command::Connect(opts)).unwrap_err();
+    assert!(matches!(err, Error::Tls(_)), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("refused to clear the control channel"),
+        "{err}"
+    );
+    let log = h.log_text().join("\n");
+    assert!(
+        log.contains("CCC: the control connection continues UNENCRYPTED"),
+        "{log}"
+    );
+    // The CLI: status 6 and the same words.
+    let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);
+    let run = ferry(&["ls", "--ccc", "--trust", &fingerprint(&server), &url]).expect_status(6);
+    assert!(run.stderr.contains("refused to clear"), "{}", run.stderr);
+}

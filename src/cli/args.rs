@@ -210,6 +210,10 @@ pub struct SharedOptions {
     /// Accept any TLS certificate. Anyone on the path can then read the session.
     #[arg(long, global = true)]
     pub insecure: bool,
+    /// After login, send CCC: commands and replies travel in clear from
+    /// then on (data stays encrypted), for firewalls that must read them.
+    #[arg(long, global = true)]
+    pub ccc: bool,
     /// Offer only this TLS version (1.2 or 1.3); both by default.
     #[arg(long, value_name = "VERSION", value_parser = ["1.2", "1.3"], global = true)]
     pub tls_version: Option<String>,

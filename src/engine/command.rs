@@ -134,6 +134,9 @@ pub struct ConnectOptions {
     /// rename with its size check already keeps an unfinished file from
     /// ever looking finished.
     pub sync_downloads: bool,
+    /// Send CCC after login: the control connection goes back to plain
+    /// text (data stays encrypted), for firewalls that must read it.
+    pub clear_control_channel: bool,
 }
 
 impl ConnectOptions {
@@ -155,6 +158,7 @@ impl ConnectOptions {
             transfer_type: TransferType::Binary,
             tls: TlsTrust::default(),
             sync_downloads: false,
+            clear_control_channel: false,
         }
     }
 }
