@@ -182,49 +182,25 @@ impl Session {
     /// (for firewalls that must read it); data stays encrypted. Only on
     /// request, and said loudly. If the server refuses, the connection is
     /// closed rather than carried on in a state nobody asked for.
-    fn clear_control_channel(self) -> Result<Session> {
-        let Session {
-            ftp,
-            encoding,
-            mut info,
-            log,
-            timeout,
-            extended_passive,
-            active,
-            transfer_type,
-            sync_downloads,
-            tickets,
-            broken,
-            refused,
-        } = self;
-        log.warning(
+    fn clear_control_channel(mut self) -> Result<Session> {
+        self.log.warning(
             "CCC: the control connection continues UNENCRYPTED (commands and replies, \
              not passwords or data, can be read on the way)",
         );
-        let ftp = ftp.clear_command_channel().map_err(|err| match err {
+        let encoding = self.encoding;
+        let ftp = self.ftp.clear_command_channel().map_err(|err| match err {
             FtpError::UnexpectedResponse(r) => Error::Tls(format!(
                 "the server refused to clear the control channel ({}); disconnected",
                 reply_from(&r, &encoding).one_line()
             )),
-            other => classify(other, &refused),
+            other => classify(other, &self.refused),
         })?;
-        info.tls_details = info
+        self.info.tls_details = self
+            .info
             .tls_details
+            .take()
             .map(|d| format!("{d}; control channel cleared (CCC)"));
-        Ok(Session {
-            ftp,
-            encoding,
-            info,
-            log,
-            timeout,
-            extended_passive,
-            active,
-            transfer_type,
-            sync_downloads,
-            tickets,
-            broken,
-            refused,
-        })
+        Ok(Session { ftp, ..self })
     }
 
     fn login(&mut self, options: &ConnectOptions) -> Result<()> {
