@@ -13,4 +13,5 @@ pub mod engine;
 pub mod gui;
 pub mod listing;
 pub mod sites;
+pub mod units;
 pub mod url;

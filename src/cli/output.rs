@@ -79,22 +79,6 @@ fn long_line(entry: &RemoteEntry) -> String {
     line
 }
 
-/// 1536 gives "1.5 KiB".
-pub fn human_bytes(bytes: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{value:.0} {}", UNITS[unit])
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 /// A debug-log line on stderr, marked by what it is.
 pub fn print_log_line(line: &LogLine) {
     let prefix = match line.kind {

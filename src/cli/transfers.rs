@@ -11,12 +11,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Failure;
 use super::args::{ExistsArgs, QueueArgs};
 use super::exit::Phase;
-use super::output::{human_bytes, print_log_line};
+use super::output::print_log_line;
 use crate::engine::queue::{
     Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Overall, QueueEvent, QueueOptions,
     TARGET_EXISTS, TransferQueue, TransferSpec,
 };
 use crate::engine::{ConnectOptions, Error, LogKind};
+use crate::units::human_size;
 
 /// The policy the flags ask for. No flag means "refuse": the run fails if
 /// a target exists, as scripts expect nothing replaced unless they say so.
@@ -198,7 +199,7 @@ fn summary(overall: &Overall, elapsed: Duration) -> String {
         overall.files_skipped,
         overall.files_failed,
         overall.bytes_done,
-        human_bytes(rate)
+        human_size(rate as u64)
     )
 }
 

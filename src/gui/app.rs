@@ -194,23 +194,29 @@ impl FerryApp {
             ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
         }
 
-        egui::Panel::top("connect-bar").show(ui, |ui| {
-            let recent = self.settings.recent.clone();
-            let sites = self.site_manager.sites.clone();
-            if let Some(action) = self.bar.ui(ui, &self.link, &recent, &sites) {
-                match action {
-                    BarAction::Connect(options, folder) => self.connect(*options, folder),
-                    BarAction::Disconnect => self.disconnect(),
-                    BarAction::OpenSites => self.site_manager.open = true,
-                    BarAction::ConnectSite(site) => self.connect_site(*site),
-                    BarAction::SaveAsSite => {
-                        let site = self.bar.as_site();
-                        let password = Some(self.bar.password.clone()).filter(|p| !p.is_empty());
-                        self.site_manager.open_with(site, password);
-                    }
-                }
+        // The bar borrows the lists it shows; what it asks for is done after.
+        let bar_action = egui::Panel::top("connect-bar")
+            .show(ui, |ui| {
+                self.bar.ui(
+                    ui,
+                    &self.link,
+                    &self.settings.recent,
+                    &self.site_manager.sites,
+                )
+            })
+            .inner;
+        match bar_action {
+            Some(BarAction::Connect(options, folder)) => self.connect(*options, folder),
+            Some(BarAction::Disconnect) => self.disconnect(),
+            Some(BarAction::OpenSites) => self.site_manager.open = true,
+            Some(BarAction::ConnectSite(site)) => self.connect_site(*site),
+            Some(BarAction::SaveAsSite) => {
+                let site = self.bar.as_site();
+                let password = Some(self.bar.password.clone()).filter(|p| !p.is_empty());
+                self.site_manager.open_with(site, password);
             }
-        });
+            None => {}
+        }
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::bottom("queue-and-log")
             .resizable(true)

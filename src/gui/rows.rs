@@ -7,6 +7,7 @@ use std::path::Path;
 use chrono::{DateTime, Local, NaiveDateTime, Utc};
 
 use crate::listing::{EntryKind, RemoteEntry};
+pub use crate::units::human_size;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RowKind {
@@ -118,22 +119,6 @@ fn unix_permissions(meta: &fs::Metadata) -> String {
     }
 }
 
-/// 1536 gives "1.5 KiB".
-pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 /// A UTC time in the viewer's local time, as people read it.
 pub fn local_time(utc: NaiveDateTime) -> String {
     DateTime::<Local>::from(utc.and_utc())
@@ -144,14 +129,6 @@ pub fn local_time(utc: NaiveDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sizes_read_like_a_person_writes_them() {
-        assert_eq!(human_size(0), "0 B");
-        assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
-    }
 
     #[test]
     fn local_rows_describe_files_folders_and_links() {
