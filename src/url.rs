@@ -94,11 +94,7 @@ impl FtpUrl {
 
     /// The scheme that gives this URL's security.
     pub fn scheme(&self) -> &'static str {
-        match self.security {
-            Security::Plain => "ftp",
-            Security::ExplicitTls => "ftpes",
-            Security::ImplicitTls => "ftps",
-        }
+        self.security.scheme()
     }
 }
 

@@ -95,11 +95,7 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
                     .unwrap_or_default(),
                 host: url.host.clone(),
                 port: url.port,
-                protocol: match url.security {
-                    crate::engine::Security::Plain => SiteProtocol::Plain,
-                    crate::engine::Security::ExplicitTls => SiteProtocol::ExplicitTls,
-                    crate::engine::Security::ImplicitTls => SiteProtocol::ImplicitTls,
-                },
+                protocol: SiteProtocol::from_security(url.security),
                 logon: match (&url.user, ask_password) {
                     (None, _) => LogonType::Anonymous,
                     (Some(_), true) => LogonType::AskForPassword,
@@ -178,11 +174,7 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
 }
 
 fn describe(site: &Site) -> String {
-    let scheme = match site.protocol {
-        SiteProtocol::Plain => "ftp",
-        SiteProtocol::ExplicitTls => "ftpes",
-        SiteProtocol::ImplicitTls => "ftps",
-    };
+    let scheme = site.protocol.security().scheme();
     let user = if site.user.is_empty() {
         String::new()
     } else {

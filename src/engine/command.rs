@@ -32,6 +32,24 @@ impl Security {
         }
     }
 
+    /// The URL scheme that asks for it.
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Security::Plain => "ftp",
+            Security::ExplicitTls => "ftpes",
+            Security::ImplicitTls => "ftps",
+        }
+    }
+
+    /// What a person picks from a list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Security::Plain => "FTP",
+            Security::ExplicitTls => "FTP over explicit TLS",
+            Security::ImplicitTls => "FTP over implicit TLS",
+        }
+    }
+
     /// Whether TLS is used at all.
     pub fn is_tls(self) -> bool {
         self != Security::Plain

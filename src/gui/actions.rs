@@ -129,11 +129,7 @@ impl FerryApp {
         let Some(options) = &self.session.options else {
             return String::new();
         };
-        let scheme = match options.security {
-            crate::engine::Security::Plain => "ftp",
-            crate::engine::Security::ExplicitTls => "ftpes",
-            crate::engine::Security::ImplicitTls => "ftps",
-        };
+        let scheme = options.security.scheme();
         let user = options
             .user
             .as_ref()

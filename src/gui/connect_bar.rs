@@ -3,7 +3,8 @@
 use egui::Ui;
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{ConnectOptions, Secret, Security};
+use crate::engine::{ConnectOptions, Secret};
+use crate::sites::SiteProtocol;
 use crate::url::FtpUrl;
 
 /// A connection made before, kept for the drop-down. Never a password.
@@ -12,7 +13,7 @@ pub struct Recent {
     pub host: String,
     pub port: u16,
     pub user: String,
-    pub protocol: Protocol,
+    pub protocol: SiteProtocol,
 }
 
 impl Recent {
@@ -23,53 +24,11 @@ impl Recent {
             format!("{}@", self.user)
         };
         format!(
-            "{}{user}{}:{}",
-            self.protocol.scheme(),
+            "{}://{user}{}:{}",
+            self.protocol.security().scheme(),
             self.host,
             self.port
         )
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum Protocol {
-    #[default]
-    Plain,
-    ExplicitTls,
-    ImplicitTls,
-}
-
-impl Protocol {
-    fn label(self) -> &'static str {
-        match self {
-            Protocol::Plain => "FTP",
-            Protocol::ExplicitTls => "FTP over explicit TLS",
-            Protocol::ImplicitTls => "FTP over implicit TLS",
-        }
-    }
-
-    fn scheme(self) -> &'static str {
-        match self {
-            Protocol::Plain => "ftp://",
-            Protocol::ExplicitTls => "ftpes://",
-            Protocol::ImplicitTls => "ftps://",
-        }
-    }
-
-    fn security(self) -> Security {
-        match self {
-            Protocol::Plain => Security::Plain,
-            Protocol::ExplicitTls => Security::ExplicitTls,
-            Protocol::ImplicitTls => Security::ImplicitTls,
-        }
-    }
-
-    fn from_security(security: Security) -> Protocol {
-        match security {
-            Security::Plain => Protocol::Plain,
-            Security::ExplicitTls => Protocol::ExplicitTls,
-            Security::ImplicitTls => Protocol::ImplicitTls,
-        }
     }
 }
 
@@ -99,7 +58,7 @@ pub struct ConnectBar {
     pub port: String,
     pub user: String,
     pub password: String,
-    pub protocol: Protocol,
+    pub protocol: SiteProtocol,
     pub error: Option<String>,
 }
 
@@ -111,7 +70,7 @@ impl ConnectBar {
         self.port = url.port.to_string();
         self.user = url.user.clone().unwrap_or_default();
         self.password = url.password.clone().unwrap_or_default();
-        self.protocol = Protocol::from_security(url.security);
+        self.protocol = SiteProtocol::from_security(url.security);
         (!url.path.is_empty()).then(|| url.path.clone())
     }
 
@@ -136,7 +95,7 @@ impl ConnectBar {
         if host.is_empty() {
             return Err("Enter a host to connect to.".to_string());
         }
-        let default_port = if self.protocol == Protocol::ImplicitTls {
+        let default_port = if self.protocol == SiteProtocol::ImplicitTls {
             990
         } else {
             21
@@ -165,18 +124,14 @@ impl ConnectBar {
     /// A new site with what the fields say (the password stays in the
     /// bar; the caller decides where it goes).
     pub fn as_site(&self) -> crate::sites::Site {
-        use crate::sites::{LogonType, Site, SiteProtocol};
+        use crate::sites::{LogonType, Site};
         let recent = self.recent();
         Site {
             id: crate::sites::new_site_id(),
             name: recent.host.clone(),
             host: recent.host,
             port: recent.port,
-            protocol: match self.protocol {
-                Protocol::Plain => SiteProtocol::Plain,
-                Protocol::ExplicitTls => SiteProtocol::ExplicitTls,
-                Protocol::ImplicitTls => SiteProtocol::ImplicitTls,
-            },
+            protocol: self.protocol,
             logon: if recent.user.is_empty() {
                 LogonType::Anonymous
             } else {
@@ -189,16 +144,11 @@ impl ConnectBar {
 
     /// Shows a saved site in the fields (never its password).
     pub fn fill_from_site(&mut self, site: &crate::sites::Site) {
-        use crate::sites::SiteProtocol;
         self.host = site.host.clone();
         self.port = site.effective_port().to_string();
         self.user = site.user.clone();
         self.password.clear();
-        self.protocol = match site.protocol {
-            SiteProtocol::Plain => Protocol::Plain,
-            SiteProtocol::ExplicitTls => Protocol::ExplicitTls,
-            SiteProtocol::ImplicitTls => Protocol::ImplicitTls,
-        };
+        self.protocol = site.protocol;
     }
 
     pub fn ui(
@@ -218,14 +168,18 @@ impl ConnectBar {
                 labelled_field(ui, "Port", &mut self.port, 40.0, false);
                 let label = ui.label("Protocol");
                 egui::ComboBox::from_id_salt("protocol")
-                    .selected_text(self.protocol.label())
+                    .selected_text(self.protocol.security().label())
                     .show_ui(ui, |ui| {
                         for protocol in [
-                            Protocol::Plain,
-                            Protocol::ExplicitTls,
-                            Protocol::ImplicitTls,
+                            SiteProtocol::Plain,
+                            SiteProtocol::ExplicitTls,
+                            SiteProtocol::ImplicitTls,
                         ] {
-                            ui.selectable_value(&mut self.protocol, protocol, protocol.label());
+                            ui.selectable_value(
+                                &mut self.protocol,
+                                protocol,
+                                protocol.security().label(),
+                            );
                         }
                     })
                     .response

@@ -367,11 +367,7 @@ fn field(ui: &mut Ui, label: &str, text: &mut String, password: bool) -> bool {
 }
 
 fn protocol_label(protocol: SiteProtocol) -> &'static str {
-    match protocol {
-        SiteProtocol::Plain => "FTP",
-        SiteProtocol::ExplicitTls => "FTP over explicit TLS",
-        SiteProtocol::ImplicitTls => "FTP over implicit TLS",
-    }
+    protocol.security().label()
 }
 
 fn logon_label(logon: LogonType) -> &'static str {

@@ -27,6 +27,14 @@ impl SiteProtocol {
         }
     }
 
+    pub fn from_security(security: Security) -> SiteProtocol {
+        match security {
+            Security::Plain => SiteProtocol::Plain,
+            Security::ExplicitTls => SiteProtocol::ExplicitTls,
+            Security::ImplicitTls => SiteProtocol::ImplicitTls,
+        }
+    }
+
     pub fn default_port(self) -> u16 {
         match self {
             SiteProtocol::ImplicitTls => 990,
