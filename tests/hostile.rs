@@ -54,6 +54,19 @@ fn until(peer: &mut Peer, verb: &str, data_port: u16) -> Option<String> {
     }
 }
 
+/// A passive data listener on loopback, and its port.
+fn data_listener() -> (TcpListener, u16) {
+    let data = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = data.local_addr().unwrap().port();
+    (data, port)
+}
+
+/// Says 150 and takes the client's data connection.
+fn accept_data(peer: &mut Peer, data: &TcpListener) -> std::net::TcpStream {
+    peer.reply("150 Here it comes");
+    data.accept().unwrap().0
+}
+
 fn quick(port: u16) -> ferry::engine::ConnectOptions {
     let mut opts = options(port, "u", "p");
     opts.timeout = Duration::from_secs(2);
@@ -64,13 +77,11 @@ fn quick(port: u16) -> ferry::engine::ConnectOptions {
 fn a_transfer_that_stalls_half_way_ends_in_a_timeout_and_keeps_the_part() {
     let server = ScriptedServer::start(|peer| {
         login(peer);
-        let data = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = data.local_addr().unwrap().port();
+        let (data, port) = data_listener();
         until(peer, "SIZE", port);
         peer.reply("213 100000");
         until(peer, "RETR", port);
-        peer.reply("150 Here it comes");
-        let (mut socket, _) = data.accept().unwrap();
+        let mut socket = accept_data(peer, &data);
         socket.write_all(&[7u8; 30_000]).unwrap();
         // …and then nothing, for longer than the client waits.
         std::thread::sleep(Duration::from_secs(6));
@@ -127,13 +138,11 @@ fn a_reply_that_stalls_half_way_ends_in_a_timeout() {
 fn a_short_transfer_reported_as_complete_is_a_failure_and_keeps_the_part() {
     let server = ScriptedServer::start(|peer| {
         login(peer);
-        let data = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = data.local_addr().unwrap().port();
+        let (data, port) = data_listener();
         until(peer, "SIZE", port);
         peer.reply("213 1000");
         until(peer, "RETR", port);
-        peer.reply("150 Here it comes");
-        let (mut socket, _) = data.accept().unwrap();
+        let mut socket = accept_data(peer, &data);
         socket.write_all(&[1u8; 600]).unwrap();
         drop(socket);
         // It claims success although 400 bytes are missing.
@@ -300,11 +309,9 @@ fn an_endless_multi_line_reply_ends_as_a_protocol_error_with_bounded_memory() {
 fn a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory() {
     let server = ScriptedServer::start(|peer| {
         login(peer);
-        let data = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = data.local_addr().unwrap().port();
+        let (data, port) = data_listener();
         until(peer, "LIST", port);
-        peer.reply("150 Here it comes");
-        let (mut socket, _) = data.accept().unwrap();
+        let mut socket = accept_data(peer, &data);
         let line = b"-rw-r--r--    1 ftp      ftp          1234 Jan 02 03:04 a-file-name-of-some-length.txt\r\n";
         let block = line.repeat(8 * 1024);
         // 300 MiB, or until the client hangs up.
@@ -334,11 +341,9 @@ fn a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory() {
 fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes() {
     let server = ScriptedServer::start(|peer| {
         login(peer);
-        let data = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = data.local_addr().unwrap().port();
+        let (data, port) = data_listener();
         until(peer, "LIST", port);
-        peer.reply("150 Here it comes");
-        let (mut socket, _) = data.accept().unwrap();
+        let mut socket = accept_data(peer, &data);
         socket
             .write_all(b"-rw-r--r--    1 ftp      ftp             5 Jan 02 03:04 caf\xe9.txt\r\n")
             .unwrap();
@@ -348,8 +353,7 @@ fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes()
         until(peer, "RETR", port);
         let asked = peer.received.last().cloned().unwrap_or_default();
         if asked == b"RETR caf\xe9.txt" {
-            peer.reply("150 Here it comes");
-            let (mut socket, _) = data.accept().unwrap();
+            let mut socket = accept_data(peer, &data);
             socket.write_all(b"bytes").unwrap();
             drop(socket);
             peer.reply("226 Done");
