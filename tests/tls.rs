@@ -4,7 +4,9 @@
 mod common;
 
 use std::fs;
+use std::time::Duration;
 
+use common::ccc_server::CccServer;
 use common::cli::ferry;
 use common::harness::{Harness, options};
 use common::unftp::{Tls, UnftpOptions, UnftpServer};
@@ -218,4 +220,108 @@ fn a_refused_ccc_closes_the_connection_with_a_clear_error() {
     let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);
     let run = ferry(&["ls", "--ccc", "--trust", &fingerprint(&server), &url]).expect_status(6);
     assert!(run.stderr.contains("refused to clear"), "{}", run.stderr);
+}
+
+#[test]
+fn an_accepted_ccc_ends_tls_cleanly_and_commands_go_on_in_plain_text() {
+    // The server's close_notify comes in its own segment after the 200, as
+    // on a real network: read as plain text it would garble the next reply.
+    let cert = common::certs::generate(&["127.0.0.1"]);
+    let server = CccServer::start(&cert, Duration::from_millis(150));
+    let mut opts = options(server.port, "alice", "s3cret-pw");
+    opts.security = Security::ExplicitTls;
+    opts.tls.pinned_sha256 = vec![cert.sha256_hex.clone()];
+    opts.clear_control_channel = true;
+    // This server refuses PROT C: said, and data stays encrypted.
+    opts.clear_data = true;
+    let mut h = Harness::new(1);
+    let Outcome::Connected(info) = h.connect(opts) else {
+        panic!()
+    };
+    let details = info.tls_details.unwrap_or_default();
+    assert!(
+        details.contains("control channel cleared (CCC)"),
+        "{details}"
+    );
+    assert!(!details.contains("PROT C"), "{details}");
+    let log = h.log_text().join("\n");
+    assert!(
+        log.contains(
+            "refused PROT C (534 PROT C refused by policy); data connections stay encrypted"
+        ),
+        "{log}"
+    );
+    let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("NOOP".into())) else {
+        panic!("{:?}", h.log_text())
+    };
+    assert_eq!(reply.code, 200);
+    assert_eq!(reply.text, "200 plain-text NOOP");
+    drop(h);
+    let transcript = server.transcript();
+    assert!(transcript.client_sent_close_notify, "{transcript:?}");
+    // The password went inside TLS; only what followed CCC went in clear.
+    assert!(
+        transcript.encrypted.iter().any(|c| c.starts_with("PASS ")),
+        "{transcript:?}"
+    );
+    assert_eq!(transcript.plain.first().map(String::as_str), Some("NOOP"));
+    assert!(!transcript.plain.iter().any(|c| c.starts_with("PASS")));
+}
+
+#[test]
+fn clear_data_sends_prot_c_and_moves_files_without_tls_on_data() {
+    // libunftp (TLS offered, not required) takes PROT C and then serves
+    // data in plain TCP: a TLS data connection would fail the transfers.
+    let server = UnftpServer::start(UnftpOptions {
+        tls: Tls::Explicit,
+        ..UnftpOptions::default()
+    });
+    fs::write(server.path("clear.txt"), b"plain data").unwrap();
+    let mut opts = tls_options(&server);
+    opts.tls.pinned_sha256 = vec![fingerprint(&server)];
+    opts.clear_data = true;
+    let mut h = Harness::new(1);
+    let Outcome::Connected(info) = h.connect(opts) else {
+        panic!()
+    };
+    let details = info.tls_details.unwrap_or_default();
+    assert!(details.contains("data unencrypted (PROT C)"), "{details}");
+    let log = h.log_text().join("\n");
+    assert!(
+        log.contains("PROT C: file contents and listings travel UNENCRYPTED"),
+        "{log}"
+    );
+    assert!(log.contains("data connections are NOT"), "{log}");
+
+    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+        panic!("{:?}", h.log_text())
+    };
+    assert!(entries.iter().any(|e| e.name == "clear.txt"));
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("clear.txt");
+    h.call(Command::Download {
+        remote: "clear.txt".into(),
+        local: target.clone(),
+        resume: false,
+        size: None,
+    })
+    .unwrap();
+    assert_eq!(fs::read(&target).unwrap(), b"plain data");
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let source = local.path().join("up.bin");
+    fs::write(&source, &data).unwrap();
+    h.call(Command::Upload {
+        local: source,
+        remote: "up.bin".into(),
+        resume: false,
+    })
+    .unwrap();
+    assert_eq!(fs::read(server.path("up.bin")).unwrap(), data);
+
+    // The command line's switch for the same.
+    let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);
+    let run =
+        ferry(&["ls", "--clear-data", "--trust", &fingerprint(&server), &url]).expect_status(0);
+    assert!(run.stdout.contains("clear.txt"), "{}", run.stdout);
+    assert!(run.stderr.contains("UNENCRYPTED"), "{}", run.stderr);
 }

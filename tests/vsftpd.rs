@@ -107,6 +107,18 @@ fn vsftpd_explicit_tls_with_session_reuse_required() {
         assert_eq!(fs::read(&back).unwrap(), b"over TLS");
     }
 
+    // force_local_data_ssl: vsftpd takes PROT C, then refuses clear data
+    // connections with 522. Ferry says so, goes back to PROT P and the
+    // command still works (never less safe than asked).
+    let run = ferry(&["--trust", fp, "--clear-data", "ls", &folder]).expect_status(0);
+    assert!(run.stdout.contains("secret.txt"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("refused an unencrypted data connection"),
+        "{}",
+        run.stderr
+    );
+
     // vsftpd requires TLS for this user: plain FTP must not log in.
     ferry(&["ls", &url(&server, "ftp", "")]).expect_status(3);
 }

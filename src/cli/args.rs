@@ -130,6 +130,12 @@ pub enum SitesAction {
         /// Transfer connections for this site (1-10).
         #[arg(long = "connections")]
         jobs: Option<u8>,
+        /// FTPS: send PROT C after login (data unencrypted).
+        #[arg(long = "site-clear-data")]
+        clear_data: bool,
+        /// FTPS: send CCC after login (commands in clear).
+        #[arg(long = "site-ccc")]
+        ccc: bool,
     },
     /// Delete a saved site and its password.
     Remove { name: String },
@@ -214,6 +220,10 @@ pub struct SharedOptions {
     /// then on (data stays encrypted), for firewalls that must read them.
     #[arg(long, global = true)]
     pub ccc: bool,
+    /// After login, send PROT C: file contents and listings travel
+    /// unencrypted (the login and commands stay encrypted).
+    #[arg(long, global = true)]
+    pub clear_data: bool,
     /// Offer only this TLS version (1.2 or 1.3); both by default.
     #[arg(long, value_name = "VERSION", value_parser = ["1.2", "1.3"], global = true)]
     pub tls_version: Option<String>,

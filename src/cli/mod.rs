@@ -340,7 +340,8 @@ fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<
     }
     options.trust_pasv_address = shared.trust_pasv_address;
     options.sync_downloads = shared.fsync;
-    options.clear_control_channel = shared.ccc;
+    options.clear_control_channel |= shared.ccc;
+    options.clear_data |= shared.clear_data;
     options.tls.versions = match shared.tls_version.as_deref() {
         Some("1.2") => crate::engine::TlsVersions::Only12,
         Some("1.3") => crate::engine::TlsVersions::Only13,

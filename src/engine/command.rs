@@ -152,6 +152,9 @@ pub struct ConnectOptions {
     /// rename with its size check already keeps an unfinished file from
     /// ever looking finished.
     pub sync_downloads: bool,
+    /// Send PROT C after login: data connections (file contents and
+    /// listings) go without TLS; the control connection stays encrypted.
+    pub clear_data: bool,
     /// Send CCC after login: the control connection goes back to plain
     /// text (data stays encrypted), for firewalls that must read it.
     pub clear_control_channel: bool,
@@ -176,6 +179,7 @@ impl ConnectOptions {
             transfer_type: TransferType::Binary,
             tls: TlsTrust::default(),
             sync_downloads: false,
+            clear_data: false,
             clear_control_channel: false,
         }
     }

@@ -15,6 +15,7 @@ pub mod queue;
 mod reply;
 mod session;
 mod tls;
+mod tls_stream;
 mod transfer;
 mod tree;
 mod worker;

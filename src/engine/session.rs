@@ -10,11 +10,12 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use suppaftp::types::FileType;
-use suppaftp::{FtpError, Mode, RustlsFtpStream, Status, TransferStream};
+use suppaftp::{FtpError, ImplFtpStream, Mode, Status, TransferStream};
 
 use super::command::{ConnectOptions, DataMode, Security, TransferType};
 use super::debug_log::{self, LogSink};
@@ -24,11 +25,15 @@ use super::event::{Features, FileStat, Reply, SessionInfo};
 use super::names::check_command_argument;
 use super::net;
 use super::reply::{classify, describe_ftp_error, parse_pwd, reply_from, welcome_text};
-use super::tls::{self, RefusedCertificate, RustlsStream, TimeoutConnector};
+use super::tls::{self, RefusedCertificate};
+use super::tls_stream::{FtpsConnector, FtpsStream, Negotiated};
 use crate::listing::{self, ListingFormat, RemoteEntry};
 
 /// A data connection in flight.
-pub type DataStream = TransferStream<RustlsStream>;
+pub type DataStream = TransferStream<FtpsStream>;
+
+/// suppaftp's client over our stream type.
+type FtpClient = ImplFtpStream<FtpsStream>;
 
 /// Longest reply line we accept; longer is a protocol error.
 pub const MAX_REPLY_LINE: usize = 64 * 1024;
@@ -38,7 +43,7 @@ pub const MAX_LISTING_LINE: usize = 64 * 1024;
 pub const MAX_LISTING_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct Session {
-    ftp: RustlsFtpStream,
+    ftp: FtpClient,
     encoding: FileNameEncoding,
     info: SessionInfo,
     log: LogSink,
@@ -53,6 +58,8 @@ pub struct Session {
     /// Set when the control connection can no longer be trusted.
     broken: bool,
     refused: RefusedCertificate,
+    /// Set after PROT C: the connector makes data connections without TLS.
+    clear_data: Arc<AtomicBool>,
 }
 
 impl Session {
@@ -76,7 +83,16 @@ impl Session {
         let refused: RefusedCertificate = Arc::new(Mutex::new(None));
         let tickets: tls::Tickets = Arc::default();
         let config = tls::client_config(&options.tls, refused.clone(), tickets.clone());
-        let negotiated: tls::Negotiated = Arc::new(Mutex::new(None));
+        let negotiated: Negotiated = Arc::new(Mutex::new(None));
+        let clear_data = Arc::new(AtomicBool::new(false));
+        let connector = || {
+            FtpsConnector::new(
+                config.clone(),
+                options.timeout,
+                negotiated.clone(),
+                clear_data.clone(),
+            )
+        };
         if options.tls.insecure && options.security.is_tls() {
             log.warning("certificate checks are OFF (--insecure): anyone between you and the server can read and change this session");
         }
@@ -88,7 +104,7 @@ impl Session {
                 "Connecting to {}:{} ({addr})…",
                 options.host, options.port
             ));
-            match open_control(options, addr, &config, &negotiated) {
+            match open_control(options, addr, connector) {
                 Ok(stream) => {
                     ftp = Some(stream);
                     break;
@@ -118,17 +134,15 @@ impl Session {
         on_welcome(&welcome);
 
         let ftp = match options.security {
-            Security::ExplicitTls => {
-                let connector = TimeoutConnector::new(config, options.timeout, negotiated.clone());
-                ftp.into_secure(connector, tls_host(&options.host))
-                    .map_err(|err| match err {
-                        FtpError::UnexpectedResponse(r) => Error::Tls(format!(
-                            "the server refused to switch to TLS ({}); not logging in without it",
-                            reply_from(&r, &encoding).one_line()
-                        )),
-                        other => classify(other, &refused),
-                    })?
-            }
+            Security::ExplicitTls => ftp
+                .into_secure(connector(), tls_host(&options.host))
+                .map_err(|err| match err {
+                    FtpError::UnexpectedResponse(r) => Error::Tls(format!(
+                        "the server refused to switch to TLS ({}); not logging in without it",
+                        reply_from(&r, &encoding).one_line()
+                    )),
+                    other => classify(other, &refused),
+                })?,
             _ => ftp,
         };
         let ftp = configure_data_connections(ftp, options);
@@ -150,6 +164,7 @@ impl Session {
             tickets,
             broken: false,
             refused,
+            clear_data: clear_data.clone(),
         };
         if options.security == Security::ImplicitTls {
             // suppaftp's implicit mode does not negotiate data protection.
@@ -160,15 +175,23 @@ impl Session {
         session.read_features();
         session.set_transfer_type(options.transfer_type)?;
         session.info.home = session.pwd()?;
+        if options.clear_data && session.info.tls {
+            session.clear_data_channel()?;
+        }
         if session.info.tls {
             let details = session
                 .info
                 .tls_details
                 .clone()
                 .unwrap_or_else(|| "TLS".to_string());
-            session.log.status(&format!(
-                "Logged in; control and data connections are encrypted ({details})"
-            ));
+            let what = if clear_data.load(Ordering::Relaxed) {
+                "the control connection is encrypted, data connections are NOT"
+            } else {
+                "control and data connections are encrypted"
+            };
+            session
+                .log
+                .status(&format!("Logged in; {what} ({details})"));
         } else {
             session.log.status("Logged in (unencrypted FTP)");
         }
@@ -176,6 +199,32 @@ impl Session {
             session = session.clear_control_channel()?;
         }
         Ok(session)
+    }
+
+    /// PROT C: data connections without TLS from now on (for servers or
+    /// links where encrypting bulk data costs too much); the login and the
+    /// commands stay encrypted. Only on request, and said loudly. A refusal
+    /// leaves data encrypted, which is never less safe than asked for.
+    fn clear_data_channel(&mut self) -> Result<()> {
+        let reply = self.raw("PROT C")?;
+        if reply.code != 200 {
+            self.log.warning(&format!(
+                "The server refused PROT C ({}); data connections stay encrypted",
+                reply.one_line()
+            ));
+            return Ok(());
+        }
+        self.clear_data.store(true, Ordering::Relaxed);
+        self.log.warning(
+            "PROT C: file contents and listings travel UNENCRYPTED from now on \
+             (the login and commands stay encrypted)",
+        );
+        self.info.tls_details = self
+            .info
+            .tls_details
+            .take()
+            .map(|d| format!("{d}; data unencrypted (PROT C)"));
+        Ok(())
     }
 
     /// CCC: the control connection goes back to plain text after login
@@ -552,7 +601,8 @@ impl Session {
     /// to PASV when the server does not understand EPSV.
     pub fn open_data(&mut self, command: &str, offset: u64) -> Result<DataStream> {
         check_command_argument("the command", command)?;
-        for attempt in 0..2 {
+        // At most one fallback of each kind: EPSV → PASV, PROT C → PROT P.
+        for _ in 0..3 {
             if offset > 0 {
                 let offset = usize::try_from(offset)
                     .map_err(|_| Error::InvalidInput("resume offset too large".to_string()))?;
@@ -571,8 +621,22 @@ impl Session {
                     return Ok(stream);
                 }
                 Err(FtpError::UnexpectedResponse(response))
-                    if attempt == 0
-                        && self.extended_passive
+                    if self.clear_data.load(Ordering::Relaxed)
+                        && reply_from(&response, &self.encoding).code == 522 =>
+                {
+                    // vsftpd's force_local_data_ssl takes PROT C, then
+                    // refuses every clear data connection with 522.
+                    let reply = reply_from(&response, &self.encoding);
+                    self.log.warning(&format!(
+                        "The server refused an unencrypted data connection ({}); \
+                         encrypting data again (PROT P)",
+                        reply.one_line()
+                    ));
+                    self.expect("PROT P", |c| c == 200)?;
+                    self.clear_data.store(false, Ordering::Relaxed);
+                }
+                Err(FtpError::UnexpectedResponse(response))
+                    if self.extended_passive
                         && !self.active
                         && debug_log::last_verb_sent() == "EPSV" =>
                 {
@@ -659,10 +723,7 @@ impl Session {
 }
 
 /// Data-connection settings; suppaftp's builders take the stream by value.
-fn configure_data_connections(
-    mut ftp: RustlsFtpStream,
-    options: &ConnectOptions,
-) -> RustlsFtpStream {
+fn configure_data_connections(mut ftp: FtpClient, options: &ConnectOptions) -> FtpClient {
     ftp.set_passive_nat_workaround(!options.trust_pasv_address);
     let source = options.source_address;
     let timeout = options.timeout;
@@ -685,19 +746,16 @@ fn configure_data_connections(
 fn open_control(
     options: &ConnectOptions,
     addr: SocketAddr,
-    config: &Arc<rustls::ClientConfig>,
-    negotiated: &tls::Negotiated,
-) -> suppaftp::FtpResult<RustlsFtpStream> {
+    connector: impl FnOnce() -> FtpsConnector,
+) -> suppaftp::FtpResult<FtpClient> {
     match options.security {
         Security::ImplicitTls => {
-            let connector =
-                TimeoutConnector::new(config.clone(), options.timeout, negotiated.clone());
-            RustlsFtpStream::connect_secure_implicit(addr, connector, tls_host(&options.host))
+            FtpClient::connect_secure_implicit(addr, connector(), tls_host(&options.host))
         }
         _ => {
             let tcp = net::connect(addr, options.source_address, options.timeout)
                 .map_err(FtpError::ConnectionError)?;
-            RustlsFtpStream::connect_with_stream(tcp)
+            FtpClient::connect_with_stream(tcp)
         }
     }
 }
@@ -711,7 +769,7 @@ trait SetEncoding {
     fn set_encoding_for(&mut self, encoding: FileNameEncoding);
 }
 
-impl SetEncoding for RustlsFtpStream {
+impl SetEncoding for FtpClient {
     fn set_encoding_for(&mut self, encoding: FileNameEncoding) {
         match encoding {
             FileNameEncoding::Utf8 => self.set_encoding(super::encoding::Utf8Lossless),

@@ -8,7 +8,6 @@
 //! fingerprint was pinned or the user asked for `--insecure`. The refusal
 //! keeps the fingerprint so the caller can show it.
 
-use std::net::TcpStream;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,10 +17,8 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
-use suppaftp::{FtpResult, RustlsConnector, TlsConnector};
 
-/// suppaftp's TLS stream type, which it uses publicly but does not export.
-pub type RustlsStream = <RustlsConnector as TlsConnector>::Stream;
+use super::tls_stream::FtpsStream;
 
 use super::command::{TlsTrust, TlsVersions};
 use super::error::CertificateProblem;
@@ -339,67 +336,6 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
     Some(pairs.join(":"))
 }
 
-/// suppaftp's rustls connector, plus socket timeouts set before the
-/// handshake so a silent server cannot stall it (implicit TLS connects
-/// inside suppaftp, where we cannot set them otherwise).
-#[derive(Debug)]
-pub struct TimeoutConnector {
-    inner: RustlsConnector,
-    timeout: Duration,
-    negotiated: Negotiated,
-}
-
-/// What the handshake settled on ("TLS 1.3, TLS13_AES_256_GCM_SHA384"),
-/// for the status bar's lock.
-pub type Negotiated = Arc<Mutex<Option<String>>>;
-
-impl TimeoutConnector {
-    pub fn new(
-        config: Arc<ClientConfig>,
-        timeout: Duration,
-        negotiated: Negotiated,
-    ) -> TimeoutConnector {
-        TimeoutConnector {
-            inner: RustlsConnector::from(config),
-            timeout,
-            negotiated,
-        }
-    }
-}
-
-impl TlsConnector for TimeoutConnector {
-    type Stream = RustlsStream;
-
-    fn connect(&self, domain: &str, stream: TcpStream) -> FtpResult<Self::Stream> {
-        stream
-            .set_read_timeout(Some(self.timeout))
-            .and_then(|()| stream.set_write_timeout(Some(self.timeout)))
-            .map_err(suppaftp::FtpError::ConnectionError)?;
-        let mut tls = self.inner.connect(domain, stream)?;
-        // Finish the handshake now, to learn what it settled on; a refusal
-        // surfaces here as it would on the first read.
-        let inner = suppaftp::TlsStream::mut_ref(&mut tls);
-        inner
-            .conn
-            .complete_io(&mut inner.sock)
-            .map_err(suppaftp::FtpError::ConnectionError)?;
-        let version = inner.conn.protocol_version().map(|v| match v {
-            rustls::ProtocolVersion::TLSv1_3 => "TLS 1.3".to_string(),
-            rustls::ProtocolVersion::TLSv1_2 => "TLS 1.2".to_string(),
-            other => format!("{other:?}"),
-        });
-        let suite = inner
-            .conn
-            .negotiated_cipher_suite()
-            .map(|s| format!("{:?}", s.suite()));
-        if let (Some(version), Some(suite), Ok(mut slot)) = (version, suite, self.negotiated.lock())
-        {
-            *slot = Some(format!("{version}, {suite}"));
-        }
-        Ok(tls)
-    }
-}
-
 /// Reads what the server has already sent on a TLS data connection, without
 /// waiting: after a TLS 1.3 handshake that is the session ticket the next
 /// data connection resumes with. Servers that insist on resumption (vsftpd's
@@ -407,14 +343,16 @@ impl TlsConnector for TimeoutConnector {
 /// hands out each ticket once, so an upload that never reads would use up
 /// the tickets the login brought.
 pub fn collect_session_tickets(
-    stream: &mut suppaftp::TransferStream<RustlsStream>,
+    stream: &mut suppaftp::TransferStream<FtpsStream>,
     tickets: &Tickets,
 ) {
     use std::sync::atomic::Ordering;
     let suppaftp::DataStream::Ssl(tls) = stream.get_mut() else {
         return;
     };
-    let inner = suppaftp::TlsStream::mut_ref(tls.as_mut());
+    let Some(inner) = tls.tls_mut() else {
+        return;
+    };
     // With tickets in hand, take what has arrived without waiting; with
     // none (TLS 1.3 only needs them), wait briefly for the server's.
     let starving = inner.conn.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3)

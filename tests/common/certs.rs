@@ -10,6 +10,8 @@ pub struct TestCert {
     pub cert_pem: String,
     pub key_pem: String,
     pub cert_der: Vec<u8>,
+    /// The key as PKCS#8 DER, for a rustls server config.
+    pub key_der: Vec<u8>,
     /// SHA-256 of `cert_der`, lowercase hex without colons.
     pub sha256_hex: String,
 }
@@ -30,6 +32,7 @@ pub fn generate(names: &[&str]) -> TestCert {
         cert_pem: certified.cert.pem(),
         key_pem: certified.signing_key.serialize_pem(),
         cert_der,
+        key_der: certified.signing_key.serialize_der(),
         sha256_hex,
     }
 }

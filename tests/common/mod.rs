@@ -2,6 +2,7 @@
 //! uses a subset, hence `dead_code` is allowed.
 #![allow(dead_code)]
 
+pub mod ccc_server;
 pub mod certs;
 pub mod cli;
 pub mod faulty;
