@@ -237,3 +237,32 @@ fn filezilla_sites_come_in_with_a_report_and_go_back_out() {
     let second = sites(again.path(), &["sites", "list"], None).stdout;
     assert_eq!(first, second);
 }
+
+#[test]
+fn a_site_saved_with_clear_data_connects_with_prot_c() {
+    use common::unftp::{Tls, UnftpOptions};
+    let server = UnftpServer::start(UnftpOptions {
+        tls: Tls::Explicit,
+        ..UnftpOptions::default()
+    });
+    fs::write(server.path("open.txt"), b"hi").unwrap();
+    let fingerprint = server.cert().unwrap().sha256_hex.clone();
+    let config = tempfile::tempdir().unwrap();
+    let url = format!("ftpes://alice@127.0.0.1:{}/", server.port);
+    sites(
+        config.path(),
+        &["sites", "add", "fast", &url, "--site-clear-data"],
+        Some("s3cret-pw"),
+    )
+    .expect_status(0);
+    let file = fs::read_to_string(config.path().join("ferry/sites.json")).unwrap();
+    assert!(file.contains("\"clear_data\": true"), "{file}");
+    let run = sites(
+        config.path(),
+        &["ls", "-v", "--site", "fast", "--trust", &fingerprint, ""],
+        Some("s3cret-pw"),
+    )
+    .expect_status(0);
+    assert_eq!(run.stdout.trim(), "open.txt");
+    assert!(run.stderr.contains("PROT C"), "{}", run.stderr);
+}

@@ -9,7 +9,9 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output::print_log_line;
-use crate::engine::{Command, Connection, Error, Event, EventKind, LogLine, Outcome, Progress};
+use crate::engine::{
+    Command, Connection, Error, Event, EventKind, LogKind, LogLine, Outcome, Progress,
+};
 
 pub struct Client {
     /// Always `Some` until dropped.
@@ -58,8 +60,10 @@ impl Client {
         }
     }
 
+    /// Warnings always (an unencrypted channel, a refused PROT C), the
+    /// rest only with -v.
     fn print_log(&self, line: &LogLine) {
-        if self.verbose == 0 {
+        if self.verbose == 0 && line.kind != LogKind::Warning {
             return;
         }
         match &self.bar {

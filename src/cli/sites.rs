@@ -79,6 +79,8 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
             active,
             encoding,
             jobs,
+            clear_data,
+            ccc,
         } => {
             let url = FtpUrl::parse(&url).map_err(|e| super::usage(e.to_string()))?;
             let password = url.password.clone().or(password);
@@ -114,6 +116,8 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
                     .unwrap_or_default(),
                 remote_dir: url.path.clone(),
                 comments: comment.unwrap_or_default(),
+                clear_data,
+                clear_control_channel: ccc,
                 ..Site::default()
             };
             let path = site.path();

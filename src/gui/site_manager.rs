@@ -260,6 +260,29 @@ impl SiteManager {
                     .on_hover_text("Transfer connections; 0: the default (2)")
                     .changed();
                 ui.end_row();
+                if site.protocol.security().is_tls() {
+                    ui.label("Encryption");
+                    ui.vertical(|ui| {
+                        changed |= ui
+                            .checkbox(&mut site.clear_data, "Unencrypted data (PROT C)")
+                            .on_hover_text(
+                                "File contents and listings travel in clear; \
+                                 the login and commands stay encrypted",
+                            )
+                            .changed();
+                        changed |= ui
+                            .checkbox(
+                                &mut site.clear_control_channel,
+                                "Clear the command channel after login (CCC)",
+                            )
+                            .on_hover_text(
+                                "Commands and replies travel in clear after login, \
+                                 for firewalls that must read them; data stays encrypted",
+                            )
+                            .changed();
+                    });
+                    ui.end_row();
+                }
                 changed |= field(ui, "Encoding", &mut site.encoding, false);
                 changed |= field(ui, "Local folder", &mut site.local_dir, false);
                 changed |= field(ui, "Remote folder", &mut site.remote_dir, false);

@@ -97,6 +97,10 @@ pub struct Site {
     pub comments: String,
     /// SHA-256 fingerprints of certificates trusted for this site.
     pub trusted_certificates: Vec<String>,
+    /// FTPS only: PROT C after login, data connections without TLS.
+    pub clear_data: bool,
+    /// FTPS only: CCC after login, commands in clear from then on.
+    pub clear_control_channel: bool,
 }
 
 impl Default for Site {
@@ -118,6 +122,8 @@ impl Default for Site {
             remote_dir: String::new(),
             comments: String::new(),
             trusted_certificates: Vec::new(),
+            clear_data: false,
+            clear_control_channel: false,
         }
     }
 }
@@ -164,6 +170,8 @@ impl Site {
             pinned_sha256: self.trusted_certificates.clone(),
             ..TlsTrust::default()
         };
+        options.clear_data = self.clear_data;
+        options.clear_control_channel = self.clear_control_channel;
         options
     }
 }

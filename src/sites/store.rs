@@ -230,6 +230,8 @@ mod tests {
             remote_dir: "/var/www/my site".into(),
             comments: "line one\nline two".into(),
             trusted_certificates: vec!["ab".repeat(32)],
+            clear_data: true,
+            clear_control_channel: true,
         }
     }
 

@@ -517,7 +517,7 @@ fn convert(
         local_dir: raw.text("LocalDir").to_string(),
         remote_dir,
         comments: raw.text("Comments").to_string(),
-        trusted_certificates: Vec::new(),
+        ..Site::default()
     };
     Ok(ImportedSite { site, password })
 }
