@@ -222,6 +222,73 @@ fn cancel_stops_a_running_transfer_keeps_the_part_and_the_queue_goes_on() {
     assert_eq!(fs::read(local.path().join("next.txt")).unwrap(), b"next");
 }
 
+/// Starts uploading a 16 MiB file to a server that reads slowly, runs
+/// `meddle` on the local file once bytes flow, then queues a second file.
+fn upload_while(meddle: impl FnOnce(&Path)) -> (FaultyServer, QueueRun, Vec<u8>) {
+    let faults = Faults {
+        stor_chunk_delay: Some(Duration::from_millis(10)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().dir("/in"), faults);
+    let local = tempfile::tempdir().unwrap();
+    let data = pattern(16 * 1024 * 1024, 29);
+    let source = local.path().join("live.bin");
+    fs::write(&source, &data).unwrap();
+    fs::write(local.path().join("after.txt"), b"after").unwrap();
+    let mut run = run_with(&server, 1);
+    run.queue.add(upload(&source, "/in/live.bin", false));
+    run.until(|e| matches!(e, QueueEvent::Progress { bytes_done, .. } if *bytes_done > 0));
+    meddle(&source);
+    run.run(upload(
+        &local.path().join("after.txt"),
+        "/in/after.txt",
+        false,
+    ));
+    (server, run, data)
+}
+
+#[test]
+fn a_file_truncated_under_a_running_upload_fails_that_item_and_the_queue_goes_on() {
+    let (server, run, _) = upload_while(|source| {
+        fs::OpenOptions::new()
+            .write(true)
+            .open(source)
+            .unwrap()
+            .set_len(1000)
+            .unwrap();
+    });
+    let states = run.state_of("/in/live.bin");
+    let Some(ItemState::Failed(reason)) = states.last() else {
+        panic!("{states:?}")
+    };
+    assert!(
+        reason
+            .to_string()
+            .contains("changed while it was being uploaded"),
+        "{reason}"
+    );
+    assert_eq!(run.state_of("/in/after.txt"), [ItemState::Done]);
+    assert_eq!(server.file("/in/after.txt").unwrap(), b"after");
+}
+
+#[test]
+fn a_file_deleted_under_a_running_upload_still_arrives_whole() {
+    // The open handle keeps the bytes: the server gets the file as it was.
+    let (server, run, data) = upload_while(|source| fs::remove_file(source).unwrap());
+    assert_eq!(
+        run.state_of("/in/live.bin"),
+        [ItemState::Done],
+        "{:?}",
+        run.seen
+    );
+    assert!(server.file("/in/live.bin").unwrap() == data);
+    assert_eq!(run.state_of("/in/after.txt"), [ItemState::Done]);
+    let warned = run.seen.iter().any(|e| {
+        matches!(e, QueueEvent::Log { line, .. } if line.text.contains("was deleted during the upload"))
+    });
+    assert!(warned);
+}
+
 /// Names that must never become a path outside the folder.
 const HOSTILE: &[&str] = &[
     "../x",
@@ -244,11 +311,21 @@ fn hostile_tree() -> Tree {
     tree.raw_entry("/t", &"n".repeat(10_000), 32)
 }
 
-fn hostile_names_are_skipped(no_mlsd: bool) {
+/// Which listing command the server leaves the client.
+#[derive(PartialEq)]
+enum Listing {
+    Mlsd,
+    List,
+    /// Names only: folders cannot be told from files.
+    Nlst,
+}
+
+fn hostile_names_are_skipped(listing: Listing) {
     let server = FaultyServer::start(
         hostile_tree(),
         Faults {
-            no_mlsd,
+            no_mlsd: listing != Listing::Mlsd,
+            no_list: listing == Listing::Nlst,
             ..Faults::default()
         },
     );
@@ -260,24 +337,28 @@ fn hostile_names_are_skipped(no_mlsd: bool) {
     run.run(download("/t", &target, true));
 
     // Only the honest files arrived, and nothing appeared beside the folder.
-    assert_eq!(
-        snapshot(base.path()),
-        vec![
-            ("chosen/".to_string(), vec![]),
-            ("chosen/t/".to_string(), vec![]),
-            ("chosen/t/ok.txt".to_string(), b"fine".to_vec()),
-            ("chosen/t/sub/".to_string(), vec![]),
-            ("chosen/t/sub/ok2.txt".to_string(), b"fine2".to_vec()),
-        ]
-    );
+    let mut expected = vec![
+        ("chosen/".to_string(), vec![]),
+        ("chosen/t/".to_string(), vec![]),
+        ("chosen/t/ok.txt".to_string(), b"fine".to_vec()),
+        ("chosen/t/sub/".to_string(), vec![]),
+        ("chosen/t/sub/ok2.txt".to_string(), b"fine2".to_vec()),
+    ];
+    if listing == Listing::Nlst {
+        // NLST does not say "sub" is a folder: fetched as a file, it fails.
+        expected.truncate(3);
+    }
+    assert_eq!(snapshot(base.path()), expected);
     assert!(
         !Path::new("/tmp/x").exists() || fs::read("/tmp/x").map(|b| b.len() != 32).unwrap_or(true)
     );
     let skipped = run.count(|s| matches!(s, ItemState::Skipped(_)));
     // ".." is dropped by the parser; the others are skipped with a reason
     // (the 10 000-character name is too long for the disk and fails).
+    // NLST never opens "sub", so its hostile names are never listed.
+    let folders = if listing == Listing::Nlst { 1 } else { 2 };
     assert!(
-        skipped >= 2 * (HOSTILE.len() - 1),
+        skipped >= folders * (HOSTILE.len() - 1),
         "{skipped}: {:?}",
         run.states
     );
@@ -286,7 +367,7 @@ fn hostile_names_are_skipped(no_mlsd: bool) {
         .iter()
         .filter(|e| matches!(e, QueueEvent::Log { line, .. } if line.text.contains("not safe")))
         .count();
-    assert!(warned >= 2 * (HOSTILE.len() - 1));
+    assert!(warned >= folders * (HOSTILE.len() - 1));
     // No command ever carried a CR, LF or NUL to the server.
     assert!(
         server
@@ -298,12 +379,17 @@ fn hostile_names_are_skipped(no_mlsd: bool) {
 
 #[test]
 fn hostile_names_in_mlsd_never_escape_the_chosen_folder() {
-    hostile_names_are_skipped(false);
+    hostile_names_are_skipped(Listing::Mlsd);
 }
 
 #[test]
 fn hostile_names_in_list_never_escape_the_chosen_folder() {
-    hostile_names_are_skipped(true);
+    hostile_names_are_skipped(Listing::List);
+}
+
+#[test]
+fn hostile_names_in_nlst_never_escape_the_chosen_folder() {
+    hostile_names_are_skipped(Listing::Nlst);
 }
 
 #[test]

@@ -90,6 +90,9 @@ pub fn download(
         ));
         offset = 0;
     }
+    // Opened before RETR so a local problem shows before the server is
+    // asked; a refused RETR then takes away a .part it made (and nothing else).
+    let made_part = fs::symlink_metadata(&part).is_err();
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -110,7 +113,16 @@ pub fn download(
     }
 
     let started = Instant::now();
-    let mut stream = session.open_data(&format!("RETR {remote}"), offset)?;
+    let mut stream = match session.open_data(&format!("RETR {remote}"), offset) {
+        Ok(stream) => stream,
+        Err(err) => {
+            if made_part {
+                drop(file);
+                let _ = fs::remove_file(&part);
+            }
+            return Err(err);
+        }
+    };
     let mut meter = Meter::new(request, offset, total);
     let mut converter = AsciiDownload::default();
     let result = pump(
@@ -269,11 +281,45 @@ pub fn upload(
         meter.done - offset,
         started.elapsed()
     ));
+    check_unchanged_during_upload(session, &file, local, &meta, meter.done, ascii)?;
     Ok(TransferSummary {
         bytes: meter.done - offset,
         resumed_from: offset,
         elapsed: started.elapsed(),
     })
+}
+
+/// A local file written to while it was being sent leaves the server a
+/// copy that matches no version of it: that is a failure, not a success.
+/// A file deleted meanwhile is fine (the open handle read it whole).
+fn check_unchanged_during_upload(
+    session: &Session,
+    file: &File,
+    local: &Path,
+    before: &fs::Metadata,
+    sent: u64,
+    ascii: bool,
+) -> Result<()> {
+    let after = file.metadata().map_err(|e| Error::local(local, &e))?;
+    let short = !ascii && sent != before.len();
+    if short || after.len() != before.len() || after.modified().ok() != before.modified().ok() {
+        return Err(Error::LocalIo {
+            path: local.display().to_string(),
+            message: format!(
+                "changed while it was being uploaded ({} bytes when it started, {} now, \
+                 {sent} sent); the server's copy matches neither: upload it again",
+                before.len(),
+                after.len()
+            ),
+        });
+    }
+    if fs::symlink_metadata(local).is_err() {
+        session.log().warning(&format!(
+            "{} was deleted during the upload; the server has it whole, as it was",
+            local.display()
+        ));
+    }
+    Ok(())
 }
 
 /// Moves bytes from `source` to `sink` through one buffer until the source

@@ -107,9 +107,14 @@ pub struct Faults {
     pub drop_retr_after: Option<u64>,
     /// FEAT does not offer MLSD, and MLSD is answered 502.
     pub no_mlsd: bool,
+    /// LIST is answered 502 too (with `no_mlsd`: an NLST-only server).
+    pub no_list: bool,
     /// Sleep this long between 64 KiB chunks of RETR data, to make a
     /// transfer slow enough to cancel.
     pub retr_chunk_delay: Option<Duration>,
+    /// Sleep this long between 64 KiB reads of STOR data, so a test can
+    /// change the local file while it is being sent.
+    pub stor_chunk_delay: Option<Duration>,
 }
 
 struct Shared {
@@ -415,6 +420,7 @@ impl Session {
             "RETR" => return self.retr(arg),
             "STOR" | "APPE" => return self.store(&path, verb == "APPE").map(|()| true),
             "MLSD" if no_mlsd => "502 MLSD is not offered".into(),
+            "LIST" if self.shared.faults.no_list => "502 LIST is not offered".into(),
             "MLSD" | "LIST" | "NLST" => return self.list(verb, arg).map(|()| true),
             "QUIT" => {
                 // Leave first, so that a next connection is not refused.
@@ -662,7 +668,10 @@ impl Session {
             return Ok(());
         };
         let mut received = Vec::new();
-        let result = stream.read_to_end(&mut received);
+        let result = match self.shared.faults.stor_chunk_delay {
+            None => stream.read_to_end(&mut received).map(|_| ()),
+            Some(delay) => read_slowly(&mut stream, &mut received, delay),
+        };
         drop(stream);
         if result.is_err() {
             return self.reply("426 Connection lost; nothing stored");
@@ -758,6 +767,18 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> io::Result<Option<(Vec<u8>, b
     let end = line[..end].strip_suffix(b"\r").map_or(end, <[u8]>::len);
     line.truncate(end);
     Ok(Some((line, too_long)))
+}
+
+/// Reads to EOF in 64 KiB steps with a pause after each.
+fn read_slowly(stream: &mut impl Read, into: &mut Vec<u8>, delay: Duration) -> io::Result<()> {
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut chunk)? {
+            0 => return Ok(()),
+            n => into.extend_from_slice(&chunk[..n]),
+        }
+        thread::sleep(delay);
+    }
 }
 
 /// `name` relative to `folder`, or `name` itself when absolute; not normalised.
