@@ -139,6 +139,7 @@ fn main() {
         remote: "/big.iso".to_string(),
         local: std::env::temp_dir().join("big.iso"),
         recursive: false,
+        copy_to: String::new(),
     };
     app.show_queue_event(&QueueEvent::Added {
         id: 1,

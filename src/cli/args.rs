@@ -53,6 +53,23 @@ pub enum Action {
         local: PathBuf,
         url: String,
     },
+    /// Copy a file, or with -r a folder tree, from one server to another
+    /// without a trip through the local disk (FXP with --fxp where both
+    /// servers allow it). A DST ending in / names the folder to copy into.
+    /// Passwords: in the URLs, or FERRY_PASSWORD (--password-stdin) for
+    /// SRC and FERRY_TARGET_PASSWORD for DST.
+    Copy {
+        #[command(flatten)]
+        transfer: TransferArgs,
+        /// Ask the servers to send the files to each other directly (FXP);
+        /// when either refuses, the bytes are relayed, and the log says so.
+        #[arg(long)]
+        fxp: bool,
+        #[arg(value_name = "SRC_URL")]
+        source: String,
+        #[arg(value_name = "DST_URL")]
+        target: String,
+    },
     /// Make LOCALDIR a copy of the remote folder (or, with --reverse, the
     /// remote folder a copy of LOCALDIR), moving only new and changed files.
     Mirror {
@@ -199,7 +216,7 @@ pub struct QueueArgs {
     pub upload_times: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SharedOptions {
     /// Show commands and replies (-v), and data-connection details (-vv), on stderr.
     #[arg(short = 'v', action = clap::ArgAction::Count, global = true)]

@@ -125,12 +125,19 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 remote: path.to_string(),
                 local: target,
                 recursive: transfer.recursive,
+                copy_to: String::new(),
             };
             let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
             let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
             let mut options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
             options.resume = transfer.resume;
-            transfers::run(connect, options, spec, refuse, shared.verbose)
+            transfers::run(
+                transfers::Servers::One(connect),
+                options,
+                spec,
+                refuse,
+                shared.verbose,
+            )
         }
         Action::Put {
             transfer,
@@ -154,11 +161,67 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 remote: upload_target(&parsed.path, &local)?,
                 local,
                 recursive: is_dir,
+                copy_to: String::new(),
             };
             let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
             let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
             let options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
-            transfers::run(connect, options, spec, refuse, shared.verbose)
+            transfers::run(
+                transfers::Servers::One(connect),
+                options,
+                spec,
+                refuse,
+                shared.verbose,
+            )
+        }
+        Action::Copy {
+            transfer,
+            fxp,
+            source,
+            target,
+        } => {
+            if shared.site.is_some() {
+                return Err(usage(
+                    "copy takes two URLs; --site does not apply".to_string(),
+                ));
+            }
+            let (from, source_options) = self::target(&source, shared)?;
+            let to = FtpUrl::parse(&target).map_err(|e| usage(e.to_string()))?;
+            // Standard input and FERRY_PASSWORD are the source's.
+            let target_shared = SharedOptions {
+                password_stdin: false,
+                ..shared.clone()
+            };
+            let mut target_options = connect_options(&to, &target_shared)?;
+            if to.password.is_none() {
+                target_options.password =
+                    std::env::var("FERRY_TARGET_PASSWORD").ok().map(Secret::new);
+            }
+            let from_path = from.path.trim_end_matches('/');
+            if from_path.is_empty() && !transfer.recursive {
+                return Err(usage(
+                    "SRC_URL must name a file to copy (or use -r for a folder)".to_string(),
+                ));
+            }
+            let name = remote_basename(from_path);
+            let to_path = if to.path.is_empty() || to.path.ends_with('/') {
+                remote_join(&to.path, name)
+            } else {
+                to.path.clone()
+            };
+            let spec = TransferSpec {
+                direction: Direction::Copy,
+                remote: from_path.to_string(),
+                local: PathBuf::new(),
+                recursive: transfer.recursive,
+                copy_to: to_path.trim_end_matches('/').to_string(),
+            };
+            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
+            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
+            let mut options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
+            options.fxp = fxp;
+            let servers = transfers::Servers::Two(source_options, target_options);
+            transfers::run(servers, options, spec, refuse, shared.verbose)
         }
         Action::Mirror {
             reverse,
@@ -185,13 +248,20 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 remote: parsed.path.trim_end_matches('/').to_string(),
                 local: localdir,
                 recursive: true,
+                copy_to: String::new(),
             };
             let mut options =
                 transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose);
             options.delete_extraneous = delete;
             options.dry_run = dry_run;
             options.resume = true;
-            transfers::run(connect, options, spec, false, shared.verbose)
+            transfers::run(
+                transfers::Servers::One(connect),
+                options,
+                spec,
+                false,
+                shared.verbose,
+            )
         }
         Action::Rm { recursive, url } => {
             let (mut client, url) = connect(&url, shared)?;

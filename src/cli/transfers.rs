@@ -69,17 +69,26 @@ struct Tally {
     refused_remote: bool,
 }
 
+/// The server of a transfer, or the two of a copy (source, target).
+pub enum Servers {
+    One(ConnectOptions),
+    Two(ConnectOptions, ConnectOptions),
+}
+
 /// Runs `spec` through a queue to the end. `refuse_existing` turns files
 /// skipped because they exist into a failure.
 pub fn run(
-    connect: ConnectOptions,
+    servers: Servers,
     options: QueueOptions,
     spec: TransferSpec,
     refuse_existing: bool,
     verbose: u8,
 ) -> Result<(), Failure> {
     let summary_wanted = spec.recursive;
-    let (queue, events) = TransferQueue::start(connect, options)?;
+    let (queue, events) = match servers {
+        Servers::One(connect) => TransferQueue::start(connect, options)?,
+        Servers::Two(source, target) => TransferQueue::start_copy(source, target, options)?,
+    };
     queue.add(spec);
     let started = std::time::Instant::now();
     let bar = overall_bar();
@@ -115,7 +124,7 @@ pub fn run(
                     ItemState::Skipped(reason) => {
                         if refuse_existing && reason == TARGET_EXISTS {
                             tally.refused_existing += 1;
-                            tally.refused_remote |= spec.direction == Direction::Upload;
+                            tally.refused_remote |= spec.direction != Direction::Download;
                             say(format!("ferry: {} already exists", target_name(spec)));
                         } else if verbose > 0 {
                             say(format!("skipped {name}: {reason}"));
@@ -209,6 +218,7 @@ fn source_name(spec: &TransferSpec, kind: ItemKind) -> String {
         (_, ItemKind::DeleteTarget) => target_name(spec),
         (Direction::Download, ItemKind::Transfer) => spec.remote.clone(),
         (Direction::Upload, ItemKind::Transfer) => spec.local.display().to_string(),
+        (Direction::Copy, ItemKind::Transfer) => spec.remote.clone(),
     }
 }
 
@@ -216,6 +226,7 @@ fn target_name(spec: &TransferSpec) -> String {
     match spec.direction {
         Direction::Download => spec.local.display().to_string(),
         Direction::Upload => spec.remote.clone(),
+        Direction::Copy => spec.copy_to.clone(),
     }
 }
 

@@ -246,6 +246,23 @@ pub enum Command {
         remote: String,
         resume: bool,
     },
+    /// Copy one file from this connection's server to its partner's
+    /// (see [`Command::Partner`]) without touching the local disk: FXP
+    /// when `fxp` is set and both servers allow it, else streamed through
+    /// one buffer. `resume` continues a shorter target (REST + APPE).
+    Copy {
+        source: String,
+        target: String,
+        resume: bool,
+        /// The source's size from a listing, if known.
+        size: Option<u64>,
+        fxp: bool,
+    },
+    /// Runs a command on this connection's second session, the partner,
+    /// used as the target of [`Command::Copy`]; `Partner(Connect(…))`
+    /// logs it in. Its log lines come with this connection's; its
+    /// Connected and Disconnected events are not reported.
+    Partner(Box<Command>),
     /// TYPE I or TYPE A for the following transfers.
     SetTransferType(TransferType),
     /// QUIT and close; the connection can be reused with another `Connect`.

@@ -8,7 +8,7 @@
 //! connections (EPSV/PASV/PORT with REST right before the transfer), ABOR,
 //! and bounding every reply to 256 KiB.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -359,6 +359,78 @@ impl Session {
             }
             Ok(response) => Ok(reply_from(&response, &self.encoding)),
             Err(err) => Err(self.fail(err)),
+        }
+    }
+
+    /// The server's address on the control connection.
+    pub fn peer_ip(&self) -> Option<std::net::IpAddr> {
+        self.ftp.get_ref().peer_addr().ok().map(|a| a.ip())
+    }
+
+    /// After an exchange that may have left replies unread: reconnect
+    /// before the next command.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+
+    /// Writes a command on a plain control connection without reading its
+    /// reply, for FXP, where the two servers' replies interleave and a
+    /// command can have two replies (1xx, then 2xx) that suppaftp would
+    /// not read for a command without a data connection of ours.
+    pub fn send_unread(&mut self, line: &str) -> Result<()> {
+        check_command_argument("the command", line)?;
+        if self.info.tls {
+            return Err(Error::Tls(
+                "commands can be written directly only on a plain control connection".to_string(),
+            ));
+        }
+        self.log.emit(
+            crate::engine::LogLevel::Protocol,
+            crate::engine::LogKind::Command,
+            line,
+        );
+        let socket = self.ftp.get_ref();
+        let mut writer: &std::net::TcpStream = &socket;
+        writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .and_then(|()| writer.flush())
+            .map_err(|e| {
+                self.broken = true;
+                net::io_error("the control connection", &e)
+            })
+    }
+
+    /// Reads one reply (all its lines) from a plain control connection,
+    /// a byte at a time so nothing after it is taken from the socket.
+    /// `patience` bounds the wait for its first byte (a transfer between
+    /// two servers may take long); `cancelled` is asked every 200 ms.
+    pub fn read_unread_reply(
+        &mut self,
+        patience: Option<Duration>,
+        cancelled: &mut dyn FnMut() -> bool,
+    ) -> Result<Reply> {
+        let result = read_plain_reply(&self.ftp.get_ref(), self.timeout, patience, cancelled);
+        match result {
+            Ok(bytes) => {
+                let text = self.encoding.decode(&bytes);
+                let text = text.trim_end().to_string();
+                for line in text.lines() {
+                    self.log.emit(
+                        crate::engine::LogLevel::Protocol,
+                        crate::engine::LogKind::Reply,
+                        line,
+                    );
+                }
+                let code = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+                if code == 421 {
+                    self.broken = true;
+                }
+                Ok(Reply { code, text })
+            }
+            Err(err) => {
+                self.broken = true;
+                Err(err)
+            }
         }
     }
 
@@ -758,6 +830,79 @@ fn open_control(
             FtpClient::connect_with_stream(tcp)
         }
     }
+}
+
+/// Reads one FTP reply from `socket` byte by byte: lines until one that
+/// starts with the same three digits and a space. Lines are capped like
+/// suppaftp's; the first byte may wait `patience` (default: the session
+/// timeout), later ones the session timeout.
+fn read_plain_reply(
+    mut socket: &std::net::TcpStream,
+    timeout: Duration,
+    patience: Option<Duration>,
+    cancelled: &mut dyn FnMut() -> bool,
+) -> Result<Vec<u8>> {
+    const POLL: Duration = Duration::from_millis(200);
+    let previous = socket.read_timeout().ok().flatten();
+    let _ = socket.set_read_timeout(Some(POLL));
+    let started = std::time::Instant::now();
+    let mut reply = Vec::new();
+    let mut line = Vec::new();
+    let mut last_byte = std::time::Instant::now();
+    let mut byte = [0u8; 1];
+    let result = loop {
+        match socket.read(&mut byte) {
+            Ok(0) => {
+                break Err(Error::Connection(
+                    "the server closed the connection".to_string(),
+                ));
+            }
+            Ok(_) => {
+                last_byte = std::time::Instant::now();
+                line.push(byte[0]);
+                if line.len() > MAX_REPLY_LINE {
+                    break Err(Error::Protocol(format!(
+                        "a reply line is longer than the {MAX_REPLY_LINE}-byte limit"
+                    )));
+                }
+                if byte[0] != b'\n' {
+                    continue;
+                }
+                reply.extend_from_slice(&line);
+                let first = reply.get(..3).map(<[u8]>::to_vec).unwrap_or_default();
+                let done = line.len() >= 4
+                    && line[..3] == first[..]
+                    && line[..3].iter().all(u8::is_ascii_digit)
+                    && line[3] == b' ';
+                line.clear();
+                if done {
+                    break Ok(reply);
+                }
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if cancelled() {
+                    break Err(Error::Cancelled);
+                }
+                let waited = if reply.is_empty() && line.is_empty() {
+                    started.elapsed() > patience.unwrap_or(timeout)
+                } else {
+                    last_byte.elapsed() > timeout
+                };
+                if waited {
+                    break Err(Error::Timeout("the server's reply".to_string()));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Err(net::io_error("the control connection", &e)),
+        }
+    };
+    let _ = socket.set_read_timeout(previous);
+    result
 }
 
 /// The name TLS checks the certificate against (brackets off IPv6 literals).

@@ -324,7 +324,7 @@ fn check_unchanged_during_upload(
 
 /// Moves bytes from `source` to `sink` through one buffer until the source
 /// ends, the observer cancels, or either side fails.
-fn pump(
+pub(super) fn pump(
     source: &mut dyn Read,
     source_error: &dyn Fn(io::Error) -> Error,
     sink: &mut dyn FnMut(&[u8]) -> Result<()>,
@@ -349,7 +349,7 @@ fn pump(
 
 /// Completes the data connection after `result`: the server's 226 on
 /// success, an abort on failure. A final progress event goes out either way.
-fn end_transfer(
+pub(super) fn end_transfer(
     session: &mut Session,
     stream: DataStream,
     result: Result<()>,
@@ -368,18 +368,18 @@ fn end_transfer(
 }
 
 /// Counts bytes and turns them into throttled progress events.
-struct Meter {
+pub(super) struct Meter {
     request: RequestId,
     started: Instant,
     start_bytes: u64,
-    done: u64,
+    pub(super) done: u64,
     total: Option<u64>,
     last_report: Instant,
     last_bytes: u64,
 }
 
 impl Meter {
-    fn new(request: RequestId, offset: u64, total: Option<u64>) -> Meter {
+    pub(super) fn new(request: RequestId, offset: u64, total: Option<u64>) -> Meter {
         let now = Instant::now();
         Meter {
             request,
@@ -399,7 +399,7 @@ impl Meter {
         }
     }
 
-    fn report(&mut self, observer: &mut dyn TransferObserver) {
+    pub(super) fn report(&mut self, observer: &mut dyn TransferObserver) {
         let now = Instant::now();
         let interval = now.duration_since(self.last_report).as_secs_f64();
         let elapsed = now.duration_since(self.started).as_secs_f64();

@@ -16,6 +16,7 @@ use super::command::{Command, ConnectOptions, Request, RequestId};
 use super::debug_log::{self, LogSink};
 use super::error::{Error, Result};
 use super::event::{ConnectionId, Event, EventKind, Outcome, Progress, SessionInfo};
+use super::relay;
 use super::session::Session;
 use super::transfer::{self, TransferObserver};
 
@@ -77,6 +78,8 @@ impl Connection {
             session: None,
             reconnect_with: None,
             cwd: None,
+            partner: Side::default(),
+            on_partner: false,
         };
         let thread = thread::Builder::new()
             .name(format!("ferry-connection-{id}"))
@@ -155,6 +158,18 @@ struct Worker {
     reconnect_with: Option<ConnectOptions>,
     /// Working folder to restore after a reconnect.
     cwd: Option<String>,
+    /// The second session, target of server-to-server copies.
+    partner: Side,
+    /// The partner's state is in the fields above for the moment.
+    on_partner: bool,
+}
+
+/// The state of the session that is not in use at the moment.
+#[derive(Default)]
+struct Side {
+    session: Option<Session>,
+    reconnect_with: Option<ConnectOptions>,
+    cwd: Option<String>,
 }
 
 impl Worker {
@@ -178,12 +193,25 @@ impl Worker {
             });
             self.drop_broken_session();
         }
-        if let Some(session) = self.session.take() {
+        for session in [self.session.take(), self.partner.session.take()]
+            .into_iter()
+            .flatten()
+        {
             session.quit();
         }
     }
 
     fn emit(&self, kind: EventKind) {
+        // The caller follows one session per connection: the partner's
+        // comings and goings would read as this one's.
+        if self.on_partner
+            && matches!(
+                kind,
+                EventKind::Connected(_) | EventKind::Disconnected { .. } | EventKind::Welcome(_)
+            )
+        {
+            return;
+        }
         let _ = self.events.send(Event {
             connection: self.id,
             kind,
@@ -252,8 +280,72 @@ impl Worker {
         self.session.as_mut().ok_or(Error::NotConnected)
     }
 
+    /// Runs `work` with the partner's session in place of this one's.
+    fn on_partner<R>(&mut self, work: impl FnOnce(&mut Worker) -> R) -> R {
+        self.swap_sides();
+        let result = work(self);
+        if self.session.as_ref().is_some_and(Session::is_broken) {
+            self.session = None;
+            self.log
+                .warning("The connection to the other server was lost; it will reconnect");
+        }
+        self.swap_sides();
+        result
+    }
+
+    fn swap_sides(&mut self) {
+        std::mem::swap(&mut self.session, &mut self.partner.session);
+        std::mem::swap(&mut self.reconnect_with, &mut self.partner.reconnect_with);
+        std::mem::swap(&mut self.cwd, &mut self.partner.cwd);
+        self.on_partner = !self.on_partner;
+    }
+
+    fn copy(&mut self, request: RequestId, command: &Command) -> Result<Outcome> {
+        let Command::Copy {
+            source,
+            target,
+            resume,
+            size,
+            fxp,
+        } = command
+        else {
+            return Err(Error::InvalidInput("not a copy".to_string()));
+        };
+        let mut observer = self.observer(request);
+        let mut other = self.on_partner(|w| {
+            w.session()?;
+            w.session.take().ok_or(Error::NotConnected)
+        })?;
+        let job = relay::CopyJob {
+            source,
+            target,
+            resume: *resume,
+            listed_size: *size,
+            fxp: *fxp,
+        };
+        let result = self
+            .session()
+            .and_then(|from| relay::copy(from, &mut other, request, &job, &mut observer));
+        self.on_partner(|w| w.session = Some(other));
+        result.map(Outcome::Transferred)
+    }
+
     fn handle(&mut self, request: &Request) -> Result<Outcome> {
         match &request.command {
+            Command::Partner(inner) => {
+                if self.on_partner || matches!(**inner, Command::Partner(_) | Command::Copy { .. })
+                {
+                    return Err(Error::InvalidInput(
+                        "a partner has no partner of its own".to_string(),
+                    ));
+                }
+                let inner = Request {
+                    id: request.id,
+                    command: (**inner).clone(),
+                };
+                self.on_partner(|w| w.handle(&inner))
+            }
+            copy @ Command::Copy { .. } => self.copy(request.id, copy),
             Command::Connect(options) => self.connect(options),
             Command::Disconnect => {
                 self.reconnect_with = None;

@@ -167,6 +167,7 @@ impl FerryApp {
                         remote: remote_join(&self.remote.folder, &row.name),
                         local: Path::new(&folder).join(&row.name),
                         recursive: row.is_dir(),
+                        copy_to: String::new(),
                     }
                 }
                 Side::Local => {
@@ -176,6 +177,7 @@ impl FerryApp {
                         remote: remote_join(&folder, &row.name),
                         local: Path::new(&self.local.folder).join(&row.name),
                         recursive: row.is_dir(),
+                        copy_to: String::new(),
                     }
                 }
             };
@@ -235,6 +237,7 @@ impl FerryApp {
                 direction: Direction::Upload,
                 remote: remote_join(&self.remote.folder, &name),
                 recursive: path.is_dir(),
+                copy_to: String::new(),
                 local: path,
             };
             self.queue_command(QueueCommand::Add(spec));

@@ -51,6 +51,7 @@ impl QueueItem {
                 self.spec.local.display().to_string(),
                 self.spec.remote.clone(),
             ),
+            Direction::Copy => (self.spec.remote.clone(), self.spec.copy_to.clone()),
         };
         match self.kind {
             ItemKind::DeleteTarget => format!("delete {to}"),

@@ -41,6 +41,7 @@ pub fn ferry_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> R
     command
         .args(args)
         .env_remove("FERRY_PASSWORD")
+        .env_remove("FERRY_TARGET_PASSWORD")
         .env_remove("FERRY_ACCOUNT")
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -58,4 +59,44 @@ pub fn ferry_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> R
         pipe.write_all(input.as_bytes()).expect("write stdin");
     }
     Run::from(child.wait_with_output().expect("ferry finishes"))
+}
+
+/// `ferry ARGS…` with extra environment variables, and the peak resident
+/// memory it reached (KiB, from /proc while it runs, Linux).
+pub fn ferry_measured(args: &[&str], env: &[(&str, &str)]) -> (Run, u64) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args(args)
+        .env_remove("FERRY_PASSWORD")
+        .env_remove("FERRY_TARGET_PASSWORD")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let child = command.spawn().expect("run the ferry binary");
+    let status = format!("/proc/{}/status", child.id());
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let watcher = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            while let Ok(text) = std::fs::read_to_string(&status) {
+                let hwm = text
+                    .lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|n| n.parse().ok());
+                match hwm {
+                    Some(kib) => peak.fetch_max(kib, std::sync::atomic::Ordering::Relaxed),
+                    // A zombie has no memory lines: it has ended.
+                    None => break,
+                };
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        })
+    };
+    let run = Run::from(child.wait_with_output().expect("ferry finishes"));
+    let _ = watcher.join();
+    (run, peak.load(std::sync::atomic::Ordering::Relaxed))
 }

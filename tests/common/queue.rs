@@ -122,6 +122,7 @@ pub fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
         remote: remote.to_string(),
         local: local.to_path_buf(),
         recursive,
+        copy_to: String::new(),
     }
 }
 
@@ -132,6 +133,7 @@ pub fn upload(local: &Path, remote: &str, recursive: bool) -> TransferSpec {
         remote: remote.to_string(),
         local: local.to_path_buf(),
         recursive,
+        copy_to: String::new(),
     }
 }
 

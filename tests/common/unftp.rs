@@ -55,6 +55,8 @@ pub struct UnftpOptions {
     pub greeting: String,
     /// If true, user `anonymous` also logs in, with any password.
     pub allow_anonymous: bool,
+    /// Passive mode only: PORT and EPRT are refused (and so is FXP).
+    pub passive_only: bool,
 }
 
 impl Default for UnftpOptions {
@@ -65,6 +67,7 @@ impl Default for UnftpOptions {
             password: "s3cret-pw".to_string(),
             greeting: "Welcome to the Ferry test server".to_string(),
             allow_anonymous: false,
+            passive_only: false,
         }
     }
 }
@@ -148,6 +151,7 @@ impl UnftpServer {
         // libunftp wants a 'static greeting; each server leaks a few bytes.
         let greeting: &'static str = Box::leak(options.greeting.clone().into_boxed_str());
         let tls = options.tls;
+        let passive_only = options.passive_only;
         // `Server::service` consumes the server, so build one per control
         // connection. They share the authenticator; each has its own TLS
         // config, which its data connections share (session resumption).
@@ -162,7 +166,11 @@ impl UnftpServer {
             .greeting(greeting)
             .passive_host(PassiveHost::Ip(Ipv4Addr::LOCALHOST))
             .passive_ports(PASSIVE_PORTS)
-            .active_passive_mode(ActivePassiveMode::ActiveAndPassive);
+            .active_passive_mode(if passive_only {
+                ActivePassiveMode::PassiveOnly
+            } else {
+                ActivePassiveMode::ActiveAndPassive
+            });
             if let Some((cert, key)) = &cert_paths {
                 builder = builder.ftps(cert.clone(), key.clone());
                 if tls == Tls::ExplicitRequired {

@@ -23,6 +23,8 @@ const RECONNECT_DELAY: Duration = Duration::from_secs(1);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Job {
     Connect,
+    /// Logging in to the partner server of a copy queue.
+    ConnectPartner,
     Transfer(ItemId),
     /// Listing a remote folder to download.
     List(ItemId),
@@ -40,12 +42,14 @@ pub(super) enum Job {
     FetchTime(ItemId),
     /// MFMT after an upload.
     PushTime(ItemId),
+    /// Creating a folder on the partner server to copy into.
+    MkdirCopyTarget(ItemId),
 }
 
 impl Job {
     pub fn item(self) -> Option<ItemId> {
         match self {
-            Job::Connect => None,
+            Job::Connect | Job::ConnectPartner => None,
             Job::Transfer(id)
             | Job::List(id)
             | Job::Mkdir(id)
@@ -54,7 +58,8 @@ impl Job {
             | Job::StatSource(id)
             | Job::Delete(id)
             | Job::FetchTime(id)
-            | Job::PushTime(id) => Some(id),
+            | Job::PushTime(id)
+            | Job::MkdirCopyTarget(id) => Some(id),
         }
     }
 }
@@ -69,6 +74,8 @@ pub(super) struct Slot {
 
 pub(super) struct Coordinator {
     connect: ConnectOptions,
+    /// A copy queue's target server: every connection logs in there too.
+    partner: Option<ConnectOptions>,
     pub(super) options: QueueOptions,
     inbox: Receiver<QueueCommand>,
     events: Sender<QueueEvent>,
@@ -95,6 +102,7 @@ pub(super) struct Coordinator {
 impl Coordinator {
     pub fn new(
         connect: ConnectOptions,
+        partner: Option<ConnectOptions>,
         options: QueueOptions,
         inbox: Receiver<QueueCommand>,
         events: Sender<QueueEvent>,
@@ -103,6 +111,7 @@ impl Coordinator {
         let max_slots = options.connections.clamp(1, 10);
         Coordinator {
             connect,
+            partner,
             options,
             inbox,
             events,
@@ -305,7 +314,10 @@ impl Coordinator {
         let free = self
             .slots
             .iter()
-            .filter(|s| s.busy.is_none_or(|(_, job)| job == Job::Connect))
+            .filter(|s| {
+                s.busy
+                    .is_none_or(|(_, job)| matches!(job, Job::Connect | Job::ConnectPartner))
+            })
             .count();
         let mut missing = runnable.saturating_sub(free);
         while missing > 0 && self.slots.len() < self.max_slots && now >= self.no_connect_before {
@@ -390,11 +402,19 @@ impl Coordinator {
                 }
                 self.slots[slot].busy = None;
                 match (job, result) {
-                    (Job::Connect, Ok(Outcome::Connected(info))) => {
-                        self.slots[slot].features = info.features;
+                    (Job::Connect, Ok(outcome)) => {
+                        if let Outcome::Connected(info) = outcome {
+                            self.slots[slot].features = info.features;
+                        }
+                        if let Some(partner) = self.partner.clone() {
+                            let command = Command::Partner(Box::new(Command::Connect(partner)));
+                            self.send_job(slot, command, Job::ConnectPartner);
+                        }
                     }
-                    (Job::Connect, Ok(_)) => {}
-                    (Job::Connect, Err(err)) => self.connect_failed(slot, err),
+                    (Job::ConnectPartner, Ok(_)) => {}
+                    (Job::Connect | Job::ConnectPartner, Err(err)) => {
+                        self.connect_failed(slot, err)
+                    }
                     (job, result) => self.finished(slot, job, result),
                 }
             }

@@ -61,6 +61,57 @@ impl Coordinator {
             }
             (ItemKind::Transfer, Direction::Download, false) => self.start_download(slot, id),
             (ItemKind::Transfer, Direction::Upload, false) => self.start_upload(slot, id),
+            (ItemKind::Transfer, Direction::Copy, true) => {
+                self.set_state(id, ItemState::Expanding);
+                // The login folder or the root is there already.
+                if dry_run || spec.copy_to.is_empty() || spec.copy_to == "/" {
+                    self.send_job(slot, Command::List(Some(spec.remote)), Job::List(id));
+                } else {
+                    let mkdir = Command::Partner(Box::new(Command::Mkdir(spec.copy_to)));
+                    self.send_job(slot, mkdir, Job::MkdirCopyTarget(id));
+                }
+            }
+            (ItemKind::Transfer, Direction::Copy, false) => self.start_copy(slot, id),
+            // Copies do not mirror, so nothing asks to delete on the target.
+            (ItemKind::DeleteTarget, Direction::Copy, _) => self.set_state(
+                id,
+                ItemState::Skipped("deleting on a copy's target is not supported".to_string()),
+            ),
+        }
+    }
+
+    /// A file from this server to the partner: like an upload whose source
+    /// is remote. The target is asked about on the partner.
+    fn start_copy(&mut self, slot: usize, id: ItemId) {
+        let Some(item) = self.item(id) else { return };
+        let source_path = item.spec.remote.clone();
+        let target_path = item.spec.copy_to.clone();
+        let retrying = item.attempts > 0;
+        let source = item.source;
+        let known_target = item.target;
+        let policy = item.answer.unwrap_or(self.options.exists);
+        if retrying {
+            // Our own earlier attempt left part of it on the target: append.
+            return self.transfer(slot, id, true);
+        }
+        let needs_source = !matches!(
+            policy,
+            ExistsPolicy::Overwrite | ExistsPolicy::Skip | ExistsPolicy::Rename | ExistsPolicy::Ask
+        );
+        match (known_target, source) {
+            (None, _) => {
+                self.set_state(id, ItemState::Running);
+                let stat = Command::Partner(Box::new(Command::Stat(target_path)));
+                self.send_job(slot, stat, Job::StatTarget(id));
+            }
+            (Some(None), _) => self.transfer(slot, id, false),
+            (Some(Some(_)), None) if needs_source => {
+                self.set_state(id, ItemState::Running);
+                self.send_job(slot, Command::Stat(source_path), Job::StatSource(id));
+            }
+            (Some(Some(target)), source) => {
+                self.apply(slot, id, policy, source.unwrap_or_default(), target)
+            }
         }
     }
 
@@ -199,8 +250,10 @@ impl Coordinator {
         let Some(item) = self.item_mut(id) else {
             return;
         };
+        let copy = item.spec.direction == Direction::Copy;
         let (n, original) = match item.rename.take() {
             Some((n, original)) => (n + 1, original),
+            None if copy => (1, item.spec.copy_to.clone()),
             None => (1, item.spec.remote.clone()),
         };
         if n > 1000 {
@@ -224,9 +277,15 @@ impl Coordinator {
         };
         item.rename = Some((n, original));
         item.target = None;
-        self.retarget(id, |spec| spec.remote = candidate.clone());
+        let stat = if copy {
+            self.retarget(id, |spec| spec.copy_to = candidate.clone());
+            Command::Partner(Box::new(Command::Stat(candidate)))
+        } else {
+            self.retarget(id, |spec| spec.remote = candidate.clone());
+            Command::Stat(candidate)
+        };
         self.set_state(id, ItemState::Running);
-        self.send_job(slot, Command::Stat(candidate), Job::StatTarget(id));
+        self.send_job(slot, stat, Job::StatTarget(id));
     }
 
     /// Moves the bytes (or, in a dry run, says it would).
@@ -240,20 +299,34 @@ impl Coordinator {
                 Direction::Upload => {
                     format!("would upload {} to {}", spec.local.display(), spec.remote)
                 }
+                Direction::Copy => {
+                    format!(
+                        "would copy {} to {} on the other server",
+                        spec.remote, spec.copy_to
+                    )
+                }
             };
             return self.set_state(id, ItemState::Planned(what));
         }
+        let size = self.item(id).and_then(|i| i.source).and_then(|s| s.size);
         let command = match spec.direction {
             Direction::Download => Command::Download {
                 remote: spec.remote,
                 local: spec.local,
                 resume,
-                size: self.item(id).and_then(|i| i.source).and_then(|s| s.size),
+                size,
             },
             Direction::Upload => Command::Upload {
                 local: spec.local,
                 remote: spec.remote,
                 resume,
+            },
+            Direction::Copy => Command::Copy {
+                source: spec.remote,
+                target: spec.copy_to,
+                resume,
+                size,
+                fxp: self.options.fxp,
             },
         };
         self.set_state(id, ItemState::Running);
@@ -273,6 +346,9 @@ impl Coordinator {
         let times = match spec.direction {
             Direction::Download => self.options.download_times,
             Direction::Upload => self.options.upload_times,
+            // The partner's features are not known here; copies keep the
+            // target server's own time.
+            Direction::Copy => false,
         };
         if times {
             match spec.direction {
@@ -357,12 +433,25 @@ impl Coordinator {
                     Ok(_) => FileStat::default(),
                     Err(err) => return self.item_failed(id, err),
                 };
+                let copy = self.items_spec(id).direction == Direction::Copy;
                 if let Some(item) = self.item_mut(id) {
                     item.source = Some(source);
                 }
                 // Decide again, now with the facts.
-                self.start_download(slot, id);
+                if copy {
+                    self.start_copy(slot, id);
+                } else {
+                    self.start_download(slot, id);
+                }
             }
+            (Job::MkdirCopyTarget(id), result) => match result {
+                // A folder that is already there is fine to copy into.
+                Ok(_) | Err(Error::Permanent { .. }) => {
+                    let remote = self.items_spec(id).remote;
+                    self.send_job(slot, Command::List(Some(remote)), Job::List(id));
+                }
+                Err(err) => self.item_failed(id, err),
+            },
             (Job::Delete(id), result) => match result {
                 Ok(_) => self.set_state(id, ItemState::Done),
                 Err(err) => self.item_failed(id, err),
@@ -392,7 +481,7 @@ impl Coordinator {
                 );
             }
             (Job::Transfer(id) | Job::List(id), Err(err)) => self.item_failed(id, err),
-            (Job::Connect, _) => {}
+            (Job::Connect | Job::ConnectPartner, _) => {}
         }
     }
 
@@ -409,6 +498,7 @@ impl Coordinator {
                 remote: String::new(),
                 local: Default::default(),
                 recursive: false,
+                copy_to: String::new(),
             })
     }
 

@@ -18,27 +18,45 @@ impl Coordinator {
     /// A remote folder was listed: its files and folders join the queue.
     /// Unsafe names and symbolic links are skipped, never followed or
     /// written outside the folder.
+    ///
+    /// For a copy, the same names go to the partner server: a name that
+    /// could escape a folder here could escape one there.
     pub(super) fn expand_remote(&mut self, id: ItemId, entries: Vec<RemoteEntry>) {
         let parent = self.items_spec(id);
+        let copy = parent.direction == Direction::Copy;
         let mut kept = HashSet::new();
         for entry in entries {
             let remote = remote_join(&parent.remote, &entry.name);
             if !is_safe_local_name(&entry.name) {
+                let whose = if copy {
+                    "the other server"
+                } else {
+                    "this computer"
+                };
                 self.skipped_child(
                     id,
-                    Direction::Download,
+                    parent.direction,
                     remote,
                     parent.local.clone(),
-                    format!("the name {:?} is not safe on this computer", entry.name),
+                    format!("the name {:?} is not safe on {whose}", entry.name),
                 );
                 continue;
             }
             kept.insert(entry.name.clone());
             let spec = TransferSpec {
-                direction: Direction::Download,
+                direction: parent.direction,
                 remote,
-                local: parent.local.join(&entry.name),
+                local: if copy {
+                    Default::default()
+                } else {
+                    parent.local.join(&entry.name)
+                },
                 recursive: entry.kind == EntryKind::Dir,
+                copy_to: if copy {
+                    remote_join(&parent.copy_to, &entry.name)
+                } else {
+                    String::new()
+                },
             };
             let child = self.add_item(Some(id), spec, ItemKind::Transfer);
             if matches!(entry.kind, EntryKind::Symlink { .. }) {
@@ -56,7 +74,7 @@ impl Coordinator {
                 });
             }
         }
-        if self.options.delete_extraneous {
+        if self.options.delete_extraneous && !copy {
             self.delete_local_extras(id, &parent, &kept);
         }
         self.set_state(id, ItemState::Done);
@@ -91,6 +109,7 @@ impl Coordinator {
                 remote: parent.remote.clone(),
                 local: path,
                 recursive: is_dir,
+                copy_to: String::new(),
             };
             self.add_item(Some(id), spec, ItemKind::DeleteTarget);
         }
@@ -114,6 +133,7 @@ impl Coordinator {
                 remote: remote_join(&parent.remote, &entry.name),
                 local: parent.local.join(&entry.name),
                 recursive: entry.is_dir,
+                copy_to: String::new(),
             };
             let child = self.add_item(Some(id), spec, ItemKind::Transfer);
             if let Some(item) = self.item_mut(child)
@@ -152,6 +172,7 @@ impl Coordinator {
                     remote,
                     local: parent.local.join(&entry.name),
                     recursive: entry.kind == EntryKind::Dir,
+                    copy_to: String::new(),
                 };
                 self.add_item(Some(id), spec, ItemKind::DeleteTarget);
             }
@@ -172,6 +193,7 @@ impl Coordinator {
             remote,
             local,
             recursive: false,
+            copy_to: String::new(),
         };
         let child = self.add_item(Some(parent), spec, ItemKind::Transfer);
         self.warn(&format!("Skipped: {reason}"));

@@ -38,6 +38,9 @@ pub type ItemId = u64;
 pub enum Direction {
     Download,
     Upload,
+    /// From the queue's server to its partner server (see
+    /// [`TransferQueue::start_copy`]), never through the local disk.
+    Copy,
 }
 
 /// One thing to transfer, as the user asked for it.
@@ -50,6 +53,9 @@ pub struct TransferSpec {
     pub local: PathBuf,
     /// A whole folder tree rather than one file.
     pub recursive: bool,
+    /// Copy only: the file or folder path on the partner server (`local`
+    /// is unused).
+    pub copy_to: String,
 }
 
 /// How the queue behaves; fixed when it starts (except the exists policy,
@@ -79,6 +85,8 @@ pub struct QueueOptions {
     /// Decide everything, change nothing: items end as
     /// [`ItemState::Planned`].
     pub dry_run: bool,
+    /// Copies between servers try FXP first (and relay when refused).
+    pub fxp: bool,
 }
 
 impl Default for QueueOptions {
@@ -94,6 +102,7 @@ impl Default for QueueOptions {
             debug_level: 0,
             delete_extraneous: false,
             dry_run: false,
+            fxp: false,
         }
     }
 }
@@ -179,9 +188,28 @@ impl TransferQueue {
         connect: ConnectOptions,
         options: QueueOptions,
     ) -> Result<(TransferQueue, Receiver<QueueEvent>), Error> {
+        TransferQueue::start_with(connect, None, options)
+    }
+
+    /// Starts a queue for [`Direction::Copy`] items: each of its
+    /// connections logs in to `source` and also to `target`, and moves
+    /// files from one to the other.
+    pub fn start_copy(
+        source: ConnectOptions,
+        target: ConnectOptions,
+        options: QueueOptions,
+    ) -> Result<(TransferQueue, Receiver<QueueEvent>), Error> {
+        TransferQueue::start_with(source, Some(target), options)
+    }
+
+    fn start_with(
+        connect: ConnectOptions,
+        partner: Option<ConnectOptions>,
+        options: QueueOptions,
+    ) -> Result<(TransferQueue, Receiver<QueueEvent>), Error> {
         let (commands, inbox) = unbounded();
         let (events, outbox) = unbounded();
-        let coordinator = coordinator::Coordinator::new(connect, options, inbox, events);
+        let coordinator = coordinator::Coordinator::new(connect, partner, options, inbox, events);
         let thread = thread::Builder::new()
             .name("ferry-queue".to_string())
             .spawn(move || coordinator.run())

@@ -1,0 +1,156 @@
+//! Server to server: a file read from one server's data connection is
+//! written to the other's through one fixed buffer, so nothing touches the
+//! local disk and memory stays flat whatever the size. FXP (the servers
+//! talking to each other directly) is tried first when asked for, and the
+//! relay takes over when either server will not.
+
+use std::io::Write;
+
+use super::command::RequestId;
+use super::error::{Error, Result};
+use super::event::TransferSummary;
+use super::fxp::{self, FxpOutcome};
+use super::names::check_command_argument;
+use super::net;
+use super::session::Session;
+use super::tls;
+use super::transfer::{Meter, TransferObserver, end_transfer, pump};
+
+/// One file to copy.
+pub struct CopyJob<'a> {
+    /// Path on the source server (the worker's own session).
+    pub source: &'a str,
+    /// Path on the target server (the worker's partner session).
+    pub target: &'a str,
+    /// Continue a shorter target file (REST on the source, APPE on the target).
+    pub resume: bool,
+    /// The size a listing reported, saving a SIZE round trip.
+    pub listed_size: Option<u64>,
+    /// Try FXP first.
+    pub fxp: bool,
+}
+
+pub fn copy(
+    source: &mut Session,
+    target: &mut Session,
+    request: RequestId,
+    job: &CopyJob<'_>,
+    observer: &mut dyn TransferObserver,
+) -> Result<TransferSummary> {
+    check_command_argument("the source path", job.source)?;
+    check_command_argument("the target path", job.target)?;
+    let started = std::time::Instant::now();
+    let total = job.listed_size.or_else(|| source.size(job.source).ok());
+    let mut offset = 0;
+    if job.resume {
+        let have = target.size(job.target).unwrap_or(0);
+        if total.is_none_or(|t| have <= t) {
+            offset = have;
+        }
+    }
+    if offset > 0 && total == Some(offset) {
+        source
+            .log()
+            .status(&format!("{} is already complete", job.target));
+        return Ok(TransferSummary {
+            bytes: 0,
+            resumed_from: offset,
+            elapsed: started.elapsed(),
+        });
+    }
+    if offset > 0 {
+        source.log().status(&format!(
+            "Resuming the copy of {} at byte {offset}",
+            job.source
+        ));
+    }
+    if job.fxp {
+        match fxp::copy(source, target, job, offset, observer)? {
+            FxpOutcome::Done(bytes) => {
+                check_size(target, job.target, total, offset + bytes)?;
+                return Ok(TransferSummary {
+                    bytes,
+                    resumed_from: offset,
+                    elapsed: started.elapsed(),
+                });
+            }
+            FxpOutcome::Refused(reason) => source.log().warning(&format!(
+                "FXP is not possible here ({reason}); relaying the bytes through this computer instead"
+            )),
+        }
+    }
+    let bytes = relay(source, target, request, job, offset, total, observer)?;
+    Ok(TransferSummary {
+        bytes,
+        resumed_from: offset,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// The streamed copy; returns the bytes moved.
+fn relay(
+    source: &mut Session,
+    target: &mut Session,
+    request: RequestId,
+    job: &CopyJob<'_>,
+    offset: u64,
+    total: Option<u64>,
+    observer: &mut dyn TransferObserver,
+) -> Result<u64> {
+    let mut from = source.open_data(&format!("RETR {}", job.source), offset)?;
+    let store = if offset > 0 { "APPE" } else { "STOR" };
+    let mut to = match target.open_data(&format!("{store} {}", job.target), 0) {
+        Ok(stream) => stream,
+        Err(err) => {
+            source.abort_data(from);
+            return Err(err);
+        }
+    };
+    let mut meter = Meter::new(request, offset, total);
+    let result = pump(
+        &mut from,
+        &|err| net::io_error("receiving data", &err),
+        &mut |chunk| {
+            to.write_all(chunk)
+                .map_err(|err| net::io_error("sending data", &err))
+        },
+        &mut meter,
+        observer,
+    )
+    .and_then(|()| {
+        to.flush()
+            .map_err(|err| net::io_error("sending data", &err))
+    });
+    tls::collect_session_tickets(&mut to, target.tickets());
+    // Whatever happened, the target keeps what arrived: closing its data
+    // connection ends the upload there, ready for a resume (APPE).
+    let stored = target.finish_data(to);
+    end_transfer(source, from, result, &mut meter, observer)?;
+    stored?;
+    let done = meter.done;
+    source.log().detail(&format!(
+        "Copied {} to the other server: {} bytes",
+        job.source,
+        done - offset
+    ));
+    check_size(target, job.target, total, done)?;
+    Ok(done - offset)
+}
+
+/// A copy shorter or longer than the source is a failure, whoever said 226.
+fn check_size(target: &mut Session, path: &str, total: Option<u64>, done: u64) -> Result<()> {
+    let Some(total) = total else {
+        return Ok(());
+    };
+    if done == total {
+        return Ok(());
+    }
+    let stored = target.size(path).ok();
+    if stored == Some(total) {
+        return Ok(());
+    }
+    Err(Error::Protocol(format!(
+        "the copy of {path} has {} of {total} bytes; the partial file stays on the target for a resume",
+        stored.unwrap_or(done)
+    )))
+}
