@@ -347,3 +347,93 @@ fn twenty_on_one_login(stderr: &str) {
     assert!(!stderr.contains("session reuse required"), "{stderr}");
     assert_eq!(stderr.matches("Logged in;").count(), 1, "{stderr}");
 }
+
+/// A file and a folder tree on `server`, written as the test (root), which
+/// vsftpd's user can read.
+fn seed_tree(server: &Vsftpd) -> Vec<u8> {
+    let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 241) as u8).collect();
+    fs::create_dir_all(server.home.join("tree/sub")).unwrap();
+    fs::write(server.home.join("tree/top.txt"), b"top").unwrap();
+    fs::write(server.home.join("tree/sub/big.bin"), &data).unwrap();
+    data
+}
+
+#[test]
+fn vsftpd_to_the_in_process_server_copies_a_tree_and_fxp_over_tls_is_declined_clearly() {
+    use common::unftp::{Tls, UnftpOptions, UnftpServer};
+    let source = Vsftpd::start();
+    seed_tree(&source);
+    let target = UnftpServer::plain();
+    let to = format!("ftp://alice:s3cret-pw@127.0.0.1:{}/copied", target.port);
+    ferry(&["copy", "-r", &url(&source, "ftp", "tree"), &to]).expect_status(0);
+    assert_eq!(
+        snapshot(&target.path("copied")),
+        snapshot(&source.home.join("tree"))
+    );
+
+    // Both sides on TLS (vsftpd insisting on session reuse): FXP would
+    // need CPSV/SSCN, so Ferry says so and relays, encrypted both ways.
+    let source = Vsftpd::start_tls(true);
+    seed_tree(&source);
+    let target = UnftpServer::start(UnftpOptions {
+        tls: Tls::ExplicitRequired,
+        ..UnftpOptions::default()
+    });
+    let to = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/big.bin", target.port);
+    let run = ferry(&[
+        "copy",
+        "--fxp",
+        "--trust",
+        &source.cert().unwrap().sha256_hex,
+        "--trust",
+        &target.cert().unwrap().sha256_hex,
+        &url(&source, "ftpes", "tree/sub/big.bin"),
+        &to,
+    ])
+    .expect_status(0);
+    assert!(run.stderr.contains("CPSV or SSCN"), "{}", run.stderr);
+    assert!(
+        fs::read(target.path("big.bin")).unwrap()
+            == fs::read(source.home.join("tree/sub/big.bin")).unwrap()
+    );
+}
+
+#[test]
+fn vsftpd_fxp_moves_a_file_directly_and_a_refused_port_falls_back_to_the_relay() {
+    let source = Vsftpd::start();
+    let data = seed_tree(&source);
+    // Both servers on 127.0.0.1, so vsftpd's checks (PORT to the client's
+    // own address, data connections from it) let FXP through.
+    let target = Vsftpd::start();
+    let run = ferry(&[
+        "copy",
+        "--fxp",
+        "-v",
+        &url(&source, "ftp", "tree/sub/big.bin"),
+        &url(&target, "ftp", "fxp.bin"),
+    ])
+    .expect_status(0);
+    assert!(
+        run.stderr.contains("went straight from server to server"),
+        "{}",
+        run.stderr
+    );
+    assert!(fs::read(target.home.join("fxp.bin")).unwrap() == data);
+
+    // A source that takes no PORT at all: the relay, and the log says why.
+    let strict = Vsftpd::start_with("port_enable=NO\n");
+    fs::write(strict.home.join("f.txt"), b"relayed").unwrap();
+    let run = ferry(&[
+        "copy",
+        "--fxp",
+        &url(&strict, "ftp", "f.txt"),
+        &url(&target, "ftp", "f.txt"),
+    ])
+    .expect_status(0);
+    assert!(
+        run.stderr.contains("FXP is not possible here"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(target.home.join("f.txt")).unwrap(), b"relayed");
+}
