@@ -17,6 +17,10 @@
 #
 # Cases, each repeated BENCH_REPEAT times, best (fastest) run reported:
 #   - download and upload of one BENCH_BIG_MB MiB file of random bytes;
+#   - server-to-server copy of the big file (both ends on the same vsftpd,
+#     two logins): Ferry's relay (`ferry copy`) and FXP (`--fxp`) against
+#     curl downloading it and uploading it again (what a user without a
+#     server-to-server tool does);
 #   - recursive download of 2000 files of 4 KiB in 20 folders, one
 #     connection and four (ferry get -r -j N / lftp mirror --parallel=N),
 #     Ferry by default (file times set with MDTM) and with --no-times.
@@ -118,8 +122,8 @@ else
 fi
 install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$WORK"
 
-# Space: the big file, a downloaded copy and an uploaded copy.
-need_kb=$(((BIG_MB * 3 + 100) * 1024))
+# Space: the big file, a downloaded copy, an uploaded copy and a server-side copy.
+need_kb=$(((BIG_MB * 4 + 100) * 1024))
 for d in "$TMP" "$WORK"; do
     avail=$(df -Pk "$d" | awk 'NR==2 {print $4}')
     ((avail > need_kb)) || die "not enough space in $d: need $((need_kb / 1024)) MiB, have $((avail / 1024)) MiB"
@@ -286,6 +290,23 @@ bench_upload() { # tool rep
     record upload "$tool"
 }
 
+COPY=$WORK/copy.bin
+bench_copy() { # case tool rep
+    local case=$1 tool=$2 rep=$3
+    rm -f -- "$COPY" "$DL"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" copy --overwrite "$BASE_URL/big.bin" "$BASE_URL/copy.bin" ;;
+    ferry-fxp) run_timed "$case-ferry-$rep" "$FERRY" copy -v --fxp --overwrite "$BASE_URL/big.bin" "$BASE_URL/copy.bin" ;;
+    curl) run_timed "$case-curl-$rep" sh -c 'curl -sS --fail -o "$1" "$2/big.bin" && curl -sS --fail -T "$1" "$2/copy.bin"' sh "$DL" "$BASE_URL" ;;
+    esac
+    check_size "$COPY" "$BIG_BYTES" "copy with $tool"
+    if ((rep == 1)); then cmp -s "$WORK/big.bin" "$COPY" || die "copy with $tool: content differs"; fi
+    if [[ $tool == ferry-fxp ]] && ! grep -q "went straight from server to server" "$TMP/out/$case-ferry-$rep.log"; then
+        log "note: ferry --fxp relayed instead of FXP (see $case-ferry-$rep.log)"
+    fi
+    record "$case" "${tool%-fxp}"
+}
+
 bench_tree() { # case tool jobs rep [ferry options...]
     local case=$1 tool=$2 jobs=$3 rep=$4
     shift 4
@@ -311,6 +332,11 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     log "round $rep/$REPEAT: upload $BIG_MB MiB"
     for tool in ferry curl lftp; do bench_upload "$tool" "$rep"; done
     rm -f -- "$UP"
+    log "round $rep/$REPEAT: server to server $BIG_MB MiB"
+    bench_copy copy ferry "$rep"
+    bench_copy copy-fxp ferry-fxp "$rep"
+    bench_copy copy curl "$rep"
+    rm -f -- "$COPY" "$DL"
     for jobs in 1 4; do
         log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s)"
         bench_tree "tree-j$jobs" ferry "$jobs" "$rep"
@@ -363,6 +389,8 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
     echo "| --- | --- | --- | --- | --- | --- |"
     row "download $BIG_MB MiB" download big
     row "upload $BIG_MB MiB" upload big
+    row "server to server $BIG_MB MiB (Ferry relay; curl: download, then upload)" copy big
+    row "server to server $BIG_MB MiB, Ferry --fxp" copy big copy-fxp
     row "tree get, 1 connection" tree-j1 tree
     row "tree get, 4 connections" tree-j4 tree
     row "tree get, 1 connection, Ferry --no-times" tree-j1 tree tree-j1-notimes
@@ -370,6 +398,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
     echo
     echo "Peak RSS (GNU time %M, largest over the runs): download $BIG_MB MiB: ferry ${RSS[download|ferry]} KiB," \
         "curl ${RSS[download|curl]} KiB, lftp ${RSS[download|lftp]} KiB;" \
+        "copy $BIG_MB MiB: ferry ${RSS[copy|ferry]} KiB (relay), ${RSS[copy-fxp|ferry]} KiB (FXP);" \
         "tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB."
     echo
     if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
