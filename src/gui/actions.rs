@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use super::app::FerryApp;
-use super::connect_bar::LinkState;
 use super::dialogs::{Dialog, DialogAnswer};
 use super::file_table::{DragPayload, MenuItem, Side};
 use super::local_fs::LocalOp;
@@ -18,33 +17,36 @@ use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
 
 impl FerryApp {
     pub(super) fn pane_action(&mut self, side: Side, action: PaneAction) {
-        match (side, action) {
-            (Side::Local, PaneAction::Navigate(path)) => self.open_local(PathBuf::from(path)),
-            (Side::Remote, PaneAction::Navigate(path)) => self.change_remote_folder(path),
-            (Side::Local, PaneAction::Up) => {
+        let server = self.is_server(side);
+        match (server, action) {
+            (false, PaneAction::Navigate(path)) => self.open_local(PathBuf::from(path)),
+            (true, PaneAction::Navigate(path)) => self.change_server_folder(side, path),
+            (false, PaneAction::Up) => {
                 if let Some(parent) = Path::new(&self.local.folder).parent() {
                     self.open_local(parent.to_path_buf());
                 }
             }
-            (Side::Remote, PaneAction::Up) => {
-                if self.is_connected() {
-                    self.remote.loading = true;
-                    self.session.send(Command::Cdup, Purpose::ChangeFolder);
+            (true, PaneAction::Up) => {
+                if self.server(side).is_connected() {
+                    self.pane(side).loading = true;
+                    self.server(side)
+                        .session
+                        .send(Command::Cdup, Purpose::ChangeFolder);
                 }
             }
-            (side, PaneAction::Refresh) => self.refresh(side),
-            (Side::Local, PaneAction::Open(row)) if row.is_dir() => {
+            (_, PaneAction::Refresh) => self.refresh(side),
+            (false, PaneAction::Open(row)) if row.is_dir() => {
                 let folder = Path::new(&self.local.folder).join(&row.name);
                 self.open_local(folder);
             }
-            (Side::Remote, PaneAction::Open(row)) if row.is_dir() => {
-                let folder = remote_join(&self.remote.folder, &row.name);
-                self.change_remote_folder(folder);
+            (true, PaneAction::Open(row)) if row.is_dir() => {
+                let folder = remote_join(&self.pane(side).folder, &row.name);
+                self.change_server_folder(side, folder);
             }
-            (side, PaneAction::Open(row)) => self.transfer(side, std::slice::from_ref(&row), None),
-            (side, PaneAction::Menu(item, rows)) => self.menu(side, item, rows),
-            (side, PaneAction::Dropped { payload, into }) => self.dropped(side, &payload, into),
-            (Side::Local, PaneAction::Rename { from, to }) => {
+            (_, PaneAction::Open(row)) => self.transfer(side, std::slice::from_ref(&row), None),
+            (_, PaneAction::Menu(item, rows)) => self.menu(side, item, rows),
+            (_, PaneAction::Dropped { payload, into }) => self.dropped(side, &payload, into),
+            (false, PaneAction::Rename { from, to }) => {
                 let folder = PathBuf::from(&self.local.folder);
                 match check_name(&to) {
                     Ok(()) => self.local_fs.send(LocalOp::Rename {
@@ -54,28 +56,29 @@ impl FerryApp {
                     Err(message) => self.error(message),
                 }
             }
-            (Side::Remote, PaneAction::Rename { from, to }) => {
+            (true, PaneAction::Rename { from, to }) => {
                 if let Err(message) = check_name(&to) {
                     return self.error(message);
                 }
+                let folder = self.pane(side).folder.clone();
                 let command = Command::Rename {
-                    from: remote_join(&self.remote.folder, &from),
-                    to: remote_join(&self.remote.folder, &to),
+                    from: remote_join(&folder, &from),
+                    to: remote_join(&folder, &to),
                 };
                 let what = format!("Renaming {from} to {to}");
-                self.session.send(command, Purpose::Change { what });
+                self.server(side)
+                    .session
+                    .send(command, Purpose::Change { what });
             }
         }
     }
 
-    fn is_connected(&self) -> bool {
-        matches!(self.link, LinkState::Connected { .. })
-    }
-
-    fn change_remote_folder(&mut self, path: String) {
-        if self.is_connected() && !path.is_empty() {
-            self.remote.loading = true;
-            self.session.send(Command::Cwd(path), Purpose::ChangeFolder);
+    fn change_server_folder(&mut self, side: Side, path: String) {
+        if self.server(side).is_connected() && !path.is_empty() {
+            self.pane(side).loading = true;
+            self.server(side)
+                .session
+                .send(Command::Cwd(path), Purpose::ChangeFolder);
         }
     }
 
@@ -92,10 +95,7 @@ impl FerryApp {
                     self.transfer(side, &rows, Some(folder.display().to_string()));
                 }
             }
-            MenuItem::Rename => match side {
-                Side::Local => self.local.table.begin_rename(),
-                Side::Remote => self.remote.table.begin_rename(),
-            },
+            MenuItem::Rename => self.pane(side).table.begin_rename(),
             MenuItem::Delete if !rows.is_empty() => {
                 self.dialogs.push(Dialog::ConfirmDelete { side, rows });
             }
@@ -105,15 +105,20 @@ impl FerryApp {
                 name: String::new(),
             }),
             MenuItem::CopyUrl => {
-                let urls: Vec<String> = rows.iter().map(|r| self.remote_url(&r.name)).collect();
+                let urls: Vec<String> = rows
+                    .iter()
+                    .map(|r| self.server_url(side, &r.name))
+                    .collect();
                 if let Some(ctx) = self.waker.ctx() {
                     ctx.copy_text(urls.join("\n"));
                 }
             }
             MenuItem::Permissions => {
                 if let Some(row) = rows.first() {
+                    let path = remote_join(&self.pane(side).folder, &row.name);
                     self.dialogs.push(Dialog::Permissions {
-                        path: remote_join(&self.remote.folder, &row.name),
+                        side,
+                        path,
                         mode: octal_mode(&row.permissions),
                     });
                 }
@@ -123,10 +128,11 @@ impl FerryApp {
         }
     }
 
-    /// `ftp://user@host:port/path` for a name in the remote folder; never
-    /// with the password.
-    fn remote_url(&self, name: &str) -> String {
-        let Some(options) = &self.session.options else {
+    /// `ftp://user@host:port/path` for a name in the folder of the server
+    /// on `side`; never with the password.
+    fn server_url(&mut self, side: Side, name: &str) -> String {
+        let path = remote_join(&self.pane(side).folder, name);
+        let Some(options) = &self.server(side).session.options else {
             return String::new();
         };
         let scheme = options.security.scheme();
@@ -135,7 +141,6 @@ impl FerryApp {
             .as_ref()
             .map(|u| format!("{u}@"))
             .unwrap_or_default();
-        let path = remote_join(&self.remote.folder, name);
         // An absolute path is written with a second slash, as curl reads it.
         let path = if path.starts_with('/') {
             format!("/{path}")
@@ -146,10 +151,14 @@ impl FerryApp {
     }
 
     /// Queues transfers of `rows` from `side` to the other side's folder (or
-    /// `target`, a folder on the other side).
+    /// `target`, a folder on the other side): downloads, uploads, or copies
+    /// between two servers.
     pub(super) fn transfer(&mut self, side: Side, rows: &[FileRow], target: Option<String>) {
-        if !self.is_connected() {
+        if !self.right.is_connected() || (self.left_is_server && !self.left.is_connected()) {
             return self.error("Connect to a server first.");
+        }
+        if self.left_is_server {
+            return self.copy(side, rows, target);
         }
         for row in rows {
             let spec = match side {
@@ -185,26 +194,43 @@ impl FerryApp {
         }
     }
 
+    /// Copies of `rows` from the server on `from` to the other server.
+    fn copy(&mut self, from: Side, rows: &[FileRow], target: Option<String>) {
+        let source_folder = self.pane(from).folder.clone();
+        let folder = target.unwrap_or_else(|| self.pane(from.other()).folder.clone());
+        let specs: Vec<TransferSpec> = rows
+            .iter()
+            .filter(|row| is_safe_local_name(&row.name))
+            .map(|row| TransferSpec {
+                direction: Direction::Copy,
+                remote: remote_join(&source_folder, &row.name),
+                local: PathBuf::new(),
+                recursive: row.is_dir(),
+                copy_to: remote_join(&folder, &row.name),
+            })
+            .collect();
+        if specs.len() < rows.len() {
+            self.error("Names that are not safe on the other server were left out.");
+        }
+        if let Some(queue) = self.copy_queue(from) {
+            for spec in specs {
+                queue.add(spec);
+            }
+        }
+    }
+
     /// Rows dragged from the other pane were dropped on `side`.
     fn dropped(&mut self, side: Side, payload: &DragPayload, into: Option<String>) {
-        let target = match side {
-            Side::Remote => into.map(|name| remote_join(&self.remote.folder, &name)),
-            Side::Local => into.map(|name| {
-                Path::new(&self.local.folder)
-                    .join(name)
-                    .display()
-                    .to_string()
-            }),
+        let folder = self.pane(side).folder.clone();
+        let target = match self.is_server(side) {
+            true => into.map(|name| remote_join(&folder, &name)),
+            false => into.map(|name| Path::new(&folder).join(name).display().to_string()),
         };
         // The rows belong to the folder they were dragged from.
-        match payload.from {
-            Side::Local if payload.folder == self.local.folder => {
-                self.transfer(Side::Local, &payload.rows, target);
-            }
-            Side::Remote if payload.folder == self.remote.folder => {
-                self.transfer(Side::Remote, &payload.rows, target);
-            }
-            _ => self.error("The folder changed while dragging; drag again."),
+        if payload.from == side.other() && payload.folder == self.pane(payload.from).folder {
+            self.transfer(payload.from, &payload.rows, target);
+        } else {
+            self.error("The folder changed while dragging; drag again.");
         }
     }
 
@@ -221,7 +247,7 @@ impl FerryApp {
         if dropped.is_empty() {
             return;
         }
-        if !self.is_connected() {
+        if !self.right.is_connected() {
             return self.error("Connect to a server first, then drop files on it.");
         }
         for path in dropped {
@@ -246,56 +272,59 @@ impl FerryApp {
 
     pub(super) fn dialog_answer(&mut self, answer: DialogAnswer) {
         match answer {
-            DialogAnswer::Delete {
-                side: Side::Local,
-                rows,
-            } => {
+            DialogAnswer::Delete { side, rows } if !self.is_server(side) => {
                 let folder = PathBuf::from(&self.local.folder);
                 self.local_fs.send(LocalOp::Delete(
                     rows.iter().map(|r| folder.join(&r.name)).collect(),
                 ));
             }
-            DialogAnswer::Delete {
-                side: Side::Remote,
-                rows,
-            } => {
+            DialogAnswer::Delete { side, rows } => {
+                let folder = self.pane(side).folder.clone();
                 for row in rows {
-                    let path = remote_join(&self.remote.folder, &row.name);
+                    let path = remote_join(&folder, &row.name);
                     let command = if row.is_dir() {
                         Command::DeleteTree(path)
                     } else {
                         Command::Delete(path)
                     };
                     let what = format!("Deleting {}", row.name);
-                    self.session.send(command, Purpose::Change { what });
+                    self.server(side)
+                        .session
+                        .send(command, Purpose::Change { what });
                 }
             }
             DialogAnswer::NewFolder { side, name } => {
                 if let Err(message) = check_name(&name) {
                     return self.error(message);
                 }
-                match side {
-                    Side::Local => self
-                        .local_fs
-                        .send(LocalOp::Mkdir(Path::new(&self.local.folder).join(name))),
-                    Side::Remote => {
-                        let what = format!("Creating {name}");
-                        let command = Command::Mkdir(remote_join(&self.remote.folder, &name));
-                        self.session.send(command, Purpose::Change { what });
-                    }
+                if self.is_server(side) {
+                    let what = format!("Creating {name}");
+                    let command = Command::Mkdir(remote_join(&self.pane(side).folder, &name));
+                    self.server(side)
+                        .session
+                        .send(command, Purpose::Change { what });
+                } else {
+                    self.local_fs
+                        .send(LocalOp::Mkdir(Path::new(&self.local.folder).join(name)));
                 }
             }
-            DialogAnswer::Permissions { path, mode } => {
+            DialogAnswer::Permissions { side, path, mode } => {
                 let what = format!("Setting {path} to {mode}");
-                self.session
+                self.server(side)
+                    .session
                     .send(Command::Chmod { path, mode }, Purpose::Change { what });
             }
             DialogAnswer::Trust {
+                side,
                 fingerprint,
                 always,
-            } => self.trust_certificate(fingerprint, always),
-            DialogAnswer::Password { site, password } => {
-                self.connect_with(&site, Some(password));
+            } => self.trust_certificate(side, fingerprint, always),
+            DialogAnswer::Password {
+                side,
+                site,
+                password,
+            } => {
+                self.connect_with(side, &site, Some(password));
             }
             DialogAnswer::Exists {
                 id,

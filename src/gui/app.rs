@@ -10,22 +10,42 @@ use egui::Ui;
 use super::bridge::{Waker, relay};
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
-use super::file_table::Side;
+use super::file_table::{PaneKind, Side};
+use super::left_bar::{LeftBar, LeftBarAction};
 use super::local_fs::{LocalFs, LocalOp, LocalResult};
 use super::log_view::{LogAction, LogView};
 use super::pane::Pane;
 use super::queue_view::QueueView;
-use super::remote::{Purpose, RemoteSession};
+use super::remote::{Purpose, Server};
 use super::rows::FileRow;
 use super::settings::Settings;
 use super::site_manager::{SiteManager, SiteManagerAction};
 use super::site_worker::{SiteNews, SiteOp, SiteWorker};
 use crate::engine::queue::{
-    ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
+    Direction, ExistsPolicy, ItemId, ItemState, QueueCommand, QueueEvent, QueueOptions,
+    TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
 use crate::sites::{LogonType, Site, SiteStore, TrustStore};
 use crate::url::FtpUrl;
+
+/// Item ids of each copy queue start here, so one queue view shows
+/// them all and its commands find their queue.
+const COPY_ID_SPAN: ItemId = 1 << 40;
+
+fn copy_id_base(from: Side) -> ItemId {
+    match from {
+        Side::Remote => COPY_ID_SPAN,
+        Side::Local => 2 * COPY_ID_SPAN,
+    }
+}
+
+/// Copies from the server in one pane to the server in the other.
+pub(super) struct CopyQueue {
+    pub from: Side,
+    pub queue: TransferQueue,
+    pub events: Receiver<QueueEvent>,
+}
 
 /// How long an error stays in the status line.
 const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
@@ -34,14 +54,18 @@ pub struct FerryApp {
     pub(super) waker: Waker,
     pub(super) settings: Settings,
     pub(super) bar: ConnectBar,
-    pub(super) link: LinkState,
-    pub(super) welcome: String,
-    pub(super) tls_note: String,
+    /// The server in the right pane.
+    pub(super) right: Server,
+    /// A second server for the left pane, when it shows one instead of
+    /// this computer (copies between the two servers).
+    pub(super) left: Server,
+    pub(super) left_is_server: bool,
     pub(super) local: Pane,
     pub(super) remote: Pane,
     pub(super) local_fs: LocalFs,
-    pub(super) session: RemoteSession,
     pub(super) queue: Option<(TransferQueue, Receiver<QueueEvent>)>,
+    /// Queues copying between the two servers (at most one a direction).
+    pub(super) copy_queues: Vec<CopyQueue>,
     pub(super) queue_view: QueueView,
     pub(super) log: LogView,
     pub(super) dialogs: Vec<Dialog>,
@@ -49,13 +73,11 @@ pub struct FerryApp {
     pub(super) active: Side,
     pub(super) site_worker: SiteWorker,
     pub(super) site_manager: SiteManager,
+    pub(super) left_bar: LeftBar,
     /// "No keyring" is said once, not at every save.
     keyring_warned: bool,
     /// Certificates trusted always for quick connections.
     pub(super) trust: Option<TrustStore>,
-    /// The last connect: options, folder to open, and the site it was for,
-    /// so a trusted certificate can reconnect with the same.
-    pub(super) last_connect: Option<(crate::engine::ConnectOptions, Option<String>, Option<Site>)>,
 }
 
 impl FerryApp {
@@ -81,36 +103,30 @@ impl FerryApp {
         let mut app = FerryApp {
             site_worker,
             site_manager: SiteManager::default(),
+            left_bar: LeftBar::default(),
             keyring_warned: false,
             trust,
-            last_connect: None,
             local_fs: LocalFs::start(waker.clone()),
-            session: RemoteSession::start(waker.clone()),
+            right: Server::start(waker.clone()),
+            left: Server::start(waker.clone()),
+            left_is_server: false,
             local: Pane::new(Side::Local, settings.local_sort),
             remote: Pane::new(Side::Remote, settings.remote_sort),
             log: LogView::new(settings.debug_level),
             waker,
             bar: ConnectBar::default(),
-            link: LinkState::Disconnected,
-            welcome: String::new(),
-            tls_note: String::new(),
             queue: None,
+            copy_queues: Vec::new(),
             queue_view: QueueView::default(),
             dialogs: Vec::new(),
             errors: Vec::new(),
             active: Side::Local,
             settings,
         };
-        app.session.set_debug_level(app.log.level);
+        app.right.session.set_debug_level(app.log.level);
+        app.left.session.set_debug_level(app.log.level);
         app.remote.clear("Not connected");
-        let home = app
-            .settings
-            .last_local
-            .clone()
-            .filter(|p| p.is_dir())
-            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
-            .unwrap_or_else(|| PathBuf::from("/"));
-        app.open_local(home);
+        app.open_local(app.start_folder());
         if let Some(url) = start {
             let folder = app.bar.fill_from_url(&url);
             match app.bar.options() {
@@ -121,13 +137,25 @@ impl FerryApp {
         app
     }
 
+    /// The local folder to show first: the last one, else home.
+    fn start_folder(&self) -> PathBuf {
+        self.settings
+            .last_local
+            .clone()
+            .filter(|p| p.is_dir())
+            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"))
+    }
+
     /// What is kept for the next run.
     pub fn settings(&self) -> Settings {
         let mut settings = self.settings.clone();
         settings.local_sort = self.local.table.sort();
         settings.remote_sort = self.remote.table.sort();
         settings.debug_level = self.log.level;
-        settings.last_local = Some(PathBuf::from(&self.local.folder)).filter(|p| p.is_dir());
+        if !self.left_is_server {
+            settings.last_local = Some(PathBuf::from(&self.local.folder)).filter(|p| p.is_dir());
+        }
         settings
     }
 
@@ -137,7 +165,7 @@ impl FerryApp {
     }
 
     pub fn link(&self) -> &LinkState {
-        &self.link
+        &self.right.link
     }
 
     pub fn log_contains(&self, needle: &str) -> bool {
@@ -199,7 +227,7 @@ impl FerryApp {
             .show(ui, |ui| {
                 self.bar.ui(
                     ui,
-                    &self.link,
+                    &self.right.link,
                     &self.settings.recent,
                     &self.site_manager.sites,
                 )
@@ -207,9 +235,9 @@ impl FerryApp {
             .inner;
         match bar_action {
             Some(BarAction::Connect(options, folder)) => self.connect(*options, folder),
-            Some(BarAction::Disconnect) => self.disconnect(),
+            Some(BarAction::Disconnect) => self.disconnect(Side::Remote),
             Some(BarAction::OpenSites) => self.site_manager.open = true,
-            Some(BarAction::ConnectSite(site)) => self.connect_site(*site),
+            Some(BarAction::ConnectSite(site)) => self.connect_site(Side::Remote, *site),
             Some(BarAction::SaveAsSite) => {
                 let site = self.bar.as_site();
                 let password = Some(self.bar.password.clone()).filter(|p| !p.is_empty());
@@ -222,28 +250,53 @@ impl FerryApp {
             .resizable(true)
             .default_size(230.0)
             .show(ui, |ui| {
+                let mut commands = Vec::new();
+                let mut log_actions = Vec::new();
+                let connected = self.right.is_connected();
                 ui.columns(2, |columns| {
-                    let commands = self.queue_view.ui(&mut columns[0]);
-                    if let Some((queue, _)) = &self.queue {
-                        for command in commands {
-                            queue.send(command);
-                        }
-                    }
-                    let connected = matches!(self.link, LinkState::Connected { .. });
-                    for action in self.log.ui(&mut columns[1], connected) {
-                        self.log_action(action);
-                    }
+                    commands = self.queue_view.ui(&mut columns[0]);
+                    log_actions = self.log.ui(&mut columns[1], connected);
                 });
+                for command in commands {
+                    self.queue_command(command);
+                }
+                for action in log_actions {
+                    self.log_action(action);
+                }
             });
         let half = ui.available_width() / 2.0;
+        let both = self.left_is_server;
+        self.local.table.set_kind(match both {
+            true => PaneKind::ServerToServer,
+            false => PaneKind::Computer,
+        });
+        self.remote.table.set_kind(match both {
+            true => PaneKind::ServerToServer,
+            false => PaneKind::Server,
+        });
+        let connected = self.right.is_connected();
+        let left_accepts = !both || (connected && self.left.is_connected());
+        let mut left_action = None;
+        let left_title = match both {
+            true => "Left server",
+            false => "This computer",
+        };
         let local_actions = egui::Panel::left("local-pane")
             .resizable(true)
             .default_size(half)
-            .show(ui, |ui| self.local.ui(ui, "This computer", true))
+            .show(ui, |ui| {
+                left_action = self
+                    .left_bar
+                    .ui(ui, both, &self.left.link, &self.site_manager.sites);
+                self.local.ui(ui, left_title, left_accepts)
+            })
             .inner;
-        let connected = matches!(self.link, LinkState::Connected { .. });
+        if let Some(action) = left_action {
+            self.left_bar_action(action);
+        }
+        let right_accepts = connected && (!both || self.left.is_connected());
         let remote_actions = egui::CentralPanel::default()
-            .show(ui, |ui| self.remote.ui(ui, "Server", connected))
+            .show(ui, |ui| self.remote.ui(ui, "Server", right_accepts))
             .inner;
         self.note_active_pane(ui);
         let keys = match self.active {
@@ -292,8 +345,8 @@ impl FerryApp {
                 SiteManagerAction::Connect(site, typed) => {
                     self.site_manager.open = false;
                     match typed {
-                        Some(password) => self.connect_with(&site, Some(password)),
-                        None => self.connect_site(*site),
+                        Some(password) => self.connect_with(Side::Remote, &site, Some(password)),
+                        None => self.connect_site(Side::Remote, *site),
                     }
                 }
             }
@@ -322,9 +375,9 @@ impl FerryApp {
 
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            match &self.link {
+            match &self.right.link {
                 LinkState::Connected { host, tls: true } => {
-                    ui.label(format!("🔒 {} — connected to {host}", self.tls_note));
+                    ui.label(format!("🔒 {} — connected to {host}", self.right.tls_note));
                 }
                 LinkState::Connected { host, tls: false } => {
                     ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
@@ -338,8 +391,27 @@ impl FerryApp {
                     ui.label("Not connected");
                 }
             }
-            if let Some(first) = self.welcome.lines().find(|l| !l.trim().is_empty()) {
-                ui.label(first).on_hover_text(&self.welcome);
+            if self.left_is_server {
+                ui.separator();
+                match &self.left.link {
+                    LinkState::Connected { host, tls: true } => {
+                        ui.label(format!("left: 🔒 {} — {host}", self.left.tls_note));
+                    }
+                    LinkState::Connected { host, tls: false } => {
+                        ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
+                        ui.label(format!("left: {host}"));
+                    }
+                    LinkState::Connecting => {
+                        ui.label("left: connecting…");
+                    }
+                    LinkState::Disconnected => {
+                        ui.label("left: not connected");
+                    }
+                }
+                ui.separator();
+            }
+            if let Some(first) = self.right.welcome.lines().find(|l| !l.trim().is_empty()) {
+                ui.label(first).on_hover_text(&self.right.welcome);
             }
             if let Some((error, _)) = self.errors.last() {
                 ui.colored_label(ui.visuals().error_fg_color, error.as_str());
@@ -349,10 +421,10 @@ impl FerryApp {
 
     fn log_action(&mut self, action: LogAction) {
         match action {
-            LogAction::SetLevel(level) => self.session.set_debug_level(level),
+            LogAction::SetLevel(level) => self.right.session.set_debug_level(level),
             LogAction::Raw(line) => {
                 self.log.push_text(LogKind::Command, &line);
-                self.session.send(Command::Raw(line), Purpose::Raw);
+                self.right.session.send(Command::Raw(line), Purpose::Raw);
             }
             LogAction::Save => {
                 let picked = rfd::FileDialog::new()
@@ -379,24 +451,31 @@ impl FerryApp {
         while let Ok(result) = self.local_fs.results.try_recv() {
             self.local_news(result);
         }
-        while let Ok(event) = self.session.events.try_recv() {
-            match event.kind {
-                EventKind::Log(line) => self.log.push(&line),
-                EventKind::Welcome(text) => self.welcome = text,
-                EventKind::Progress(_) | EventKind::Connected(_) => {}
-                EventKind::Disconnected { reason } => {
-                    if let Some(reason) = reason {
-                        self.log.push_text(
-                            LogKind::Warning,
-                            &format!(
-                                "The connection ended ({reason}); it reopens on the next request."
-                            ),
-                        );
+        for side in [Side::Remote, Side::Local] {
+            while let Ok(event) = self.server(side).session.events.try_recv() {
+                match event.kind {
+                    EventKind::Log(line) => self.log.push(&line),
+                    EventKind::Welcome(text) => self.server(side).welcome = text,
+                    EventKind::Progress(_) | EventKind::Connected(_) => {}
+                    EventKind::Disconnected { reason } => {
+                        if let Some(reason) = reason {
+                            self.log.push_text(
+                                LogKind::Warning,
+                                &format!(
+                                    "The connection ended ({reason}); it reopens on the next request."
+                                ),
+                            );
+                        }
                     }
-                }
-                EventKind::Finished { request, result } => {
-                    if let Some(purpose) = self.session.purpose(request) {
-                        self.remote_news(purpose, result);
+                    EventKind::Finished { request, result } => {
+                        let purpose = self.server(side).session.purpose(request);
+                        // News of a server the left pane no longer shows
+                        // must not land in it.
+                        if let Some(purpose) = purpose
+                            && self.is_server(side)
+                        {
+                            self.server_news(side, purpose, result);
+                        }
                     }
                 }
             }
@@ -404,6 +483,9 @@ impl FerryApp {
         let mut news = Vec::new();
         if let Some((_, events)) = &self.queue {
             news.extend(events.try_iter());
+        }
+        for copy in &self.copy_queues {
+            news.extend(copy.events.try_iter());
         }
         for event in news {
             self.queue_news(event);
@@ -426,6 +508,7 @@ impl FerryApp {
                 }
             }
             SiteNews::Password {
+                side,
                 site,
                 password,
                 keyring_missing,
@@ -441,11 +524,12 @@ impl FerryApp {
                     || site.logon == LogonType::AskForPassword;
                 if needs_password {
                     self.dialogs.push(Dialog::Password {
+                        side,
                         site,
                         password: String::new(),
                     });
                 } else {
-                    self.connect_with(&site, password);
+                    self.connect_with(side, &site, password);
                 }
             }
         }
@@ -453,19 +537,21 @@ impl FerryApp {
 
     /// Connects with a saved site: its password comes from the keyring
     /// (on the site thread) or, failing that, from the user.
-    pub(super) fn connect_site(&mut self, site: Site) {
+    pub(super) fn connect_site(&mut self, side: Side, site: Site) {
         if site.logon == LogonType::Anonymous {
-            return self.connect_with(&site, None);
+            return self.connect_with(side, &site, None);
         }
         self.site_worker.send(SiteOp::PasswordFor {
+            side,
             site: Box::new(site),
         });
     }
 
     /// Asks the user about a refused certificate, loudly if it replaced
     /// one trusted before.
-    fn judge_certificate(&mut self, problem: Box<crate::engine::CertificateProblem>) {
-        let before = match &self.last_connect {
+    fn judge_certificate(&mut self, side: Side, problem: Box<crate::engine::CertificateProblem>) {
+        let last = self.server(side).last_connect.clone();
+        let before = match &last {
             Some((_, _, Some(site))) => site.trusted_certificates.clone(),
             Some((options, _, None)) => self
                 .trust
@@ -485,6 +571,7 @@ impl FerryApp {
             );
         }
         self.dialogs.push(Dialog::Certificate {
+            side,
             problem,
             changed_from,
         });
@@ -492,8 +579,8 @@ impl FerryApp {
 
     /// The user trusted a certificate: reconnect with it, and keep it if
     /// asked to (with the site, or for this server).
-    pub(super) fn trust_certificate(&mut self, fingerprint: String, always: bool) {
-        let Some((mut options, folder, site)) = self.last_connect.take() else {
+    pub(super) fn trust_certificate(&mut self, side: Side, fingerprint: String, always: bool) {
+        let Some((mut options, folder, site)) = self.server(side).last_connect.take() else {
             return;
         };
         options.tls.pinned_sha256.push(fingerprint.clone());
@@ -518,30 +605,35 @@ impl FerryApp {
                 }
             }
         }
-        self.connect(options, folder);
-        if let Some(last) = &mut self.last_connect {
+        self.connect_side(side, options, folder);
+        if let Some(last) = &mut self.server(side).last_connect {
             last.2 = site;
         }
     }
 
     /// Opens the site's default folders and connects.
-    pub(super) fn connect_with(&mut self, site: &Site, password: Option<String>) {
-        self.bar.fill_from_site(site);
-        if site.max_connections > 0 {
-            self.settings.connections = usize::from(site.max_connections);
-        }
-        if !site.local_dir.is_empty() {
-            self.open_local(PathBuf::from(&site.local_dir));
+    /// (The left pane takes only the site's server and remote folder.)
+    pub(super) fn connect_with(&mut self, side: Side, site: &Site, password: Option<String>) {
+        if side == Side::Remote {
+            self.bar.fill_from_site(site);
+            if site.max_connections > 0 {
+                self.settings.connections = usize::from(site.max_connections);
+            }
+            if !site.local_dir.is_empty() && !self.left_is_server {
+                self.open_local(PathBuf::from(&site.local_dir));
+            }
         }
         let folder = Some(site.remote_dir.clone()).filter(|d| !d.is_empty());
-        self.connect(site.connect_options(password), folder);
-        if let Some(last) = &mut self.last_connect {
+        self.connect_side(side, site.connect_options(password), folder);
+        if let Some(last) = &mut self.server(side).last_connect {
             last.2 = Some(site.clone());
         }
     }
 
     fn local_news(&mut self, result: LocalResult) {
         match result {
+            // A late listing of this computer does not replace a server.
+            LocalResult::Listed { .. } if self.left_is_server => {}
             LocalResult::Listed { folder, rows } => {
                 self.local.show_listing(folder.display().to_string(), rows);
             }
@@ -557,63 +649,101 @@ impl FerryApp {
         }
     }
 
-    fn remote_news(&mut self, purpose: Purpose, result: Result<Outcome, Error>) {
+    /// The left pane switches between this computer and a second server.
+    fn left_bar_action(&mut self, action: LeftBarAction) {
+        match action {
+            LeftBarAction::UseServer => {
+                self.left_is_server = true;
+                self.local
+                    .clear("Not connected: type a URL above or pick a site");
+            }
+            LeftBarAction::UseComputer => {
+                if self.left.is_connected() {
+                    self.disconnect(Side::Local);
+                }
+                self.left_is_server = false;
+                self.copy_queues.clear();
+                self.open_local(self.start_folder());
+            }
+            LeftBarAction::Connect(options, folder) => {
+                self.connect_side(Side::Local, *options, folder);
+            }
+            LeftBarAction::ConnectSite(site) => self.connect_site(Side::Local, *site),
+            LeftBarAction::Disconnect => self.disconnect(Side::Local),
+            LeftBarAction::Invalid(why) => self.error(format!("The left server's URL: {why}")),
+        }
+    }
+
+    /// A browsing request of the server in the pane on `side` finished.
+    fn server_news(&mut self, side: Side, purpose: Purpose, result: Result<Outcome, Error>) {
         match (purpose, result) {
             (Purpose::Connect { folder }, Ok(Outcome::Connected(info))) => {
-                let host = self
+                let server = self.server(side);
+                let host = server
                     .session
                     .options
                     .as_ref()
                     .map(|o| o.host.clone())
                     .unwrap_or_default();
-                self.link = LinkState::Connected {
+                server.link = LinkState::Connected {
                     host,
                     tls: info.tls,
                 };
-                self.tls_note = match (&info.tls_details, info.tls) {
+                server.tls_note = match (&info.tls_details, info.tls) {
                     (Some(details), _) => details.clone(),
                     (None, true) => "TLS".to_string(),
                     (None, false) => String::new(),
                 };
-                self.welcome = info.welcome.clone();
-                self.start_queue();
-                self.settings.remember(self.bar.recent());
+                server.welcome = info.welcome.clone();
+                // Copies were between the servers as they were.
+                self.copy_queues.clear();
+                if side == Side::Remote {
+                    self.start_queue();
+                    self.settings.remember(self.bar.recent());
+                }
                 match folder {
                     Some(folder) => {
-                        self.session
+                        self.server(side)
+                            .session
                             .send(Command::Cwd(folder), Purpose::ChangeFolder);
                     }
                     None => {
-                        self.remote.folder = info.home.clone();
-                        self.session.send(Command::List(None), Purpose::List);
+                        self.pane(side).folder = info.home.clone();
+                        self.server(side)
+                            .session
+                            .send(Command::List(None), Purpose::List);
                     }
                 }
-                self.remote.loading = true;
+                self.pane(side).loading = true;
             }
             (Purpose::Connect { .. }, result) => {
-                self.link = LinkState::Disconnected;
-                self.remote.clear("Not connected");
+                self.server(side).link = LinkState::Disconnected;
+                self.pane(side).clear("Not connected");
                 match result {
-                    Err(Error::Certificate(problem)) => self.judge_certificate(problem),
+                    Err(Error::Certificate(problem)) => self.judge_certificate(side, problem),
                     Err(err) => self.error(format!("Could not connect: {err}")),
                     Ok(_) => {}
                 }
             }
             (Purpose::ChangeFolder, Ok(Outcome::Path(path))) => {
-                self.remote.folder = path;
-                self.remote.loading = true;
-                self.session.send(Command::List(None), Purpose::List);
+                let pane = self.pane(side);
+                pane.folder = path;
+                pane.loading = true;
+                self.server(side)
+                    .session
+                    .send(Command::List(None), Purpose::List);
             }
             (Purpose::List, Ok(Outcome::Listing(entries))) => {
                 let rows = entries.iter().map(FileRow::from_remote).collect();
-                let folder = self.remote.folder.clone();
-                self.remote.show_listing(folder, rows);
+                let pane = self.pane(side);
+                let folder = pane.folder.clone();
+                pane.show_listing(folder, rows);
             }
             (Purpose::Change { what }, Ok(_)) => {
                 self.log
                     .push_text(LogKind::Status, &format!("{what}: done"));
-                if !self.session.busy_with_changes() {
-                    self.refresh(Side::Remote);
+                if !self.server(side).session.busy_with_changes() {
+                    self.refresh(side);
                 }
             }
             (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
@@ -621,9 +751,10 @@ impl FerryApp {
                     self.log.push_text(LogKind::Reply, &reply.text);
                 }
             }
-            (Purpose::Disconnect, _) => {}
+            // What a disconnect stopped is no error.
+            (Purpose::Disconnect, _) | (_, Err(Error::Cancelled)) => {}
             (purpose, Err(err)) => {
-                self.remote.loading = false;
+                self.pane(side).loading = false;
                 let what = match purpose {
                     Purpose::Change { what } => what,
                     Purpose::ChangeFolder => "Opening the folder".to_string(),
@@ -631,12 +762,33 @@ impl FerryApp {
                     _ => "The command".to_string(),
                 };
                 self.error(format!("{what} failed: {err}"));
-                if !self.session.busy_with_changes() {
-                    self.refresh(Side::Remote);
+                if !self.server(side).session.busy_with_changes() {
+                    self.refresh(side);
                 }
             }
             (_, Ok(_)) => {}
         }
+    }
+
+    /// The server shown in the pane on `side` (the left one only counts
+    /// when the left pane shows a server).
+    pub(super) fn server(&mut self, side: Side) -> &mut Server {
+        match side {
+            Side::Remote => &mut self.right,
+            Side::Local => &mut self.left,
+        }
+    }
+
+    pub(super) fn pane(&mut self, side: Side) -> &mut Pane {
+        match side {
+            Side::Remote => &mut self.remote,
+            Side::Local => &mut self.local,
+        }
+    }
+
+    /// Whether the pane on `side` shows a server (else this computer).
+    pub(super) fn is_server(&self, side: Side) -> bool {
+        side == Side::Remote || self.left_is_server
     }
 
     fn queue_news(&mut self, event: QueueEvent) {
@@ -650,7 +802,11 @@ impl FerryApp {
                     .queue_view
                     .items
                     .get(&id)
-                    .map(|i| i.spec.local.display().to_string())
+                    .map(|i| match i.spec.direction {
+                        Direction::Download => i.spec.local.display().to_string(),
+                        Direction::Upload => i.spec.remote.clone(),
+                        Direction::Copy => i.spec.copy_to.clone(),
+                    })
                     .unwrap_or_default();
                 self.dialogs.push(Dialog::Exists {
                     id,
@@ -684,8 +840,18 @@ impl FerryApp {
 
     // ----- the connection -----
 
+    /// Connects the right pane's server (the connect bar's).
     pub(super) fn connect(
         &mut self,
+        options: crate::engine::ConnectOptions,
+        folder: Option<String>,
+    ) {
+        self.connect_side(Side::Remote, options, folder);
+    }
+
+    pub(super) fn connect_side(
+        &mut self,
+        side: Side,
         mut options: crate::engine::ConnectOptions,
         folder: Option<String>,
     ) {
@@ -697,36 +863,48 @@ impl FerryApp {
                 }
             }
         }
-        self.last_connect = Some((options.clone(), folder.clone(), None));
-        self.link = LinkState::Connecting;
-        self.welcome.clear();
-        self.remote.clear("Connecting…");
-        self.session.options = Some(options.clone());
-        self.session
+        let server = self.server(side);
+        server.last_connect = Some((options.clone(), folder.clone(), None));
+        server.link = LinkState::Connecting;
+        server.welcome.clear();
+        server.session.options = Some(options.clone());
+        server
+            .session
             .send(Command::Connect(options), Purpose::Connect { folder });
+        self.pane(side).clear("Connecting…");
     }
 
-    fn disconnect(&mut self) {
-        self.session.cancel_all();
-        self.session.send(Command::Disconnect, Purpose::Disconnect);
-        // Dropping the queue cancels its transfers; their .part files stay.
-        self.queue = None;
-        self.link = LinkState::Disconnected;
-        self.remote.clear("Not connected");
+    pub(super) fn disconnect(&mut self, side: Side) {
+        let server = self.server(side);
+        server.session.cancel_all();
+        server
+            .session
+            .send(Command::Disconnect, Purpose::Disconnect);
+        server.link = LinkState::Disconnected;
+        // Dropping a queue cancels its transfers; their partial files stay.
+        if side == Side::Remote {
+            self.queue = None;
+        }
+        self.copy_queues.clear();
+        self.pane(side).clear("Not connected");
     }
 
-    fn start_queue(&mut self) {
-        let Some(options) = self.session.options.clone() else {
-            return;
-        };
-        let queue_options = QueueOptions {
+    fn queue_options(&self, first_item_id: ItemId) -> QueueOptions {
+        QueueOptions {
             connections: self.settings.connections.clamp(1, 10),
             exists: ExistsPolicy::Ask,
             resume: true,
             debug_level: self.log.level,
+            first_item_id,
             ..QueueOptions::default()
+        }
+    }
+
+    fn start_queue(&mut self) {
+        let Some(options) = self.right.session.options.clone() else {
+            return;
         };
-        match TransferQueue::start(options, queue_options) {
+        match TransferQueue::start(options, self.queue_options(1)) {
             Ok((queue, events)) => {
                 let events = relay(events, self.waker.clone(), "queue");
                 self.queue = Some((queue, events));
@@ -735,7 +913,59 @@ impl FerryApp {
         }
     }
 
+    /// The queue copying from the server on `from` to the other one,
+    /// started on first use.
+    pub(super) fn copy_queue(&mut self, from: Side) -> Option<&TransferQueue> {
+        if !self.copy_queues.iter().any(|c| c.from == from) {
+            let source = self.server(from).session.options.clone()?;
+            let target = self.server(from.other()).session.options.clone()?;
+            let options = self.queue_options(copy_id_base(from));
+            match TransferQueue::start_copy(source, target, options) {
+                Ok((queue, events)) => {
+                    let events = relay(events, self.waker.clone(), "copy-queue");
+                    self.copy_queues.push(CopyQueue {
+                        from,
+                        queue,
+                        events,
+                    });
+                }
+                Err(err) => {
+                    self.error(format!("Could not start the copy queue: {err}"));
+                    return None;
+                }
+            }
+        }
+        self.copy_queues
+            .iter()
+            .find(|c| c.from == from)
+            .map(|c| &c.queue)
+    }
+
+    /// Sends a command to the queue its item belongs to (ids tell the
+    /// queues apart; "cancel all" goes to every queue).
     pub(super) fn queue_command(&mut self, command: QueueCommand) {
+        let id = match &command {
+            QueueCommand::Cancel(id)
+            | QueueCommand::Retry(id)
+            | QueueCommand::MoveUp(id)
+            | QueueCommand::MoveDown(id)
+            | QueueCommand::Answer { id, .. } => Some(*id),
+            QueueCommand::CancelAll => {
+                for copy in &self.copy_queues {
+                    copy.queue.send(QueueCommand::CancelAll);
+                }
+                None
+            }
+            QueueCommand::Add(_) => None,
+        };
+        if let Some(id) = id
+            && let Some(copy) = self
+                .copy_queues
+                .iter()
+                .find(|c| (copy_id_base(c.from)..copy_id_base(c.from) + COPY_ID_SPAN).contains(&id))
+        {
+            return copy.queue.send(command);
+        }
         match &self.queue {
             Some((queue, _)) => queue.send(command),
             None => self.error("Connect to a server first."),
@@ -743,18 +973,14 @@ impl FerryApp {
     }
 
     pub(super) fn refresh(&mut self, side: Side) {
-        match side {
-            Side::Local => {
-                if !self.local.folder.is_empty() {
-                    self.local_fs
-                        .send(LocalOp::List(PathBuf::from(&self.local.folder)));
-                }
+        if self.is_server(side) {
+            let server = self.server(side);
+            if server.is_connected() {
+                server.session.send(Command::List(None), Purpose::List);
             }
-            Side::Remote => {
-                if matches!(self.link, LinkState::Connected { .. }) {
-                    self.session.send(Command::List(None), Purpose::List);
-                }
-            }
+        } else if !self.local.folder.is_empty() {
+            self.local_fs
+                .send(LocalOp::List(PathBuf::from(&self.local.folder)));
         }
     }
 

@@ -19,6 +19,7 @@ pub enum Dialog {
         name: String,
     },
     Permissions {
+        side: Side,
         path: String,
         mode: String,
     },
@@ -31,12 +32,15 @@ pub enum Dialog {
     },
     /// A certificate to judge: trust once, always, or cancel.
     Certificate {
+        /// The pane whose server sent it.
+        side: Side,
         problem: Box<crate::engine::CertificateProblem>,
         /// Fingerprints trusted for this server before, if they differ.
         changed_from: Option<String>,
     },
     /// The password for a site that keeps none (or no keyring to keep it).
     Password {
+        side: Side,
         site: Box<crate::sites::Site>,
         password: String,
     },
@@ -54,6 +58,7 @@ pub enum DialogAnswer {
         name: String,
     },
     Permissions {
+        side: Side,
         path: String,
         mode: String,
     },
@@ -63,11 +68,13 @@ pub enum DialogAnswer {
         for_all: bool,
     },
     Password {
+        side: Side,
         site: Box<crate::sites::Site>,
         password: String,
     },
     /// Trust this fingerprint (for this connection, or from now on).
     Trust {
+        side: Side,
         fingerprint: String,
         always: bool,
     },
@@ -84,7 +91,7 @@ impl Dialog {
             shown = match self {
                 Dialog::ConfirmDelete { side, rows } => confirm_delete(ui, *side, rows),
                 Dialog::NewFolder { side, name } => new_folder(ui, *side, name),
-                Dialog::Permissions { path, mode } => permissions(ui, path, mode),
+                Dialog::Permissions { side, path, mode } => permissions(ui, *side, path, mode),
                 Dialog::Exists {
                     id,
                     name,
@@ -92,11 +99,16 @@ impl Dialog {
                     target,
                     apply_to_all,
                 } => exists(ui, *id, name, source, target, apply_to_all),
-                Dialog::Password { site, password } => ask_password(ui, site, password),
+                Dialog::Password {
+                    side,
+                    site,
+                    password,
+                } => ask_password(ui, *side, site, password),
                 Dialog::Certificate {
+                    side,
                     problem,
                     changed_from,
-                } => certificate(ui, problem, changed_from.as_deref()),
+                } => certificate(ui, *side, problem, changed_from.as_deref()),
             };
         });
         if response.should_close() && shown.is_none() {
@@ -171,7 +183,7 @@ fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
     cancel.then_some(None)
 }
 
-fn permissions(ui: &mut Ui, path: &str, mode: &mut String) -> Shown {
+fn permissions(ui: &mut Ui, side: Side, path: &str, mode: &mut String) -> Shown {
     ui.heading("Permissions");
     ui.label(format!("SITE CHMOD for {path}"));
     ui.add(
@@ -190,6 +202,7 @@ fn permissions(ui: &mut Ui, path: &str, mode: &mut String) -> Shown {
     let (ok, cancel) = buttons(ui, "Set");
     if ok && valid {
         return Some(Some(DialogAnswer::Permissions {
+            side,
             path: path.to_string(),
             mode: mode.clone(),
         }));
@@ -249,7 +262,12 @@ fn exists(
     })
 }
 
-fn ask_password(ui: &mut Ui, site: &crate::sites::Site, password: &mut String) -> Shown {
+fn ask_password(
+    ui: &mut Ui,
+    side: Side,
+    site: &crate::sites::Site,
+    password: &mut String,
+) -> Shown {
     ui.heading("Password");
     ui.label(format!("{} ({}@{})", site.path(), site.user, site.host));
     let label = ui.label("Password");
@@ -270,6 +288,7 @@ fn ask_password(ui: &mut Ui, site: &crate::sites::Site, password: &mut String) -
     let (ok, cancel) = buttons(ui, "Connect");
     if ok || enter {
         return Some(Some(DialogAnswer::Password {
+            side,
             site: Box::new(site.clone()),
             password: password.clone(),
         }));
@@ -279,6 +298,7 @@ fn ask_password(ui: &mut Ui, site: &crate::sites::Site, password: &mut String) -
 
 fn certificate(
     ui: &mut Ui,
+    side: Side,
     problem: &crate::engine::CertificateProblem,
     changed_from: Option<&str>,
 ) -> Shown {
@@ -319,12 +339,14 @@ fn certificate(
     ui.horizontal(|ui| {
         if ui.button("Trust once").clicked() {
             answer = Some(Some(DialogAnswer::Trust {
+                side,
                 fingerprint: problem.sha256.clone(),
                 always: false,
             }));
         }
         if ui.button("Trust always").clicked() {
             answer = Some(Some(DialogAnswer::Trust {
+                side,
                 fingerprint: problem.sha256.clone(),
                 always: true,
             }));

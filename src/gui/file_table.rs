@@ -72,10 +72,37 @@ pub enum MenuItem {
     Refresh,
 }
 
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Local => Side::Remote,
+            Side::Remote => Side::Local,
+        }
+    }
+}
+
+/// What a pane shows, which decides its menu: this computer, a server
+/// beside this computer, or one of two servers side by side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaneKind {
+    Computer,
+    Server,
+    ServerToServer,
+}
+
 impl MenuItem {
-    fn items(side: Side) -> &'static [MenuItem] {
-        match side {
-            Side::Remote => &[
+    fn items(kind: PaneKind) -> &'static [MenuItem] {
+        match kind {
+            PaneKind::ServerToServer => &[
+                MenuItem::Transfer,
+                MenuItem::Rename,
+                MenuItem::Delete,
+                MenuItem::NewFolder,
+                MenuItem::CopyUrl,
+                MenuItem::Permissions,
+                MenuItem::Refresh,
+            ],
+            PaneKind::Server => &[
                 MenuItem::Transfer,
                 MenuItem::TransferTo,
                 MenuItem::Rename,
@@ -85,7 +112,7 @@ impl MenuItem {
                 MenuItem::Permissions,
                 MenuItem::Refresh,
             ],
-            Side::Local => &[
+            PaneKind::Computer => &[
                 MenuItem::Transfer,
                 MenuItem::Rename,
                 MenuItem::Delete,
@@ -96,10 +123,11 @@ impl MenuItem {
         }
     }
 
-    pub fn label(self, side: Side) -> &'static str {
-        match (self, side) {
-            (MenuItem::Transfer, Side::Remote) => "Download",
-            (MenuItem::Transfer, Side::Local) => "Upload",
+    pub fn label(self, kind: PaneKind) -> &'static str {
+        match (self, kind) {
+            (MenuItem::Transfer, PaneKind::Server) => "Download",
+            (MenuItem::Transfer, PaneKind::Computer) => "Upload",
+            (MenuItem::Transfer, PaneKind::ServerToServer) => "Copy to the other server",
             (MenuItem::TransferTo, _) => "Download to…",
             (MenuItem::Rename, _) => "Rename",
             (MenuItem::Delete, _) => "Delete",
@@ -152,6 +180,7 @@ struct InlineRename {
 
 pub struct FileTable {
     side: Side,
+    kind: PaneKind,
     rows: Vec<FileRow>,
     /// Lowercase names, for sorting and filtering without allocating.
     keys: Vec<String>,
@@ -178,6 +207,10 @@ impl FileTable {
     pub fn new(side: Side, sort: Sort) -> FileTable {
         FileTable {
             side,
+            kind: match side {
+                Side::Local => PaneKind::Computer,
+                Side::Remote => PaneKind::Server,
+            },
             rows: Vec::new(),
             keys: Vec::new(),
             order: Vec::new(),
@@ -192,6 +225,11 @@ impl FileTable {
             generation: 0,
             menu_generation: 0,
         }
+    }
+
+    /// What the pane shows now (its menu follows).
+    pub fn set_kind(&mut self, kind: PaneKind) {
+        self.kind = kind;
     }
 
     /// New contents (a listing arrived): selection and rename end.
@@ -598,6 +636,7 @@ impl FileTable {
             self.menu_generation = self.generation;
         }
         let selection = self.selection();
+        let kind = self.kind;
         let stale = self.menu_generation != self.generation;
         response.context_menu(|ui| {
             // The rows changed under an open menu (a refresh): what it was
@@ -606,10 +645,10 @@ impl FileTable {
                 ui.close();
                 return;
             }
-            for &item in MenuItem::items(side) {
+            for &item in MenuItem::items(kind) {
                 let enabled = !item.needs_selection() || !selection.is_empty();
                 if ui
-                    .add_enabled(enabled, egui::Button::new(item.label(side)))
+                    .add_enabled(enabled, egui::Button::new(item.label(kind)))
                     .clicked()
                 {
                     match item {

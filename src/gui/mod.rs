@@ -8,6 +8,7 @@ mod bridge;
 mod connect_bar;
 mod dialogs;
 mod file_table;
+mod left_bar;
 mod local_fs;
 mod log_view;
 mod pane;

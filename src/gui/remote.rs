@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use crossbeam_channel::{Receiver, unbounded};
 
 use super::bridge::{Waker, relay};
+use super::connect_bar::LinkState;
 use crate::engine::{Command, ConnectOptions, Connection, Event, RequestId};
+use crate::sites::Site;
 
 /// Why a request was sent, so its outcome lands in the right place.
 #[derive(Debug, Clone)]
@@ -74,5 +76,33 @@ impl RemoteSession {
         for request in self.pending.keys() {
             self.connection.cancel(*request);
         }
+    }
+}
+
+/// One server pane's connection and what the window shows of it.
+pub struct Server {
+    pub session: RemoteSession,
+    pub link: LinkState,
+    /// TLS version and cipher, for the lock.
+    pub tls_note: String,
+    pub welcome: String,
+    /// The last connect: options, folder to open, and the site it was
+    /// for, so a trusted certificate can reconnect with the same.
+    pub last_connect: Option<(ConnectOptions, Option<String>, Option<Site>)>,
+}
+
+impl Server {
+    pub fn start(waker: Waker) -> Server {
+        Server {
+            session: RemoteSession::start(waker),
+            link: LinkState::Disconnected,
+            tls_note: String::new(),
+            welcome: String::new(),
+            last_connect: None,
+        }
+    }
+
+    pub fn is_connected(&self) -> bool {
+        matches!(self.link, LinkState::Connected { .. })
     }
 }

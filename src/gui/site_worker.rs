@@ -6,6 +6,7 @@ use std::thread;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
+use super::file_table::Side;
 use crate::sites::{Site, SiteStore, secrets};
 
 /// What to do with the sites.
@@ -23,6 +24,8 @@ pub enum SiteOp {
     },
     /// The keyring's password for a site we are about to connect to.
     PasswordFor {
+        /// The pane the site is to open in.
+        side: Side,
         site: Box<Site>,
     },
     /// Add the sites of a FileZilla sitemanager.xml (passwords into the
@@ -43,6 +46,7 @@ pub enum SiteNews {
     Report(Vec<String>),
     /// For `PasswordFor`: the site and its stored password, if any.
     Password {
+        side: Side,
         site: Box<Site>,
         password: Option<String>,
         keyring_missing: bool,
@@ -117,7 +121,7 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
                 .update(|all| all.retain(|s| s.id != id))
                 .map_err(|e| e.to_string())
         }
-        SiteOp::PasswordFor { site } => {
+        SiteOp::PasswordFor { side, site } => {
             let (password, missing) = match secrets::load_password(&site.id) {
                 Ok(password) => (password, false),
                 Err(secrets::SecretError::Unavailable(_)) => (None, true),
@@ -127,6 +131,7 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
                 }
             };
             news.push(SiteNews::Password {
+                side,
                 site,
                 password,
                 keyring_missing: missing,

@@ -109,6 +109,7 @@ impl Coordinator {
     ) -> Coordinator {
         let (engine_tx, engine_rx) = unbounded();
         let max_slots = options.connections.clamp(1, 10);
+        let first_item = options.first_item_id.max(1);
         Coordinator {
             connect,
             partner,
@@ -125,7 +126,7 @@ impl Coordinator {
             index: HashMap::new(),
             unfinished: 0,
             retrying: 0,
-            next_item: 1,
+            next_item: first_item,
             last_overall: Instant::now(),
             bytes_at_last_overall: 0,
             idle_reported: true,

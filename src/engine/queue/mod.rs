@@ -87,6 +87,9 @@ pub struct QueueOptions {
     pub dry_run: bool,
     /// Copies between servers try FXP first (and relay when refused).
     pub fxp: bool,
+    /// The first item's id (then counting up), so that several queues
+    /// can share one view without their ids meeting.
+    pub first_item_id: ItemId,
 }
 
 impl Default for QueueOptions {
@@ -103,6 +106,7 @@ impl Default for QueueOptions {
             delete_extraneous: false,
             dry_run: false,
             fxp: false,
+            first_item_id: 1,
         }
     }
 }

@@ -1,0 +1,129 @@
+//! The window with a server in each pane: the left pane switched from this
+//! computer to a second server, files dragged and copied by menu between
+//! the two, nothing through the local disk.
+
+mod common;
+
+use std::fs;
+
+use common::gui::{App, connect, lists, right_click, row_in, wait_for, window};
+use common::unftp::UnftpServer;
+use egui_kittest::kittest::Queryable;
+use ferry::gui::{LinkState, Side};
+
+/// A window whose right pane shows `right` and left pane `left`.
+fn two_servers(right: &UnftpServer, left: &UnftpServer, local: &std::path::Path) -> App {
+    let mut app = window(local);
+    connect(&mut app, right.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "the right server", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    choose_left(&mut app, "Another server");
+    app.step();
+    app.step();
+    let url = format!("ftp://alice@127.0.0.1:{}/", left.port);
+    for (label, text) in [("URL", url.as_str()), ("Password", "s3cret-pw")] {
+        // The connect bar has a Password field too: the left one is the
+        // one inside the left pane.
+        let left_pane = app.state().pane_rect(Side::Local);
+        let field = app
+            .query_all_by_label(label)
+            .filter(|n| n.rect().center().x < left_pane.right())
+            .min_by(|a, b| a.rect().top().total_cmp(&b.rect().top()).reverse())
+            .expect("the left bar's field");
+        field.focus();
+        app.step();
+        let field = app
+            .query_all_by_label(label)
+            .find(|n| n.is_focused())
+            .expect("the focused field");
+        field.type_text(text);
+        app.step();
+    }
+    app.get_by_label("Connect left").click();
+    app.step();
+    app
+}
+
+/// Picks what the left pane shows from its drop-down.
+fn choose_left(app: &mut App, what: &str) {
+    app.get_by_label("Left:").click();
+    wait_for(app, "the drop-down", |app| {
+        app.query_all_by_label(what)
+            .any(|n| format!("{n:?}").contains("role: Button"))
+    });
+    app.query_all_by_label(what)
+        .find(|n| format!("{n:?}").contains("role: Button"))
+        .expect("the choice")
+        .click();
+    app.step();
+    app.step();
+}
+
+fn drag(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
+    app.hover_at(from);
+    app.step();
+    app.drag_at(from);
+    app.step();
+    for step in 1..=10 {
+        app.hover_at(from + (to - from) * (step as f32 / 10.0));
+        app.step();
+    }
+    app.drop_at(to);
+    app.step();
+}
+
+#[test]
+fn files_go_between_two_servers_by_drag_and_by_menu() {
+    let right = UnftpServer::plain();
+    let left = UnftpServer::plain();
+    fs::write(right.path("from-right.txt"), b"right to left").unwrap();
+    fs::create_dir_all(left.path("folder/inner")).unwrap();
+    fs::write(left.path("folder/inner/deep.txt"), b"deep").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = two_servers(&right, &left, local.path());
+    wait_for(&mut app, "both listings", |app| {
+        lists(app, Side::Local, "folder") && lists(app, Side::Remote, "from-right.txt")
+    });
+
+    // Right to left by dragging onto the left pane.
+    let from = row_in(&app, Side::Remote, "from-right.txt").rect().center();
+    let to = app.state().pane_rect(Side::Local).center() + egui::vec2(0.0, 150.0);
+    drag(&mut app, from, to);
+    wait_for(&mut app, "the copy to the left server", |_| {
+        fs::read(left.path("from-right.txt")).is_ok_and(|b| b == b"right to left")
+    });
+    wait_for(&mut app, "the left listing", |app| {
+        lists(app, Side::Local, "from-right.txt")
+    });
+
+    // A folder tree left to right from the menu.
+    right_click(&mut app, "folder");
+    app.get_by_label("Copy to the other server").click();
+    app.step();
+    wait_for(&mut app, "the tree on the right server", |_| {
+        fs::read(right.path("folder/inner/deep.txt")).is_ok_and(|b| b == b"deep")
+    });
+    // Again by double-click: the target exists now, so the window asks,
+    // and "Overwrite" replaces it with the changed source.
+    fs::write(right.path("from-right.txt"), b"changed on the right").unwrap();
+    common::gui::double_click_in(&mut app, Some(Side::Remote), "from-right.txt");
+    wait_for(&mut app, "the question", |app| {
+        common::gui::shows(app, "The target file exists")
+    });
+    assert!(common::gui::shows(&app, "from-right.txt"));
+    app.get_by_label("Overwrite").click();
+    wait_for(&mut app, "the overwrite on the left server", |_| {
+        fs::read(left.path("from-right.txt")).is_ok_and(|b| b == b"changed on the right")
+    });
+
+    // Nothing was written on this computer.
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+
+    // Back to this computer: the left pane lists local files again.
+    fs::write(local.path().join("here.txt"), b"x").unwrap();
+    choose_left(&mut app, "This computer");
+    wait_for(&mut app, "the local listing again", |app| {
+        lists(app, Side::Local, "here.txt")
+    });
+}
