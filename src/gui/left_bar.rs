@@ -35,7 +35,8 @@ impl LeftBar {
         sites: &[Site],
     ) -> Option<LeftBarAction> {
         let mut action = None;
-        ui.horizontal(|ui| {
+        // Wrapped, so the row never widens the pane past half the window.
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("Left:");
             let mut server = is_server;
             egui::ComboBox::from_id_salt("left-mode")
@@ -72,7 +73,7 @@ impl LeftBar {
                     egui::TextEdit::singleline(&mut self.url)
                         .id_salt("left-url")
                         .hint_text("ftp://user@host/folder")
-                        .desired_width(190.0),
+                        .desired_width(170.0),
                 )
                 .labelled_by(label.id);
             let label = ui.label("Password");
@@ -81,7 +82,7 @@ impl LeftBar {
                     egui::TextEdit::singleline(&mut self.password)
                         .id_salt("left-password")
                         .password(true)
-                        .desired_width(90.0),
+                        .desired_width(80.0),
                 )
                 .labelled_by(label.id);
             let enter = (url.lost_focus() || password.lost_focus())
