@@ -80,6 +80,7 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     fs::write(right.path("from-right.txt"), b"right to left").unwrap();
     fs::create_dir_all(left.path("folder/inner")).unwrap();
     fs::write(left.path("folder/inner/deep.txt"), b"deep").unwrap();
+    fs::write(left.path("direct.txt"), b"by FXP").unwrap();
     let local = tempfile::tempdir().unwrap();
     let mut app = two_servers(&right, &left, local.path());
     wait_for(&mut app, "both listings", |app| {
@@ -104,6 +105,18 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     wait_for(&mut app, "the tree on the right server", |_| {
         fs::read(right.path("folder/inner/deep.txt")).is_ok_and(|b| b == b"deep")
     });
+    // With FXP ticked, the servers send the next file to each other.
+    app.get_by_label("FXP").click();
+    app.step();
+    common::gui::double_click_in(&mut app, Some(Side::Local), "direct.txt");
+    wait_for(&mut app, "the FXP copy", |_| {
+        fs::read(right.path("direct.txt")).is_ok_and(|b| b == b"by FXP")
+    });
+    wait_for(&mut app, "FXP in the log", |app| {
+        app.state()
+            .log_contains("went straight from server to server")
+    });
+
     // Again by double-click: the target exists now, so the window asks,
     // and "Overwrite" replaces it with the changed source.
     fs::write(right.path("from-right.txt"), b"changed on the right").unwrap();

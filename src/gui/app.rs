@@ -671,6 +671,11 @@ impl FerryApp {
             LeftBarAction::ConnectSite(site) => self.connect_site(Side::Local, *site),
             LeftBarAction::Disconnect => self.disconnect(Side::Local),
             LeftBarAction::Invalid(why) => self.error(format!("The left server's URL: {why}")),
+            LeftBarAction::SetFxp(fxp) => {
+                for copy in &self.copy_queues {
+                    copy.queue.send(QueueCommand::SetFxp(fxp));
+                }
+            }
         }
     }
 
@@ -919,7 +924,10 @@ impl FerryApp {
         if !self.copy_queues.iter().any(|c| c.from == from) {
             let source = self.server(from).session.options.clone()?;
             let target = self.server(from.other()).session.options.clone()?;
-            let options = self.queue_options(copy_id_base(from));
+            let options = QueueOptions {
+                fxp: self.left_bar.fxp,
+                ..self.queue_options(copy_id_base(from))
+            };
             match TransferQueue::start_copy(source, target, options) {
                 Ok((queue, events)) => {
                     let events = relay(events, self.waker.clone(), "copy-queue");
@@ -956,7 +964,7 @@ impl FerryApp {
                 }
                 None
             }
-            QueueCommand::Add(_) => None,
+            QueueCommand::Add(_) | QueueCommand::SetFxp(_) => None,
         };
         if let Some(id) = id
             && let Some(copy) = self

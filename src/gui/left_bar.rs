@@ -17,6 +17,8 @@ pub enum LeftBarAction {
     Disconnect,
     /// The URL does not parse; why.
     Invalid(String),
+    /// Copies between the servers try FXP first (or not).
+    SetFxp(bool),
 }
 
 #[derive(Default)]
@@ -24,6 +26,8 @@ pub struct LeftBar {
     /// `ftp://user@host:port/folder`, as typed.
     pub url: String,
     pub password: String,
+    /// Copies try FXP (server to server directly) first.
+    pub fxp: bool,
 }
 
 impl LeftBar {
@@ -64,6 +68,16 @@ impl LeftBar {
             if matches!(link, LinkState::Connected { .. } | LinkState::Connecting) {
                 if ui.button("Disconnect left").clicked() {
                     action = Some(LeftBarAction::Disconnect);
+                }
+                if ui
+                    .checkbox(&mut self.fxp, "FXP")
+                    .on_hover_text(
+                        "Ask the servers to send files to each other directly; \
+                         when either refuses, the bytes are relayed through this computer",
+                    )
+                    .changed()
+                {
+                    action = Some(LeftBarAction::SetFxp(self.fxp));
                 }
                 return;
             }

@@ -216,6 +216,7 @@ impl Coordinator {
             }
             QueueCommand::MoveUp(id) => self.move_item(id, -1),
             QueueCommand::MoveDown(id) => self.move_item(id, 1),
+            QueueCommand::SetFxp(fxp) => self.options.fxp = fxp,
             QueueCommand::Answer {
                 id,
                 policy,

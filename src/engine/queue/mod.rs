@@ -121,6 +121,8 @@ pub enum QueueCommand {
     Retry(ItemId),
     MoveUp(ItemId),
     MoveDown(ItemId),
+    /// Whether copies not yet started try FXP first.
+    SetFxp(bool),
     /// The answer to an item [`ItemState::Asking`]; `for_all` makes it the
     /// policy for every later conflict too.
     Answer {
