@@ -109,8 +109,13 @@ fn errors_carry_the_class_and_the_servers_words() {
     let mut h = connected(&server, 0);
     let err = h.call(Command::Delete("missing.txt".into())).unwrap_err();
     assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
+    assert_eq!(h.log_errors().len(), 1, "{:?}", h.log_errors());
     let err = h.call(Command::Size("missing.txt".into())).unwrap_err();
     assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
+    // Asking whether a file is there (as every upload does) and hearing
+    // "no" is not shown as an error.
+    h.call(Command::Stat("missing.txt".into())).unwrap_err();
+    assert_eq!(h.log_errors().len(), 1, "{:?}", h.log_errors());
     // The session is still usable after refusals.
     assert!(matches!(h.call(Command::Pwd), Ok(Outcome::Path(_))));
     let Ok(Outcome::Reply(reply)) = h.call(Command::Raw("XYZZY".into())) else {

@@ -182,10 +182,13 @@ impl Worker {
                 self.handle(&request)
             };
             self.cancels.forget(request.id);
-            if let Err(err) = &result
-                && *err != Error::Cancelled
-            {
-                self.log.error(&err.to_string());
+            match &result {
+                Err(Error::Cancelled) | Ok(_) => {}
+                // "Is it there?" answered "no" is news, not an error.
+                Err(err @ Error::Permanent { .. }) if asks_whether_it_exists(&request.command) => {
+                    self.log.detail(&format!("Not there: {err}"));
+                }
+                Err(err) => self.log.error(&err.to_string()),
             }
             self.emit(EventKind::Finished {
                 request: request.id,
@@ -470,6 +473,15 @@ impl Worker {
             events: self.events.clone(),
             cancels: self.cancels.clone(),
         }
+    }
+}
+
+/// Commands whose 5xx reply means "no such file", which callers expect.
+fn asks_whether_it_exists(command: &Command) -> bool {
+    match command {
+        Command::Stat(_) | Command::Size(_) | Command::ModificationTime(_) => true,
+        Command::Partner(inner) => asks_whether_it_exists(inner),
+        _ => false,
     }
 }
 

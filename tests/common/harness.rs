@@ -61,7 +61,6 @@ impl Harness {
         event
     }
 
-    /// The log lines seen so far, one string each.
     /// Reads events until a transfer has moved its first bytes.
     pub fn wait_for_first_bytes(&mut self) {
         loop {
@@ -73,11 +72,21 @@ impl Harness {
         }
     }
 
+    /// The log lines seen so far, one string each.
     pub fn log_text(&self) -> Vec<String> {
+        self.log_where(|_| true)
+    }
+
+    /// The log lines shown as errors.
+    pub fn log_errors(&self) -> Vec<String> {
+        self.log_where(|kind| kind == ferry::engine::LogKind::Error)
+    }
+
+    fn log_where(&self, keep: impl Fn(ferry::engine::LogKind) -> bool) -> Vec<String> {
         self.seen
             .iter()
             .filter_map(|e| match &e.kind {
-                EventKind::Log(line) => Some(line.text.clone()),
+                EventKind::Log(line) if keep(line.kind) => Some(line.text.clone()),
                 _ => None,
             })
             .collect()
