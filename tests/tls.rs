@@ -96,20 +96,26 @@ fn a_pinned_certificate_lists_gets_and_puts_over_prot_p() {
     assert!(log.contains(&details), "{log}");
     assert!(log.contains("AUTH TLS") && log.contains("PROT P"), "{log}");
 
+    list_get_and_put(&mut h, &server, "secret.txt", b"encrypted both ways");
+}
+
+/// Lists, downloads `name` (which holds `contents`) and uploads 2 MB,
+/// checking the bytes both ways.
+fn list_get_and_put(h: &mut Harness, server: &UnftpServer, name: &str, contents: &[u8]) {
     let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
-        panic!()
+        panic!("{:?}", h.log_text())
     };
-    assert!(entries.iter().any(|e| e.name == "secret.txt"));
+    assert!(entries.iter().any(|e| e.name == name));
     let local = tempfile::tempdir().unwrap();
-    let target = local.path().join("secret.txt");
+    let target = local.path().join(name);
     h.call(Command::Download {
-        remote: "secret.txt".into(),
+        remote: name.into(),
         local: target.clone(),
         resume: false,
         size: None,
     })
     .unwrap();
-    assert_eq!(fs::read(&target).unwrap(), b"encrypted both ways");
+    assert_eq!(fs::read(&target).unwrap(), contents);
     let data: Vec<u8> = (0..2_000_000u32).map(|i| (i % 249) as u8).collect();
     let source = local.path().join("up.bin");
     fs::write(&source, &data).unwrap();
@@ -293,30 +299,7 @@ fn clear_data_sends_prot_c_and_moves_files_without_tls_on_data() {
     );
     assert!(log.contains("data connections are NOT"), "{log}");
 
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
-        panic!("{:?}", h.log_text())
-    };
-    assert!(entries.iter().any(|e| e.name == "clear.txt"));
-    let local = tempfile::tempdir().unwrap();
-    let target = local.path().join("clear.txt");
-    h.call(Command::Download {
-        remote: "clear.txt".into(),
-        local: target.clone(),
-        resume: false,
-        size: None,
-    })
-    .unwrap();
-    assert_eq!(fs::read(&target).unwrap(), b"plain data");
-    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-    let source = local.path().join("up.bin");
-    fs::write(&source, &data).unwrap();
-    h.call(Command::Upload {
-        local: source,
-        remote: "up.bin".into(),
-        resume: false,
-    })
-    .unwrap();
-    assert_eq!(fs::read(server.path("up.bin")).unwrap(), data);
+    list_get_and_put(&mut h, &server, "clear.txt", b"plain data");
 
     // The command line's switch for the same.
     let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{}/", server.port);

@@ -127,16 +127,12 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 recursive: transfer.recursive,
                 copy_to: String::new(),
             };
-            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
-            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
-            let mut options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
-            options.resume = transfer.resume;
-            transfers::run(
+            transfers::run_with_args(
                 transfers::Servers::One(connect),
-                options,
+                &transfer,
                 spec,
-                refuse,
                 shared.verbose,
+                |options| options.resume = transfer.resume,
             )
         }
         Action::Put {
@@ -163,15 +159,12 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 recursive: is_dir,
                 copy_to: String::new(),
             };
-            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
-            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
-            let options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
-            transfers::run(
+            transfers::run_with_args(
                 transfers::Servers::One(connect),
-                options,
+                &transfer,
                 spec,
-                refuse,
                 shared.verbose,
+                |_| {},
             )
         }
         Action::Copy {
@@ -216,12 +209,10 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 recursive: transfer.recursive,
                 copy_to: to_path.trim_end_matches('/').to_string(),
             };
-            let exists = transfers::exists_policy(&transfer.exists, transfer.resume);
-            let refuse = transfers::refuses_existing(&transfer.exists, transfer.resume);
-            let mut options = transfers::queue_options(&transfer.queue, exists, shared.verbose);
-            options.fxp = fxp;
             let servers = transfers::Servers::Two(source_options, target_options);
-            transfers::run(servers, options, spec, refuse, shared.verbose)
+            transfers::run_with_args(servers, &transfer, spec, shared.verbose, |options| {
+                options.fxp = fxp
+            })
         }
         Action::Mirror {
             reverse,

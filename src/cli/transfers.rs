@@ -9,7 +9,7 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::Failure;
-use super::args::{ExistsArgs, QueueArgs};
+use super::args::{ExistsArgs, QueueArgs, TransferArgs};
 use super::exit::Phase;
 use super::output::print_log_line;
 use crate::engine::queue::{
@@ -67,6 +67,22 @@ struct Tally {
     refused_existing: u64,
     /// Whether the refused targets are on the server (uploads).
     refused_remote: bool,
+}
+
+/// Runs `spec` with the queue and exists options of `get`, `put` and
+/// `copy`; `adjust` sets what only one of them has.
+pub fn run_with_args(
+    servers: Servers,
+    args: &TransferArgs,
+    spec: TransferSpec,
+    verbose: u8,
+    adjust: impl FnOnce(&mut QueueOptions),
+) -> Result<(), Failure> {
+    let exists = exists_policy(&args.exists, args.resume);
+    let refuse = refuses_existing(&args.exists, args.resume);
+    let mut options = queue_options(&args.queue, exists, verbose);
+    adjust(&mut options);
+    run(servers, options, spec, refuse, verbose)
 }
 
 /// The server of a transfer, or the two of a copy (source, target).

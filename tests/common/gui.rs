@@ -130,3 +130,17 @@ pub fn lists(app: &mut App, side: Side, name: &str) -> bool {
     };
     pane.table.rows().iter().any(|r| r.name == name)
 }
+
+/// Drags with the mouse from `from` to `to` in small steps, as a hand does.
+pub fn drag(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
+    app.hover_at(from);
+    app.step();
+    app.drag_at(from);
+    app.step();
+    for step in 1..=10 {
+        app.hover_at(from + (to - from) * (step as f32 / 10.0));
+        app.step();
+    }
+    app.drop_at(to);
+    app.step();
+}
