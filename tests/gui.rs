@@ -104,16 +104,7 @@ fn dragging_a_local_file_onto_the_server_uploads_it() {
     });
     let from = common::gui::row(&app, "drag-me.txt").rect().center();
     let to = app.get_by_label("Server").rect().center() + egui::vec2(150.0, 200.0);
-    app.hover_at(from);
-    app.step();
-    app.drag_at(from);
-    app.step();
-    for step in 1..=10 {
-        app.hover_at(from + (to - from) * (step as f32 / 10.0));
-        app.step();
-    }
-    app.drop_at(to);
-    app.step();
+    common::gui::drag(&mut app, from, to);
     wait_for(&mut app, "the upload", |_| {
         fs::read(server.path("drag-me.txt"))
             .map(|b| b == b"dragged up")
@@ -297,4 +288,31 @@ fn ctrl_and_shift_select_several_files_and_the_menu_uploads_them_all() {
             .all(|n| server.path(n).exists())
     });
     assert!(!server.path("b.txt").exists());
+}
+
+#[test]
+fn a_click_before_a_refresh_and_one_after_are_not_a_double_click() {
+    // The rows may have moved under the pointer: opening what is there
+    // now would act on a file the user never double-clicked.
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("only.txt"), b"x").unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the local listing", |app| shows(app, "only.txt"));
+    common::gui::row_in(&app, ferry::gui::Side::Local, "only.txt").click();
+    app.step();
+    // A refresh (F5) brings the same rows anew, within the double-click
+    // time (a few frames of 1/60 s each).
+    app.key_press(egui::Key::F5);
+    for _ in 0..5 {
+        app.step();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    common::gui::row_in(&app, ferry::gui::Side::Local, "only.txt").click();
+    for _ in 0..30 {
+        app.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(app.state().queue_view().items.is_empty());
+    assert!(!server.path("only.txt").exists());
 }

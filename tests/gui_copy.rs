@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 
-use common::gui::{App, connect, lists, right_click, row_in, wait_for, window};
+use common::gui::{App, connect, drag, lists, right_click, row_in, wait_for, window};
 use common::unftp::UnftpServer;
 use egui_kittest::kittest::Queryable;
 use ferry::gui::{LinkState, Side};
@@ -45,6 +45,23 @@ fn two_servers(right: &UnftpServer, left: &UnftpServer, local: &std::path::Path)
     app
 }
 
+/// Double-clicks `name` until `started` says it took: a listing that
+/// arrives between the two clicks (panes refresh when copies end) makes
+/// them two single clicks, and a person would double-click again.
+fn open_until(app: &mut App, side: Side, name: &str, started: impl Fn(&App) -> bool) {
+    for _ in 0..5 {
+        common::gui::double_click_in(app, Some(side), name);
+        for _ in 0..20 {
+            app.step();
+            if started(app) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+    panic!("double-clicking {name} started nothing");
+}
+
 /// Picks what the left pane shows from its drop-down.
 fn choose_left(app: &mut App, what: &str) {
     app.get_by_label("Left:").click();
@@ -57,19 +74,6 @@ fn choose_left(app: &mut App, what: &str) {
         .expect("the choice")
         .click();
     app.step();
-    app.step();
-}
-
-fn drag(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
-    app.hover_at(from);
-    app.step();
-    app.drag_at(from);
-    app.step();
-    for step in 1..=10 {
-        app.hover_at(from + (to - from) * (step as f32 / 10.0));
-        app.step();
-    }
-    app.drop_at(to);
     app.step();
 }
 
@@ -108,7 +112,13 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     // With FXP ticked, the servers send the next file to each other.
     app.get_by_label("FXP").click();
     app.step();
-    common::gui::double_click_in(&mut app, Some(Side::Local), "direct.txt");
+    open_until(&mut app, Side::Local, "direct.txt", |app| {
+        app.state()
+            .queue_view()
+            .items
+            .values()
+            .any(|i| i.spec.remote == "/direct.txt")
+    });
     wait_for(&mut app, "the FXP copy", |_| {
         fs::read(right.path("direct.txt")).is_ok_and(|b| b == b"by FXP")
     });
@@ -118,10 +128,14 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     });
 
     // Again by double-click: the target exists now, so the window asks,
-    // and "Overwrite" replaces it with the changed source.
+    // and "Overwrite" replaces it with the changed source. (First the
+    // right pane's refresh after the FXP copy: a click before new rows
+    // and one after are no double-click.)
+    wait_for(&mut app, "the right listing", |app| {
+        lists(app, Side::Remote, "direct.txt")
+    });
     fs::write(right.path("from-right.txt"), b"changed on the right").unwrap();
-    common::gui::double_click_in(&mut app, Some(Side::Remote), "from-right.txt");
-    wait_for(&mut app, "the question", |app| {
+    open_until(&mut app, Side::Remote, "from-right.txt", |app| {
         common::gui::shows(app, "The target file exists")
     });
     assert!(common::gui::shows(&app, "from-right.txt"));

@@ -241,6 +241,9 @@ impl FileTable {
         self.anchor = None;
         self.cursor = None;
         self.renaming = None;
+        // A click before new rows and one after are not a double-click:
+        // the row under the pointer may be another file now.
+        self.last_click = None;
         self.rebuild_order();
     }
 
