@@ -179,7 +179,7 @@ impl Worker {
             let result = if self.cancels.is_cancelled(request.id) {
                 Err(Error::Cancelled)
             } else {
-                self.handle(&request)
+                self.handle_guarded(&request)
             };
             self.cancels.forget(request.id);
             match &result {
@@ -202,6 +202,33 @@ impl Worker {
         {
             session.quit();
         }
+    }
+
+    /// Runs a request; a panic (a bug of ours or of a library, never a
+    /// server's doing) fails that request instead of leaving it without
+    /// an answer, and the sessions start over, since one may have been
+    /// half way through an exchange. The window and the queue go on.
+    fn handle_guarded(&mut self, request: &Request) -> Result<Outcome> {
+        self.guarded(|worker| worker.handle(request))
+    }
+
+    fn guarded(&mut self, work: impl FnOnce(&mut Worker) -> Result<Outcome>) -> Result<Outcome> {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(self)));
+        outcome.unwrap_or_else(|panic| {
+            if self.on_partner {
+                self.swap_sides();
+            }
+            self.session = None;
+            self.partner.session = None;
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic".to_string());
+            Err(Error::Protocol(format!(
+                "internal error in Ferry ({what}); the connection starts over. Please report this."
+            )))
+        })
     }
 
     fn emit(&self, kind: EventKind) {
@@ -503,5 +530,46 @@ impl TransferObserver for WorkerObserver {
 
     fn cancelled(&mut self) -> bool {
         self.cancels.is_cancelled(self.request)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker() -> Worker {
+        let (_, inbox) = unbounded();
+        let (events, _) = unbounded();
+        Worker {
+            id: 1,
+            inbox,
+            events: events.clone(),
+            cancels: Arc::default(),
+            log: LogSink::new(1, events, Arc::new(AtomicU8::new(0))),
+            session: None,
+            reconnect_with: None,
+            cwd: None,
+            partner: Side::default(),
+            on_partner: false,
+        }
+    }
+
+    #[test]
+    fn a_panic_fails_the_request_and_puts_the_sides_back() {
+        let mut worker = worker();
+        worker.cwd = Some("/mine".to_string());
+        worker.partner.cwd = Some("/partner".to_string());
+        // A panic while the partner's session is in place (as in a copy).
+        let result = worker.guarded(|w| w.on_partner(|_| panic!("boom")));
+        let Err(Error::Protocol(message)) = result else {
+            panic!("{result:?}")
+        };
+        assert!(message.contains("internal error") && message.contains("boom"));
+        assert!(!worker.on_partner);
+        assert_eq!(worker.cwd.as_deref(), Some("/mine"));
+        assert_eq!(worker.partner.cwd.as_deref(), Some("/partner"));
+        // The worker still answers.
+        let result = worker.guarded(|_| Ok(Outcome::Done));
+        assert!(matches!(result, Ok(Outcome::Done)));
     }
 }
