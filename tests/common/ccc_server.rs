@@ -100,9 +100,30 @@ fn serve(mut socket: TcpStream, config: Arc<ServerConfig>, delay: Duration) -> T
     thread::sleep(delay);
     tls.conn.send_close_notify();
     let _ = tls.conn.complete_io(&mut tls.sock);
-    // The client's close_notify ends the TLS stream cleanly (read gives 0).
-    let mut rest = [0u8; 64];
-    transcript.client_sent_close_notify = matches!(tls.read(&mut rest), Ok(0));
+    // The client's close_notify, read a record at a time straight from the
+    // socket: rustls's own read would take whatever follows it too, and
+    // the plain-text command after it would be lost to this server.
+    for _ in 0..4 {
+        let mut record = vec![0u8; 5];
+        if tls.sock.read_exact(&mut record).is_err() {
+            break;
+        }
+        let length = usize::from(u16::from_be_bytes([record[3], record[4]]));
+        record.resize(5 + length, 0);
+        if tls.sock.read_exact(&mut record[5..]).is_err()
+            || tls.conn.read_tls(&mut &record[..]).is_err()
+        {
+            break;
+        }
+        match tls.conn.process_new_packets() {
+            Ok(state) if state.peer_has_closed() => {
+                transcript.client_sent_close_notify = true;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
     let mut socket = tls.sock;
     while let Some(command) = read_line(&mut socket) {
         transcript.plain.push(command.clone());
