@@ -316,3 +316,24 @@ fn a_click_before_a_refresh_and_one_after_are_not_a_double_click() {
     assert!(app.state().queue_view().items.is_empty());
     assert!(!server.path("only.txt").exists());
 }
+
+#[test]
+fn a_link_with_a_user_and_no_password_asks_for_it() {
+    // What a browser passes for a clicked ftp://alice@host/ link.
+    let server = UnftpServer::plain();
+    fs::write(server.path("linked.txt"), b"x").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let link = format!("ftp://{USER}@127.0.0.1:{}/", server.port);
+    let url = ferry::url::FtpUrl::parse(&link).unwrap();
+    let mut app = common::gui::window_opening(local.path(), Some(url));
+    wait_for(&mut app, "the password question", |app| {
+        shows(app, "(alice@127.0.0.1)")
+    });
+    // Nothing was tried with an empty password.
+    assert_eq!(*app.state().link(), LinkState::Disconnected);
+    let field = app.query_all_by_label("Password").last().unwrap();
+    field.type_text(PASSWORD);
+    app.step();
+    app.key_press(egui::Key::Enter);
+    wait_for(&mut app, "the listing", |app| shows(app, "linked.txt"));
+}

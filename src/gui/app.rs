@@ -129,9 +129,26 @@ impl FerryApp {
         app.open_local(app.start_folder());
         if let Some(url) = start {
             let folder = app.bar.fill_from_url(&url);
-            match app.bar.options() {
-                Ok((options, _)) => app.connect(options, folder),
-                Err(message) => app.error(message),
+            let anonymous = url.user.as_deref().is_none_or(|u| {
+                u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp")
+            });
+            if !anonymous && url.password.is_none() {
+                // A link names the user but not the password (browsers
+                // leave it out): ask, rather than try an empty one.
+                let site = Site {
+                    remote_dir: folder.unwrap_or_default(),
+                    ..app.bar.as_site()
+                };
+                app.dialogs.push(Dialog::Password {
+                    side: Side::Remote,
+                    site: Box::new(site),
+                    password: String::new(),
+                });
+            } else {
+                match app.bar.options() {
+                    Ok((options, _)) => app.connect(options, folder),
+                    Err(message) => app.error(message),
+                }
             }
         }
         app

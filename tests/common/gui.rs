@@ -15,6 +15,11 @@ pub type App = Harness<'static, FerryApp>;
 
 /// A window whose local pane starts in `local`.
 pub fn window(local: &Path) -> App {
+    window_opening(local, None)
+}
+
+/// A window started as `ferry URL` is (a clicked link), or without a URL.
+pub fn window_opening(local: &Path, start: Option<ferry::url::FtpUrl>) -> App {
     let settings = Settings {
         last_local: Some(local.to_path_buf()),
         ..Settings::default()
@@ -24,7 +29,7 @@ pub fn window(local: &Path) -> App {
         .expect("a temporary config folder")
         .keep();
     let sites = ferry::sites::SiteStore::at(config.join("sites.json"));
-    let app = FerryApp::with_sites(settings, None, Some(sites));
+    let app = FerryApp::with_sites(settings, start, Some(sites));
     Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         // Each input event takes a frame; at 60 frames a second two clicks
