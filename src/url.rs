@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use crate::engine::Security;
+use crate::engine::{ConnectOptions, Secret, Security};
 
 /// A parsed FTP URL. The password, if the URL had one, is kept apart and
 /// never printed by `Display`.
@@ -38,6 +38,17 @@ pub struct UrlError {
 }
 
 impl FtpUrl {
+    /// Connect options for the URL's server, user and password (the rest
+    /// at their defaults).
+    pub fn connect_options(&self) -> ConnectOptions {
+        let mut options = ConnectOptions::new(self.host.clone());
+        options.port = self.port;
+        options.security = self.security;
+        options.user = self.user.clone();
+        options.password = self.password.clone().map(Secret::new);
+        options
+    }
+
     /// Parses `scheme://[user[:password]@]host[:port][/path]`.
     pub fn parse(text: &str) -> Result<FtpUrl, UrlError> {
         let fail = |reason: &str| UrlError {

@@ -365,10 +365,7 @@ fn target(arg: &str, shared: &SharedOptions) -> Result<(FtpUrl, ConnectOptions),
 static PREVIOUSLY_TRUSTED: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
 
 fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOptions, Failure> {
-    let mut options = ConnectOptions::new(url.host.clone());
-    options.port = url.port;
-    options.security = url.security;
-    options.user = url.user.clone();
+    let mut options = url.connect_options();
     options.password = password(url, shared)?.map(Secret::new);
     // What the window trusted always for this server counts here too.
     let trusted = crate::sites::TrustStore::default_location()

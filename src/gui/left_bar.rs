@@ -133,15 +133,10 @@ pub fn options_from_url(
     password: &str,
 ) -> Result<(ConnectOptions, Option<String>), String> {
     let url = FtpUrl::parse(text.trim()).map_err(|e| e.to_string())?;
-    let mut options = ConnectOptions::new(url.host.clone());
-    options.port = url.port;
-    options.security = url.security;
-    options.user = url.user.clone();
-    options.password = url
-        .password
-        .clone()
-        .or_else(|| Some(password.to_string()).filter(|p| !p.is_empty()))
-        .map(Secret::new);
+    let mut options = url.connect_options();
+    if options.password.is_none() && !password.is_empty() {
+        options.password = Some(Secret::new(password.to_string()));
+    }
     let folder = Some(url.path.clone()).filter(|p| !p.is_empty());
     Ok((options, folder))
 }
