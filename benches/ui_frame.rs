@@ -91,8 +91,9 @@ fn main() {
     frames.times.clear();
     let listing = rows(100_000);
     app.remote_pane()
-        .show_listing("/big".to_string(), listing.clone());
-    app.local_pane().show_listing("/big".to_string(), listing);
+        .show_listing("/big".to_string(), listing.clone(), None);
+    app.local_pane()
+        .show_listing("/big".to_string(), listing, None);
     frames.run(&mut app, Vec::new());
     frames.times.clear();
     let over_remote = app.remote_pane().rect.center();

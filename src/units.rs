@@ -1,4 +1,4 @@
-//! Sizes as people write them, for both front ends.
+//! Sizes and counts as people write them, for both front ends.
 
 /// 1536 gives "1.5 KiB".
 pub fn human_size(bytes: u64) -> String {
@@ -16,9 +16,21 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// "1 entry", "2 entries": a count with its noun.
+pub fn count(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_right_noun() {
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(0, "entry", "entries"), "0 entries");
+        assert_eq!(count(3, "folder", "folders"), "3 folders");
+    }
 
     #[test]
     fn sizes_read_like_a_person_writes_them() {

@@ -53,7 +53,8 @@ fn browse_and_file_operations_round_trip() {
         panic!()
     };
     assert_eq!(path, "/docs");
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    else {
         panic!()
     };
     let entry = entries
@@ -322,7 +323,8 @@ fn active_mode_lists_and_transfers() {
     opts.data_mode = ferry::engine::DataMode::Active;
     let mut h = Harness::new(1);
     h.connect(opts);
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    else {
         panic!()
     };
     assert!(entries.iter().any(|e| e.name == "a.txt"));

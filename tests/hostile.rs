@@ -364,7 +364,8 @@ fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes()
     });
     let mut h = Harness::new(1);
     h.connect(quick(server.port));
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    else {
         panic!("{:?}", h.log_text())
     };
     assert_eq!(entries.len(), 1);

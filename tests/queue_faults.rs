@@ -459,11 +459,13 @@ fn a_listing_of_a_hundred_thousand_entries_is_read_whole() {
     let mut h = common::harness::Harness::new(0);
     h.connect(ferry_options(&server));
     let before = peak_rss_kib();
-    let Ok(ferry::engine::Outcome::Listing(entries)) =
+    let Ok(ferry::engine::Outcome::Listing(listing)) =
         h.call(ferry::engine::Command::List(Some("/huge".into())))
     else {
         panic!("{:?}", h.log_text())
     };
+    assert!(listing.is_complete());
+    let entries = listing.entries;
     assert_eq!(entries.len(), 100_000);
     assert!(entries.iter().any(|e| e.name == "entry-099999.dat"));
     let grown = peak_rss_kib().saturating_sub(before);

@@ -152,7 +152,8 @@ fn epsv_refusal_falls_back_to_pasv_and_the_pasv_address_is_ignored() {
     );
     let mut h = Harness::new(2);
     h.connect(options(server.port, "u", "p"));
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    else {
         panic!("{:?}", h.log_text())
     };
     assert_eq!(entries.len(), 2);

@@ -102,7 +102,8 @@ fn a_pinned_certificate_lists_gets_and_puts_over_prot_p() {
 /// Lists, downloads `name` (which holds `contents`) and uploads 2 MB,
 /// checking the bytes both ways.
 fn list_get_and_put(h: &mut Harness, server: &UnftpServer, name: &str, contents: &[u8]) {
-    let Ok(Outcome::Listing(entries)) = h.call(Command::List(None)) else {
+    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    else {
         panic!("{:?}", h.log_text())
     };
     assert!(entries.iter().any(|e| e.name == name));

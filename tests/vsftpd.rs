@@ -173,7 +173,7 @@ fn vsftpd_trees_round_trip_and_a_second_mirror_moves_nothing() {
     ferry(&["put", "-r", "-j", "3", source.to_str().unwrap(), &remote]).expect_status(0);
     let back = local.path().join("back");
     ferry(&["get", "-r", "-j", "3", &remote, back.to_str().unwrap()]).expect_status(0);
-    assert_eq!(snapshot(&back), snapshot(&source));
+    assert_eq!(snapshot(&back.join("tree")), snapshot(&source));
 
     // vsftpd lists with LIST only (times to the minute): still nothing moves.
     let mirror = local.path().join("mirror");
@@ -334,7 +334,10 @@ fn vsftpd_session_reuse_holds_for_tls_1_2_and_1_3_over_twenty_transfers_in_a_row
         ])
         .expect_status(0);
         twenty_on_one_login(&run.stderr);
-        assert_eq!(snapshot(&back), snapshot(&source));
+        assert_eq!(
+            snapshot(&back.join(format!("tls{version}"))),
+            snapshot(&source)
+        );
         let run =
             ferry(&["--trust", &fp, "--tls-version", version, "ls", &remote]).expect_status(0);
         assert_eq!(run.stdout.lines().count(), 20, "{}", run.stdout);
@@ -436,4 +439,76 @@ fn vsftpd_fxp_moves_a_file_directly_and_a_refused_port_falls_back_to_the_relay()
         run.stderr
     );
     assert_eq!(fs::read(target.home.join("f.txt")).unwrap(), b"relayed");
+}
+
+/// vsftpd answers LIST of a missing folder, and of one it may not read,
+/// with 226: neither must ever empty a mirror (issue 13, point 1).
+#[test]
+fn vsftpd_a_mistyped_or_unreadable_folder_never_empties_a_mirror() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = Vsftpd::start();
+    let tree = server.home.join("tree");
+    fs::create_dir_all(tree.join("locked")).unwrap();
+    fs::create_dir_all(tree.join("peek")).unwrap();
+    fs::write(tree.join("readme.txt"), b"read me").unwrap();
+    fs::write(tree.join("locked/secret.txt"), b"secret").unwrap();
+    fs::write(tree.join("peek/hidden.txt"), b"hidden").unwrap();
+    // Root's, mode 700: the test login can neither enter nor read it; mode
+    // 711: it can enter, not read (vsftpd then lists the folder's own line).
+    fs::set_permissions(tree.join("locked"), fs::Permissions::from_mode(0o700)).unwrap();
+    fs::set_permissions(tree.join("peek"), fs::Permissions::from_mode(0o711)).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let backup = local.path().join("backup");
+    fs::create_dir_all(backup.join("locked")).unwrap();
+    fs::write(backup.join("readme.txt"), b"read me").unwrap();
+    fs::write(backup.join("locked/secret.txt"), b"my copy").unwrap();
+    fs::create_dir_all(backup.join("peek")).unwrap();
+    fs::write(backup.join("peek/hidden.txt"), b"my copy").unwrap();
+    fs::write(backup.join("mine.txt"), b"mine").unwrap();
+    let before = snapshot(&backup);
+    let backup_arg = backup.to_str().unwrap();
+
+    for path in ["tree-typo", "tree/readme.txt"] {
+        let run = ferry(&["mirror", "--delete", &url(&server, "ftp", path), backup_arg]);
+        assert_eq!(run.status, 4, "{path}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("not a folder"),
+            "{path}: {}",
+            run.stderr
+        );
+        assert_eq!(snapshot(&backup), before, "{path}");
+    }
+    let run = ferry(&["ls", &url(&server, "ftp", "tree-typo")]);
+    assert_eq!(run.status, 4, "{}", run.stderr);
+    let out = local.path().join("out");
+    let run = ferry(&[
+        "get",
+        "-r",
+        &url(&server, "ftp", "tree-typo"),
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(run.status, 4, "{}", run.stderr);
+    assert!(!out.exists());
+
+    // The real tree: the locked folder cannot be read, so its copy stays,
+    // no phantom locked/locked appears, and nothing at all is deleted.
+    let run = ferry(&[
+        "mirror",
+        "--delete",
+        &url(&server, "ftp", "tree"),
+        backup_arg,
+    ]);
+    assert_eq!(run.status, 4, "{}", run.stderr);
+    assert!(run.stderr.contains("Nothing was deleted"), "{}", run.stderr);
+    assert_eq!(
+        fs::read(backup.join("locked/secret.txt")).unwrap(),
+        b"my copy"
+    );
+    assert!(!backup.join("locked/locked").exists());
+    assert_eq!(
+        fs::read(backup.join("peek/hidden.txt")).unwrap(),
+        b"my copy"
+    );
+    assert!(!backup.join("peek/peek").exists());
+    assert!(backup.join("mine.txt").exists());
 }

@@ -76,9 +76,19 @@ pub enum Action {
         /// Upload LOCALDIR to the server instead.
         #[arg(long)]
         reverse: bool,
-        /// Delete what the target has and the source does not (only inside the target folder).
+        /// Delete what the target has and the source does not (only inside the
+        /// target folder). Deletions happen once every folder has been read,
+        /// and only if every listing was read whole.
         #[arg(long)]
         delete: bool,
+        /// With --delete: refuse (and delete nothing) when more than N entries
+        /// would go; a folder counts once.
+        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DELETE)]
+        max_delete: u64,
+        /// With --delete: delete above --max-delete, and even everything in
+        /// the target folder (which a mistyped source path would ask for).
+        #[arg(long, requires = "delete")]
+        force_delete: bool,
         /// Show what would be transferred and deleted, change nothing.
         #[arg(long, short = 'n')]
         dry_run: bool,
@@ -214,6 +224,13 @@ pub struct QueueArgs {
     /// Give uploaded files the local modification time (MFMT), where the server offers it.
     #[arg(long)]
     pub upload_times: bool,
+    /// Trees: follow folders at most this deep below the top one.
+    #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DEPTH)]
+    pub max_depth: u32,
+    /// Trees: take at most this many files and folders (a server listing an
+    /// endless tree stops here, with an error).
+    #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_ENTRIES)]
+    pub max_entries: u64,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -97,11 +97,18 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Ls { long, json, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = (!url.path.is_empty()).then(|| url.path.clone());
-            let Outcome::Listing(entries) = client.call(Command::List(path))? else {
-                return Ok(());
+            let Outcome::Listing(listing) = client.call(Command::List(path))? else {
+                return Err(unexpected_outcome("a listing"));
             };
-            output::print_listing(&entries, long, json);
-            Ok(())
+            output::print_listing(&listing.entries, long, json);
+            match listing.incomplete {
+                // Printed as far as it goes, but a script must not take it
+                // for the whole folder.
+                Some(why) => {
+                    Err(Error::Protocol(format!("the listing is incomplete: {why}")).into())
+                }
+                None => Ok(()),
+            }
         }
         Action::Get {
             transfer,
@@ -217,6 +224,8 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Mirror {
             reverse,
             delete,
+            max_delete,
+            force_delete,
             dry_run,
             queue,
             url,
@@ -244,6 +253,8 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             let mut options =
                 transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose);
             options.delete_extraneous = delete;
+            options.max_delete = Some(max_delete);
+            options.force_delete = force_delete;
             options.dry_run = dry_run;
             options.resume = true;
             transfers::run(
@@ -298,7 +309,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Quote { url, command } => {
             let (mut client, _) = connect(&url, shared)?;
             let Outcome::Reply(reply) = client.call(Command::Raw(command.join(" ")))? else {
-                return Ok(());
+                return Err(unexpected_outcome("a reply"));
             };
             println!("{}", reply.text);
             if reply.code >= 400 {
@@ -464,16 +475,27 @@ fn download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Fail
     }
 }
 
-/// Where a folder download goes: LOCAL itself when it does not exist yet
-/// (or the remote folder is the login folder), else the remote folder's
-/// name inside LOCAL, as `cp -r` does.
+/// Where a folder download goes: the remote folder's name inside LOCAL
+/// (made when the remote folder turns out to exist), whether LOCAL exists
+/// yet or not, so that the same command run again (to resume after a
+/// kill) finds the same files rather than nesting a second copy; LOCAL
+/// itself for the login folder or the root, which have no name of their own.
 fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Failure> {
     let local = local.unwrap_or_else(|| PathBuf::from("."));
     let name = remote_basename(remote);
-    if !local.is_dir() || name.is_empty() || name == "/" {
+    if name.is_empty() || name == "/" {
         return Ok(local);
     }
     Ok(local.join(local_name(name)?))
+}
+
+/// A reply of the wrong kind from the engine: a bug of ours, never to be
+/// taken for success.
+fn unexpected_outcome(wanted: &str) -> Failure {
+    Error::Protocol(format!(
+        "internal error in Ferry: the engine answered without {wanted}; please report this"
+    ))
+    .into()
 }
 
 /// Where an upload goes: the URL's path, or the local file's name inside

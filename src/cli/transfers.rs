@@ -17,7 +17,7 @@ use crate::engine::queue::{
     TARGET_EXISTS, TransferQueue, TransferSpec,
 };
 use crate::engine::{ConnectOptions, Error, LogKind};
-use crate::units::human_size;
+use crate::units::{count, human_size};
 
 /// The policy the flags ask for. No flag means "refuse": the run fails if
 /// a target exists, as scripts expect nothing replaced unless they say so.
@@ -54,6 +54,8 @@ pub fn queue_options(args: &QueueArgs, exists: ExistsPolicy, verbose: u8) -> Que
         max_attempts: args.retries.saturating_add(1),
         download_times: !args.no_times,
         upload_times: args.upload_times,
+        max_depth: args.max_depth,
+        max_entries: args.max_entries,
         debug_level: verbose.min(2),
         ..QueueOptions::default()
     }
@@ -101,6 +103,7 @@ pub fn run(
     verbose: u8,
 ) -> Result<(), Failure> {
     let summary_wanted = spec.recursive;
+    let dry_run = options.dry_run;
     let (queue, events) = match servers {
         Servers::One(connect) => TransferQueue::start(connect, options)?,
         Servers::Two(source, target) => TransferQueue::start_copy(source, target, options)?,
@@ -111,6 +114,7 @@ pub fn run(
     let mut specs: HashMap<ItemId, (TransferSpec, ItemKind)> = HashMap::new();
     let mut tally = Tally::default();
     let mut overall = Overall::default();
+    let mut ended = false;
     for event in events.iter() {
         match event {
             QueueEvent::Added { id, spec, kind, .. } => {
@@ -173,14 +177,22 @@ pub fn run(
             QueueEvent::Progress { .. } => {}
             QueueEvent::Idle(last) => {
                 overall = last;
+                ended = true;
                 break;
             }
         }
     }
+    if !ended {
+        // The queue stopped without saying it was done: never a success.
+        tally.first_failure.get_or_insert(Error::Protocol(
+            "internal error in Ferry: the transfer queue stopped unexpectedly".to_string(),
+        ));
+    }
     bar.finish_and_clear();
     queue.shut_down();
-    if summary_wanted || overall.files_failed > 0 || std::io::stderr().is_terminal() {
-        eprintln!("{}", summary(&overall, started.elapsed()));
+    let trouble = overall.files_failed > 0 || overall.folders_failed > 0 || overall.not_deleted > 0;
+    if summary_wanted || trouble || std::io::stderr().is_terminal() {
+        eprintln!("{}", summary(&overall, started.elapsed(), dry_run));
     }
     finish(tally)
 }
@@ -214,15 +226,26 @@ fn finish(tally: Tally) -> Result<(), Failure> {
     Ok(())
 }
 
-fn summary(overall: &Overall, elapsed: Duration) -> String {
+fn summary(overall: &Overall, elapsed: Duration, dry_run: bool) -> String {
     let secs = elapsed.as_secs_f64();
     let rate = overall.bytes_done as f64 / secs.max(0.001);
-    format!(
-        "{} files: {} done, {} skipped, {} failed; {} bytes in {secs:.2} s ({}/s)",
-        overall.files_total,
-        overall.files_done,
-        overall.files_skipped,
-        overall.files_failed,
+    let mut text = format!(
+        "{} files: {} done, {} skipped, {} failed",
+        overall.files_total, overall.files_done, overall.files_skipped, overall.files_failed,
+    );
+    if overall.folders_failed > 0 {
+        let folders = count(overall.folders_failed, "folder", "folders");
+        text += &format!("; {folders} not read whole");
+    }
+    if overall.deleted > 0 || overall.not_deleted > 0 {
+        let verb = if dry_run { "to delete" } else { "deleted" };
+        text += &format!("; {} {verb}", overall.deleted);
+        if overall.not_deleted > 0 {
+            text += &format!(", {} not deleted", overall.not_deleted);
+        }
+    }
+    text + &format!(
+        "; {} bytes in {secs:.2} s ({}/s)",
         overall.bytes_done,
         human_size(rate as u64)
     )

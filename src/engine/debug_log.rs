@@ -78,7 +78,13 @@ struct ThreadSink {
     /// Verb of the last command sent, to tell which step of a data command
     /// a server refused (EPSV itself, or the transfer).
     last_verb: String,
+    /// Reply lines read since that command (bounded), for callers that
+    /// need words suppaftp does not hand back, like a listing's final 226.
+    replies: String,
 }
+
+/// The most reply text kept per command; a listing's final reply is short.
+const MAX_KEPT_REPLIES: usize = 16 * 1024;
 
 thread_local! {
     static SINK: RefCell<Option<ThreadSink>> = const { RefCell::new(None) };
@@ -92,6 +98,7 @@ pub fn install_thread_sink(sink: LogSink) {
             sink,
             skip_next_reply: false,
             last_verb: String::new(),
+            replies: String::new(),
         });
     });
 }
@@ -100,6 +107,19 @@ pub fn install_thread_sink(sink: LogSink) {
 /// passive-connection builder) that has no other way to reach it.
 pub fn thread_sink() -> Option<LogSink> {
     SINK.with(|slot| slot.borrow().as_ref().map(|s| s.sink.clone()))
+}
+
+/// Every reply line suppaftp read on this thread since it last sent a
+/// command (a data command's 150 and its final 226, say), one per line.
+/// Empty when another logger was installed first (see
+/// `install_global_logger`).
+pub fn replies_since_last_command() -> String {
+    SINK.with(|slot| {
+        slot.borrow()
+            .as_ref()
+            .map(|s| s.replies.clone())
+            .unwrap_or_default()
+    })
 }
 
 /// Verb of the last command suppaftp sent on this thread (`EPSV`, `RETR`…).
@@ -159,6 +179,7 @@ fn forward(state: &mut ThreadSink, message: &str) {
             .next()
             .unwrap_or_default()
             .to_ascii_uppercase();
+        state.replies.clear();
         state
             .sink
             .emit(LogLevel::Protocol, LogKind::Command, command.trim_end());
@@ -168,6 +189,10 @@ fn forward(state: &mut ThreadSink, message: &str) {
             return;
         }
         let text = decode_debug_bytes(bytes);
+        if state.replies.len() + text.len() <= MAX_KEPT_REPLIES {
+            state.replies.push_str(text.trim_end());
+            state.replies.push('\n');
+        }
         state
             .sink
             .emit(LogLevel::Protocol, LogKind::Reply, text.trim_end());

@@ -144,10 +144,18 @@ impl Progress {
         if self.average_rate <= 0.0 || total < self.bytes_done {
             return None;
         }
-        Some(Duration::from_secs_f64(
-            (total - self.bytes_done) as f64 / self.average_rate,
-        ))
+        eta_at(total - self.bytes_done, self.average_rate)
     }
+}
+
+/// How long `left` bytes take at `rate` bytes per second; `None` when that
+/// cannot be told or is beyond what a `Duration` holds (a server announcing
+/// 2^64 bytes and sending a byte now and then must not crash the queue).
+pub fn eta_at(left: u64, rate: f64) -> Option<Duration> {
+    if rate.is_nan() || rate <= 0.0 || rate.is_infinite() {
+        return None;
+    }
+    Duration::try_from_secs_f64(left as f64 / rate).ok()
 }
 
 /// A server reply: code and full (possibly multi-line) text.
@@ -165,13 +173,42 @@ pub enum Outcome {
     Connected(SessionInfo),
     /// PWD, CWD and CDUP report the working folder.
     Path(String),
-    Listing(Vec<RemoteEntry>),
+    Listing(Listing),
     Names(Vec<String>),
     Size(u64),
     ModificationTime(chrono::NaiveDateTime),
     Stat(FileStat),
     Reply(Reply),
     Transferred(TransferSummary),
+}
+
+/// A folder's entries, and whether they are the whole truth about it.
+///
+/// Deciding to delete something because a listing does not name it is only
+/// safe when the listing is whole: the folder was confirmed to exist, every
+/// line was understood and the server did not cut the listing short. A
+/// listing that falls short of that still shows what it has, but says why
+/// in `incomplete`, and nothing is ever deleted on its word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Listing {
+    pub entries: Vec<RemoteEntry>,
+    /// Why the listing may not name everything the folder holds (lines that
+    /// could not be read, the server truncating it); `None` when complete.
+    pub incomplete: Option<String>,
+}
+
+impl Listing {
+    /// A listing read whole, every line understood.
+    pub fn complete(entries: Vec<RemoteEntry>) -> Listing {
+        Listing {
+            entries,
+            incomplete: None,
+        }
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.incomplete.is_none()
+    }
 }
 
 /// What is known of a file on either side; times are UTC.
@@ -231,5 +268,21 @@ mod tests {
             current_rate: 0.0,
         };
         assert_eq!(progress.eta(), Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn an_eta_beyond_what_a_duration_holds_is_unknown_not_a_panic() {
+        let progress = Progress {
+            request: 1,
+            bytes_done: 1,
+            total: Some(u64::MAX),
+            average_rate: 0.2,
+            current_rate: 0.0,
+        };
+        assert_eq!(progress.eta(), None);
+        assert_eq!(eta_at(u64::MAX, f64::MIN_POSITIVE), None);
+        assert_eq!(eta_at(10, f64::NAN), None);
+        assert_eq!(eta_at(10, f64::INFINITY), None);
+        assert_eq!(eta_at(100, 10.0), Some(Duration::from_secs(10)));
     }
 }

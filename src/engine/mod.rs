@@ -30,10 +30,10 @@ pub use debug_log::mask_secrets;
 pub use encoding::{FileNameEncoding, display_name};
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
-    ConnectionId, Event, EventKind, Features, FileStat, LogKind, LogLevel, LogLine, Outcome,
-    Progress, Reply, SessionInfo, TransferSummary,
+    ConnectionId, Event, EventKind, Features, FileStat, Listing, LogKind, LogLevel, LogLine,
+    Outcome, Progress, Reply, SessionInfo, TransferSummary, eta_at,
 };
-pub use session::{MAX_LISTING_BYTES, MAX_LISTING_LINE, MAX_REPLY_LINE};
+pub use session::{MAX_LISTING_BYTES, MAX_LISTING_ENTRIES, MAX_LISTING_LINE, MAX_REPLY_LINE};
 pub use tls::{fingerprint, normalize_fingerprint};
 pub use transfer::part_path;
 pub use worker::Connection;

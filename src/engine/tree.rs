@@ -2,6 +2,7 @@
 //! has no recursive commands.
 
 use super::error::{Error, Result};
+use super::event::Listing;
 use super::names::{is_safe_local_name, remote_join};
 use super::session::Session;
 use crate::listing::EntryKind;
@@ -11,9 +12,22 @@ use crate::listing::EntryKind;
 const MAX_DEPTH: usize = 64;
 
 /// Deletes a folder and everything in it. Symlinks are deleted, never
-/// followed. Returns how many files and folders were removed.
+/// followed. A path that is a file is deleted as a file, as `rm -r` does.
+/// Returns how many files and folders were removed.
 pub fn delete_tree(session: &mut Session, path: &str) -> Result<u64> {
-    delete_below(session, path, 0)
+    match session.list(Some(path)) {
+        Err(not_a_folder @ Error::Permanent { .. }) => match session.delete(path) {
+            Ok(()) => {
+                session.log().status(&format!("Deleted {path}"));
+                Ok(1)
+            }
+            // Neither a folder we can list nor a file: say why it is not
+            // a folder, the question asked first.
+            Err(_) => Err(not_a_folder),
+        },
+        Err(err) => Err(err),
+        Ok(listing) => delete_listed(session, path, listing, 0),
+    }
 }
 
 fn delete_below(session: &mut Session, path: &str, depth: usize) -> Result<u64> {
@@ -22,8 +36,13 @@ fn delete_below(session: &mut Session, path: &str, depth: usize) -> Result<u64> 
             "{path} is nested more than {MAX_DEPTH} folders deep; stopping"
         )));
     }
+    let listing = session.list(Some(path))?;
+    delete_listed(session, path, listing, depth)
+}
+
+fn delete_listed(session: &mut Session, path: &str, listing: Listing, depth: usize) -> Result<u64> {
     let mut removed = 0;
-    for entry in session.list(Some(path))? {
+    for entry in listing.entries {
         if !is_safe_local_name(&entry.name) {
             // `..`, or a name with `/`, would reach outside the tree.
             session.log().warning(&format!(

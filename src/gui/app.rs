@@ -652,7 +652,8 @@ impl FerryApp {
             // A late listing of this computer does not replace a server.
             LocalResult::Listed { .. } if self.left_is_server => {}
             LocalResult::Listed { folder, rows } => {
-                self.local.show_listing(folder.display().to_string(), rows);
+                self.local
+                    .show_listing(folder.display().to_string(), rows, None);
             }
             LocalResult::Done { what } => {
                 self.log
@@ -755,11 +756,11 @@ impl FerryApp {
                     .session
                     .send(Command::List(None), Purpose::List);
             }
-            (Purpose::List, Ok(Outcome::Listing(entries))) => {
-                let rows = entries.iter().map(FileRow::from_remote).collect();
+            (Purpose::List, Ok(Outcome::Listing(listing))) => {
+                let rows = listing.entries.iter().map(FileRow::from_remote).collect();
                 let pane = self.pane(side);
                 let folder = pane.folder.clone();
-                pane.show_listing(folder, rows);
+                pane.show_listing(folder, rows, listing.incomplete);
             }
             (Purpose::Change { what }, Ok(_)) => {
                 self.log

@@ -39,6 +39,10 @@ pub struct Pane {
     pub loading: bool,
     /// Why the pane is empty, when it is for a reason.
     pub notice: Option<String>,
+    /// Why the listing shown may not be the whole folder (lines the server
+    /// sent that could not be read, a listing it cut short): said loudly,
+    /// since what is missing here is invisible otherwise.
+    pub warning: Option<String>,
     /// Where the pane was drawn last frame (which pane a click is in).
     pub rect: egui::Rect,
 }
@@ -53,17 +57,20 @@ impl Pane {
             table: FileTable::new(side, sort),
             loading: false,
             notice: None,
+            warning: None,
             rect: egui::Rect::NOTHING,
         }
     }
 
-    /// A listing of `folder` arrived.
-    pub fn show_listing(&mut self, folder: String, rows: Vec<FileRow>) {
+    /// A listing of `folder` arrived; `incomplete` says why it may not
+    /// name everything the folder holds.
+    pub fn show_listing(&mut self, folder: String, rows: Vec<FileRow>, incomplete: Option<String>) {
         self.path_edit = folder.clone();
         self.folder = folder;
         self.table.set_rows(rows);
         self.loading = false;
         self.notice = None;
+        self.warning = incomplete.map(|why| format!("⚠ Incomplete listing: {why}"));
     }
 
     pub fn clear(&mut self, notice: &str) {
@@ -72,6 +79,7 @@ impl Pane {
         self.path_edit.clear();
         self.loading = false;
         self.notice = Some(notice.to_string());
+        self.warning = None;
     }
 
     /// Draws the pane. `accepting` says whether drops from the other pane
@@ -124,6 +132,9 @@ impl Pane {
                     });
                 } else if let Some(notice) = &self.notice {
                     ui.label(notice.as_str());
+                }
+                if let Some(warning) = &self.warning {
+                    ui.colored_label(ui.visuals().warn_fg_color, warning.as_str());
                 }
                 let folder = self.folder.clone();
                 actions.extend(self.table.ui(ui, &folder).into_iter().map(pane_action));

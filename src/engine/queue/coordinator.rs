@@ -3,6 +3,7 @@
 //! in `dispatch`; folders become items in `expand`.
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
@@ -11,8 +12,9 @@ use super::item::{Item, ItemKind, ItemState, is_passing};
 use super::{ItemId, Overall, QueueCommand, QueueEvent, QueueOptions, TransferSpec};
 use crate::engine::command::{Command, ConnectOptions, RequestId};
 use crate::engine::error::Error;
-use crate::engine::event::{Event, EventKind, Features, Outcome};
+use crate::engine::event::{Event, EventKind, Features, Outcome, eta_at};
 use crate::engine::worker::Connection;
+use crate::units::count;
 
 /// How often the whole queue's progress is reported.
 const OVERALL_INTERVAL: Duration = Duration::from_millis(100);
@@ -42,6 +44,9 @@ pub(super) enum Job {
     FetchTime(ItemId),
     /// MFMT after an upload.
     PushTime(ItemId),
+    /// SIZE and MDTM of a path asked for as a tree that could not be
+    /// listed: a file there is fetched as a file.
+    ProbeFile(ItemId),
     /// Creating a folder on the partner server to copy into.
     MkdirCopyTarget(ItemId),
 }
@@ -59,6 +64,7 @@ impl Job {
             | Job::Delete(id)
             | Job::FetchTime(id)
             | Job::PushTime(id)
+            | Job::ProbeFile(id)
             | Job::MkdirCopyTarget(id) => Some(id),
         }
     }
@@ -97,6 +103,25 @@ pub(super) struct Coordinator {
     last_overall: Instant,
     bytes_at_last_overall: u64,
     idle_reported: bool,
+    /// Folder items not yet in a final state: deletions wait for zero.
+    open_folders: usize,
+    /// A mirror's deletions, decided but held until every folder of the
+    /// run has been read (see `release_deletions`).
+    pub(super) planned_deletions: Vec<PlannedDeletion>,
+    /// The first reason this run's listings cannot be trusted to delete
+    /// on (a folder that could not be read whole).
+    deletion_block: Option<String>,
+    /// Entries taken into the queue under each item the user added.
+    tree_sizes: HashMap<ItemId, u64>,
+}
+
+/// A deletion a mirror decided on, not yet made.
+pub(super) struct PlannedDeletion {
+    /// The folder item whose listing found the extra entry.
+    pub parent: ItemId,
+    pub spec: TransferSpec,
+    /// Part of deleting every entry of the top target folder.
+    pub empties_top: bool,
 }
 
 impl Coordinator {
@@ -130,38 +155,92 @@ impl Coordinator {
             last_overall: Instant::now(),
             bytes_at_last_overall: 0,
             idle_reported: true,
+            open_folders: 0,
+            planned_deletions: Vec::new(),
+            deletion_block: None,
+            tree_sizes: HashMap::new(),
         }
     }
 
     pub fn run(mut self) {
         loop {
-            self.run_local_items();
-            self.schedule();
-            self.report_overall(false);
-            if self.is_idle() && !self.idle_reported {
-                self.idle_reported = true;
-                self.report_overall(true);
-                let overall = self.overall();
-                self.emit(QueueEvent::Idle(overall));
-            }
-            let wait = self.next_wake();
-            select! {
-                recv(self.inbox) -> command => match command {
-                    Ok(command) => self.command(command),
-                    // The handle is gone: stop everything and end.
-                    Err(_) => break,
-                },
-                recv(self.engine_rx) -> event => {
-                    if let Ok(event) = event {
-                        self.engine_event(event);
-                    }
-                }
-                default(wait) => {}
+            // A panic is a bug of ours, never the server's doing; it must
+            // not pass for success nor leave the queue dead for the window.
+            match catch_unwind(AssertUnwindSafe(|| self.step())) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(panic) => self.recover_from_panic(panic),
             }
         }
         for slot in self.slots.drain(..) {
             slot.connection.close();
         }
+    }
+
+    /// One turn of the loop; `false` once the handle is gone.
+    fn step(&mut self) -> bool {
+        self.release_deletions();
+        self.run_local_items();
+        self.schedule();
+        self.report_overall(false);
+        if self.is_idle() && !self.idle_reported {
+            self.idle_reported = true;
+            self.report_overall(true);
+            let overall = self.overall();
+            self.emit(QueueEvent::Idle(overall));
+        }
+        let wait = self.next_wake();
+        select! {
+            recv(self.inbox) -> command => match command {
+                Ok(command) => self.command(command),
+                // The handle is gone: stop everything and end.
+                Err(_) => return false,
+            },
+            recv(self.engine_rx) -> event => {
+                if let Ok(event) = event {
+                    self.engine_event(event);
+                }
+            }
+            default(wait) => {}
+        }
+        true
+    }
+
+    /// After a panic nothing the queue was doing can be trusted: every
+    /// unfinished item fails (so a script's exit status says so), held
+    /// deletions are dropped, the connections are closed, and the queue
+    /// goes on with new work on new connections.
+    fn recover_from_panic(&mut self, panic: Box<dyn std::any::Any + Send>) {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        let error = Error::Protocol(format!(
+            "internal error in Ferry's transfer queue ({what}); nothing more was done. \
+             Please report this."
+        ));
+        self.slots.clear();
+        self.planned_deletions.clear();
+        self.deletion_block = None;
+        // Straight to the items: the counters may be what went wrong.
+        let mut failed = Vec::new();
+        for item in &mut self.items {
+            if !item.state.is_final() {
+                item.state = ItemState::Failed(error.clone());
+                failed.push(item.id);
+            }
+        }
+        self.unfinished = 0;
+        self.retrying = 0;
+        self.open_folders = 0;
+        for id in failed {
+            self.emit(QueueEvent::State {
+                id,
+                state: ItemState::Failed(error.clone()),
+            });
+        }
+        self.idle_reported = false;
     }
 
     pub(super) fn emit(&self, event: QueueEvent) {
@@ -196,6 +275,11 @@ impl Coordinator {
     fn command(&mut self, command: QueueCommand) {
         match command {
             QueueCommand::Add(spec) => {
+                // Tests only: a bug of ours on demand.
+                #[cfg(test)]
+                if spec.remote == tests::PANIC_PATH {
+                    panic!("a test asked for a panic");
+                }
                 self.add_item(None, spec, ItemKind::Transfer);
             }
             QueueCommand::Cancel(id) => self.cancel(id),
@@ -256,11 +340,99 @@ impl Coordinator {
             spec: spec.clone(),
             kind,
         });
+        let lineage = parent.and_then(|p| self.item(p).map(|i| (p, i.root, i.depth)));
+        let item = Item::new(id, lineage, spec, kind);
+        *self.tree_sizes.entry(item.root).or_default() += 1;
+        if item.is_folder() {
+            self.open_folders += 1;
+        }
         self.index.insert(id, self.items.len());
-        self.items.push(Item::new(id, parent, spec, kind));
+        self.items.push(item);
         self.unfinished += 1;
         self.idle_reported = false;
         id
+    }
+
+    /// Whether taking `more` entries under `id`'s tree stays within the
+    /// bound; otherwise the reason it does not.
+    pub(super) fn tree_too_big(&self, id: ItemId, more: usize) -> Option<String> {
+        let root = self.item(id)?.root;
+        let size = self.tree_sizes.get(&root).copied().unwrap_or(0);
+        let max = self.options.max_entries;
+        (size.saturating_add(more as u64) > max).then(|| {
+            format!(
+                "the tree holds more than {max} entries; stopped reading it \
+                 (--max-entries raises the bound)"
+            )
+        })
+    }
+
+    /// A mirror's deletions, once every folder of the run has been read:
+    /// all of them, or (when a folder could not be read whole, or they
+    /// would go past the bound or empty the whole target) none.
+    fn release_deletions(&mut self) {
+        if self.open_folders > 0 || self.planned_deletions.is_empty() {
+            return;
+        }
+        let planned = std::mem::take(&mut self.planned_deletions);
+        let blocked = self.deletion_block.take();
+        let refusal = match blocked {
+            Some(why) => Some((why, None)),
+            None => self.deletion_refusal(&planned),
+        };
+        let Some((why, failing_root)) = refusal else {
+            for deletion in planned {
+                self.add_item(Some(deletion.parent), deletion.spec, ItemKind::DeleteTarget);
+            }
+            return;
+        };
+        self.warn(&format!(
+            "Nothing was deleted ({} would have been): {why}",
+            count(planned.len() as u64, "entry", "entries")
+        ));
+        for deletion in planned {
+            let id = self.add_item(Some(deletion.parent), deletion.spec, ItemKind::DeleteTarget);
+            self.set_state(id, ItemState::Skipped(format!("not deleted: {why}")));
+        }
+        if let Some(root) = failing_root {
+            self.set_state(
+                root,
+                ItemState::Failed(Error::InvalidInput(format!("nothing was deleted: {why}"))),
+            );
+        }
+    }
+
+    /// Why deletions that every listing supports must still wait for the
+    /// user's consent, and the item to fail for it.
+    fn deletion_refusal(&self, planned: &[PlannedDeletion]) -> Option<(String, Option<ItemId>)> {
+        if self.options.force_delete {
+            return None;
+        }
+        let root_of = |d: &PlannedDeletion| self.item(d.parent).map(|i| i.root);
+        if let Some(all) = planned.iter().find(|d| d.empties_top) {
+            let root = root_of(all);
+            let (target, source) = root
+                .and_then(|r| self.item(r))
+                .map(|i| describe_ends(&i.spec))
+                .unwrap_or_default();
+            let all = planned.iter().filter(|d| d.empties_top).count() as u64;
+            let why = format!(
+                "that would delete everything in {target} ({}), as {source} \
+                 has none of it (a mistyped path?); --force-delete allows it",
+                count(all, "entry", "entries")
+            );
+            return Some((why, root));
+        }
+        let max = self.options.max_delete?;
+        let many = planned.len() as u64;
+        (many > max).then(|| {
+            let why = format!(
+                "that would delete {}, more than the limit of {max} \
+                 (--max-delete raises it, --force-delete lifts it)",
+                count(many, "entry", "entries")
+            );
+            (why, planned.first().and_then(root_of))
+        })
     }
 
     fn cancel(&mut self, id: ItemId) {
@@ -500,7 +672,11 @@ impl Coordinator {
         let Some(item) = self.item_mut(id) else {
             return;
         };
+        let folder = item.is_folder().then(|| item.spec.clone());
         let was = std::mem::replace(&mut item.state, state.clone());
+        if let Some(spec) = folder {
+            self.folder_changed(&spec, &was, &state);
+        }
         // Counters instead of scans: the loop asks after every event.
         match (was.is_final(), state.is_final()) {
             (false, true) => self.unfinished -= 1,
@@ -520,17 +696,69 @@ impl Coordinator {
         self.emit(QueueEvent::State { id, state });
     }
 
+    /// Keeps the count of folders being read, and notes a folder that
+    /// could not be read whole: no deletion of this run may rest on it.
+    fn folder_changed(&mut self, spec: &TransferSpec, was: &ItemState, now: &ItemState) {
+        match (was.is_final(), now.is_final()) {
+            (false, true) => self.open_folders = self.open_folders.saturating_sub(1),
+            (true, false) => self.open_folders += 1,
+            _ => {}
+        }
+        if !was.is_final() && matches!(now, ItemState::Failed(_) | ItemState::Cancelled) {
+            let (_, source) = describe_ends(spec);
+            let why = match now {
+                ItemState::Failed(err) => format!("{source} was not read whole ({err})"),
+                _ => format!("reading {source} was cancelled"),
+            };
+            self.deletion_block.get_or_insert(why);
+        }
+    }
+
+    /// A folder item turned out to be a file: it no longer holds up the
+    /// deletions that wait for every folder.
+    pub(super) fn folder_became_file(&mut self, id: ItemId) {
+        let Some(item) = self.item_mut(id) else {
+            return;
+        };
+        if item.is_folder() && !item.state.is_final() {
+            item.spec.recursive = false;
+            self.open_folders = self.open_folders.saturating_sub(1);
+        }
+    }
+
+    pub(super) fn block_deletions(&mut self, why: String) {
+        self.deletion_block.get_or_insert(why);
+    }
+
     fn overall(&self) -> Overall {
         let mut overall = Overall::default();
-        for item in self.items.iter().filter(|i| i.is_file()) {
-            overall.files_total += 1;
-            overall.bytes_total += item.total.unwrap_or(0);
-            overall.bytes_done += item.bytes_done;
-            match item.state {
-                ItemState::Done | ItemState::Planned(_) => overall.files_done += 1,
-                ItemState::Failed(_) | ItemState::Cancelled => overall.files_failed += 1,
-                ItemState::Skipped(_) => overall.files_skipped += 1,
-                _ => {}
+        for item in &self.items {
+            match item.kind {
+                ItemKind::DeleteTarget => match item.state {
+                    ItemState::Done | ItemState::Planned(_) => overall.deleted += 1,
+                    ItemState::Failed(_) | ItemState::Skipped(_) | ItemState::Cancelled => {
+                        overall.not_deleted += 1
+                    }
+                    _ => {}
+                },
+                ItemKind::Transfer if item.spec.recursive => {
+                    if matches!(item.state, ItemState::Failed(_) | ItemState::Cancelled) {
+                        overall.folders_failed += 1;
+                    }
+                }
+                ItemKind::Transfer => {
+                    overall.files_total += 1;
+                    // A hostile listing may announce sizes near 2^64.
+                    overall.bytes_total =
+                        overall.bytes_total.saturating_add(item.total.unwrap_or(0));
+                    overall.bytes_done = overall.bytes_done.saturating_add(item.bytes_done);
+                    match item.state {
+                        ItemState::Done | ItemState::Planned(_) => overall.files_done += 1,
+                        ItemState::Failed(_) | ItemState::Cancelled => overall.files_failed += 1,
+                        ItemState::Skipped(_) => overall.files_skipped += 1,
+                        _ => {}
+                    }
+                }
             }
         }
         overall
@@ -547,10 +775,107 @@ impl Coordinator {
             .saturating_sub(self.bytes_at_last_overall);
         overall.rate = moved as f64 / elapsed.as_secs_f64().max(0.001);
         let left = overall.bytes_total.saturating_sub(overall.bytes_done);
-        overall.eta =
-            (overall.rate > 0.0).then(|| Duration::from_secs_f64(left as f64 / overall.rate));
+        overall.eta = eta_at(left, overall.rate);
         self.bytes_at_last_overall = overall.bytes_done;
         self.last_overall = Instant::now();
         self.emit(QueueEvent::Overall(overall));
+    }
+}
+
+/// What a person calls the two ends of a tree item: (its target, its
+/// source), e.g. ("the local folder backup", "/site on the server").
+pub(super) fn describe_ends(spec: &TransferSpec) -> (String, String) {
+    use super::Direction;
+    let local = format!("the local folder {}", spec.local.display());
+    let remote = format!("{} on the server", spec.remote);
+    match spec.direction {
+        Direction::Download => (local, remote),
+        Direction::Upload => (remote, local),
+        Direction::Copy => (format!("{} on the other server", spec.copy_to), remote),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::super::{Direction, TransferQueue};
+    use super::*;
+
+    /// Adding a transfer of this path makes the queue's thread panic.
+    pub(super) const PANIC_PATH: &str = "/ferry-test-panic";
+
+    fn download(name: &str) -> TransferSpec {
+        TransferSpec {
+            direction: Direction::Download,
+            remote: format!("/{name}"),
+            local: PathBuf::from(format!("/nonexistent-ferry-test/{name}")),
+            recursive: false,
+            copy_to: String::new(),
+        }
+    }
+
+    /// Events up to the next Idle (or a deadline, to fail instead of hang).
+    fn until_idle(events: &crossbeam_channel::Receiver<QueueEvent>) -> Vec<QueueEvent> {
+        let mut seen = Vec::new();
+        loop {
+            let event = events
+                .recv_timeout(Duration::from_secs(30))
+                .expect("the queue went silent");
+            let idle = matches!(event, QueueEvent::Idle(_));
+            seen.push(event);
+            if idle {
+                return seen;
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_queue_fails_its_items_and_the_queue_goes_on() {
+        // A server that takes connections and never says a word: the
+        // queue's connection is still logging in when the panic comes.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut connect = ConnectOptions::new("127.0.0.1");
+        connect.port = silent.local_addr().unwrap().port();
+        connect.timeout = Duration::from_secs(1);
+        let options = QueueOptions {
+            max_attempts: 1,
+            ..QueueOptions::default()
+        };
+        let (queue, events) = TransferQueue::start(connect, options).unwrap();
+        queue.add(download("a"));
+        queue.add(download(&PANIC_PATH[1..]));
+        let seen = until_idle(&events);
+        let failed = seen.iter().find_map(|e| match e {
+            QueueEvent::State {
+                state: ItemState::Failed(err),
+                ..
+            } => Some(err.to_string()),
+            _ => None,
+        });
+        let failed = failed.expect("the item failed");
+        assert!(failed.contains("internal error"), "{failed}");
+        let QueueEvent::Idle(overall) = seen.last().unwrap() else {
+            unreachable!()
+        };
+        assert_eq!((overall.files_failed, overall.files_done), (1, 0));
+
+        // The queue still works: a new item runs on a new connection (and
+        // fails honestly, since the server never greets).
+        queue.add(download("b"));
+        let seen = until_idle(&events);
+        let failed = seen.iter().find_map(|e| match e {
+            QueueEvent::State {
+                state: ItemState::Failed(err),
+                ..
+            } => Some(err.clone()),
+            _ => None,
+        });
+        assert!(
+            matches!(failed, Some(Error::Timeout(_) | Error::Connection(_))),
+            "{failed:?}"
+        );
+        queue.shut_down();
+        drop(silent);
     }
 }

@@ -6,7 +6,6 @@ use std::io;
 
 use super::coordinator::{Coordinator, Job};
 use super::item::{ItemKind, ItemState};
-use super::local_tree::ensure_local_dir;
 use super::policy::{Decision, ExistsPolicy, decide, free_local_name, numbered_name};
 use super::{Direction, ItemId, QueueEvent};
 use crate::engine::command::Command;
@@ -22,6 +21,21 @@ impl Coordinator {
         let id = item.id;
         let spec = item.spec.clone();
         let dry_run = self.options.dry_run;
+        let max_depth = self.options.max_depth;
+        if item.is_folder() && item.depth > max_depth {
+            let why = format!(
+                "nested more than {max_depth} folders deep; not followed further \
+                 (--max-depth raises the bound)"
+            );
+            let err = match spec.direction {
+                Direction::Upload => Error::LocalIo {
+                    path: spec.local.display().to_string(),
+                    message: why,
+                },
+                _ => Error::Protocol(format!("{} is {why}", spec.remote)),
+            };
+            return self.set_state(id, ItemState::Failed(err));
+        }
         match (item.kind, spec.direction, spec.recursive) {
             (ItemKind::DeleteTarget, Direction::Upload, recursive) => {
                 if dry_run {
@@ -41,11 +55,9 @@ impl Coordinator {
             }
             // Local deletions need no connection (see `run_local_items`).
             (ItemKind::DeleteTarget, Direction::Download, _) => self.delete_local(id),
+            // The local folder is made once the listing shows the remote
+            // one exists (`expand_remote`), never for a mistyped path.
             (ItemKind::Transfer, Direction::Download, true) => {
-                if !dry_run && let Err(err) = ensure_local_dir(&spec.local) {
-                    self.set_state(id, ItemState::Failed(err));
-                    return;
-                }
                 self.set_state(id, ItemState::Expanding);
                 self.send_job(slot, Command::List(Some(spec.remote)), Job::List(id));
             }
@@ -384,7 +396,7 @@ impl Coordinator {
                 }
                 self.transferred(slot, id);
             }
-            (Job::List(id), Ok(Outcome::Listing(entries))) => self.expand_remote(id, entries),
+            (Job::List(id), Ok(Outcome::Listing(listing))) => self.expand_remote(id, listing),
             (Job::Mkdir(id), result) => match result {
                 // A folder that is already there is fine to upload into.
                 Ok(_) | Err(Error::Permanent { .. }) => {
@@ -394,9 +406,10 @@ impl Coordinator {
                 Err(err) => self.item_failed(id, err),
             },
             (Job::ListTarget(id), result) => match result {
-                Ok(Outcome::Listing(entries)) => self.expand_local(id, entries),
-                // Nothing there yet (a dry run does not create it).
-                Err(Error::Permanent { .. }) => self.expand_local(id, Vec::new()),
+                Ok(Outcome::Listing(listing)) => self.expand_local(id, Some(listing)),
+                // Nothing there yet (a dry run does not create it), or a
+                // folder that cannot be read: nothing is known of it.
+                Err(Error::Permanent { .. }) => self.expand_local(id, None),
                 Ok(_) => self.item_failed(
                     id,
                     Error::Protocol("the listing did not arrive".to_string()),
@@ -480,9 +493,58 @@ impl Coordinator {
                     Error::Protocol("the listing did not arrive".to_string()),
                 );
             }
+            (Job::List(id), Err(err @ Error::Permanent { .. })) if self.may_be_a_file(id) => {
+                // `get -r` of a file: fetch the file, as `cp -r` would.
+                let remote = self.items_spec(id).remote;
+                if let Some(item) = self.item_mut(id) {
+                    item.not_a_folder = Some(err);
+                }
+                self.send_job(slot, Command::Stat(remote), Job::ProbeFile(id));
+            }
+            (Job::ProbeFile(id), result) => {
+                let not_a_folder = self.item_mut(id).and_then(|i| i.not_a_folder.take());
+                match result {
+                    Ok(Outcome::Stat(stat)) if stat.size.is_some() => {
+                        self.log_status(&format!(
+                            "{} is a file; fetching it as one",
+                            self.items_spec(id).remote
+                        ));
+                        self.folder_became_file(id);
+                        let local = self.items_spec(id).local;
+                        if let Some(folder) = local.parent().filter(|_| !self.options.dry_run)
+                            && let Err(err) = std::fs::create_dir_all(folder)
+                        {
+                            let err = Error::local(folder, &err);
+                            return self.set_state(id, ItemState::Failed(err));
+                        }
+                        if let Some(item) = self.item_mut(id) {
+                            item.source = Some(stat);
+                            item.total = stat.size;
+                        }
+                        let spec = self.items_spec(id);
+                        self.emit(QueueEvent::Retargeted { id, spec });
+                        self.set_state(id, ItemState::Queued);
+                    }
+                    _ => {
+                        let err = not_a_folder.unwrap_or(Error::Protocol(
+                            "the folder could not be listed".to_string(),
+                        ));
+                        self.set_state(id, ItemState::Failed(err));
+                    }
+                }
+            }
             (Job::Transfer(id) | Job::List(id), Err(err)) => self.item_failed(id, err),
             (Job::Connect | Job::ConnectPartner, _) => {}
         }
+    }
+
+    /// Whether a tree the user asked for that could not be listed may be a
+    /// single file: only the item they added (a folder found in a listing
+    /// is a folder), and never for a mirror, which makes a folder a copy.
+    fn may_be_a_file(&self, id: ItemId) -> bool {
+        self.item(id).is_some_and(|i| {
+            i.parent.is_none() && i.is_folder() && i.spec.direction != Direction::Upload
+        }) && !self.options.delete_extraneous
     }
 
     fn is_download(&self, id: ItemId) -> bool {
@@ -512,11 +574,20 @@ impl Coordinator {
 
     /// A problem that does not fail the item, for the log.
     pub(super) fn warn(&self, message: &str) {
+        self.log_line(LogKind::Warning, message);
+    }
+
+    /// News of the queue's own, for the log.
+    pub(super) fn log_status(&self, message: &str) {
+        self.log_line(LogKind::Status, message);
+    }
+
+    fn log_line(&self, kind: LogKind, message: &str) {
         self.emit(QueueEvent::Log {
             connection: 0,
             line: LogLine {
                 level: LogLevel::Status,
-                kind: LogKind::Warning,
+                kind,
                 text: message.to_string(),
             },
         });

@@ -1,31 +1,47 @@
 //! Folders become items: a listed remote folder turns into downloads, a
 //! local folder into uploads, and (for a mirror with `--delete`) what only
-//! the target has into deletions. Names are checked here, before anything
-//! is created or written.
+//! the target has into planned deletions. Names are checked here, before
+//! anything is created or written.
+//!
+//! A deletion is only ever planned from a listing read whole, and only for
+//! a name the source positively does not have; the coordinator holds the
+//! plans until every folder of the run has been read (`release_deletions`).
 
 use std::collections::HashSet;
 use std::fs;
 
-use super::coordinator::Coordinator;
+use super::coordinator::{Coordinator, PlannedDeletion};
 use super::item::{ItemKind, ItemState};
-use super::local_tree::list_local;
+use super::local_tree::{ensure_local_dir, list_local};
 use super::{Direction, ItemId, TransferSpec};
-use crate::engine::event::FileStat;
+use crate::engine::error::Error;
+use crate::engine::event::{FileStat, Listing};
 use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::listing::{EntryKind, RemoteEntry};
 
 impl Coordinator {
     /// A remote folder was listed: its files and folders join the queue.
     /// Unsafe names and symbolic links are skipped, never followed or
-    /// written outside the folder.
+    /// written outside the folder. The local folder is made only now that
+    /// the remote one is known to exist.
     ///
     /// For a copy, the same names go to the partner server: a name that
     /// could escape a folder here could escape one there.
-    pub(super) fn expand_remote(&mut self, id: ItemId, entries: Vec<RemoteEntry>) {
+    pub(super) fn expand_remote(&mut self, id: ItemId, listing: Listing) {
         let parent = self.items_spec(id);
         let copy = parent.direction == Direction::Copy;
+        let top = self.item(id).is_some_and(|i| i.parent.is_none());
+        if !copy
+            && !self.options.dry_run
+            && let Err(err) = ensure_local_dir(&parent.local, top)
+        {
+            return self.set_state(id, ItemState::Failed(err));
+        }
+        if let Some(why) = self.tree_too_big(id, listing.entries.len()) {
+            return self.set_state(id, ItemState::Failed(Error::Protocol(why)));
+        }
         let mut kept = HashSet::new();
-        for entry in entries {
+        for entry in listing.entries {
             let remote = remote_join(&parent.remote, &entry.name);
             if !is_safe_local_name(&entry.name) {
                 let whose = if copy {
@@ -74,35 +90,69 @@ impl Coordinator {
                 });
             }
         }
+        if let Some(why) = listing.incomplete {
+            // What could be read goes on; the folder itself fails, which
+            // also holds back every deletion of the run.
+            let err = Error::Protocol(format!(
+                "the listing of {} is incomplete: {why}",
+                parent.remote
+            ));
+            return self.set_state(id, ItemState::Failed(err));
+        }
         if self.options.delete_extraneous && !copy {
-            self.delete_local_extras(id, &parent, &kept);
+            self.plan_local_deletions(id, &parent, &kept);
         }
         self.set_state(id, ItemState::Done);
     }
 
-    /// For a download mirror: what the local folder has and the server
-    /// does not goes. A `.part` of a file still on the server stays.
-    fn delete_local_extras(&mut self, id: ItemId, parent: &TransferSpec, kept: &HashSet<String>) {
-        // A folder that is not there yet (dry run) has nothing extra.
-        let Ok(read) = fs::read_dir(&parent.local) else {
-            return;
+    /// For a download mirror: what the local folder has and the complete
+    /// remote listing does not, planned for deletion. Ferry's own partial
+    /// file of a file still on the server stays, and so does a name that
+    /// cannot be compared (not UTF-8: no remote name became it).
+    fn plan_local_deletions(&mut self, id: ItemId, parent: &TransferSpec, kept: &HashSet<String>) {
+        let read = match fs::read_dir(&parent.local) {
+            Ok(read) => read,
+            // A folder that is not there yet (dry run) has nothing extra.
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
+            Err(err) => {
+                let err = Error::local(&parent.local, &err);
+                return self.block_deletions(format!("the local folder could not be read ({err})"));
+            }
         };
         let mut extras = Vec::new();
-        for entry in read.flatten() {
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
+        let mut present = 0usize;
+        for entry in read {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(err) => {
+                    let err = Error::local(&parent.local, &err);
+                    return self
+                        .block_deletions(format!("the local folder could not be read ({err})"));
+                }
+            };
+            present += 1;
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                self.warn(&format!(
+                    "Not deleted: {} (its name is not UTF-8, so no remote name can be \
+                     compared with it)",
+                    path.display()
+                ));
+                continue;
+            };
             let is_our_part = name
                 .strip_suffix(".part")
                 .is_some_and(|base| kept.contains(base));
-            if kept.contains(name.as_ref()) || is_our_part {
+            if kept.contains(&name) || is_our_part {
                 continue;
             }
-            let path = entry.path();
             // A link is removed as a link; only real folders go recursively.
             let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
             extras.push((path, is_dir));
         }
         extras.sort();
+        let top = self.item(id).is_some_and(|i| i.parent.is_none());
+        let empties_top = top && !extras.is_empty() && extras.len() == present;
         for (path, is_dir) in extras {
             let spec = TransferSpec {
                 direction: Direction::Download,
@@ -111,19 +161,40 @@ impl Coordinator {
                 recursive: is_dir,
                 copy_to: String::new(),
             };
-            self.add_item(Some(id), spec, ItemKind::DeleteTarget);
+            self.plan_deletion(id, spec, empties_top);
         }
+    }
+
+    fn plan_deletion(&mut self, parent: ItemId, spec: TransferSpec, empties_top: bool) {
+        self.planned_deletions.push(PlannedDeletion {
+            parent,
+            spec,
+            empties_top,
+        });
     }
 
     /// A local folder is to be uploaded and the remote one exists (or, in
     /// a dry run, may not): its contents join the queue, knowing what each
-    /// would replace.
-    pub(super) fn expand_local(&mut self, id: ItemId, remote_entries: Vec<RemoteEntry>) {
+    /// would replace. `remote` is the remote folder's listing, `None` when
+    /// it could not be read (then nothing is assumed about what is there).
+    pub(super) fn expand_local(&mut self, id: ItemId, remote: Option<Listing>) {
         let parent = self.items_spec(id);
         let (entries, skipped) = match list_local(&parent.local) {
             Ok(listed) => listed,
             Err(err) => return self.set_state(id, ItemState::Failed(err)),
         };
+        if let Some(why) = self.tree_too_big(id, entries.len()) {
+            return self.set_state(
+                id,
+                ItemState::Failed(Error::LocalIo {
+                    path: parent.local.display().to_string(),
+                    message: why,
+                }),
+            );
+        }
+        let remote_entries: &[RemoteEntry] = remote.as_ref().map_or(&[], |l| &l.entries);
+        // Only a whole listing tells that a name is absent there.
+        let absent_is_known = remote.as_ref().is_some_and(Listing::is_complete);
         let mut local_names = HashSet::new();
         for entry in entries {
             local_names.insert(entry.name.clone());
@@ -140,44 +211,96 @@ impl Coordinator {
                 && !entry.is_dir
             {
                 item.total = Some(entry.size);
-                item.target = Some(existing.map(|r| FileStat {
-                    size: r.size,
-                    modified: r.modified,
-                }));
+                item.target = match existing {
+                    Some(r) => Some(Some(FileStat {
+                        size: r.size,
+                        modified: r.modified,
+                    })),
+                    None if absent_is_known => Some(None),
+                    // Not named, but the listing may have left it out:
+                    // ask the server before deciding (StatTarget).
+                    None => None,
+                };
             }
         }
+        let mut uncomparable = false;
         for what in skipped {
+            match what.name {
+                // Left out here, so never deleted there.
+                Some(name) => {
+                    local_names.insert(name);
+                }
+                None => uncomparable = true,
+            }
             self.skipped_child(
                 id,
                 Direction::Upload,
                 parent.remote.clone(),
                 parent.local.clone(),
-                what,
+                what.what,
             );
         }
         if self.options.delete_extraneous {
-            for entry in remote_entries {
-                if local_names.contains(&entry.name) || matches!(entry.name.as_str(), "." | "..") {
-                    continue;
+            match &remote {
+                Some(listing) if !listing.is_complete() => self.block_deletions(format!(
+                    "the listing of {} is incomplete ({})",
+                    parent.remote,
+                    listing.incomplete.as_deref().unwrap_or_default()
+                )),
+                Some(_) if uncomparable => self.warn(&format!(
+                    "Nothing deleted in {}: {} holds a name that is not UTF-8, which no \
+                     remote name can be compared with",
+                    parent.remote,
+                    parent.local.display()
+                )),
+                Some(listing) => {
+                    self.plan_remote_deletions(id, &parent, &listing.entries, &local_names)
                 }
-                let remote = remote_join(&parent.remote, &entry.name);
-                if !is_safe_local_name(&entry.name) {
-                    // Never build a command from a name that could escape.
-                    let reason = format!("the name {:?} is not safe to delete", entry.name);
-                    self.skipped_child(id, Direction::Upload, remote, parent.local.clone(), reason);
-                    continue;
-                }
-                let spec = TransferSpec {
-                    direction: Direction::Upload,
-                    remote,
-                    local: parent.local.join(&entry.name),
-                    recursive: entry.kind == EntryKind::Dir,
-                    copy_to: String::new(),
-                };
-                self.add_item(Some(id), spec, ItemKind::DeleteTarget);
+                // Not there (a dry run) or not readable: nothing to go on.
+                None => {}
             }
         }
         self.set_state(id, ItemState::Done);
+    }
+
+    /// For an upload mirror: what the complete remote listing has and the
+    /// local folder does not, planned for deletion.
+    fn plan_remote_deletions(
+        &mut self,
+        id: ItemId,
+        parent: &TransferSpec,
+        remote_entries: &[RemoteEntry],
+        local_names: &HashSet<String>,
+    ) {
+        let present = remote_entries
+            .iter()
+            .filter(|e| !matches!(e.name.as_str(), "." | ".."))
+            .count();
+        let mut extras = Vec::new();
+        for entry in remote_entries {
+            if local_names.contains(&entry.name) || matches!(entry.name.as_str(), "." | "..") {
+                continue;
+            }
+            let remote = remote_join(&parent.remote, &entry.name);
+            if !is_safe_local_name(&entry.name) {
+                // Never build a command from a name that could escape.
+                let reason = format!("the name {:?} is not safe to delete", entry.name);
+                self.skipped_child(id, Direction::Upload, remote, parent.local.clone(), reason);
+                continue;
+            }
+            extras.push(TransferSpec {
+                direction: Direction::Upload,
+                remote,
+                local: parent.local.join(&entry.name),
+                recursive: entry.kind == EntryKind::Dir,
+                copy_to: String::new(),
+            });
+        }
+        let top = self.item(id).is_some_and(|i| i.parent.is_none());
+        let empties_top = top && !extras.is_empty() && extras.len() == present;
+        for spec in extras {
+            self.plan_deletion(id, spec, empties_top);
+        }
     }
 
     fn skipped_child(
@@ -230,10 +353,7 @@ impl Coordinator {
         };
         match removed {
             Ok(()) => self.set_state(id, ItemState::Done),
-            Err(err) => self.set_state(
-                id,
-                ItemState::Failed(crate::engine::error::Error::local(&spec.local, &err)),
-            ),
+            Err(err) => self.set_state(id, ItemState::Failed(Error::local(&spec.local, &err))),
         }
     }
 }

@@ -62,6 +62,10 @@ pub enum ItemKind {
 pub(super) struct Item {
     pub id: ItemId,
     pub parent: Option<ItemId>,
+    /// The item the user added that this one was found under (itself for
+    /// such an item), and how many folders down from it.
+    pub root: ItemId,
+    pub depth: u32,
     pub spec: TransferSpec,
     pub kind: ItemKind,
     pub state: ItemState,
@@ -82,13 +86,24 @@ pub(super) struct Item {
     pub rename: Option<(u32, String)>,
     /// Whether the bytes moved and only the timestamp is left to set.
     pub transferred: bool,
+    /// Why a folder named as a tree turned out not to be listable, while
+    /// the queue checks whether it is a file to fetch instead.
+    pub not_a_folder: Option<Error>,
 }
 
 impl Item {
-    pub fn new(id: ItemId, parent: Option<ItemId>, spec: TransferSpec, kind: ItemKind) -> Item {
+    pub fn new(
+        id: ItemId,
+        parent: Option<(ItemId, ItemId, u32)>,
+        spec: TransferSpec,
+        kind: ItemKind,
+    ) -> Item {
+        let (root, depth) = parent.map_or((id, 0), |(_, root, depth)| (root, depth + 1));
         Item {
             id,
-            parent,
+            parent: parent.map(|(parent, _, _)| parent),
+            root,
+            depth,
             spec,
             kind,
             state: ItemState::Queued,
@@ -101,6 +116,7 @@ impl Item {
             answer: None,
             rename: None,
             transferred: false,
+            not_a_folder: None,
         }
     }
 
@@ -110,10 +126,9 @@ impl Item {
             && self.not_before <= now
     }
 
-    /// Counts as a file in the totals (folders only expand; deletions are
-    /// not transfers).
-    pub fn is_file(&self) -> bool {
-        !self.spec.recursive && self.kind == ItemKind::Transfer
+    /// A folder to list and expand (or create and fill).
+    pub fn is_folder(&self) -> bool {
+        self.spec.recursive && self.kind == ItemKind::Transfer
     }
 }
 

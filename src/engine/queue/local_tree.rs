@@ -14,10 +14,18 @@ pub(super) struct LocalEntry {
     pub size: u64,
 }
 
+/// An entry of a local folder that an upload leaves out, and why.
+pub(super) struct SkippedLocal {
+    /// Its name, when it is UTF-8 (a link to a folder); `None` for a name
+    /// that is not, which no remote name can be matched against.
+    pub name: Option<String>,
+    pub what: String,
+}
+
 /// What a local folder holds. Symbolic links to folders are not followed
 /// (no loops); links to files are uploaded as the file. Names that are not
 /// UTF-8 cannot be named on the server and are returned in `skipped`.
-pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<String>)> {
+pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<SkippedLocal>)> {
     let mut entries = Vec::new();
     let mut skipped = Vec::new();
     let read = fs::read_dir(dir).map_err(|e| Error::local(dir, &e))?;
@@ -25,7 +33,10 @@ pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<String>)> {
         let entry = entry.map_err(|e| Error::local(dir, &e))?;
         let path = entry.path();
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            skipped.push(format!("{} (the name is not UTF-8)", path.display()));
+            skipped.push(SkippedLocal {
+                name: None,
+                what: format!("{} (the name is not UTF-8)", path.display()),
+            });
             continue;
         };
         let link = fs::symlink_metadata(&path).map_err(|e| Error::local(&path, &e))?;
@@ -36,10 +47,10 @@ pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<String>)> {
                     is_dir: false,
                     size: target.len(),
                 }),
-                _ => skipped.push(format!(
-                    "{} (a link to a folder, not followed)",
-                    path.display()
-                )),
+                _ => skipped.push(SkippedLocal {
+                    what: format!("{} (a link to a folder, not followed)", path.display()),
+                    name: Some(name),
+                }),
             }
             continue;
         }
@@ -53,10 +64,11 @@ pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<String>)> {
     Ok((entries, skipped))
 }
 
-/// Makes sure `dir` is a real folder to download into: created if missing,
-/// refused if it is a symbolic link (which could lead outside the folder the
-/// user chose) or a file.
-pub(super) fn ensure_local_dir(dir: &Path) -> Result<()> {
+/// Makes sure `dir` is a real folder to download into: created if missing
+/// (with its missing parents when `parents`: the folder the user named),
+/// refused if it is a symbolic link (which could lead outside the folder
+/// the user chose) or a file.
+pub(super) fn ensure_local_dir(dir: &Path, parents: bool) -> Result<()> {
     match fs::symlink_metadata(dir) {
         Ok(meta) if meta.file_type().is_symlink() => Err(Error::LocalIo {
             path: dir.display().to_string(),
@@ -68,7 +80,12 @@ pub(super) fn ensure_local_dir(dir: &Path) -> Result<()> {
             message: "exists and is not a folder".to_string(),
         }),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            fs::create_dir(dir).map_err(|e| Error::local(dir, &e))
+            let made = if parents {
+                fs::create_dir_all(dir)
+            } else {
+                fs::create_dir(dir)
+            };
+            made.map_err(|e| Error::local(dir, &e))
         }
         Err(err) => Err(Error::local(dir, &err)),
     }
@@ -84,11 +101,15 @@ mod tests {
         let outside = tempfile::tempdir().unwrap();
         let link = root.path().join("sub");
         std::os::unix::fs::symlink(outside.path(), &link).unwrap();
-        assert!(ensure_local_dir(&link).is_err());
+        assert!(ensure_local_dir(&link, false).is_err());
         let fresh = root.path().join("fresh");
-        ensure_local_dir(&fresh).unwrap();
+        ensure_local_dir(&fresh, false).unwrap();
         assert!(fresh.is_dir());
-        ensure_local_dir(&fresh).unwrap();
+        ensure_local_dir(&fresh, false).unwrap();
+        let deep = root.path().join("a/b/c");
+        assert!(ensure_local_dir(&deep, false).is_err());
+        ensure_local_dir(&deep, true).unwrap();
+        assert!(deep.is_dir());
     }
 
     #[test]

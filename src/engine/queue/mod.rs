@@ -30,6 +30,14 @@ use super::event::LogLine;
 pub use item::{ItemKind, ItemState};
 pub use policy::{ExistsPolicy, TARGET_EXISTS};
 
+/// Deletions a mirror makes without `--force-delete`.
+pub const DEFAULT_MAX_DELETE: u64 = 100;
+/// Folder nesting a tree transfer follows (PATH_MAX allows about 2 000
+/// one-letter levels; real trees stay far below this).
+pub const DEFAULT_MAX_DEPTH: u32 = 64;
+/// Entries one tree transfer takes (about 100 MB of queue bookkeeping).
+pub const DEFAULT_MAX_ENTRIES: u64 = 250_000;
+
 /// Identifies an item in the queue (a file, or a folder being expanded).
 pub type ItemId = u64;
 
@@ -81,7 +89,20 @@ pub struct QueueOptions {
     /// Debug level (0–2) of the queue's connections.
     pub debug_level: u8,
     /// Mirror: delete what the target folder has and the source does not.
+    /// Deletions wait until every folder of the run has been read, and
+    /// happen only if every one was read whole (see [`QueueOptions::max_delete`]).
     pub delete_extraneous: bool,
+    /// Mirror: the most entries one run may delete (a folder counts once);
+    /// above it nothing is deleted and the run fails. `None`: no bound.
+    pub max_delete: Option<u64>,
+    /// Mirror: delete above `max_delete`, and empty a whole target folder
+    /// (what a mistyped source path would ask for).
+    pub force_delete: bool,
+    /// Deepest folder nesting a tree transfer follows below its top folder.
+    pub max_depth: u32,
+    /// Most entries (files and folders) one tree transfer takes into the
+    /// queue; a server that lists an endless tree ends here.
+    pub max_entries: u64,
     /// Decide everything, change nothing: items end as
     /// [`ItemState::Planned`].
     pub dry_run: bool,
@@ -104,6 +125,10 @@ impl Default for QueueOptions {
             upload_times: false,
             debug_level: 0,
             delete_extraneous: false,
+            max_delete: Some(DEFAULT_MAX_DELETE),
+            force_delete: false,
+            max_depth: DEFAULT_MAX_DEPTH,
+            max_entries: DEFAULT_MAX_ENTRIES,
             dry_run: false,
             fxp: false,
             first_item_id: 1,
@@ -139,6 +164,12 @@ pub struct Overall {
     pub files_done: u64,
     pub files_failed: u64,
     pub files_skipped: u64,
+    /// Entries a mirror deleted (or, in a dry run, would delete).
+    pub deleted: u64,
+    /// Deletions that were refused, failed or held back.
+    pub not_deleted: u64,
+    /// Folders that could not be read or created whole.
+    pub folders_failed: u64,
     pub bytes_total: u64,
     pub bytes_done: u64,
     /// Bytes per second over the last interval, all connections together.
