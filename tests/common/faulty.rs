@@ -115,6 +115,24 @@ pub struct Faults {
     /// Sleep this long between 64 KiB reads of STOR data, so a test can
     /// change the local file while it is being sent.
     pub stor_chunk_delay: Option<Duration>,
+    /// LIST and NLST of a path that is not there answer 150 and 226 with
+    /// an empty listing, as vsftpd does.
+    pub empty_listing_when_missing: bool,
+    /// Folders this login may not enter or read: CWD is refused with 550,
+    /// and a listing of one shows only the folder's own line, with 226 (as
+    /// vsftpd does for a folder of mode 700 that another user owns).
+    pub locked: Vec<String>,
+    /// Folders this login may enter but not read: CWD works, and a listing
+    /// shows only the folder's own line, with 226 (vsftpd, mode 711).
+    pub unreadable: Vec<String>,
+    /// Extra MLSD lines, verbatim, per folder: `(folder, line)`.
+    pub raw_mlsd: Vec<(String, String)>,
+    /// Listings longer than this are cut to it, and the 226 says so
+    /// (pure-ftpd: "226-Output truncated to 10000 matches").
+    pub truncate_listings: Option<usize>,
+    /// A folder that holds two folders, `a` and `b`, and a 3-byte file
+    /// `f`; and so does each of them, for ever.
+    pub endless_folder: Option<String>,
 }
 
 struct Shared {
@@ -132,6 +150,8 @@ impl Shared {
 
 #[derive(Default)]
 struct State {
+    /// See [`Faults::endless_folder`].
+    endless: Option<String>,
     nodes: BTreeMap<String, Node>,
     raw: Vec<(String, String, usize)>,
     commands: Vec<String>,
@@ -152,11 +172,28 @@ type Entry = (String, bool, usize, String);
 
 impl State {
     fn is_dir(&self, path: &str) -> bool {
-        path == "/" || matches!(self.nodes.get(path), Some(Node::Dir))
+        path == "/" || matches!(self.nodes.get(path), Some(Node::Dir)) || self.in_endless(path)
     }
 
     fn exists(&self, path: &str) -> bool {
-        path == "/" || self.nodes.contains_key(path)
+        path == "/" || self.nodes.contains_key(path) || self.endless_file(path).is_some()
+    }
+
+    /// Whether `path` is the endless folder or one of the folders below it.
+    fn in_endless(&self, path: &str) -> bool {
+        let Some(top) = &self.endless else {
+            return false;
+        };
+        path == top
+            || path
+                .strip_prefix(&format!("{top}/"))
+                .is_some_and(|rest| rest.split('/').all(|part| part == "a" || part == "b"))
+    }
+
+    /// The bytes of `f` in a folder of the endless tree.
+    fn endless_file(&self, path: &str) -> Option<Vec<u8>> {
+        let folder = path.strip_suffix("/f")?;
+        self.in_endless(folder).then(|| b"abc".to_vec())
     }
 
     /// The bytes and modification time of the file RETR, SIZE and MDTM name:
@@ -178,13 +215,20 @@ impl State {
         };
         let real = || match self.nodes.get(&normal) {
             Some(Node::File { data, mtime }) => Some((data.clone(), mtime.clone())),
-            _ => None,
+            _ => self
+                .endless_file(&normal)
+                .map(|data| (data, TREE_MTIME.to_string())),
         };
         raw(false).or_else(real).or_else(|| raw(true))
     }
 
     /// A folder's real children, then its raw entries.
     fn children(&self, dir: &str) -> Vec<Entry> {
+        if self.in_endless(dir) {
+            let folder = |name: &str| (name.to_string(), true, 4096, TREE_MTIME.to_string());
+            let file = ("f".to_string(), false, 3, TREE_MTIME.to_string());
+            return vec![folder("a"), folder("b"), file];
+        }
         let prefix = format!("{}/", dir.trim_end_matches('/'));
         let below = self.nodes.range(prefix.clone()..);
         let mut entries: Vec<Entry> = below
@@ -220,6 +264,7 @@ impl FaultyServer {
         let port = listener.local_addr().expect("local address").port();
         let (nodes, raw) = (tree.nodes, tree.raw);
         let state = Mutex::new(State {
+            endless: faults.endless_folder.as_deref().map(normalize),
             nodes,
             raw,
             ..State::default()
@@ -456,7 +501,9 @@ impl Session {
                 } else {
                     parent(&self.cwd).to_string()
                 };
-                if !self.shared.lock().is_dir(&path) {
+                if self.shared.faults.locked.contains(&path) {
+                    "550 Failed to change directory.".into()
+                } else if !self.shared.lock().is_dir(&path) {
                     "550 No such folder".into()
                 } else {
                     self.cwd = path;
@@ -590,11 +637,17 @@ impl Session {
 
     /// Writes `body` in 64 KiB chunks, sleeping `delay` between them, closes
     /// the data connection and says 226, or 426 when the client hung up.
-    fn send(
+    fn send(&mut self, data: TcpStream, body: &[u8], delay: Option<Duration>) -> io::Result<()> {
+        self.send_then(data, body, delay, "226 Transfer complete")
+    }
+
+    /// Like [`Session::send`], with `done` as the reply after a whole send.
+    fn send_then(
         &mut self,
         mut data: TcpStream,
         body: &[u8],
         delay: Option<Duration>,
+        done: &str,
     ) -> io::Result<()> {
         let mut sent = Ok(());
         for (i, chunk) in body.chunks(CHUNK).enumerate() {
@@ -609,7 +662,7 @@ impl Session {
         let _ = data.shutdown(Shutdown::Write);
         drop(data);
         match sent {
-            Ok(()) => self.reply("226 Transfer complete"),
+            Ok(()) => self.reply(done),
             Err(_) => self.reply("426 Connection closed; transfer aborted"),
         }
     }
@@ -707,19 +760,42 @@ impl Session {
                 .map_or("", |(_, rest)| rest.trim_start());
         }
         let path = normalize(&join(&self.cwd, arg));
-        let state = self.shared.lock();
+        let shared = Arc::clone(&self.shared);
+        let faults = &shared.faults;
+        let state = shared.lock();
+        let locked = faults.locked.contains(&path) || faults.unreadable.contains(&path);
         let entries = match state.nodes.get(&path) {
+            // Only the folder's own line, as `ls -ld` would show it.
+            _ if locked => Some(vec![(
+                base(&path).to_string(),
+                true,
+                4096,
+                TREE_MTIME.into(),
+            )]),
             _ if state.is_dir(&path) => Some(state.children(&path)),
             Some(node) => Some(vec![entry(base(&path), node)]),
+            None if faults.empty_listing_when_missing && verb != "MLSD" => Some(Vec::new()),
             None => None,
         };
         drop(state);
-        let Some(entries) = entries else {
+        let Some(mut entries) = entries else {
             return self.reply("550 No such file or folder");
         };
-        let text: String = entries.iter().map(|e| listing_line(verb, e)).collect();
+        let mut done = "226 Transfer complete".to_string();
+        if let Some(max) = faults.truncate_listings.filter(|max| entries.len() > *max) {
+            let total = entries.len();
+            entries.truncate(max);
+            done = format!("226-Output truncated to {max} matches\r\n226 {total} matches total");
+        }
+        let mut text: String = entries.iter().map(|e| listing_line(verb, e)).collect();
+        if verb == "MLSD" && !locked {
+            for (_, line) in faults.raw_mlsd.iter().filter(|(f, _)| normalize(f) == path) {
+                text.push_str(line);
+                text.push_str("\r\n");
+            }
+        }
         match self.open_data(listener)? {
-            Some(stream) => self.send(stream, text.as_bytes(), None),
+            Some(stream) => self.send_then(stream, text.as_bytes(), None, &done),
             None => Ok(()),
         }
     }
