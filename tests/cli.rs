@@ -4,7 +4,7 @@ mod common;
 
 use std::fs;
 
-use common::cli::{ferry, ferry_with};
+use common::cli::{ferry, ferry_read_lines, ferry_with};
 use common::unftp::UnftpServer;
 
 fn url(server: &UnftpServer, path: &str) -> String {
@@ -202,4 +202,67 @@ fn a_hostile_remote_name_never_becomes_a_local_path() {
     // The server path "..": its last component is not a usable file name.
     ferry(&["get", &url(&server, ".."), dir]).expect_status(2);
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+}
+
+/// Asserts a run cut short by its reader ended as `| head` expects: status
+/// 141, no panic, nothing on stderr.
+fn assert_quiet_end(run: common::cli::Run, what: &str) {
+    assert_eq!(
+        run.status, 141,
+        "{what}: status\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stderr.is_empty(), "{what}: {}", run.stderr);
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly_with_status_141() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("many")).unwrap();
+    // Far more than a pipe holds (64 KiB), so writes meet the closed pipe
+    // even after the first line was read.
+    for i in 0..2000 {
+        let name = format!("many/a-rather-long-file-name-number-{i:05}.txt");
+        fs::write(server.path(&name), b"x").unwrap();
+    }
+    let many = url(&server, "many");
+    let run = ferry_read_lines(&["ls", &many], &[], 1);
+    assert!(run.stdout.starts_with("a-rather-long"), "{}", run.stdout);
+    assert_quiet_end(run, "ls | head -1");
+    assert_quiet_end(ferry_read_lines(&["ls", "-l", &many], &[], 1), "ls -l");
+    assert_quiet_end(
+        ferry_read_lines(&["ls", "--json", &many], &[], 1),
+        "ls --json",
+    );
+    assert_quiet_end(ferry_read_lines(&["ls", &many], &[], 0), "ls | head -0");
+    let root = url(&server, "");
+    assert_quiet_end(ferry_read_lines(&["quote", &root, "SYST"], &[], 0), "quote");
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().to_str().unwrap();
+    assert_quiet_end(
+        ferry_read_lines(&["mirror", "--dry-run", &many, dir], &[], 1),
+        "mirror --dry-run",
+    );
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+
+    // The whole output, read to the end, still ends with 0.
+    let run = ferry(&["ls", &many]).expect_status(0);
+    assert_eq!(run.stdout.lines().count(), 2000);
+
+    // Saved sites, with the config folder and keyring of the test's own.
+    let config = tempfile::tempdir().unwrap();
+    let config = config.path().to_str().unwrap();
+    let env = [
+        ("XDG_CONFIG_HOME", config),
+        ("HOME", config),
+        ("FERRY_KEYRING", "none"),
+    ];
+    for name in ["one", "two"] {
+        ferry_with(&["sites", "add", name, &root], &env, None).expect_status(0);
+    }
+    assert_quiet_end(ferry_read_lines(&["sites", "list"], &env, 0), "sites list");
+    assert_quiet_end(
+        ferry_read_lines(&["sites", "list", "--json"], &env, 0),
+        "sites list --json",
+    );
 }

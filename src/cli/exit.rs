@@ -13,6 +13,10 @@ pub const TLS: u8 = 6;
 pub const LOCAL: u8 = 7;
 /// Interrupted by the user, as shells count SIGINT.
 pub const CANCELLED: u8 = 130;
+/// Standard output was closed before everything was written (`| head`),
+/// as shells count a command stopped by SIGPIPE. Not 0: not everything
+/// asked for reached its reader; the reader chose that, so nothing is said.
+pub const OUTPUT_CLOSED: u8 = 141;
 
 /// Where in the run an error happened: connecting and logging in fail
 /// with status 3 whatever the reply, except TLS refusals.

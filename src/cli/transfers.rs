@@ -11,12 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Failure;
 use super::args::{ExistsArgs, QueueArgs, TransferArgs};
 use super::exit::Phase;
-use super::output::print_log_line;
+use super::output::{self, print_log_line};
 use crate::engine::queue::{
     Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Overall, QueueEvent, QueueOptions,
     TARGET_EXISTS, TransferQueue, TransferSpec,
 };
-use crate::engine::{ConnectOptions, Error, LogKind};
+use crate::engine::{ConnectOptions, Error, LogKind, display_text};
 use crate::units::human_size;
 
 /// The policy the flags ask for. No flag means "refuse": the run fails if
@@ -125,7 +125,7 @@ pub fn run(
                 let Some((spec, kind)) = specs.get(&id) else {
                     continue;
                 };
-                let say = |text: String| bar.suspend(|| eprintln!("{text}"));
+                let say = |text: String| bar.suspend(|| output::message(&text));
                 let name = source_name(spec, *kind);
                 match state {
                     ItemState::Failed(err) => {
@@ -146,7 +146,14 @@ pub fn run(
                             say(format!("skipped {name}: {reason}"));
                         }
                     }
-                    ItemState::Planned(what) => bar.suspend(|| println!("{what}")),
+                    ItemState::Planned(what) => {
+                        bar.suspend(|| output::print_line(&display_text(&what)));
+                        // A plan nobody reads any more is not worth
+                        // listing the rest of the tree for.
+                        if output::stdout_closed() {
+                            break;
+                        }
+                    }
                     ItemState::Done
                         if verbose > 0 && *kind == ItemKind::Transfer && !spec.recursive =>
                     {
@@ -179,8 +186,12 @@ pub fn run(
     }
     bar.finish_and_clear();
     queue.shut_down();
-    if summary_wanted || overall.files_failed > 0 || std::io::stderr().is_terminal() {
-        eprintln!("{}", summary(&overall, started.elapsed()));
+    // A run cut short by its reader (`--dry-run | head`) has no summary
+    // worth reading.
+    let cut_short = output::stdout_closed();
+    if !cut_short && (summary_wanted || overall.files_failed > 0 || std::io::stderr().is_terminal())
+    {
+        output::message(&summary(&overall, started.elapsed()));
     }
     finish(tally)
 }
