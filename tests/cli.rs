@@ -4,8 +4,10 @@ mod common;
 
 use std::fs;
 
-use common::cli::{ferry, ferry_read_lines, ferry_with};
+use common::cli::{Run, ferry, ferry_read_lines, ferry_with};
+use common::scripted::ScriptedServer;
 use common::unftp::UnftpServer;
+use ferry::engine::is_control_for_display;
 
 fn url(server: &UnftpServer, path: &str) -> String {
     format!("ftp://alice:s3cret-pw@127.0.0.1:{}/{path}", server.port)
@@ -206,7 +208,7 @@ fn a_hostile_remote_name_never_becomes_a_local_path() {
 
 /// Asserts a run cut short by its reader ended as `| head` expects: status
 /// 141, no panic, nothing on stderr.
-fn assert_quiet_end(run: common::cli::Run, what: &str) {
+fn assert_quiet_end(run: Run, what: &str) {
     assert_eq!(
         run.status, 141,
         "{what}: status\n--- stdout\n{}\n--- stderr\n{}",
@@ -265,4 +267,113 @@ fn a_reader_that_stops_early_ends_the_run_quietly_with_status_141() {
         ferry_read_lines(&["sites", "list", "--json"], &env, 0),
         "sites list --json",
     );
+}
+
+/// Fails if stdout or stderr carry a character a terminal could act on
+/// (line breaks aside).
+fn assert_nothing_raw(run: &Run) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| is_control_for_display(*c) && *c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "{stream} has {raw:?}:\n{text}");
+    }
+}
+
+const HOSTILE_BANNER: &str = "220-\x1b]0;owned\x07\x1b[2J\r\n220 ready \u{9b}1m";
+const HOSTILE_LISTING: &[u8] =
+    b"-rw-r--r--    1 0        0              12 Jan 01 12:00 \x1b[31mred.txt\r\n\
+    lrwxrwxrwx    1 0        0               4 Jan 01 12:00 link -> \x1b[2Jtarget\r\n";
+
+#[test]
+fn escape_sequences_in_a_banner_and_names_never_reach_the_terminal_raw() {
+    for long in [false, true] {
+        let server = ScriptedServer::start(|peer| {
+            peer.greet_and_log_in(HOSTILE_BANNER);
+            peer.serve_with_listing(HOSTILE_LISTING, |_| None);
+        });
+        let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+        let args: &[&str] = if long {
+            &["ls", "-l", "-v", &url]
+        } else {
+            &["ls", "-v", &url]
+        };
+        let run = ferry(args).expect_status(0);
+        assert_nothing_raw(&run);
+        assert!(run.stdout.contains("\\x1B[31mred.txt"), "{}", run.stdout);
+        if long {
+            assert!(
+                run.stdout.contains("link -> \\x1B[2Jtarget"),
+                "{}",
+                run.stdout
+            );
+        }
+        // The banner, in the status line and in the reply log lines (-v).
+        assert!(
+            run.stderr.contains("\\x1B]0;owned\\x07\\x1B[2J"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("ready \\u{9B}1m"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn escape_sequences_in_a_reply_and_an_error_never_reach_the_terminal_raw() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 hi");
+        peer.serve_with_listing(b"", |command| {
+            command
+                .starts_with("SITE")
+                .then(|| "550-\x1b[2Jno\r\n550 \u{9b}31mway\x07".to_string())
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["quote", &url, "SITE", "X"]).expect_status(4);
+    assert_nothing_raw(&run);
+    // The reply keeps its lines; the error is one line.
+    assert!(
+        run.stdout
+            .contains("550-\\x1B[2Jno\n550 \\u{9B}31mway\\x07"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("ferry: the server refused (550 \\x1B[2Jno \\u{9B}31mway\\x07)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_hostile_name_in_transfer_messages_is_shown_escaped() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("\x1b[2Jevil\x07.txt"), b"evil").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().to_str().unwrap();
+    let remote = url(&server, "%1B%5B2Jevil%07.txt");
+    let run = ferry(&["get", "-v", &remote, dir]).expect_status(0);
+    assert_nothing_raw(&run);
+    assert!(
+        run.stderr.contains("done \\x1B[2Jevil\\x07.txt"),
+        "{}",
+        run.stderr
+    );
+    // The local file keeps the server's name: only what is shown changes.
+    assert_eq!(
+        fs::read(local.path().join("\x1b[2Jevil\x07.txt")).unwrap(),
+        b"evil"
+    );
+    let run = ferry(&["get", &remote, dir]).expect_status(7);
+    assert_nothing_raw(&run);
+    assert!(
+        run.stderr.contains("\\x1B[2Jevil\\x07.txt already exists"),
+        "{}",
+        run.stderr
+    );
+    let run = ferry(&["ls", &url(&server, "")]).expect_status(0);
+    assert_nothing_raw(&run);
+    assert_eq!(run.stdout.trim(), "\\x1B[2Jevil\\x07.txt");
 }

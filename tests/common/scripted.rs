@@ -58,6 +58,73 @@ impl Peer {
     }
 }
 
+impl Peer {
+    /// Greets with `banner` (whole reply lines, CRLF added) and lets
+    /// USER and PASS in.
+    pub fn greet_and_log_in(&mut self, banner: &str) {
+        self.reply(banner);
+        assert!(self.command().is_some_and(|c| c.starts_with("USER ")));
+        self.reply("331 Password please");
+        assert!(self.command().is_some_and(|c| c.starts_with("PASS ")));
+        self.reply("230 In");
+    }
+
+    /// Answers like a minimal server until the client hangs up, with
+    /// `special` asked first for each command. PASV opens a data port on
+    /// 127.0.0.1, and a LIST, MLSD or NLST then sends `listing` on it.
+    pub fn serve_with_listing(
+        &mut self,
+        listing: &[u8],
+        mut special: impl FnMut(&str) -> Option<String>,
+    ) {
+        let mut data: Option<TcpListener> = None;
+        while let Some(command) = self.command() {
+            if let Some(reply) = special(&command) {
+                self.reply(&reply);
+                continue;
+            }
+            let verb = command.split_whitespace().next().unwrap_or_default();
+            match verb {
+                "PASV" => {
+                    let listener = TcpListener::bind("127.0.0.1:0").expect("a data port");
+                    let port = listener.local_addr().expect("its address").port();
+                    data = Some(listener);
+                    self.reply(&format!(
+                        "227 Entering Passive Mode (127,0,0,1,{},{})",
+                        port / 256,
+                        port % 256
+                    ));
+                }
+                "LIST" | "MLSD" | "NLST" => match data.take() {
+                    Some(listener) => {
+                        self.reply("150 Here it comes");
+                        let (mut socket, _) = listener.accept().expect("the data connection");
+                        let _ = socket.write_all(listing);
+                        drop(socket);
+                        self.reply("226 Done");
+                    }
+                    None => self.reply("425 Use PASV first"),
+                },
+                _ => self.reply(&minimal_reply(&command)),
+            }
+        }
+    }
+}
+
+/// What a minimal server says to what Ferry sends around its requests:
+/// FEAT (SIZE only: no EPSV, so PASV), TYPE, PWD, QUIT; 502 to the rest.
+pub fn minimal_reply(command: &str) -> String {
+    let verb = command.split_whitespace().next().unwrap_or_default();
+    match verb.to_ascii_uppercase().as_str() {
+        "FEAT" => "211-Features:\r\n SIZE\r\n211 End",
+        "TYPE" => "200 Type set",
+        "PWD" => "257 \"/\" is the current directory",
+        "QUIT" => "221 Bye",
+        _ => "502 Not implemented",
+    }
+    .to_string()
+}
+
 /// A server for one connection, running `script` on it in a thread.
 pub struct ScriptedServer {
     pub port: u16,
