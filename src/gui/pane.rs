@@ -7,6 +7,7 @@ use egui::{Key, Ui};
 
 use super::file_table::{DragPayload, FileTable, MenuItem, Side, Sort, TableAction};
 use super::rows::FileRow;
+use crate::engine::display_text;
 
 /// What the user asked of a pane this frame.
 #[derive(Debug, Clone)]
@@ -59,7 +60,9 @@ impl Pane {
 
     /// A listing of `folder` arrived.
     pub fn show_listing(&mut self, folder: String, rows: Vec<FileRow>) {
-        self.path_edit = folder.clone();
+        // The server named the folder (PWD): shown escaped; Enter on it
+        // unchanged goes back to the real one (see `ui`).
+        self.path_edit = display_text(&folder);
         self.folder = folder;
         self.table.set_rows(rows);
         self.loading = false;
@@ -114,7 +117,13 @@ impl Pane {
                             .desired_width(f32::INFINITY),
                     );
                     if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                        actions.push(PaneAction::Navigate(self.path_edit.trim().to_string()));
+                        let typed = self.path_edit.trim();
+                        let target = if typed == display_text(&self.folder) {
+                            self.folder.clone()
+                        } else {
+                            typed.to_string()
+                        };
+                        actions.push(PaneAction::Navigate(target));
                     }
                 });
                 if self.loading {
