@@ -377,3 +377,38 @@ fn a_hostile_name_in_transfer_messages_is_shown_escaped() {
     assert_nothing_raw(&run);
     assert_eq!(run.stdout.trim(), "\\x1B[2Jevil\\x07.txt");
 }
+
+#[test]
+fn ascii_mode_sends_plain_type_a_which_servers_refusing_type_a_n_accept() {
+    // pyftpdlib's answers: the format control "N" is refused.
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 pyftpdlib ready");
+        peer.serve_with_listing(
+            b"-rw-r--r--    1 0        0               3 Jan 01 12:00 notes.txt\r\n",
+            |command| match command {
+                "TYPE A N" => Some("504 Unsupported type \"A N\".".to_string()),
+                "TYPE A" => Some("200 Type set to: ASCII.".to_string()),
+                _ => None,
+            },
+        );
+    });
+    let scripted = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["--ascii", "ls", &scripted]).expect_status(0);
+    assert_eq!(run.stdout.trim(), "notes.txt");
+    let received = server.received();
+    assert!(received.iter().any(|c| c == "TYPE A"), "{received:?}");
+    assert!(!received.iter().any(|c| c == "TYPE I"), "{received:?}");
+
+    // And ASCII transfers still convert line endings, both ways.
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("unix.txt");
+    fs::write(&source, b"one\ntwo\n").unwrap();
+    let source = source.to_str().unwrap();
+    ferry(&["--ascii", "put", source, &url(&server, "t.txt")]).expect_status(0);
+    assert_eq!(fs::read(server.path("t.txt")).unwrap(), b"one\r\ntwo\r\n");
+    let back = local.path().join("back.txt");
+    let back_arg = back.to_str().unwrap();
+    ferry(&["--ascii", "get", &url(&server, "t.txt"), back_arg]).expect_status(0);
+    assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
+}

@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use suppaftp::types::FileType;
 use suppaftp::{FtpError, ImplFtpStream, Mode, Status, TransferStream};
 
 use super::command::{ConnectOptions, DataMode, Security, TransferType};
@@ -552,14 +551,17 @@ impl Session {
             .map(drop)
     }
 
+    /// `TYPE I` or `TYPE A`. Plain `TYPE A`, never suppaftp's `TYPE A N`:
+    /// the format control is optional (RFC 959, N is the default) and
+    /// pyftpdlib refuses it with 504, which failed every `--ascii` login.
+    /// Line endings are converted in `transfer`, not by suppaftp, so its
+    /// own notion of the type is not needed.
     pub fn set_transfer_type(&mut self, kind: TransferType) -> Result<()> {
-        let file_type = match kind {
-            TransferType::Binary => FileType::Binary,
-            TransferType::Ascii => FileType::Ascii(suppaftp::types::FormatControl::Default),
+        let line = match kind {
+            TransferType::Binary => "TYPE I",
+            TransferType::Ascii => "TYPE A",
         };
-        self.ftp
-            .transfer_type(file_type)
-            .map_err(|e| self.fail(e))?;
+        self.expect(line, |c| c == 200)?;
         self.transfer_type = kind;
         Ok(())
     }
