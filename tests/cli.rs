@@ -412,3 +412,53 @@ fn ascii_mode_sends_plain_type_a_which_servers_refusing_type_a_n_accept() {
     ferry(&["--ascii", "get", &url(&server, "t.txt"), back_arg]).expect_status(0);
     assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
 }
+
+/// vsftpd's last words when its session process died (after a dropped
+/// connection, a killed helper): "500 OOPS: priv_sock_get_cmd", then it
+/// hangs up.
+const VSFTPD_OOPS: &str = "500 OOPS: priv_sock_get_cmd";
+
+#[test]
+fn a_vsftpd_oops_is_a_lost_connection_reconnected_and_retried() {
+    let server = ScriptedServer::start_each(2, |peer, number| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_folder(b"", &[("f.txt", b"payload")], |command| {
+            (number == 0 && command.starts_with("RETR")).then(|| VSFTPD_OOPS.to_string())
+        });
+    });
+    let local = tempfile::tempdir().unwrap();
+    let url = format!("ftp://u:p@127.0.0.1:{}/f.txt", server.port);
+    let run = ferry(&["get", "-j", "1", &url, local.path().to_str().unwrap()]).expect_status(0);
+    assert_eq!(fs::read(local.path().join("f.txt")).unwrap(), b"payload");
+    assert!(
+        run.stderr.contains("connection failed") && run.stderr.contains("trying again"),
+        "{}",
+        run.stderr
+    );
+    let received = server.received();
+    assert_eq!(
+        received.iter().filter(|c| c.starts_with("RETR")).count(),
+        2,
+        "{received:?}"
+    );
+}
+
+#[test]
+fn a_vsftpd_oops_without_retries_fails_as_a_lost_connection_not_a_refusal() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_with_listing(b"", |command| {
+            command.starts_with("MKD").then(|| VSFTPD_OOPS.to_string())
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/new", server.port);
+    // 3: the connection is gone, as the contract words it; not 4.
+    let run = ferry(&["mkdir", &url]).expect_status(3);
+    assert!(
+        run.stderr.contains("connection failed")
+            && run.stderr.contains("500 OOPS: priv_sock_get_cmd"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+}

@@ -351,7 +351,7 @@ impl Session {
                         reply.longest_line()
                     )));
                 }
-                if reply.code == 421 {
+                if reply.code == 421 || reply.ends_session() {
                     self.broken = true;
                 }
                 Ok(reply)
@@ -421,10 +421,11 @@ impl Session {
                     );
                 }
                 let code = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-                if code == 421 {
+                let reply = Reply { code, text };
+                if code == 421 || reply.ends_session() {
                     self.broken = true;
                 }
-                Ok(Reply { code, text })
+                Ok(reply)
             }
             Err(err) => {
                 self.broken = true;
