@@ -180,16 +180,33 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
         SitesAction::ImportFilezilla { file } => import(&store, file),
         SitesAction::ExportFilezilla { file } => {
             let all = load(&store)?;
-            let xml = filezilla::export(&all, &|site: &Site| stored_password(site));
-            std::fs::write(&file, xml)
-                .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
+            let written =
+                filezilla::write_export(&file, &all, &|site: &Site| stored_password(site))
+                    .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
             output::message(&format!(
                 "Wrote {} site(s) to {}",
-                all.len(),
+                written.sites,
                 file.display()
             ));
+            output::message(&export_warning(&written, &file));
             Ok(())
         }
+    }
+}
+
+/// What an export holds, said because FileZilla's format keeps passwords
+/// in base64 that anyone who reads the file can decode.
+fn export_warning(written: &filezilla::Exported, file: &std::path::Path) -> String {
+    match written.passwords {
+        0 => format!(
+            "{} holds no passwords (none were found in the keyring)",
+            file.display()
+        ),
+        n => format!(
+            "ferry: WARNING: {} holds {n} password(s), only base64-encoded (anyone who can \
+             read the file can use them); it is readable by you only, keep it so",
+            file.display()
+        ),
     }
 }
 
