@@ -462,3 +462,76 @@ fn a_vsftpd_oops_without_retries_fails_as_a_lost_connection_not_a_refusal() {
     );
     assert!(!run.stderr.contains("refused"), "{}", run.stderr);
 }
+
+#[test]
+fn an_existing_target_is_refused_by_ferry_not_blamed_on_the_server() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("there.txt"), b"old").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("there.txt");
+    fs::write(&source, b"new").unwrap();
+
+    let run =
+        ferry(&["put", source.to_str().unwrap(), &url(&server, "there.txt")]).expect_status(4);
+    assert_eq!(fs::read(server.path("there.txt")).unwrap(), b"old");
+    assert!(
+        run.stderr.contains(
+            "1 existing file(s) on the server: not replaced (Ferry replaces a file only when told to)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--overwrite"), "{}", run.stderr);
+    // No reply was quoted, because no server said anything.
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+    assert!(!run.stderr.contains("553"), "{}", run.stderr);
+
+    let run = ferry(&[
+        "get",
+        &url(&server, "there.txt"),
+        local.path().to_str().unwrap(),
+    ])
+    .expect_status(7);
+    assert_eq!(fs::read(&source).unwrap(), b"new");
+    assert!(
+        run.stderr
+            .contains("1 existing file(s) on this computer: not replaced"),
+        "{}",
+        run.stderr
+    );
+    ferry(&[
+        "put",
+        "--overwrite",
+        source.to_str().unwrap(),
+        &url(&server, "there.txt"),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(server.path("there.txt")).unwrap(), b"new");
+}
+
+#[test]
+fn keep_both_without_a_free_name_is_ferrys_refusal_not_the_servers() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("a.txt"), b"old").unwrap();
+    for n in 1..=1000 {
+        fs::write(server.path(&format!("a ({n}).txt")), b"old").unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("a.txt");
+    fs::write(&source, b"new").unwrap();
+    let run = ferry(&[
+        "put",
+        "--keep-both",
+        source.to_str().unwrap(),
+        &url(&server, "a.txt"),
+    ])
+    .expect_status(4);
+    assert!(
+        run.stderr
+            .contains("a.txt on the server: not replaced (no free numbered name"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+    assert_eq!(fs::read(server.path("a.txt")).unwrap(), b"old");
+}

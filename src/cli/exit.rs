@@ -31,6 +31,13 @@ pub fn status_for(error: &Error, phase: Phase) -> u8 {
         Error::Tls(_) | Error::Certificate(_) => TLS,
         Error::InvalidInput(_) => USAGE,
         Error::LocalIo { .. } => LOCAL,
+        // Where the file is decides, as the contract has it for refusals.
+        Error::NotReplaced {
+            on_server: true, ..
+        } => PERMANENT,
+        Error::NotReplaced {
+            on_server: false, ..
+        } => LOCAL,
         Error::Cancelled => CANCELLED,
         _ if phase == Phase::Connect => CONNECT,
         Error::NotConnected | Error::Connection(_) => CONNECT,
@@ -79,5 +86,12 @@ mod tests {
             status_for(&Error::InvalidInput(String::new()), Phase::Connect),
             USAGE
         );
+        let not_replaced = |on_server| Error::NotReplaced {
+            what: String::new(),
+            on_server,
+            why: String::new(),
+        };
+        assert_eq!(status_for(&not_replaced(true), Phase::Work), PERMANENT);
+        assert_eq!(status_for(&not_replaced(false), Phase::Work), LOCAL);
     }
 }

@@ -60,6 +60,9 @@ pub fn run(cli: Cli) -> ExitCode {
         },
         Err(failure) => {
             output::message(&format!("ferry: {}", failure.error));
+            if let Error::NotReplaced { .. } = &failure.error {
+                output::message(NOT_REPLACED_HINT);
+            }
             if let Error::Certificate(problem) = &failure.error {
                 if let Some(before) = PREVIOUSLY_TRUSTED.get().filter(|b| !b.is_empty()) {
                     output::message(&format!(
@@ -78,6 +81,11 @@ pub fn run(cli: Cli) -> ExitCode {
         }
     }
 }
+
+/// How to let `get`, `put`, `copy` replace what exists (see `ExistsArgs`).
+const NOT_REPLACED_HINT: &str = "ferry: to replace them, run again with --overwrite, \
+    --overwrite-if-newer or --overwrite-if-size-differs; --keep-both keeps both, \
+    --skip-existing leaves them without an error, -c resumes shorter ones";
 
 /// Parses `std::env::args` and runs.
 pub fn main() -> ExitCode {

@@ -206,21 +206,14 @@ fn finish(tally: Tally) -> Result<(), Failure> {
         return Err(Failure { error, phase });
     }
     if tally.refused_existing > 0 {
-        // Refused on the server's side is a server refusal (status 4),
-        // on ours a local one (status 7).
-        let path = format!("{} existing file(s)", tally.refused_existing);
-        let message = "not replaced (use --overwrite, --overwrite-if-newer, \
-                       --overwrite-if-size-differs, --keep-both, --skip-existing or -c)"
-            .to_string();
-        let error = if tally.refused_remote {
-            Error::Permanent {
-                code: 553,
-                text: format!("{path}: {message}"),
-            }
-        } else {
-            Error::LocalIo { path, message }
-        };
-        return Err(error.into());
+        // Ferry refused, not a server: no reply code to quote. The exit
+        // status still says where the files are (4 server, 7 here).
+        return Err(Error::NotReplaced {
+            what: format!("{} existing file(s)", tally.refused_existing),
+            on_server: tally.refused_remote,
+            why: "Ferry replaces a file only when told to".to_string(),
+        }
+        .into());
     }
     Ok(())
 }

@@ -48,6 +48,20 @@ pub enum Error {
     /// A command was sent before `Connect` succeeded, or after the connection ended.
     #[error("not connected")]
     NotConnected,
+    /// Existing targets were left as they are by Ferry's own decision, not
+    /// a server's: the request said nothing may be replaced, or no free
+    /// name was left to keep both. No reply code, since no server said it;
+    /// nothing was sent or written for them. `on_server` says where they
+    /// are (the command line's exit status follows it).
+    #[error(
+        "{what} {}: not replaced ({why})",
+        if *.on_server { "on the server" } else { "on this computer" }
+    )]
+    NotReplaced {
+        what: String,
+        on_server: bool,
+        why: String,
+    },
 }
 
 /// What is wrong with a certificate that was refused, and how to recognise it.
