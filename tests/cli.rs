@@ -535,3 +535,22 @@ fn keep_both_without_a_free_name_is_ferrys_refusal_not_the_servers() {
     assert!(!run.stderr.contains("refused"), "{}", run.stderr);
     assert_eq!(fs::read(server.path("a.txt")).unwrap(), b"old");
 }
+
+#[test]
+fn a_vsftpd_oops_answering_epsv_is_not_taken_for_an_epsv_refusal() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_with_listing(b"", |command| match command {
+            "FEAT" => Some("211-Features:\r\n EPSV\r\n SIZE\r\n211 End".to_string()),
+            "EPSV" => Some(VSFTPD_OOPS.to_string()),
+            _ => None,
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["ls", &url]).expect_status(3);
+    assert!(run.stderr.contains("500 OOPS"), "{}", run.stderr);
+    // No fallback to PASV on a session that is gone.
+    assert!(!run.stderr.contains("using PASV"), "{}", run.stderr);
+    let received = server.received();
+    assert!(!received.iter().any(|c| c == "PASV"), "{received:?}");
+}

@@ -710,10 +710,13 @@ impl Session {
                     self.expect("PROT P", |c| c == 200)?;
                     self.clear_data.store(false, Ordering::Relaxed);
                 }
+                // A session that died answering EPSV (vsftpd's "500 OOPS:")
+                // did not refuse EPSV: it goes on to `fail` below.
                 Err(FtpError::UnexpectedResponse(response))
                     if self.extended_passive
                         && !self.active
-                        && debug_log::last_verb_sent() == "EPSV" =>
+                        && debug_log::last_verb_sent() == "EPSV"
+                        && !reply_from(&response, &self.encoding).ends_session() =>
                 {
                     let reply = reply_from(&response, &self.encoding);
                     self.log.warning(&format!(
