@@ -476,7 +476,7 @@ fn an_existing_target_is_refused_by_ferry_not_blamed_on_the_server() {
     assert_eq!(fs::read(server.path("there.txt")).unwrap(), b"old");
     assert!(
         run.stderr.contains(
-            "1 existing file(s) on the server: not replaced (Ferry replaces a file only when told to)"
+            "1 existing file(s): not replaced on the server (Ferry replaces a file only when told to)"
         ),
         "{}",
         run.stderr
@@ -495,7 +495,7 @@ fn an_existing_target_is_refused_by_ferry_not_blamed_on_the_server() {
     assert_eq!(fs::read(&source).unwrap(), b"new");
     assert!(
         run.stderr
-            .contains("1 existing file(s) on this computer: not replaced"),
+            .contains("1 existing file(s): not replaced on this computer"),
         "{}",
         run.stderr
     );
@@ -528,7 +528,7 @@ fn keep_both_without_a_free_name_is_ferrys_refusal_not_the_servers() {
     .expect_status(4);
     assert!(
         run.stderr
-            .contains("a.txt on the server: not replaced (no free numbered name"),
+            .contains("a.txt: not replaced on the server (no free numbered name"),
         "{}",
         run.stderr
     );

@@ -54,7 +54,7 @@ pub enum Error {
     /// nothing was sent or written for them. `on_server` says where they
     /// are (the command line's exit status follows it).
     #[error(
-        "{what} {}: not replaced ({why})",
+        "{what}: not replaced {} ({why})",
         if *.on_server { "on the server" } else { "on this computer" }
     )]
     NotReplaced {
