@@ -4,8 +4,10 @@ mod common;
 
 use std::fs;
 
-use common::cli::{ferry, ferry_with};
+use common::cli::{Run, ferry, ferry_read_lines, ferry_with};
+use common::scripted::ScriptedServer;
 use common::unftp::UnftpServer;
+use ferry::engine::is_control_for_display;
 
 fn url(server: &UnftpServer, path: &str) -> String {
     format!("ftp://alice:s3cret-pw@127.0.0.1:{}/{path}", server.port)
@@ -202,4 +204,353 @@ fn a_hostile_remote_name_never_becomes_a_local_path() {
     // The server path "..": its last component is not a usable file name.
     ferry(&["get", &url(&server, ".."), dir]).expect_status(2);
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+}
+
+/// Asserts a run cut short by its reader ended as `| head` expects: status
+/// 141, no panic, nothing on stderr.
+fn assert_quiet_end(run: Run, what: &str) {
+    assert_eq!(
+        run.status, 141,
+        "{what}: status\n--- stdout\n{}\n--- stderr\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(run.stderr.is_empty(), "{what}: {}", run.stderr);
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly_with_status_141() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("many")).unwrap();
+    // Far more than a pipe holds (64 KiB), so writes meet the closed pipe
+    // even after the first line was read.
+    for i in 0..2000 {
+        let name = format!("many/a-rather-long-file-name-number-{i:05}.txt");
+        fs::write(server.path(&name), b"x").unwrap();
+    }
+    let many = url(&server, "many");
+    let run = ferry_read_lines(&["ls", &many], &[], 1);
+    assert!(run.stdout.starts_with("a-rather-long"), "{}", run.stdout);
+    assert_quiet_end(run, "ls | head -1");
+    assert_quiet_end(ferry_read_lines(&["ls", "-l", &many], &[], 1), "ls -l");
+    assert_quiet_end(
+        ferry_read_lines(&["ls", "--json", &many], &[], 1),
+        "ls --json",
+    );
+    assert_quiet_end(ferry_read_lines(&["ls", &many], &[], 0), "ls | head -0");
+    let root = url(&server, "");
+    assert_quiet_end(ferry_read_lines(&["quote", &root, "SYST"], &[], 0), "quote");
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().to_str().unwrap();
+    assert_quiet_end(
+        ferry_read_lines(&["mirror", "--dry-run", &many, dir], &[], 1),
+        "mirror --dry-run",
+    );
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+
+    // The whole output, read to the end, still ends with 0.
+    let run = ferry(&["ls", &many]).expect_status(0);
+    assert_eq!(run.stdout.lines().count(), 2000);
+
+    // Saved sites, with the config folder and keyring of the test's own.
+    let config = tempfile::tempdir().unwrap();
+    let config = config.path().to_str().unwrap();
+    let env = [
+        ("XDG_CONFIG_HOME", config),
+        ("HOME", config),
+        ("FERRY_KEYRING", "none"),
+    ];
+    for name in ["one", "two"] {
+        ferry_with(&["sites", "add", name, &root], &env, None).expect_status(0);
+    }
+    assert_quiet_end(ferry_read_lines(&["sites", "list"], &env, 0), "sites list");
+    assert_quiet_end(
+        ferry_read_lines(&["sites", "list", "--json"], &env, 0),
+        "sites list --json",
+    );
+}
+
+/// Fails if stdout or stderr carry a character a terminal could act on
+/// (line breaks aside).
+fn assert_nothing_raw(run: &Run) {
+    for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| is_control_for_display(*c) && *c != '\n')
+            .collect();
+        assert!(raw.is_empty(), "{stream} has {raw:?}:\n{text}");
+    }
+}
+
+const HOSTILE_BANNER: &str = "220-\x1b]0;owned\x07\x1b[2J\r\n220 ready \u{9b}1m";
+const HOSTILE_LISTING: &[u8] =
+    b"-rw-r--r--    1 0        0              12 Jan 01 12:00 \x1b[31mred.txt\r\n\
+    lrwxrwxrwx    1 0        0               4 Jan 01 12:00 link -> \x1b[2Jtarget\r\n";
+
+#[test]
+fn escape_sequences_in_a_banner_and_names_never_reach_the_terminal_raw() {
+    for long in [false, true] {
+        let server = ScriptedServer::start(|peer| {
+            peer.greet_and_log_in(HOSTILE_BANNER);
+            peer.serve_with_listing(HOSTILE_LISTING, |_| None);
+        });
+        let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+        let args: &[&str] = if long {
+            &["ls", "-l", "-v", &url]
+        } else {
+            &["ls", "-v", &url]
+        };
+        let run = ferry(args).expect_status(0);
+        assert_nothing_raw(&run);
+        assert!(run.stdout.contains("\\x1B[31mred.txt"), "{}", run.stdout);
+        if long {
+            assert!(
+                run.stdout.contains("link -> \\x1B[2Jtarget"),
+                "{}",
+                run.stdout
+            );
+        }
+        // The banner, in the status line and in the reply log lines (-v).
+        assert!(
+            run.stderr.contains("\\x1B]0;owned\\x07\\x1B[2J"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("ready \\u{9B}1m"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn escape_sequences_in_a_reply_and_an_error_never_reach_the_terminal_raw() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 hi");
+        peer.serve_with_listing(b"", |command| {
+            command
+                .starts_with("SITE")
+                .then(|| "550-\x1b[2Jno\r\n550 \u{9b}31mway\x07".to_string())
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["quote", &url, "SITE", "X"]).expect_status(4);
+    assert_nothing_raw(&run);
+    // The reply keeps its lines; the error is one line.
+    assert!(
+        run.stdout
+            .contains("550-\\x1B[2Jno\n550 \\u{9B}31mway\\x07"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr
+            .contains("ferry: the server refused (550 \\x1B[2Jno \\u{9B}31mway\\x07)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_hostile_name_in_transfer_messages_is_shown_escaped() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("\x1b[2Jevil\x07.txt"), b"evil").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let dir = local.path().to_str().unwrap();
+    let remote = url(&server, "%1B%5B2Jevil%07.txt");
+    let run = ferry(&["get", "-v", &remote, dir]).expect_status(0);
+    assert_nothing_raw(&run);
+    assert!(
+        run.stderr.contains("done \\x1B[2Jevil\\x07.txt"),
+        "{}",
+        run.stderr
+    );
+    // The local file keeps the server's name: only what is shown changes.
+    assert_eq!(
+        fs::read(local.path().join("\x1b[2Jevil\x07.txt")).unwrap(),
+        b"evil"
+    );
+    let run = ferry(&["get", &remote, dir]).expect_status(7);
+    assert_nothing_raw(&run);
+    assert!(
+        run.stderr.contains("\\x1B[2Jevil\\x07.txt already exists"),
+        "{}",
+        run.stderr
+    );
+    let run = ferry(&["ls", &url(&server, "")]).expect_status(0);
+    assert_nothing_raw(&run);
+    assert_eq!(run.stdout.trim(), "\\x1B[2Jevil\\x07.txt");
+}
+
+#[test]
+fn ascii_mode_sends_plain_type_a_which_servers_refusing_type_a_n_accept() {
+    // pyftpdlib's answers: the format control "N" is refused.
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 pyftpdlib ready");
+        peer.serve_with_listing(
+            b"-rw-r--r--    1 0        0               3 Jan 01 12:00 notes.txt\r\n",
+            |command| match command {
+                "TYPE A N" => Some("504 Unsupported type \"A N\".".to_string()),
+                "TYPE A" => Some("200 Type set to: ASCII.".to_string()),
+                _ => None,
+            },
+        );
+    });
+    let scripted = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["--ascii", "ls", &scripted]).expect_status(0);
+    assert_eq!(run.stdout.trim(), "notes.txt");
+    let received = server.received();
+    assert!(received.iter().any(|c| c == "TYPE A"), "{received:?}");
+    assert!(!received.iter().any(|c| c == "TYPE I"), "{received:?}");
+
+    // And ASCII transfers still convert line endings, both ways.
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("unix.txt");
+    fs::write(&source, b"one\ntwo\n").unwrap();
+    let source = source.to_str().unwrap();
+    ferry(&["--ascii", "put", source, &url(&server, "t.txt")]).expect_status(0);
+    assert_eq!(fs::read(server.path("t.txt")).unwrap(), b"one\r\ntwo\r\n");
+    let back = local.path().join("back.txt");
+    let back_arg = back.to_str().unwrap();
+    ferry(&["--ascii", "get", &url(&server, "t.txt"), back_arg]).expect_status(0);
+    assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
+}
+
+/// vsftpd's last words when its session process died (after a dropped
+/// connection, a killed helper): "500 OOPS: priv_sock_get_cmd", then it
+/// hangs up.
+const VSFTPD_OOPS: &str = "500 OOPS: priv_sock_get_cmd";
+
+#[test]
+fn a_vsftpd_oops_is_a_lost_connection_reconnected_and_retried() {
+    let server = ScriptedServer::start_each(2, |peer, number| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_folder(b"", &[("f.txt", b"payload")], |command| {
+            (number == 0 && command.starts_with("RETR")).then(|| VSFTPD_OOPS.to_string())
+        });
+    });
+    let local = tempfile::tempdir().unwrap();
+    let url = format!("ftp://u:p@127.0.0.1:{}/f.txt", server.port);
+    let run = ferry(&["get", "-j", "1", &url, local.path().to_str().unwrap()]).expect_status(0);
+    assert_eq!(fs::read(local.path().join("f.txt")).unwrap(), b"payload");
+    assert!(
+        run.stderr.contains("connection failed") && run.stderr.contains("trying again"),
+        "{}",
+        run.stderr
+    );
+    let received = server.received();
+    assert_eq!(
+        received.iter().filter(|c| c.starts_with("RETR")).count(),
+        2,
+        "{received:?}"
+    );
+}
+
+#[test]
+fn a_vsftpd_oops_without_retries_fails_as_a_lost_connection_not_a_refusal() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_with_listing(b"", |command| {
+            command.starts_with("MKD").then(|| VSFTPD_OOPS.to_string())
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/new", server.port);
+    // 3: the connection is gone, as the contract words it; not 4.
+    let run = ferry(&["mkdir", &url]).expect_status(3);
+    assert!(
+        run.stderr.contains("connection failed")
+            && run.stderr.contains("500 OOPS: priv_sock_get_cmd"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+}
+
+#[test]
+fn an_existing_target_is_refused_by_ferry_not_blamed_on_the_server() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("there.txt"), b"old").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("there.txt");
+    fs::write(&source, b"new").unwrap();
+
+    let run =
+        ferry(&["put", source.to_str().unwrap(), &url(&server, "there.txt")]).expect_status(4);
+    assert_eq!(fs::read(server.path("there.txt")).unwrap(), b"old");
+    assert!(
+        run.stderr.contains(
+            "1 existing file(s): not replaced on the server (Ferry replaces a file only when told to)"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--overwrite"), "{}", run.stderr);
+    // No reply was quoted, because no server said anything.
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+    assert!(!run.stderr.contains("553"), "{}", run.stderr);
+
+    let run = ferry(&[
+        "get",
+        &url(&server, "there.txt"),
+        local.path().to_str().unwrap(),
+    ])
+    .expect_status(7);
+    assert_eq!(fs::read(&source).unwrap(), b"new");
+    assert!(
+        run.stderr
+            .contains("1 existing file(s): not replaced on this computer"),
+        "{}",
+        run.stderr
+    );
+    ferry(&[
+        "put",
+        "--overwrite",
+        source.to_str().unwrap(),
+        &url(&server, "there.txt"),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(server.path("there.txt")).unwrap(), b"new");
+}
+
+#[test]
+fn keep_both_without_a_free_name_is_ferrys_refusal_not_the_servers() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("a.txt"), b"old").unwrap();
+    for n in 1..=1000 {
+        fs::write(server.path(&format!("a ({n}).txt")), b"old").unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("a.txt");
+    fs::write(&source, b"new").unwrap();
+    let run = ferry(&[
+        "put",
+        "--keep-both",
+        source.to_str().unwrap(),
+        &url(&server, "a.txt"),
+    ])
+    .expect_status(4);
+    assert!(
+        run.stderr
+            .contains("a.txt: not replaced on the server (no free numbered name"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("refused"), "{}", run.stderr);
+    assert_eq!(fs::read(server.path("a.txt")).unwrap(), b"old");
+}
+
+#[test]
+fn a_vsftpd_oops_answering_epsv_is_not_taken_for_an_epsv_refusal() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 (vsFTPd 3.0.3)");
+        peer.serve_with_listing(b"", |command| match command {
+            "FEAT" => Some("211-Features:\r\n EPSV\r\n SIZE\r\n211 End".to_string()),
+            "EPSV" => Some(VSFTPD_OOPS.to_string()),
+            _ => None,
+        });
+    });
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["ls", &url]).expect_status(3);
+    assert!(run.stderr.contains("500 OOPS"), "{}", run.stderr);
+    // No fallback to PASV on a session that is gone.
+    assert!(!run.stderr.contains("using PASV"), "{}", run.stderr);
+    let received = server.received();
+    assert!(!received.iter().any(|c| c == "PASV"), "{received:?}");
 }

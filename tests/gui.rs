@@ -337,3 +337,69 @@ fn a_link_with_a_user_and_no_password_asks_for_it() {
     app.key_press(egui::Key::Enter);
     wait_for(&mut app, "the listing", |app| shows(app, "linked.txt"));
 }
+
+/// Whether any node of the window shows a character a terminal or a
+/// renderer could act on, in its label or its value.
+fn shows_raw_controls(app: &App) -> Option<String> {
+    let raw = |text: Option<String>| {
+        text.filter(|t| t.chars().any(ferry::engine::is_control_for_display))
+    };
+    app.query_all_by(|node| raw(node.label()).or_else(|| raw(node.value())).is_some())
+        .next()
+        .map(|node| format!("{node:?}"))
+}
+
+#[test]
+fn escape_sequences_from_the_server_are_shown_escaped_in_the_panes_and_the_log() {
+    let server = UnftpServer::start(common::unftp::UnftpOptions {
+        greeting: "Hello \x1b[2J\x1b]0;owned\x07 there".to_string(),
+        ..Default::default()
+    });
+    fs::write(server.path("\x1b[31mred.txt"), b"red").unwrap();
+    fs::create_dir(server.path("\x07bell")).unwrap();
+    fs::write(server.path("\x07bell/inner.txt"), b"inner").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the escaped name in the pane", |app| {
+        shows(app, "📄 \\x1B[31mred.txt")
+    });
+    assert!(shows(&app, "📁 \\x07bell"));
+    // The status line's welcome, and the log.
+    assert!(shows(&app, "Hello \\x1B[2J\\x1B]0;owned\\x07 there"));
+    assert!(
+        app.state()
+            .log_contains("Hello \\x1B[2J\\x1B]0;owned\\x07 there")
+    );
+    assert!(!app.state().log_contains("\x1b"));
+    assert!(!app.state().log_contains("\x07"));
+    assert_eq!(shows_raw_controls(&app), None);
+    // What is shown changed, not what the pane holds.
+    assert!(common::gui::lists(
+        &mut app,
+        ferry::gui::Side::Remote,
+        "\x1b[31mred.txt"
+    ));
+
+    // The folder's path, from the server's PWD, in the path bar.
+    double_click(&mut app, "\\x07bell");
+    wait_for(&mut app, "the folder's listing", |app| {
+        shows(app, "inner.txt")
+    });
+    assert!(app.query_all_by_value("/\\x07bell").next().is_some());
+    assert_eq!(shows_raw_controls(&app), None);
+    // Enter in the path bar, unchanged, opens the real folder again (not
+    // one named with a backslash).
+    app.query_all_by_value("/\\x07bell").next().unwrap().focus();
+    app.step();
+    app.key_press(egui::Key::Enter);
+    app.step();
+    wait_for(&mut app, "the folder listed again", |app| {
+        !app.state_mut().remote_pane().loading
+    });
+    assert!(
+        app.state().errors().is_empty(),
+        "{:?}",
+        app.state().errors()
+    );
+    assert_eq!(app.state_mut().remote_pane().folder, "/\x07bell");
+}

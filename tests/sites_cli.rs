@@ -266,3 +266,55 @@ fn a_site_saved_with_clear_data_connects_with_prot_c() {
     assert_eq!(run.stdout.trim(), "open.txt");
     assert!(run.stderr.contains("PROT C"), "{}", run.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn an_export_is_readable_by_its_owner_only_and_says_what_it_holds() {
+    use std::os::unix::fs::PermissionsExt;
+    let config = tempfile::tempdir().unwrap();
+    sites(
+        config.path(),
+        &["sites", "add", "work", "ftp://alice@ftp.example.com/"],
+        None,
+    )
+    .expect_status(0);
+    let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+
+    let out = config.path().join("export.xml");
+    let run = sites(
+        config.path(),
+        &["sites", "export-filezilla", out.to_str().unwrap()],
+        None,
+    )
+    .expect_status(0);
+    assert_eq!(mode(&out), 0o600);
+    // The keyring is off here: no password went in, and it says so.
+    assert!(run.stderr.contains("no passwords"), "{}", run.stderr);
+    assert!(
+        fs::read_to_string(&out)
+            .unwrap()
+            .contains("ftp.example.com")
+    );
+
+    // An existing file that others could read is narrowed, never widened.
+    let shared = config.path().join("shared.xml");
+    fs::write(&shared, b"old").unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o644)).unwrap();
+    sites(
+        config.path(),
+        &["sites", "export-filezilla", shared.to_str().unwrap()],
+        None,
+    )
+    .expect_status(0);
+    assert_eq!(mode(&shared), 0o600);
+    let private = config.path().join("private.xml");
+    fs::write(&private, b"old").unwrap();
+    fs::set_permissions(&private, fs::Permissions::from_mode(0o200)).unwrap();
+    sites(
+        config.path(),
+        &["sites", "export-filezilla", private.to_str().unwrap()],
+        None,
+    )
+    .expect_status(0);
+    assert_eq!(mode(&private), 0o200);
+}

@@ -14,7 +14,9 @@ use clap::{Args, Parser, Subcommand};
                   ftp://host/dir is relative to the login folder; ftp://host//dir is absolute.\n\
                   Passwords: in the URL, --password-stdin, or FERRY_PASSWORD.\n\
                   Exit status: 0 done, 2 usage, 3 cannot connect or log in, 4 permanent server error,\n\
-                  5 temporary error, 6 TLS or certificate refused, 7 local file error."
+                  5 temporary error, 6 TLS or certificate refused, 7 local file error,\n\
+                  141 standard output closed early (`ferry ls URL | head -1`): nothing more is printed\n\
+                  and nothing is said, as for a command stopped by SIGPIPE."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -13,6 +13,10 @@ pub const TLS: u8 = 6;
 pub const LOCAL: u8 = 7;
 /// Interrupted by the user, as shells count SIGINT.
 pub const CANCELLED: u8 = 130;
+/// Standard output was closed before everything was written (`| head`),
+/// as shells count a command stopped by SIGPIPE. Not 0: not everything
+/// asked for reached its reader; the reader chose that, so nothing is said.
+pub const OUTPUT_CLOSED: u8 = 141;
 
 /// Where in the run an error happened: connecting and logging in fail
 /// with status 3 whatever the reply, except TLS refusals.
@@ -27,6 +31,13 @@ pub fn status_for(error: &Error, phase: Phase) -> u8 {
         Error::Tls(_) | Error::Certificate(_) => TLS,
         Error::InvalidInput(_) => USAGE,
         Error::LocalIo { .. } => LOCAL,
+        // Where the file is decides, as the contract has it for refusals.
+        Error::NotReplaced {
+            on_server: true, ..
+        } => PERMANENT,
+        Error::NotReplaced {
+            on_server: false, ..
+        } => LOCAL,
         Error::Cancelled => CANCELLED,
         _ if phase == Phase::Connect => CONNECT,
         Error::NotConnected | Error::Connection(_) => CONNECT,
@@ -75,5 +86,12 @@ mod tests {
             status_for(&Error::InvalidInput(String::new()), Phase::Connect),
             USAGE
         );
+        let not_replaced = |on_server| Error::NotReplaced {
+            what: String::new(),
+            on_server,
+            why: String::new(),
+        };
+        assert_eq!(status_for(&not_replaced(true), Phase::Work), PERMANENT);
+        assert_eq!(status_for(&not_replaced(false), Phase::Work), LOCAL);
     }
 }

@@ -21,7 +21,9 @@ use exit::Phase;
 
 use crate::engine::names::{local_name, remote_basename, remote_join};
 use crate::engine::queue::{Direction, ExistsPolicy, TransferSpec};
-use crate::engine::{Command, ConnectOptions, DataMode, Error, Outcome, Secret, TransferType};
+use crate::engine::{
+    Command, ConnectOptions, DataMode, Error, Outcome, Secret, TransferType, display_lines,
+};
 use crate::url::FtpUrl;
 
 /// Runs the command line; `None` means "no subcommand: open the GUI".
@@ -31,40 +33,59 @@ pub fn run(cli: Cli) -> ExitCode {
             None => None,
             Some(Ok(url)) => Some(url),
             Some(Err(err)) => {
-                eprintln!("ferry: {err}\n(not a command either; see `ferry --help`)");
+                output::message(&format!(
+                    "ferry: {err}\n(not a command either; see `ferry --help`)"
+                ));
                 return exit::code(exit::USAGE);
             }
         };
         return match crate::gui::run(start) {
             Ok(()) => exit::code(exit::OK),
             Err(err) => {
-                eprintln!("ferry: the window could not open: {err}");
+                output::message(&format!("ferry: the window could not open: {err}"));
                 exit::code(exit::LOCAL)
             }
         };
     };
     match execute(action, &cli.shared) {
-        Ok(()) => exit::code(exit::OK),
+        // The command did its work; whether its reader took it all is
+        // the last word (see `output`).
+        Ok(()) => match output::stdout_problem() {
+            None => exit::code(exit::OK),
+            Some(output::StdoutProblem::Closed) => exit::code(exit::OUTPUT_CLOSED),
+            Some(output::StdoutProblem::Failed(why)) => {
+                output::message(&format!("ferry: cannot write to standard output: {why}"));
+                exit::code(exit::LOCAL)
+            }
+        },
         Err(failure) => {
-            eprintln!("ferry: {}", failure.error);
+            output::message(&format!("ferry: {}", failure.error));
+            if let Error::NotReplaced { .. } = &failure.error {
+                output::message(NOT_REPLACED_HINT);
+            }
             if let Error::Certificate(problem) = &failure.error {
                 if let Some(before) = PREVIOUSLY_TRUSTED.get().filter(|b| !b.is_empty()) {
-                    eprintln!(
+                    output::message(&format!(
                         "ferry: WARNING: this server's certificate CHANGED since it was trusted \
                          (before: {}; now: {}). Someone may be intercepting the connection.",
                         before.join(", "),
                         problem.sha256
-                    );
+                    ));
                 }
-                eprintln!(
+                output::message(&format!(
                     "ferry: if you know this certificate is the server's, run again with --trust {}",
                     problem.sha256
-                );
+                ));
             }
             exit::code(exit::status_for(&failure.error, failure.phase))
         }
     }
 }
+
+/// How to let `get`, `put`, `copy` replace what exists (see `ExistsArgs`).
+const NOT_REPLACED_HINT: &str = "ferry: to replace them, run again with --overwrite, \
+    --overwrite-if-newer or --overwrite-if-size-differs; --keep-both keeps both, \
+    --skip-existing leaves them without an error, -c resumes shorter ones";
 
 /// Parses `std::env::args` and runs.
 pub fn main() -> ExitCode {
@@ -311,7 +332,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             let Outcome::Reply(reply) = client.call(Command::Raw(command.join(" ")))? else {
                 return Err(unexpected_outcome("a reply"));
             };
-            println!("{}", reply.text);
+            output::print_line(&display_lines(&reply.text));
             if reply.code >= 400 {
                 return Err(Error::from_reply(reply.code, &reply.text).into());
             }
@@ -430,8 +451,8 @@ fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<
         }
     }
     if shared.insecure {
-        eprintln!(
-            "ferry: WARNING: --insecure accepts any certificate; the connection can be read and changed by anyone on the way"
+        output::message(
+            "ferry: WARNING: --insecure accepts any certificate; the connection can be read and changed by anyone on the way",
         );
         options.tls.insecure = true;
     }
@@ -453,7 +474,7 @@ fn password(url: &FtpUrl, shared: &SharedOptions) -> Result<Option<String>, Fail
 fn read_password_line() -> Result<Option<String>, Failure> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Password: ");
+        output::prompt("Password: ");
     }
     let mut line = String::new();
     stdin

@@ -1,24 +1,141 @@
-//! How listings and transfer summaries look on stdout.
+//! Everything the command line writes: results on stdout, messages on
+//! stderr, and how listings and log lines look there.
+//!
+//! Two rules live here so no command has to remember them:
+//!
+//! - Text from a server is shown escaped ([`display_text`],
+//!   [`display_lines`]): a name, a reply or an error carrying `ESC [2J` or a
+//!   BEL never reaches the terminal raw. Messages are escaped whole, which
+//!   is harmless for our own words (escaping twice changes nothing).
+//! - A closed pipe is not a crash. `ferry ls … | head -1` closes stdout
+//!   early; `println!` would then panic ("failed printing to stdout",
+//!   status 101). Here the first failed write is remembered, nothing more
+//!   is written, the command finishes what it changes on the server and
+//!   the run ends quietly with [`super::exit::OUTPUT_CLOSED`] (141, as a
+//!   shell counts a command stopped by SIGPIPE), or with a message and
+//!   status 7 when stdout failed otherwise (a full disk). A closed stderr
+//!   is ignored: messages are for a person who is no longer listening.
 
-use crate::engine::{LogKind, LogLine, display_name};
+use std::io::{self, BufWriter, Write};
+use std::sync::OnceLock;
+
+use crate::engine::{LogKind, LogLine, display_lines, display_text, is_control_for_display};
 use crate::listing::{EntryKind, RemoteEntry};
+
+/// How standard output failed, the first time it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StdoutProblem {
+    /// The reader went away (a closed pipe).
+    Closed,
+    /// Any other write error, as the system words it.
+    Failed(String),
+}
+
+static STDOUT_PROBLEM: OnceLock<StdoutProblem> = OnceLock::new();
+
+/// What went wrong with standard output during the run, if anything.
+pub fn stdout_problem() -> Option<StdoutProblem> {
+    STDOUT_PROBLEM.get().cloned()
+}
+
+/// Whether nothing more can be written to standard output.
+pub fn stdout_closed() -> bool {
+    STDOUT_PROBLEM.get().is_some()
+}
+
+/// Writes lines to standard output (a line break after each), through
+/// one buffer; after the first failed write nothing more is written.
+/// The lines must already be fit to show (see [`display_text`]).
+pub fn print_lines<I, S>(lines: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    if stdout_closed() {
+        return;
+    }
+    let mut out = BufWriter::new(io::stdout().lock());
+    let written = lines
+        .into_iter()
+        .try_for_each(|line| {
+            out.write_all(line.as_ref().as_bytes())?;
+            out.write_all(b"\n")
+        })
+        .and_then(|()| out.flush());
+    if let Err(err) = written {
+        note_stdout_failure(&err);
+        // The buffer still holds what could not be written; dropping it
+        // would try again and fail the same way.
+        drop(out.into_parts());
+    }
+}
+
+/// Writes one line to standard output, as [`print_lines`] does.
+pub fn print_line(line: &str) {
+    print_lines([line]);
+}
+
+fn note_stdout_failure(err: &io::Error) {
+    let problem = if err.kind() == io::ErrorKind::BrokenPipe {
+        StdoutProblem::Closed
+    } else {
+        StdoutProblem::Failed(err.to_string())
+    };
+    let _ = STDOUT_PROBLEM.set(problem);
+}
+
+/// A message for the person at the terminal, on stderr, with control
+/// characters escaped (line breaks kept). Never fails: a closed stderr
+/// only means nobody reads it.
+pub fn message(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = writeln!(err, "{}", display_lines(text));
+}
+
+/// A prompt on stderr, without a line break (the answer follows on it).
+pub fn prompt(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = write!(err, "{}", display_text(text)).and_then(|()| err.flush());
+}
 
 pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
     if json {
         let values: Vec<serde_json::Value> = entries.iter().map(entry_json).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".to_string())
-        );
+        let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".to_string());
+        print_json(&text);
         return;
     }
-    for entry in entries {
+    print_lines(entries.iter().map(|entry| {
         if long {
-            println!("{}", long_line(entry));
+            long_line(entry)
         } else {
-            println!("{}", display_name(&entry.name));
+            display_text(&entry.name)
+        }
+    }));
+}
+
+/// JSON on standard output, safe for a terminal (see [`json_for_terminal`]).
+pub fn print_json(json: &str) {
+    print_line(&json_for_terminal(json));
+}
+
+/// JSON text with every character a terminal could act on written as a
+/// `\u` escape. serde_json escapes only what JSON requires (U+0000–U+001F,
+/// quotes, backslashes) and writes DEL, C1 controls (U+009B is CSI to many
+/// terminals) and bidi overrides raw. Such characters can only stand
+/// inside strings, where `\u` escapes mean the same characters, so a
+/// script reads exactly the same values.
+fn json_for_terminal(json: &str) -> String {
+    use std::fmt::Write;
+    let mut safe = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_control_for_display(c) && c != '\n' {
+            let _ = write!(safe, "\\u{:04x}", u32::from(c));
+        } else {
+            safe.push(c);
         }
     }
+    safe
 }
 
 fn kind_name(kind: &EntryKind) -> &'static str {
@@ -48,6 +165,8 @@ fn entry_json(entry: &RemoteEntry) -> serde_json::Value {
     })
 }
 
+/// `ls -l`: every field that came from the server (permissions, name,
+/// link target) is shown escaped.
 fn long_line(entry: &RemoteEntry) -> String {
     let kind = match entry.kind {
         EntryKind::Dir => 'd',
@@ -66,15 +185,15 @@ fn long_line(entry: &RemoteEntry) -> String {
         .unwrap_or_else(|| "-".repeat(16));
     let mut line = format!(
         "{kind} {:<10} {size:>12} {modified} {}",
-        entry.permissions.as_deref().unwrap_or("-"),
-        display_name(&entry.name)
+        display_text(entry.permissions.as_deref().unwrap_or("-")),
+        display_text(&entry.name)
     );
     if let EntryKind::Symlink {
         target: Some(target),
     } = &entry.kind
     {
         line.push_str(" -> ");
-        line.push_str(target);
+        line.push_str(&display_text(target));
     }
     line
 }
@@ -89,5 +208,24 @@ pub fn print_log_line(line: &LogLine) {
         LogKind::Data => "* ",
         LogKind::Status => "",
     };
-    eprintln!("{prefix}{}", line.text);
+    message(&format!("{prefix}{}", line.text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_keeps_its_values_and_loses_its_terminal_controls() {
+        let value = serde_json::json!({ "name": "a\u{1b}[2J\u{7f}\u{9b}1m\u{202e}b\n" });
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        assert!(
+            text.contains('\u{9b}'),
+            "serde_json writes C1 raw: {text:?}"
+        );
+        let safe = json_for_terminal(&text);
+        assert!(!safe.chars().any(|c| is_control_for_display(c) && c != '\n'));
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back, value);
+    }
 }

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use super::Failure;
 use super::args::SitesAction;
-use crate::engine::Error;
+use super::output;
+use crate::engine::{Error, display_text};
 use crate::sites::{self, LogonType, Site, SiteProtocol, SiteStore, filezilla, secrets};
 use crate::url::FtpUrl;
 
@@ -48,7 +49,7 @@ pub fn stored_password(site: &Site) -> Option<String> {
     match secrets::load_password(&site.id) {
         Ok(password) => password,
         Err(err) => {
-            eprintln!("ferry: {err}");
+            output::message(&format!("ferry: {err}"));
             None
         }
     }
@@ -61,11 +62,16 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
             let all = load(&store)?;
             if json {
                 let text = serde_json::to_string_pretty(&all).unwrap_or_default();
-                println!("{text}");
+                output::print_json(&text);
             } else {
-                for site in &all {
-                    println!("{}\t{}", site.path(), describe(site));
-                }
+                // Names may come from an imported file: shown escaped.
+                output::print_lines(all.iter().map(|site| {
+                    format!(
+                        "{}\t{}",
+                        display_text(&site.path()),
+                        display_text(&describe(site))
+                    )
+                }));
             }
             Ok(())
         }
@@ -139,11 +145,15 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
                 && let Some(password) = password
             {
                 match secrets::save_password(&site.id, &password) {
-                    Ok(()) => eprintln!("Saved {path}; its password is in the keyring."),
-                    Err(err) => eprintln!("Saved {path} without its password: {err}"),
+                    Ok(()) => {
+                        output::message(&format!("Saved {path}; its password is in the keyring."))
+                    }
+                    Err(err) => {
+                        output::message(&format!("Saved {path} without its password: {err}"))
+                    }
                 }
             } else {
-                eprintln!("Saved {path}.");
+                output::message(&format!("Saved {path}."));
             }
             Ok(())
         }
@@ -161,19 +171,42 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
             if let Err(err) = secrets::delete_password(&id)
                 && !matches!(err, secrets::SecretError::Unavailable(_))
             {
-                eprintln!("ferry: the site is gone but its password stays in the keyring: {err}");
+                output::message(&format!(
+                    "ferry: the site is gone but its password stays in the keyring: {err}"
+                ));
             }
             Ok(())
         }
         SitesAction::ImportFilezilla { file } => import(&store, file),
         SitesAction::ExportFilezilla { file } => {
             let all = load(&store)?;
-            let xml = filezilla::export(&all, &|site: &Site| stored_password(site));
-            std::fs::write(&file, xml)
-                .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
-            eprintln!("Wrote {} site(s) to {}", all.len(), file.display());
+            let written =
+                filezilla::write_export(&file, &all, &|site: &Site| stored_password(site))
+                    .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
+            output::message(&format!(
+                "Wrote {} site(s) to {}",
+                written.sites,
+                file.display()
+            ));
+            output::message(&export_warning(&written, &file));
             Ok(())
         }
+    }
+}
+
+/// What an export holds, said because FileZilla's format keeps passwords
+/// in base64 that anyone who reads the file can decode.
+fn export_warning(written: &filezilla::Exported, file: &std::path::Path) -> String {
+    match written.passwords {
+        0 => format!(
+            "{} holds no passwords (none were found in the keyring)",
+            file.display()
+        ),
+        n => format!(
+            "ferry: WARNING: {} holds {n} password(s), only base64-encoded (anyone who can \
+             read the file can use them); it is readable by you only, keep it so",
+            file.display()
+        ),
     }
 }
 
@@ -205,20 +238,22 @@ fn import(store: &SiteStore, file: Option<PathBuf>) -> Result<(), Failure> {
         .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
     let imported = filezilla::import(&xml)
         .map_err(|e| local_error(&file.display().to_string(), e.to_string()))?;
-    for line in &imported.report {
-        match &line.outcome {
-            filezilla::ImportOutcome::Imported => println!("imported  {}", line.path),
-            filezilla::ImportOutcome::Changed(why) => println!("imported  {} ({why})", line.path),
-            filezilla::ImportOutcome::Skipped(why) => println!("skipped   {} ({why})", line.path),
-        }
-    }
+    // The file is someone else's: its names are shown escaped.
+    output::print_lines(imported.report.iter().map(|line| {
+        let text = match &line.outcome {
+            filezilla::ImportOutcome::Imported => format!("imported  {}", line.path),
+            filezilla::ImportOutcome::Changed(why) => format!("imported  {} ({why})", line.path),
+            filezilla::ImportOutcome::Skipped(why) => format!("skipped   {} ({why})", line.path),
+        };
+        display_text(&text)
+    }));
     let mut keyring_warned = false;
     for entry in &imported.sites {
         if let Some(password) = &entry.password
             && let Err(err) = secrets::save_password(&entry.site.id, password)
             && !keyring_warned
         {
-            eprintln!("ferry: passwords were not imported: {err}");
+            output::message(&format!("ferry: passwords were not imported: {err}"));
             keyring_warned = true;
         }
     }
@@ -226,6 +261,9 @@ fn import(store: &SiteStore, file: Option<PathBuf>) -> Result<(), Failure> {
     store
         .update(|all| all.extend(imported.sites.into_iter().map(|s| s.site)))
         .map_err(|e| store_failure(store, e))?;
-    eprintln!("{count} site(s) imported into {}", store.path().display());
+    output::message(&format!(
+        "{count} site(s) imported into {}",
+        store.path().display()
+    ));
     Ok(())
 }

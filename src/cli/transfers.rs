@@ -11,12 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::Failure;
 use super::args::{ExistsArgs, QueueArgs, TransferArgs};
 use super::exit::Phase;
-use super::output::print_log_line;
+use super::output::{self, print_log_line};
 use crate::engine::queue::{
     Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Overall, QueueEvent, QueueOptions,
     TARGET_EXISTS, TransferQueue, TransferSpec,
 };
-use crate::engine::{ConnectOptions, Error, LogKind};
+use crate::engine::{ConnectOptions, Error, LogKind, display_text};
 use crate::units::{count, human_size};
 
 /// The policy the flags ask for. No flag means "refuse": the run fails if
@@ -129,7 +129,7 @@ pub fn run(
                 let Some((spec, kind)) = specs.get(&id) else {
                     continue;
                 };
-                let say = |text: String| bar.suspend(|| eprintln!("{text}"));
+                let say = |text: String| bar.suspend(|| output::message(&text));
                 let name = source_name(spec, *kind);
                 match state {
                     ItemState::Failed(err) => {
@@ -150,7 +150,14 @@ pub fn run(
                             say(format!("skipped {name}: {reason}"));
                         }
                     }
-                    ItemState::Planned(what) => bar.suspend(|| println!("{what}")),
+                    ItemState::Planned(what) => {
+                        bar.suspend(|| output::print_line(&display_text(&what)));
+                        // A plan nobody reads any more is not worth
+                        // listing the rest of the tree for.
+                        if output::stdout_closed() {
+                            break;
+                        }
+                    }
                     ItemState::Done
                         if verbose > 0 && *kind == ItemKind::Transfer && !spec.recursive =>
                     {
@@ -182,17 +189,21 @@ pub fn run(
             }
         }
     }
-    if !ended {
-        // The queue stopped without saying it was done: never a success.
+    // Stopped on purpose (nobody reads the plan any more), or by the queue
+    // without saying it was done: the latter is never a success.
+    if !ended && !output::stdout_closed() {
         tally.first_failure.get_or_insert(Error::Protocol(
             "internal error in Ferry: the transfer queue stopped unexpectedly".to_string(),
         ));
     }
     bar.finish_and_clear();
     queue.shut_down();
+    // A run cut short by its reader (`--dry-run | head`) has no summary
+    // worth reading.
+    let cut_short = output::stdout_closed();
     let trouble = overall.files_failed > 0 || overall.folders_failed > 0 || overall.not_deleted > 0;
-    if summary_wanted || trouble || std::io::stderr().is_terminal() {
-        eprintln!("{}", summary(&overall, started.elapsed(), dry_run));
+    if !cut_short && (summary_wanted || trouble || std::io::stderr().is_terminal()) {
+        output::message(&summary(&overall, started.elapsed(), dry_run));
     }
     finish(tally)
 }
@@ -207,21 +218,14 @@ fn finish(tally: Tally) -> Result<(), Failure> {
         return Err(Failure { error, phase });
     }
     if tally.refused_existing > 0 {
-        // Refused on the server's side is a server refusal (status 4),
-        // on ours a local one (status 7).
-        let path = format!("{} existing file(s)", tally.refused_existing);
-        let message = "not replaced (use --overwrite, --overwrite-if-newer, \
-                       --overwrite-if-size-differs, --keep-both, --skip-existing or -c)"
-            .to_string();
-        let error = if tally.refused_remote {
-            Error::Permanent {
-                code: 553,
-                text: format!("{path}: {message}"),
-            }
-        } else {
-            Error::LocalIo { path, message }
-        };
-        return Err(error.into());
+        // Ferry refused, not a server: no reply code to quote. The exit
+        // status still says where the files are (4 server, 7 here).
+        return Err(Error::NotReplaced {
+            what: format!("{} existing file(s)", tally.refused_existing),
+            on_server: tally.refused_remote,
+            why: "Ferry replaces a file only when told to".to_string(),
+        }
+        .into());
     }
     Ok(())
 }

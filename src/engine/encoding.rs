@@ -69,17 +69,89 @@ impl suppaftp::Encoding for Utf8Lossless {
     }
 }
 
-/// A name as a person should see it: bytes that were not UTF-8 shown as
-/// `\xE9` instead of private-use characters no font draws.
-pub fn display_name(name: &str) -> String {
-    let mut shown = String::with_capacity(name.len());
-    for c in name.chars() {
-        match u32::from(c).checked_sub(ESCAPE_BASE) {
-            Some(offset) if offset < 0x80 => shown.push_str(&format!("\\x{:02X}", offset + 0x80)),
-            _ => shown.push(c),
-        }
+/// Text from a server (a name, a path, a reply, an error) as a person may
+/// see it on one line: the one place that decides what reaches a terminal,
+/// a log or a pane. Text from a server is data, and a name or a reply that
+/// carries `ESC [2J`, a BEL or a CR would otherwise clear the screen, ring,
+/// or overwrite what the person reads with something else.
+///
+/// - bytes that were not UTF-8 (see [`Utf8Lossless`]) show as `\xE9`;
+/// - C0 controls and DEL show as `\x1B`, `\x07`, `\x7F` (tab, CR and LF as
+///   `\t`, `\r`, `\n`);
+/// - C1 controls (U+0080–U+009F: `\u{9B}` is CSI to many terminals) and
+///   the characters that reorder or break what follows them (bidi
+///   overrides and isolates, the line and paragraph separators) show as
+///   `\u{9B}`, `\u{202E}`.
+///
+/// Everything else, backslashes included, is kept as it is, so the result
+/// is printable and escaping it again changes nothing (front ends may call
+/// this on text that already went through it). The price is that a name
+/// really spelt `a\x1B` looks like `a` + ESC; a person is never fooled
+/// into seeing something harmless where a control character was.
+pub fn display_text(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_shown(&mut shown, c);
     }
     shown
+}
+
+/// Like [`display_text`], for text that may span lines (a multi-line reply,
+/// a banner): line breaks (LF, or CR LF) stay line breaks, each line is
+/// shown as [`display_text`] shows it, a lone CR is escaped.
+pub fn display_lines(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            shown.push('\n');
+        }
+        shown.push_str(&display_text(line.strip_suffix('\r').unwrap_or(line)));
+    }
+    shown
+}
+
+/// A name as a person should see it: [`display_text`], under the name the
+/// listing code has always called.
+pub fn display_name(name: &str) -> String {
+    display_text(name)
+}
+
+/// Whether a character must never reach a person raw: C0 and C1 controls,
+/// DEL, and the invisible characters that change how the rest of a line
+/// is drawn (bidi embeddings, overrides and isolates, U+2028/U+2029).
+/// [`display_text`] escapes them; `--json` output writes them as `\u` escapes.
+pub fn is_control_for_display(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+        )
+}
+
+fn push_shown(shown: &mut String, c: char) {
+    use std::fmt::Write;
+    let code = u32::from(c);
+    if let Some(offset) = code.checked_sub(ESCAPE_BASE).filter(|o| *o < 0x80) {
+        let _ = write!(shown, "\\x{:02X}", offset + 0x80);
+        return;
+    }
+    if !is_control_for_display(c) {
+        shown.push(c);
+        return;
+    }
+    let _ = match c {
+        '\t' => write!(shown, "\\t"),
+        '\r' => write!(shown, "\\r"),
+        '\n' => write!(shown, "\\n"),
+        _ if code < 0x80 => write!(shown, "\\x{code:02X}"),
+        _ => write!(shown, "\\u{{{code:X}}}"),
+    };
 }
 
 /// Any other encoding known to encoding_rs (windows-1252, shift_jis, …).
@@ -168,6 +240,32 @@ mod tests {
             Utf8Lossless.encode(&Utf8Lossless.decode(&all)).unwrap(),
             all
         );
+    }
+
+    #[test]
+    fn control_characters_are_shown_escaped_and_escaping_twice_changes_nothing() {
+        let hostile = "a\u{1b}[2Jb\u{7}c\rd\u{0}e\u{7f}f\u{9b}31mg\u{202e}txt.exe\th\nz";
+        let shown = display_text(hostile);
+        assert_eq!(
+            shown,
+            "a\\x1B[2Jb\\x07c\\rd\\x00e\\x7Ff\\u{9B}31mg\\u{202E}txt.exe\\th\\nz"
+        );
+        assert!(shown.chars().all(|c| !is_control_for_display(c)));
+        assert_eq!(display_text(&shown), shown);
+        // Undecodable bytes and control characters side by side.
+        let name = Utf8Lossless.decode(b"caf\xe9\x1b]0;title\x07");
+        assert_eq!(display_name(&name), "caf\\xE9\\x1B]0;title\\x07");
+        // What people write stays as it is.
+        assert_eq!(display_text("été 日本 C:\\dir 👍🏽"), "été 日本 C:\\dir 👍🏽");
+    }
+
+    #[test]
+    fn multi_line_text_keeps_its_line_breaks_only() {
+        assert_eq!(
+            display_lines("220-Hello\r\n220-\u{1b}[31mred\r\n220 bye\rX"),
+            "220-Hello\n220-\\x1B[31mred\n220 bye\\rX"
+        );
+        assert_eq!(display_lines("one line"), "one line");
     }
 
     #[test]

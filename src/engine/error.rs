@@ -48,6 +48,20 @@ pub enum Error {
     /// A command was sent before `Connect` succeeded, or after the connection ended.
     #[error("not connected")]
     NotConnected,
+    /// Existing targets were left as they are by Ferry's own decision, not
+    /// a server's: the request said nothing may be replaced, or no free
+    /// name was left to keep both. No reply code, since no server said it;
+    /// nothing was sent or written for them. `on_server` says where they
+    /// are (the command line's exit status follows it).
+    #[error(
+        "{what}: not replaced {} ({why})",
+        if *.on_server { "on the server" } else { "on this computer" }
+    )]
+    NotReplaced {
+        what: String,
+        on_server: bool,
+        why: String,
+    },
 }
 
 /// What is wrong with a certificate that was refused, and how to recognise it.
@@ -87,6 +101,9 @@ impl Error {
     /// `text` may be the raw reply: its line codes are dropped.
     pub fn from_reply(code: u16, text: &str) -> Error {
         let text = reply_message(text);
+        if is_session_death(code, &text) {
+            return Error::Connection(format!("the server ended the session ({code} {text})"));
+        }
         match code {
             400..=499 => Error::Temporary { code, text },
             500..=599 => Error::Permanent { code, text },
@@ -120,6 +137,18 @@ impl Error {
     }
 }
 
+/// Whether a reply says the server's side of the session is dead rather
+/// than refusing a request: vsftpd's `500 OOPS: …` (`priv_sock_get_cmd`
+/// after a dropped session, a helper process that failed), sent by its
+/// `die()` just before it closes the connection. Taken for a permanent
+/// refusal, it failed transfers for good that a new login would finish;
+/// as a lost connection, the session is opened again and the request
+/// retried. The reply's own words are the only sign vsftpd gives.
+/// `text` is the reply without its codes, as [`reply_message`] gives it.
+pub fn is_session_death(code: u16, text: &str) -> bool {
+    code == 500 && text.starts_with("OOPS:")
+}
+
 /// The words of a reply without its codes, on one line:
 /// `550-No such\n550 file` gives `No such file`.
 pub fn reply_message(text: &str) -> String {
@@ -149,3 +178,24 @@ fn local_message(err: &io::Error) -> String {
 
 /// Result of an engine operation.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_vsftpd_oops_is_a_lost_connection_and_other_500s_are_refusals() {
+        let oops = Error::from_reply(500, "500 OOPS: priv_sock_get_cmd");
+        assert!(matches!(oops, Error::Connection(_)), "{oops:?}");
+        assert!(oops.ends_session());
+        assert_eq!(
+            oops.to_string(),
+            "connection failed: the server ended the session (500 OOPS: priv_sock_get_cmd)"
+        );
+        let unknown = Error::from_reply(500, "500 Unknown command.");
+        assert!(matches!(unknown, Error::Permanent { code: 500, .. }));
+        // Only a 500 means it.
+        let missing = Error::from_reply(550, "550 OOPS: no such file");
+        assert!(matches!(missing, Error::Permanent { code: 550, .. }));
+    }
+}

@@ -27,7 +27,9 @@ pub use command::{
     TransferType,
 };
 pub use debug_log::mask_secrets;
-pub use encoding::{FileNameEncoding, display_name};
+pub use encoding::{
+    FileNameEncoding, display_lines, display_name, display_text, is_control_for_display,
+};
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
     ConnectionId, Event, EventKind, Features, FileStat, Listing, LogKind, LogLevel, LogLine,

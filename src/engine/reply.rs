@@ -33,6 +33,12 @@ impl Reply {
             .join(" ")
     }
 
+    /// Whether the server's side of the session died with this reply
+    /// (vsftpd's `500 OOPS:`, see [`super::error::is_session_death`]).
+    pub fn ends_session(&self) -> bool {
+        super::error::is_session_death(self.code, &super::error::reply_message(&self.text))
+    }
+
     pub fn longest_line(&self) -> usize {
         self.text.lines().map(str::len).max().unwrap_or(0)
     }

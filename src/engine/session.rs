@@ -14,7 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use suppaftp::types::FileType;
 use suppaftp::{FtpError, ImplFtpStream, Mode, Status, TransferStream};
 
 use super::command::{ConnectOptions, DataMode, Security, TransferType};
@@ -357,7 +356,7 @@ impl Session {
                         reply.longest_line()
                     )));
                 }
-                if reply.code == 421 {
+                if reply.code == 421 || reply.ends_session() {
                     self.broken = true;
                 }
                 Ok(reply)
@@ -427,10 +426,11 @@ impl Session {
                     );
                 }
                 let code = text.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-                if code == 421 {
+                let reply = Reply { code, text };
+                if code == 421 || reply.ends_session() {
                     self.broken = true;
                 }
-                Ok(Reply { code, text })
+                Ok(reply)
             }
             Err(err) => {
                 self.broken = true;
@@ -557,14 +557,17 @@ impl Session {
             .map(drop)
     }
 
+    /// `TYPE I` or `TYPE A`. Plain `TYPE A`, never suppaftp's `TYPE A N`:
+    /// the format control is optional (RFC 959, N is the default) and
+    /// pyftpdlib refuses it with 504, which failed every `--ascii` login.
+    /// Line endings are converted in `transfer`, not by suppaftp, so its
+    /// own notion of the type is not needed.
     pub fn set_transfer_type(&mut self, kind: TransferType) -> Result<()> {
-        let file_type = match kind {
-            TransferType::Binary => FileType::Binary,
-            TransferType::Ascii => FileType::Ascii(suppaftp::types::FormatControl::Default),
+        let line = match kind {
+            TransferType::Binary => "TYPE I",
+            TransferType::Ascii => "TYPE A",
         };
-        self.ftp
-            .transfer_type(file_type)
-            .map_err(|e| self.fail(e))?;
+        self.expect(line, |c| c == 200)?;
         self.transfer_type = kind;
         Ok(())
     }
@@ -827,10 +830,13 @@ impl Session {
                     self.expect("PROT P", |c| c == 200)?;
                     self.clear_data.store(false, Ordering::Relaxed);
                 }
+                // A session that died answering EPSV (vsftpd's "500 OOPS:")
+                // did not refuse EPSV: it goes on to `fail` below.
                 Err(FtpError::UnexpectedResponse(response))
                     if self.extended_passive
                         && !self.active
-                        && debug_log::last_verb_sent() == "EPSV" =>
+                        && debug_log::last_verb_sent() == "EPSV"
+                        && !reply_from(&response, &self.encoding).ends_session() =>
                 {
                     let reply = reply_from(&response, &self.encoding);
                     self.log.warning(&format!(

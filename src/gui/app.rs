@@ -25,7 +25,7 @@ use crate::engine::queue::{
     Direction, ExistsPolicy, ItemId, ItemState, QueueCommand, QueueEvent, QueueOptions,
     TransferQueue,
 };
-use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
+use crate::engine::{Command, Error, EventKind, LogKind, Outcome, display_lines, display_text};
 use crate::sites::{LogonType, Site, SiteStore, TrustStore};
 use crate::url::FtpUrl;
 
@@ -219,8 +219,10 @@ impl FerryApp {
         self.errors.iter().map(|(e, _)| e.clone()).collect()
     }
 
+    /// Shows an error in the status line and the log. Errors quote
+    /// servers (replies, names), so the message is kept as shown.
     pub(super) fn error(&mut self, message: impl Into<String>) {
-        let message = message.into();
+        let message = display_lines(&message.into());
         self.log.push_text(LogKind::Error, &message);
         self.errors.push((message, Instant::now()));
         if self.errors.len() > 5 {
@@ -394,11 +396,12 @@ impl FerryApp {
         ui.horizontal(|ui| {
             match &self.right.link {
                 LinkState::Connected { host, tls: true } => {
+                    let host = display_text(host);
                     ui.label(format!("🔒 {} — connected to {host}", self.right.tls_note));
                 }
                 LinkState::Connected { host, tls: false } => {
                     ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
-                    ui.label(format!("connected to {host}"));
+                    ui.label(format!("connected to {}", display_text(host)));
                 }
                 LinkState::Connecting => {
                     ui.spinner();
@@ -412,11 +415,12 @@ impl FerryApp {
                 ui.separator();
                 match &self.left.link {
                     LinkState::Connected { host, tls: true } => {
+                        let host = display_text(host);
                         ui.label(format!("left: 🔒 {} — {host}", self.left.tls_note));
                     }
                     LinkState::Connected { host, tls: false } => {
                         ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
-                        ui.label(format!("left: {host}"));
+                        ui.label(format!("left: {}", display_text(host)));
                     }
                     LinkState::Connecting => {
                         ui.label("left: connecting…");
@@ -428,7 +432,8 @@ impl FerryApp {
                 ui.separator();
             }
             if let Some(first) = self.right.welcome.lines().find(|l| !l.trim().is_empty()) {
-                ui.label(first).on_hover_text(&self.right.welcome);
+                ui.label(display_text(first))
+                    .on_hover_text(display_lines(&self.right.welcome));
             }
             if let Some((error, _)) = self.errors.last() {
                 ui.colored_label(ui.visuals().error_fg_color, error.as_str());

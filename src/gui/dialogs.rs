@@ -6,8 +6,8 @@ use egui::{Context, Id, Modal, Ui};
 
 use super::file_table::Side;
 use super::rows::{FileRow, human_size, local_time};
-use crate::engine::FileStat;
 use crate::engine::queue::{ExistsPolicy, ItemId};
+use crate::engine::{FileStat, display_text};
 
 pub enum Dialog {
     ConfirmDelete {
@@ -134,7 +134,7 @@ fn buttons(ui: &mut Ui, ok: &str) -> (bool, bool) {
 fn confirm_delete(ui: &mut Ui, side: Side, rows: &[FileRow]) -> Shown {
     ui.heading("Delete?");
     let folders = rows.iter().filter(|r| r.is_dir()).count();
-    let names: Vec<&str> = rows.iter().take(5).map(|r| r.name.as_str()).collect();
+    let names: Vec<String> = rows.iter().take(5).map(|r| display_text(&r.name)).collect();
     let more = rows.len().saturating_sub(5);
     ui.label(format!(
         "{}{}",
@@ -185,7 +185,7 @@ fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
 
 fn permissions(ui: &mut Ui, side: Side, path: &str, mode: &mut String) -> Shown {
     ui.heading("Permissions");
-    ui.label(format!("SITE CHMOD for {path}"));
+    ui.label(format!("SITE CHMOD for {}", display_text(path)));
     ui.add(
         egui::TextEdit::singleline(mode)
             .id_salt("chmod-mode")
@@ -231,7 +231,7 @@ fn exists(
     apply_to_all: &mut bool,
 ) -> Shown {
     ui.heading("The target file exists");
-    ui.label(name);
+    ui.label(display_text(name));
     ui.label(format!("Source: {}", describe(source)));
     ui.label(format!("Target: {}", describe(target)));
     ui.checkbox(apply_to_all, "Apply to all");
@@ -317,7 +317,8 @@ fn certificate(
             ui.heading("The server's certificate is not trusted");
         }
     }
-    ui.label(format!("Why: {}", problem.reason));
+    // The certificate is the server's: its names are shown escaped.
+    ui.label(format!("Why: {}", display_text(&problem.reason)));
     egui::Grid::new("certificate")
         .num_columns(2)
         .show(ui, |ui| {
@@ -329,7 +330,7 @@ fn certificate(
                 ("Valid until", problem.not_after.clone()),
             ] {
                 ui.label(label);
-                ui.label(value);
+                ui.label(display_text(&value));
                 ui.end_row();
             }
         });

@@ -10,6 +10,7 @@ use egui::{Align, Key, Modifiers, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
 use super::rows::{FileRow, human_size, local_time};
+use crate::engine::display_text;
 
 const ROW_HEIGHT: f32 = 20.0;
 /// Two clicks on a row closer than this are a double-click.
@@ -496,12 +497,9 @@ impl FileTable {
                             _ => "📄",
                         };
                         ui.add(
-                            egui::Label::new(format!(
-                                "{icon} {}",
-                                crate::engine::display_name(&entry.name)
-                            ))
-                            .selectable(false)
-                            .truncate(),
+                            egui::Label::new(format!("{icon} {}", display_text(&entry.name)))
+                                .selectable(false)
+                                .truncate(),
                         );
                     }
                 });
@@ -519,7 +517,7 @@ impl FileTable {
                     }
                 });
                 row.col(|ui| {
-                    ui.add(egui::Label::new(&entry.permissions).selectable(false));
+                    ui.add(egui::Label::new(display_text(&entry.permissions)).selectable(false));
                 });
                 if let Some(done) = rename_done {
                     let from = self.rows[index].name.clone();

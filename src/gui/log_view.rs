@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::engine::{LogKind, LogLine};
+use crate::engine::{LogKind, LogLine, display_text};
 
 /// Lines kept; older ones make room (a long session must not grow forever).
 const MAX_LINES: usize = 20_000;
@@ -37,12 +37,15 @@ impl LogView {
         self.push_text(line.kind, &line.text);
     }
 
+    /// Adds `text`, a row a line. Every log line may carry a server's
+    /// words (replies, names, errors), so each is kept as shown: control
+    /// characters escaped, here once for the view, the copy and the saved file.
     pub fn push_text(&mut self, kind: LogKind, text: &str) {
         for part in text.lines() {
             if self.lines.len() == MAX_LINES {
                 self.lines.pop_front();
             }
-            self.lines.push_back((kind, part.to_string()));
+            self.lines.push_back((kind, display_text(part)));
         }
     }
 

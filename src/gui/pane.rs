@@ -7,6 +7,7 @@ use egui::{Key, Ui};
 
 use super::file_table::{DragPayload, FileTable, MenuItem, Side, Sort, TableAction};
 use super::rows::FileRow;
+use crate::engine::display_text;
 
 /// What the user asked of a pane this frame.
 #[derive(Debug, Clone)]
@@ -65,12 +66,15 @@ impl Pane {
     /// A listing of `folder` arrived; `incomplete` says why it may not
     /// name everything the folder holds.
     pub fn show_listing(&mut self, folder: String, rows: Vec<FileRow>, incomplete: Option<String>) {
-        self.path_edit = folder.clone();
+        // The server named the folder (PWD): shown escaped; Enter on it
+        // unchanged goes back to the real one (see `ui`).
+        self.path_edit = display_text(&folder);
         self.folder = folder;
         self.table.set_rows(rows);
         self.loading = false;
         self.notice = None;
-        self.warning = incomplete.map(|why| format!("⚠ Incomplete listing: {why}"));
+        self.warning =
+            incomplete.map(|why| format!("⚠ Incomplete listing: {}", display_text(&why)));
     }
 
     pub fn clear(&mut self, notice: &str) {
@@ -122,7 +126,13 @@ impl Pane {
                             .desired_width(f32::INFINITY),
                     );
                     if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                        actions.push(PaneAction::Navigate(self.path_edit.trim().to_string()));
+                        let typed = self.path_edit.trim();
+                        let target = if typed == display_text(&self.folder) {
+                            self.folder.clone()
+                        } else {
+                            typed.to_string()
+                        };
+                        actions.push(PaneAction::Navigate(target));
                     }
                 });
                 if self.loading {

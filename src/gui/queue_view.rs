@@ -8,6 +8,7 @@ use std::time::Duration;
 use egui::{ProgressBar, Ui};
 
 use super::rows::human_size;
+use crate::engine::display_text;
 use crate::engine::queue::{
     Direction, ItemId, ItemKind, ItemState, Overall, QueueCommand, QueueEvent, TransferSpec,
 };
@@ -247,7 +248,7 @@ fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueC
                 ui.add(ProgressBar::new(fraction).desired_width(240.0).text(text));
             }
             state => {
-                ui.label(state_text(state));
+                ui.label(display_text(&state_text(state)));
             }
         }
         let retryable = matches!(item.state, ItemState::Failed(_) | ItemState::Cancelled);
@@ -265,7 +266,7 @@ fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueC
                 commands.push(QueueCommand::MoveDown(id));
             }
         }
-        ui.add(egui::Label::new(item.name()).truncate());
+        ui.add(egui::Label::new(display_text(&item.name())).truncate());
     });
 }
 

@@ -141,18 +141,28 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
         SiteOp::ImportFileZilla(path) => import(store, &path, &mut news),
         SiteOp::ExportFileZilla(path) => {
             let result = store.load().map_err(|e| e.to_string()).and_then(|all| {
-                let xml = crate::sites::filezilla::export(&all, &|site: &Site| {
+                // Readable by the user only: it may hold passwords.
+                crate::sites::filezilla::write_export(&path, &all, &|site: &Site| {
                     secrets::load_password(&site.id).ok().flatten()
-                });
-                std::fs::write(&path, xml)
-                    .map(|()| all.len())
-                    .map_err(|e| format!("{}: {e}", path.display()))
+                })
+                .map_err(|e| format!("{}: {e}", path.display()))
             });
             match result {
-                Ok(count) => news.push(SiteNews::Report(vec![format!(
-                    "Exported {count} site(s) to {}",
-                    path.display()
-                )])),
+                Ok(written) => {
+                    let mut report = vec![format!(
+                        "Exported {} site(s) to {}",
+                        written.sites,
+                        path.display()
+                    )];
+                    if written.passwords > 0 {
+                        report.push(format!(
+                            "The file holds {} password(s), only base64-encoded: anyone who \
+                             can read it can use them. It is readable by you only; keep it so.",
+                            written.passwords
+                        ));
+                    }
+                    news.push(SiteNews::Report(report));
+                }
                 Err(problem) => news.push(SiteNews::Problem(problem)),
             }
             return news;

@@ -61,6 +61,43 @@ pub fn ferry_with(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> R
     Run::from(child.wait_with_output().expect("ferry finishes"))
 }
 
+/// `ferry ARGS…` whose reader goes away after `lines` lines of its
+/// standard output, as `ferry ls … | head -N` does (0: before it writes
+/// anything). `stdout` holds the lines read.
+pub fn ferry_read_lines(args: &[&str], env: &[(&str, &str)], lines: usize) -> Run {
+    use std::io::BufRead;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ferry"));
+    command
+        .args(args)
+        .env_remove("FERRY_PASSWORD")
+        .env_remove("FERRY_TARGET_PASSWORD")
+        .env_remove("FERRY_ACCOUNT")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("run the ferry binary");
+    let stdout = child.stdout.take().expect("stdout pipe");
+    let mut read = String::new();
+    {
+        let mut reader = std::io::BufReader::new(stdout);
+        for _ in 0..lines {
+            if reader.read_line(&mut read).unwrap_or(0) == 0 {
+                break;
+            }
+        }
+        // Dropping the reader closes the pipe's only read end.
+    }
+    let output = child.wait_with_output().expect("ferry finishes");
+    Run {
+        status: output.status.code().unwrap_or(-1),
+        stdout: read,
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// `ferry ARGS…` with extra environment variables, and the peak resident
 /// memory it reached (KiB, from /proc while it runs, Linux).
 pub fn ferry_measured(args: &[&str], env: &[(&str, &str)]) -> (Run, u64) {

@@ -271,9 +271,11 @@ impl Coordinator {
         if n > 1000 {
             return self.set_state(
                 id,
-                ItemState::Failed(Error::Permanent {
-                    code: 553,
-                    text: format!("no free numbered name beside {original}"),
+                // Ferry gave up, not the server: no reply to quote.
+                ItemState::Failed(Error::NotReplaced {
+                    what: original,
+                    on_server: true,
+                    why: "no free numbered name was left to keep both".to_string(),
                 }),
             );
         }

@@ -1,8 +1,11 @@
 //! Sites out to FileZilla's format, so nobody is locked in.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::Path;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -66,6 +69,68 @@ pub fn export(sites: &[Site], password: &dyn Fn(&Site) -> Option<String>) -> Str
     }
     out.push_str("\t</Servers>\n</FileZilla3>\n");
     out
+}
+
+/// What [`write_export`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exported {
+    pub sites: usize,
+    /// Passwords in the file (base64, which anyone can decode).
+    pub passwords: usize,
+}
+
+/// Writes [`export`] of `sites` to `path`, readable by its owner only.
+///
+/// FileZilla's format keeps passwords in base64, which is no protection:
+/// whoever can read the file has them. A new file is therefore created
+/// with mode 0600; an existing one keeps no more than its owner's read and
+/// write bits (`mode & 0o600`: narrowed for others, never widened), before
+/// a byte is written. The caller says how many passwords went in.
+pub fn write_export(
+    path: &Path,
+    sites: &[Site],
+    password: &dyn Fn(&Site) -> Option<String>,
+) -> io::Result<Exported> {
+    let passwords = Cell::new(0);
+    let xml = export(sites, &|site: &Site| {
+        let found = password(site);
+        passwords.set(passwords.get() + usize::from(found.is_some()));
+        found
+    });
+    write_private(path, xml.as_bytes())?;
+    Ok(Exported {
+        sites: sites.len(),
+        passwords: passwords.get(),
+    })
+}
+
+/// Writes `bytes` to `path`, a new file with mode 0600, an existing one
+/// narrowed to its owner's bits first (see [`write_export`]).
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        let file = options.open(path)?;
+        let mode = file.metadata()?.permissions().mode() & 0o7777;
+        if mode & !0o600 != 0 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode & 0o600))?;
+        }
+        write_whole(file, bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        write_whole(options.open(path)?, bytes)
+    }
+}
+
+/// Replaces the file's contents with `bytes` and flushes them to disk.
+fn write_whole(mut file: std::fs::File, bytes: &[u8]) -> io::Result<()> {
+    file.set_len(0)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 fn write_server(out: &mut String, site: &Site, password: Option<String>, indent: &str) {

@@ -547,7 +547,7 @@ fn read_password(raw: &RawServer, notes: &mut Vec<String>) -> Option<String> {
 mod export;
 mod remote_dir;
 
-pub use export::export;
+pub use export::{Exported, export, write_export};
 use remote_dir::parse_safe_path;
 pub use remote_dir::{format_remote_dir, parse_remote_dir};
 

@@ -652,3 +652,46 @@ fn remote_dir_malformed() {
     let long = format!("1 0 {} {}", 40_000, "a".repeat(40_000));
     assert_eq!(parse_remote_dir(&long), None, "FileZilla's bound");
 }
+
+#[cfg(unix)]
+#[test]
+fn an_export_with_passwords_is_created_for_its_owner_only_and_counts_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sites = vec![
+        Site {
+            name: "with".into(),
+            host: "a.example.com".into(),
+            user: "u".into(),
+            logon: LogonType::Normal,
+            ..Site::default()
+        },
+        Site {
+            name: "anonymous".into(),
+            host: "b.example.com".into(),
+            logon: LogonType::Anonymous,
+            ..Site::default()
+        },
+    ];
+    let path = dir.path().join("out.xml");
+    let written = write_export(&path, &sites, &|_| Some("hunter2".to_string())).unwrap();
+    assert_eq!(
+        written,
+        Exported {
+            sites: 2,
+            passwords: 1
+        }
+    );
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let xml = std::fs::read_to_string(&path).unwrap();
+    assert!(xml.contains(&STANDARD.encode("hunter2")), "{xml}");
+    // Writing again over a longer file leaves no tail of the old one.
+    std::fs::write(&path, "x".repeat(xml.len() * 2)).unwrap();
+    write_export(&path, &sites, &|_| None).unwrap();
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .ends_with("</FileZilla3>\n")
+    );
+}
