@@ -469,3 +469,34 @@ fn a_listing_of_a_hundred_thousand_entries_is_read_whole() {
     let grown = peak_rss_kib().saturating_sub(before);
     assert!(grown < 200 * 1024, "peak memory grew by {grown} KiB");
 }
+
+#[test]
+fn a_server_that_sends_more_than_it_announced_fails_the_item_and_leaves_nothing_complete() {
+    let data = pattern(4_000, 11);
+    let tree = Tree::new().file("/endless.bin", data);
+    let faults = Faults {
+        retr_endless: true,
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("endless.bin");
+    let mut run = run_with(&server, 1);
+    run.run(download("/endless.bin", &target, false));
+    let states = run.state_of("/endless.bin");
+    let [ItemState::Failed(err)] = &states[..] else {
+        panic!("{states:?}")
+    };
+    assert!(
+        err.to_string().contains("more than the 4000 bytes"),
+        "{err}"
+    );
+    // Nothing that looks finished, nothing a resume would take as whole,
+    // and nothing written past the announced size.
+    assert!(!target.exists());
+    let written: u64 = fs::read_dir(local.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert_eq!(written, 0, "{:?}", snapshot(local.path()));
+}

@@ -113,44 +113,48 @@ pub fn download(
     }
 
     let started = Instant::now();
-    let mut stream = match session.open_data(&format!("RETR {remote}"), offset) {
-        Ok(stream) => stream,
-        Err(err) => {
-            if made_part {
+    let mut total = total;
+    let mut from = offset;
+    let done = loop {
+        let received = receive(
+            session, request, remote, &part, &mut file, from, total, observer,
+        );
+        match received {
+            Ok(done) => break done,
+            Err(Received::Refused(err)) => {
+                if made_part {
+                    drop(file);
+                    let _ = fs::remove_file(&part);
+                }
+                return Err(err);
+            }
+            Err(Received::Failed(err)) => return Err(err),
+            Err(Received::TooMuch(cap)) => {
+                // A listing's size may be older than the file: only SIZE's
+                // own answer makes more bytes than announced a failure.
+                let now = match listed_size {
+                    Some(_) if total == listed_size => session.size(remote).ok(),
+                    _ => None,
+                };
+                if let Some(now) = now.filter(|now| *now > cap) {
+                    session.log().status(&format!(
+                        "{remote} has grown to {now} bytes since it was listed; continuing"
+                    ));
+                    from = cap;
+                    total = Some(now);
+                    continue;
+                }
+                // The bytes are not the file the server announced: keep
+                // nothing that a resume could mistake for it.
                 drop(file);
                 let _ = fs::remove_file(&part);
+                return Err(Error::Protocol(format!(
+                    "the server sent more than the {cap} bytes it announced for {remote}; \
+                     the download was stopped and its partial file removed"
+                )));
             }
-            return Err(err);
         }
     };
-    let mut meter = Meter::new(request, offset, total);
-    let mut converter = AsciiDownload::default();
-    let result = pump(
-        &mut stream,
-        &|err| net::io_error("receiving data", &err),
-        &mut |chunk| {
-            let written = if ascii {
-                file.write_all(&converter.convert(chunk))
-            } else {
-                file.write_all(chunk)
-            };
-            written.map_err(|e| Error::local(&part, &e))
-        },
-        &mut meter,
-        observer,
-    )
-    .and_then(|()| {
-        if ascii {
-            file.write_all(&converter.finish())
-                .map_err(|e| Error::local(&part, &e))?;
-        }
-        if sync {
-            file.sync_data().map_err(|e| Error::local(&part, &e))?;
-        }
-        Ok(())
-    });
-    end_transfer(session, stream, result, &mut meter, observer)?;
-    let done = meter.done;
     session.log().detail(&format!(
         "RETR {remote}: {} bytes in {:.2?}",
         done - offset,
@@ -170,8 +174,79 @@ pub fn download(
             part.display()
         )));
     }
+    if sync {
+        file.sync_data().map_err(|e| Error::local(&part, &e))?;
+    }
     drop(file);
     finish_download(&part, local, done, offset, started)
+}
+
+/// Why one RETR did not bring the file.
+enum Received {
+    /// No data connection: the server refused the file.
+    Refused(Error),
+    Failed(Error),
+    /// The server sent more than this many bytes in all (the announced
+    /// size); nothing past it was written.
+    TooMuch(u64),
+}
+
+/// One RETR from `offset` into `file`: returns the bytes the file holds
+/// afterwards. With a known `total`, never writes past it.
+#[allow(clippy::too_many_arguments)]
+fn receive(
+    session: &mut Session,
+    request: RequestId,
+    remote: &str,
+    part: &Path,
+    file: &mut File,
+    offset: u64,
+    total: Option<u64>,
+    observer: &mut dyn TransferObserver,
+) -> std::result::Result<u64, Received> {
+    let ascii = session.transfer_type() == TransferType::Ascii;
+    let mut stream = session
+        .open_data(&format!("RETR {remote}"), offset)
+        .map_err(Received::Refused)?;
+    let mut meter = Meter::new(request, offset, total);
+    let mut converter = AsciiDownload::default();
+    let mut written = offset;
+    let mut too_much = false;
+    let result = pump(
+        &mut stream,
+        &|err| net::io_error("receiving data", &err),
+        &mut |chunk| {
+            let room = total.map_or(u64::MAX, |t| t.saturating_sub(written));
+            let keep = &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+            let out = if ascii {
+                file.write_all(&converter.convert(keep))
+            } else {
+                file.write_all(keep)
+            };
+            out.map_err(|e| Error::local(part, &e))?;
+            written += keep.len() as u64;
+            if keep.len() < chunk.len() {
+                too_much = true;
+                return Err(Error::Protocol("more bytes than announced".to_string()));
+            }
+            Ok(())
+        },
+        &mut meter,
+        observer,
+    )
+    .and_then(|()| {
+        if ascii {
+            file.write_all(&converter.finish())
+                .map_err(|e| Error::local(part, &e))?;
+        }
+        Ok(())
+    });
+    let ended = end_transfer(session, stream, result, &mut meter, observer);
+    match (ended, too_much, total) {
+        (_, true, Some(cap)) => Err(Received::TooMuch(cap)),
+        (Err(err), _, _) => Err(Received::Failed(err)),
+        (Ok(()), _, _) => Ok(meter.done),
+    }
 }
 
 fn finish_download(

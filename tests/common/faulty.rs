@@ -115,7 +115,14 @@ pub struct Faults {
     /// Sleep this long between 64 KiB reads of STOR data, so a test can
     /// change the local file while it is being sent.
     pub stor_chunk_delay: Option<Duration>,
+    /// RETR sends the file and then keeps sending filler until the client
+    /// hangs up (at most [`ENDLESS_CAP`] bytes, so the server stops by
+    /// itself); SIZE and listings still tell the real size.
+    pub retr_endless: bool,
 }
+
+/// The most filler a `retr_endless` RETR sends after the file.
+pub const ENDLESS_CAP: usize = 64 * 1024 * 1024;
 
 struct Shared {
     faults: Faults,
@@ -638,7 +645,11 @@ impl Session {
         let Some(mut stream) = self.open_data(listener)? else {
             return Ok(true);
         };
-        let body = &data[offset..];
+        let mut body = data[offset..].to_vec();
+        if faults.retr_endless {
+            body.resize(body.len() + ENDLESS_CAP, b'#');
+        }
+        let body = &body[..];
         let Some(n) = drop_after else {
             return self
                 .send(stream, body, faults.retr_chunk_delay)
