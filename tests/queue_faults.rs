@@ -500,3 +500,33 @@ fn a_server_that_sends_more_than_it_announced_fails_the_item_and_leaves_nothing_
         .sum();
     assert_eq!(written, 0, "{:?}", snapshot(local.path()));
 }
+
+#[test]
+fn a_download_that_fails_before_its_first_byte_leaves_no_empty_partial_file() {
+    let tree = Tree::new()
+        .file("/d/a.bin", pattern(50_000, 3))
+        .file("/d/b.bin", pattern(50_000, 5));
+    // The first RETR gets a data connection that closes before any byte.
+    let faults = Faults {
+        drop_retr_after: Some(0),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let options = QueueOptions {
+        connections: 1,
+        max_attempts: 1,
+        ..QueueOptions::default()
+    };
+    let mut run = QueueRun::start(ferry_options(&server), options);
+    run.run(download("/d", &local.path().join("d"), true));
+    assert_eq!(run.count(|s| matches!(s, ItemState::Failed(_))), 1);
+    // The file that arrived, and nothing else: no empty temporary file.
+    let files: Vec<String> = snapshot(local.path())
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with('/'))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0] == "d/a.bin" || files[0] == "d/b.bin", "{files:?}");
+}

@@ -91,8 +91,7 @@ pub fn download(
         offset = 0;
     }
     // Opened before RETR so a local problem shows before the server is
-    // asked; a refused RETR then takes away a .part it made (and nothing else).
-    let made_part = fs::symlink_metadata(&part).is_err();
+    // asked; a failure before any byte arrived takes it away again.
     let mut file = OpenOptions::new()
         .create(true)
         .write(true)
@@ -121,14 +120,15 @@ pub fn download(
         );
         match received {
             Ok(done) => break done,
-            Err(Received::Refused(err)) => {
-                if made_part {
+            Err(Received::Failed(err)) => {
+                // A partial file with bytes is what a resume starts from;
+                // an empty one is only litter (a full disk left 1 819).
+                if file.metadata().is_ok_and(|m| m.len() == 0) {
                     drop(file);
                     let _ = fs::remove_file(&part);
                 }
                 return Err(err);
             }
-            Err(Received::Failed(err)) => return Err(err),
             Err(Received::TooMuch(cap)) => {
                 // A listing's size may be older than the file: only SIZE's
                 // own answer makes more bytes than announced a failure.
@@ -183,8 +183,6 @@ pub fn download(
 
 /// Why one RETR did not bring the file.
 enum Received {
-    /// No data connection: the server refused the file.
-    Refused(Error),
     Failed(Error),
     /// The server sent more than this many bytes in all (the announced
     /// size); nothing past it was written.
@@ -207,7 +205,7 @@ fn receive(
     let ascii = session.transfer_type() == TransferType::Ascii;
     let mut stream = session
         .open_data(&format!("RETR {remote}"), offset)
-        .map_err(Received::Refused)?;
+        .map_err(Received::Failed)?;
     let mut meter = Meter::new(request, offset, total);
     let mut converter = AsciiDownload::default();
     let mut written = offset;
