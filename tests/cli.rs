@@ -203,3 +203,45 @@ fn a_hostile_remote_name_never_becomes_a_local_path() {
     ferry(&["get", &url(&server, ".."), dir]).expect_status(2);
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
 }
+
+/// Makes a FIFO at `path` (coreutils' mkfifo; std has no call for it).
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn get_overwrite_refuses_to_replace_a_fifo_or_a_socket() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = UnftpServer::plain();
+    fs::write(server.path("f.txt"), b"bytes").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let fifo = local.path().join("fifo");
+    mkfifo(&fifo);
+    let socket = local.path().join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for target in [&fifo, &socket] {
+        let run = ferry(&[
+            "get",
+            "--overwrite",
+            &url(&server, "f.txt"),
+            target.to_str().unwrap(),
+        ])
+        .expect_status(7);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    }
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        fs::symlink_metadata(&socket)
+            .unwrap()
+            .file_type()
+            .is_socket()
+    );
+    // Nothing else appeared beside them.
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 2);
+}

@@ -530,3 +530,35 @@ fn a_download_that_fails_before_its_first_byte_leaves_no_empty_partial_file() {
     assert_eq!(files.len(), 1, "{files:?}");
     assert!(files[0] == "d/a.bin" || files[0] == "d/b.bin", "{files:?}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_that_appears_at_the_target_during_a_download_is_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let data = pattern(2_000_000, 19);
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(20)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/slow.bin", data.clone()), faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("slow.bin");
+    let mut run = run_with(&server, 1);
+    run.queue.add(download("/slow.bin", &target, false));
+    run.until(|e| matches!(e, QueueEvent::Progress { bytes_done, .. } if *bytes_done > 0));
+    let made = std::process::Command::new("mkfifo")
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    run.until_idle();
+    let states = run.state_of("/slow.bin");
+    let [ItemState::Failed(err)] = &states[..] else {
+        panic!("{states:?}")
+    };
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(fs::symlink_metadata(&target).unwrap().file_type().is_fifo());
+    // The bytes wait in the partial file for a resume.
+    let part = ferry::engine::part_path(&target);
+    assert_eq!(fs::read(&part).unwrap(), data);
+}

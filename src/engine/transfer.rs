@@ -254,12 +254,35 @@ fn finish_download(
     offset: u64,
     started: Instant,
 ) -> Result<TransferSummary> {
-    refuse_symlink(local)?;
+    refuse_unless_regular(local)?;
     fs::rename(part, local).map_err(|e| Error::local(local, &e))?;
     Ok(TransferSummary {
         bytes: done - offset,
         resumed_from: offset,
         elapsed: started.elapsed(),
+    })
+}
+
+/// The final rename replaces only a regular file (or nothing). The queue
+/// checked the target when it decided, but a folder, link, device node or
+/// FIFO may have appeared there since; renaming over it would remove it.
+fn refuse_unless_regular(path: &Path) -> Result<()> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(_) => return Ok(()),
+    };
+    let what = if meta.file_type().is_symlink() {
+        "is a symbolic link; refusing to write through it"
+    } else if meta.is_dir() {
+        "is a folder; cannot replace it with a file"
+    } else if !meta.is_file() {
+        "is not a regular file (a device, pipe or socket); refusing to replace it"
+    } else {
+        return Ok(());
+    };
+    Err(Error::LocalIo {
+        path: path.display().to_string(),
+        message: format!("{what}; the download is kept as its partial file"),
     })
 }
 

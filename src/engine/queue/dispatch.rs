@@ -149,6 +149,19 @@ impl Coordinator {
                     }),
                 );
             }
+            // A device node, FIFO or socket is no file to replace: writing
+            // "over" it would feed a device or replace a pipe someone uses.
+            Ok(meta) if !meta.is_file() => {
+                return self.set_state(
+                    id,
+                    ItemState::Failed(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "is not a regular file (a device, pipe or socket); \
+                                  refusing to replace it"
+                            .to_string(),
+                    }),
+                );
+            }
             Ok(meta) => FileStat::of_local(&meta),
         };
         let needs_source = !matches!(
