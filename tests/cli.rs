@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 
 use common::cli::{ferry, ferry_with};
+use common::faulty::{Faults, FaultyServer, Tree};
 use common::unftp::UnftpServer;
 
 fn url(server: &UnftpServer, path: &str) -> String {
@@ -102,22 +103,41 @@ fn get_and_put_move_files_byte_for_byte() {
 }
 
 #[test]
-fn get_resumes_with_continue() {
-    let server = UnftpServer::plain();
+fn get_continue_resumes_its_own_partial_file_and_no_one_elses() {
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 199) as u8).collect();
-    fs::write(server.path("r.bin"), &data).unwrap();
+    // The first RETR breaks off after 100 000 bytes.
+    let faults = Faults {
+        drop_retr_after: Some(100_000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/r.bin", data.clone()), faults);
     let local = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let env = [("XDG_CACHE_HOME", cache.path().to_str().unwrap())];
     let target = local.path().join("r.bin");
-    fs::write(local.path().join("r.bin.part"), &data[..100_000]).unwrap();
-    ferry(&[
-        "get",
-        "-c",
-        "-vv",
-        &url(&server, "r.bin"),
-        target.to_str().unwrap(),
-    ])
-    .expect_status(0);
+    let url = server.url("r.bin");
+    let get = |extra: Option<&str>| {
+        let mut args = vec!["get", "--retries", "0"];
+        args.extend(extra);
+        args.extend([url.as_str(), target.to_str().unwrap()]);
+        ferry_with(&args, &env, None)
+    };
+    // Someone else's file under the old partial name: never resumed from.
+    let planted = local.path().join("r.bin.part");
+    fs::write(&planted, vec![b'X'; 50_000]).unwrap();
+    get(None).expect_status(3);
+    assert!(!target.exists());
+    get(Some("-c")).expect_status(0);
     assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(
+        server.commands().iter().any(|c| c == "REST 100000"),
+        "{:?}",
+        server.commands()
+    );
+    assert!(!server.commands().iter().any(|c| c == "REST 50000"));
+    assert_eq!(fs::read(&planted).unwrap(), vec![b'X'; 50_000]);
+    // Nothing else is left beside them.
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 2);
 }
 
 #[test]

@@ -168,7 +168,7 @@ pub struct TransferArgs {
     /// A whole folder tree.
     #[arg(short = 'r', long)]
     pub recursive: bool,
-    /// Resume: continue LOCAL.part files (downloads) and shorter remote files (uploads).
+    /// Resume: continue Ferry's own partial downloads and shorter remote files (uploads).
     #[arg(short = 'c', long = "continue")]
     pub resume: bool,
     #[command(flatten)]

@@ -12,6 +12,7 @@ mod event;
 mod fxp;
 pub mod names;
 mod net;
+mod partial;
 pub mod queue;
 mod relay;
 mod reply;
@@ -33,7 +34,7 @@ pub use event::{
     ConnectionId, Event, EventKind, Features, FileStat, LogKind, LogLevel, LogLine, Outcome,
     Progress, Reply, SessionInfo, TransferSummary,
 };
+pub use partial::{part_path, partial_target};
 pub use session::{MAX_LISTING_BYTES, MAX_LISTING_LINE, MAX_REPLY_LINE};
 pub use tls::{fingerprint, normalize_fingerprint};
-pub use transfer::part_path;
 pub use worker::Connection;

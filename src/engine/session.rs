@@ -44,6 +44,8 @@ pub const MAX_LISTING_BYTES: usize = 64 * 1024 * 1024;
 
 pub struct Session {
     ftp: FtpClient,
+    /// `ftp://user@host:port`: which server's files these are.
+    origin: String,
     encoding: FileNameEncoding,
     info: SessionInfo,
     log: LogSink,
@@ -148,6 +150,12 @@ impl Session {
         let ftp = configure_data_connections(ftp, options);
         let mut session = Session {
             ftp,
+            origin: format!(
+                "ftp://{}@{}:{}",
+                options.user.as_deref().unwrap_or("anonymous"),
+                options.host,
+                options.port
+            ),
             active: options.data_mode == DataMode::Active,
             encoding,
             info: SessionInfo {
@@ -312,6 +320,12 @@ impl Session {
             self.extended_passive = false;
             self.ftp.set_mode(Mode::Passive);
         }
+    }
+
+    /// `ftp://user@host:port`, whatever the security: the same files
+    /// over FTP and FTPS.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     pub fn info(&self) -> &SessionInfo {

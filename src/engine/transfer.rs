@@ -1,13 +1,14 @@
 //! Streaming one file down or up over a session's data connection.
 //!
 //! Bytes move through one fixed buffer, never a whole file in memory.
-//! Downloads land in `NAME.part` beside the target and take the target's
-//! name only once complete and of the size the server announced, so an
-//! interrupted download never looks finished and a later one can resume.
+//! Downloads land in a partial file of ours beside the target (see
+//! [`super::partial`]) and take the target's name only once complete and
+//! of the size the server announced, so an interrupted download never
+//! looks finished and a later one can resume.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::command::{RequestId, TransferType};
@@ -15,6 +16,7 @@ use super::error::{Error, Result};
 use super::event::{Progress, TransferSummary};
 use super::names::check_command_argument;
 use super::net;
+use super::partial::{self, Partial, Reopened};
 use super::session::{DataStream, Session};
 use super::tls;
 
@@ -30,28 +32,20 @@ pub trait TransferObserver {
     fn cancelled(&mut self) -> bool;
 }
 
-/// The `.part` file a download writes before it is complete.
-pub fn part_path(local: &Path) -> PathBuf {
-    let mut name = local
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    local.with_file_name(name)
-}
-
 /// What to download and where.
 pub struct DownloadTarget<'a> {
     pub remote: &'a str,
     pub local: &'a Path,
-    /// Continue an existing `local.part` with REST.
+    /// Continue Ferry's partial file for `local` with REST, if it was made
+    /// for this same remote file (see [`super::partial`]).
     pub resume: bool,
     /// The size a listing reported, if any (saves a SIZE).
     pub listed_size: Option<u64>,
 }
 
-/// Downloads `remote` to `local`; with `resume`, continues an existing
-/// `local.part` with REST.
+/// Downloads `remote` to `local` through a partial file of ours beside it;
+/// with `resume`, continues the one an earlier attempt left, when it is
+/// ours and was made for the same version of the same file.
 pub fn download(
     session: &mut Session,
     request: RequestId,
@@ -73,33 +67,10 @@ pub fn download(
     } else {
         listed_size.or_else(|| session.size(remote).ok())
     };
-    let part = part_path(local);
-    refuse_symlink(&part)?;
-    let mut offset = if resume && !ascii {
-        fs::metadata(&part).map(|m| m.len()).unwrap_or(0)
-    } else {
-        0
-    };
-    if let Some(total) = total
-        && offset > total
-    {
-        // The .part is longer than the file: it belongs to another version.
-        session.log().warning(&format!(
-            "{} is larger than the remote file; starting over",
-            part.display()
-        ));
-        offset = 0;
-    }
     // Opened before RETR so a local problem shows before the server is
     // asked; a failure before any byte arrived takes it away again.
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(offset == 0)
-        .open(&part)
-        .map_err(|e| Error::local(&part, &e))?;
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::local(&part, &e))?;
+    let mut partial = open_partial(session, local, remote, total, resume && !ascii)?;
+    let offset = partial.offset();
     if offset > 0 {
         session
             .log()
@@ -107,8 +78,7 @@ pub fn download(
     }
     if total == Some(offset) && offset > 0 {
         // Everything is already here; no data connection needed.
-        drop(file);
-        return finish_download(&part, local, offset, offset, Instant::now());
+        return finish_download(partial, local, offset, offset, Instant::now());
     }
 
     let started = Instant::now();
@@ -116,16 +86,21 @@ pub fn download(
     let mut from = offset;
     let done = loop {
         let received = receive(
-            session, request, remote, &part, &mut file, from, total, observer,
+            session,
+            request,
+            remote,
+            &mut partial,
+            from,
+            total,
+            observer,
         );
         match received {
             Ok(done) => break done,
             Err(Received::Failed(err)) => {
                 // A partial file with bytes is what a resume starts from;
                 // an empty one is only litter (a full disk left 1 819).
-                if file.metadata().is_ok_and(|m| m.len() == 0) {
-                    drop(file);
-                    let _ = fs::remove_file(&part);
+                if !partial.is_worth_keeping() {
+                    partial.discard();
                 }
                 return Err(err);
             }
@@ -146,8 +121,7 @@ pub fn download(
                 }
                 // The bytes are not the file the server announced: keep
                 // nothing that a resume could mistake for it.
-                drop(file);
-                let _ = fs::remove_file(&part);
+                partial.discard();
                 return Err(Error::Protocol(format!(
                     "the server sent more than the {cap} bytes it announced for {remote}; \
                      the download was stopped and its partial file removed"
@@ -169,16 +143,76 @@ pub fn download(
     if let Some(total) = total
         && done != total
     {
+        let kept = if partial.is_worth_keeping() {
+            format!("the partial file is kept as {}", partial.path().display())
+        } else {
+            partial.discard();
+            "nothing was kept".to_string()
+        };
         return Err(Error::Protocol(format!(
-            "the server sent {done} of {total} bytes; the partial file is kept as {}",
-            part.display()
+            "the server sent {done} of {total} bytes; {kept}"
         )));
     }
     if sync {
-        file.sync_data().map_err(|e| Error::local(&part, &e))?;
+        let path = partial.path().to_path_buf();
+        partial
+            .file()
+            .sync_data()
+            .map_err(|e| Error::local(&path, &e))?;
     }
-    drop(file);
-    finish_download(&part, local, done, offset, started)
+    finish_download(partial, local, done, offset, started)
+}
+
+/// The partial file this download writes: with `resume`, ours from an
+/// earlier attempt when it was made for this same file and the file has
+/// not changed since; otherwise a new one (an older one of ours for this
+/// target goes; nobody else's file is touched).
+fn open_partial(
+    session: &mut Session,
+    local: &Path,
+    remote: &str,
+    total: Option<u64>,
+    resume: bool,
+) -> Result<Partial> {
+    let origin = session.origin().to_string();
+    let source = partial::Source {
+        origin: &origin,
+        remote,
+        size: total,
+    };
+    if !resume {
+        Partial::discard_for(local);
+        return Partial::create(local, &source);
+    }
+    match Partial::reopen(local, &source)? {
+        Reopened::Ours(found) => {
+            if changed_since(session, remote, found.started()) {
+                session.log().warning(&format!(
+                    "{remote} was modified on the server after {} was started; starting over",
+                    found.path().display()
+                ));
+                found.discard();
+            } else {
+                return Ok(found);
+            }
+        }
+        Reopened::Stale(why) => session.log().warning(&why),
+        Reopened::None => {}
+    }
+    Partial::create(local, &source)
+}
+
+/// Whether the server says `remote` was modified after `started` (Unix
+/// seconds, UTC), which makes a partial file begun then another version.
+/// A server without MDTM, or an unreadable time, says nothing.
+fn changed_since(session: &mut Session, remote: &str, started: i64) -> bool {
+    let features = &session.info().features;
+    if !(features.supports("MDTM") || features.lines.is_empty()) {
+        return false;
+    }
+    session
+        .modification_time(remote)
+        .is_ok_and(|modified| modified.and_utc().timestamp() > started)
 }
 
 /// Why one RETR did not bring the file.
@@ -189,15 +223,13 @@ enum Received {
     TooMuch(u64),
 }
 
-/// One RETR from `offset` into `file`: returns the bytes the file holds
-/// afterwards. With a known `total`, never writes past it.
-#[allow(clippy::too_many_arguments)]
+/// One RETR from `offset` into the partial file: returns the bytes it
+/// holds afterwards. With a known `total`, never writes past it.
 fn receive(
     session: &mut Session,
     request: RequestId,
     remote: &str,
-    part: &Path,
-    file: &mut File,
+    partial: &mut Partial,
     offset: u64,
     total: Option<u64>,
     observer: &mut dyn TransferObserver,
@@ -210,6 +242,8 @@ fn receive(
     let mut converter = AsciiDownload::default();
     let mut written = offset;
     let mut too_much = false;
+    let path = partial.path().to_path_buf();
+    let file = partial.file();
     let result = pump(
         &mut stream,
         &|err| net::io_error("receiving data", &err),
@@ -221,7 +255,7 @@ fn receive(
             } else {
                 file.write_all(keep)
             };
-            out.map_err(|e| Error::local(part, &e))?;
+            out.map_err(|e| Error::local(&path, &e))?;
             written += keep.len() as u64;
             if keep.len() < chunk.len() {
                 too_much = true;
@@ -235,7 +269,7 @@ fn receive(
     .and_then(|()| {
         if ascii {
             file.write_all(&converter.finish())
-                .map_err(|e| Error::local(part, &e))?;
+                .map_err(|e| Error::local(&path, &e))?;
         }
         Ok(())
     });
@@ -248,14 +282,14 @@ fn receive(
 }
 
 fn finish_download(
-    part: &Path,
+    partial: Partial,
     local: &Path,
     done: u64,
     offset: u64,
     started: Instant,
 ) -> Result<TransferSummary> {
     refuse_unless_regular(local)?;
-    fs::rename(part, local).map_err(|e| Error::local(local, &e))?;
+    partial.finish(local)?;
     Ok(TransferSummary {
         bytes: done - offset,
         resumed_from: offset,
@@ -284,17 +318,6 @@ fn refuse_unless_regular(path: &Path) -> Result<()> {
         path: path.display().to_string(),
         message: format!("{what}; the download is kept as its partial file"),
     })
-}
-
-/// A planted symlink must not redirect our writes elsewhere.
-fn refuse_symlink(path: &Path) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(Error::LocalIo {
-            path: path.display().to_string(),
-            message: "is a symbolic link; refusing to write through it".to_string(),
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// Uploads `local` to `remote`; with `resume`, appends to a shorter remote
@@ -582,13 +605,5 @@ mod tests {
         let mut out = up.convert(b"a\nb\r");
         out.extend(up.convert(b"\nc\n"));
         assert_eq!(out, b"a\r\nb\r\nc\r\n");
-    }
-
-    #[test]
-    fn part_path_sits_beside_the_target() {
-        assert_eq!(
-            part_path(Path::new("/x/a.txt")),
-            PathBuf::from("/x/a.txt.part")
-        );
     }
 }

@@ -122,7 +122,7 @@ impl Coordinator {
         let source = item.source;
         let policy = item.answer.unwrap_or(self.options.exists);
         if retrying {
-            // Our own earlier attempt left the .part: continue it.
+            // Our own earlier attempt left a partial file: continue it.
             return self.transfer(slot, id, true);
         }
         let target = match fs::symlink_metadata(&local) {

@@ -91,9 +91,11 @@ impl Coordinator {
         for entry in read.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let is_our_part = name
-                .strip_suffix(".part")
-                .is_some_and(|base| kept.contains(base));
+            // Only a partial file a record proves ours, for a name still
+            // listed; a real file that merely looks like one is an extra.
+            let is_our_part = crate::engine::partial_target(&entry.path())
+                .and_then(|target| target.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .is_some_and(|target| kept.contains(&target));
             if kept.contains(name.as_ref()) || is_our_part {
                 continue;
             }
