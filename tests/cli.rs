@@ -265,3 +265,24 @@ fn get_overwrite_refuses_to_replace_a_fifo_or_a_socket() {
     // Nothing else appeared beside them.
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 2);
 }
+
+#[test]
+fn timeout_bounds_a_greeting_dripped_a_line_a_second() {
+    let server = common::scripted::ScriptedServer::start(|peer| {
+        for _ in 0..60 {
+            if peer.try_send(b"220-Hello, hello, hello\r\n").is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+    let started = std::time::Instant::now();
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["--timeout", "2", "ls", &url]).expect_status(3);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -227,7 +227,9 @@ pub struct SharedOptions {
     /// ASCII (TYPE A) transfers, converting line endings.
     #[arg(long, global = true)]
     pub ascii: bool,
-    /// Seconds to wait for the server before giving up.
+    /// Seconds to wait for each reply of the server (however it spaces its
+    /// bytes), and the longest a transfer may move under 1 KiB before it
+    /// counts as stalled.
     #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
     pub timeout: u64,
     /// Accept any TLS certificate. Anyone on the path can then read the session.

@@ -131,7 +131,9 @@ pub struct ConnectOptions {
     pub password: Option<Secret>,
     /// Sent with ACCT when the server asks for it (reply 332).
     pub account: Option<Secret>,
-    /// Applies to connecting, to every reply and to data that stops flowing.
+    /// Applies to connecting, to every reply as a whole (however the server
+    /// spaces its lines), and to data connections, which must move at
+    /// least 1 KiB in every such interval.
     pub timeout: Duration,
     /// Local address to connect from (control and passive data connections).
     pub source_address: Option<IpAddr>,

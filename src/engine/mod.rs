@@ -5,6 +5,7 @@
 //! two thin front ends over the same commands and events.
 
 mod command;
+mod deadline;
 mod debug_log;
 mod encoding;
 mod error;

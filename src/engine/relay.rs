@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use super::command::RequestId;
+use super::deadline::Paced;
 use super::error::{Error, Result};
 use super::event::TransferSummary;
 use super::fxp::{self, FxpOutcome};
@@ -107,20 +108,25 @@ fn relay(
         }
     };
     let mut meter = Meter::new(request, offset, total);
+    let mut reading = Paced::new(&mut from, source.timeout());
+    let mut writing = Paced::new(&mut to, target.timeout());
     let result = pump(
-        &mut from,
+        &mut reading,
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
-            to.write_all(chunk)
+            writing
+                .write_all(chunk)
                 .map_err(|err| net::io_error("sending data", &err))
         },
         &mut meter,
         observer,
     )
     .and_then(|()| {
-        to.flush()
+        writing
+            .flush()
             .map_err(|err| net::io_error("sending data", &err))
     });
+    drop((reading, writing));
     tls::collect_session_tickets(&mut to, target.tickets());
     // Whatever happened, the target keeps what arrived: closing its data
     // connection ends the upload there, ready for a resume (APPE).

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::command::{RequestId, TransferType};
+use super::deadline::Paced;
 use super::error::{Error, Result};
 use super::event::{Progress, TransferSummary};
 use super::names::check_command_argument;
@@ -244,8 +245,9 @@ fn receive(
     let mut too_much = false;
     let path = partial.path().to_path_buf();
     let file = partial.file();
+    let mut paced = Paced::new(&mut stream, session.timeout());
     let result = pump(
-        &mut stream,
+        &mut paced,
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
             let room = total.map_or(u64::MAX, |t| t.saturating_sub(written));
@@ -273,6 +275,7 @@ fn receive(
         }
         Ok(())
     });
+    drop(paced);
     let ended = end_transfer(session, stream, result, &mut meter, observer);
     match (ended, too_much, total) {
         (_, true, Some(cap)) => Err(Received::TooMuch(cap)),
@@ -372,14 +375,15 @@ pub fn upload(
     let mut stream = session.open_data(&command, 0)?;
     let mut meter = Meter::new(request, offset, Some(total));
     let mut converter = AsciiUpload::default();
+    let mut paced = Paced::new(&mut stream, session.timeout());
     let result = pump(
         &mut file,
         &|err| Error::local(local, &err),
         &mut |chunk| {
             let sent = if ascii {
-                stream.write_all(&converter.convert(chunk))
+                paced.write_all(&converter.convert(chunk))
             } else {
-                stream.write_all(chunk)
+                paced.write_all(chunk)
             };
             sent.map_err(|err| net::io_error("sending data", &err))
         },
@@ -387,10 +391,11 @@ pub fn upload(
         observer,
     )
     .and_then(|()| {
-        stream
+        paced
             .flush()
             .map_err(|err| net::io_error("sending data", &err))
     });
+    drop(paced);
     // An upload never reads, so the session ticket the server sent for the
     // next data connection would be lost with this one: take it now.
     tls::collect_session_tickets(&mut stream, session.tickets());
