@@ -7,6 +7,7 @@
 mod command;
 mod deadline;
 mod debug_log;
+mod download;
 mod encoding;
 mod error;
 mod event;
