@@ -324,15 +324,12 @@ pub fn partial_target(path: &Path) -> Option<PathBuf> {
     if name.len() < NAME_MAX {
         return owns(folder.join(base));
     }
-    // A cut name: the target is one of the longer names it begins.
+    // At the length limit NAME may have been cut: the target is a name
+    // that begins with it (itself included).
     fs::read_dir(folder)
         .ok()?
         .flatten()
-        .filter(|e| {
-            let n = e.file_name();
-            n.to_str()
-                .is_some_and(|n| n.starts_with(base) && n.len() > base.len())
-        })
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(base)))
         .find_map(|e| owns(e.path()))
 }
 
@@ -499,6 +496,19 @@ mod tests {
             Ok(Reopened::Stale(_))
         ));
         assert_eq!(fs::read(&path).unwrap(), b"not ours");
+    }
+
+    #[test]
+    fn a_partial_file_of_a_target_with_a_long_name_is_still_known_as_ours() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("x".repeat(250));
+        std::fs::write(&target, b"an older copy").unwrap();
+        let partial = Partial::create(&target, &source(None)).unwrap();
+        let path = partial.path().to_path_buf();
+        drop(partial);
+        assert!(path.file_name().unwrap().len() <= NAME_MAX);
+        assert_eq!(partial_target(&path), Some(target.clone()));
+        assert_eq!(part_path(&target), Some(path));
     }
 
     #[test]
