@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 
 use common::cli::{Run, ferry, ferry_read_lines, ferry_with};
+use common::faulty::{Faults, FaultyServer, Tree};
 use common::scripted::ScriptedServer;
 use common::unftp::UnftpServer;
 use ferry::engine::is_control_for_display;
@@ -104,22 +105,41 @@ fn get_and_put_move_files_byte_for_byte() {
 }
 
 #[test]
-fn get_resumes_with_continue() {
-    let server = UnftpServer::plain();
+fn get_continue_resumes_its_own_partial_file_and_no_one_elses() {
     let data: Vec<u8> = (0..300_000u32).map(|i| (i % 199) as u8).collect();
-    fs::write(server.path("r.bin"), &data).unwrap();
+    // The first RETR breaks off after 100 000 bytes.
+    let faults = Faults {
+        drop_retr_after: Some(100_000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/r.bin", data.clone()), faults);
     let local = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let env = [("XDG_CACHE_HOME", cache.path().to_str().unwrap())];
     let target = local.path().join("r.bin");
-    fs::write(local.path().join("r.bin.part"), &data[..100_000]).unwrap();
-    ferry(&[
-        "get",
-        "-c",
-        "-vv",
-        &url(&server, "r.bin"),
-        target.to_str().unwrap(),
-    ])
-    .expect_status(0);
+    let url = server.url("r.bin");
+    let get = |extra: Option<&str>| {
+        let mut args = vec!["get", "--retries", "0"];
+        args.extend(extra);
+        args.extend([url.as_str(), target.to_str().unwrap()]);
+        ferry_with(&args, &env, None)
+    };
+    // Someone else's file under the old partial name: never resumed from.
+    let planted = local.path().join("r.bin.part");
+    fs::write(&planted, vec![b'X'; 50_000]).unwrap();
+    get(None).expect_status(3);
+    assert!(!target.exists());
+    get(Some("-c")).expect_status(0);
     assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(
+        server.commands().iter().any(|c| c == "REST 100000"),
+        "{:?}",
+        server.commands()
+    );
+    assert!(!server.commands().iter().any(|c| c == "REST 50000"));
+    assert_eq!(fs::read(&planted).unwrap(), vec![b'X'; 50_000]);
+    // Nothing else is left beside them.
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 2);
 }
 
 #[test]
@@ -553,4 +573,66 @@ fn a_vsftpd_oops_answering_epsv_is_not_taken_for_an_epsv_refusal() {
     assert!(!run.stderr.contains("using PASV"), "{}", run.stderr);
     let received = server.received();
     assert!(!received.iter().any(|c| c == "PASV"), "{received:?}");
+}
+/// Makes a FIFO at `path` (coreutils' mkfifo; std has no call for it).
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(made.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn get_overwrite_refuses_to_replace_a_fifo_or_a_socket() {
+    use std::os::unix::fs::FileTypeExt;
+    let server = UnftpServer::plain();
+    fs::write(server.path("f.txt"), b"bytes").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let fifo = local.path().join("fifo");
+    mkfifo(&fifo);
+    let socket = local.path().join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    for target in [&fifo, &socket] {
+        let run = ferry(&[
+            "get",
+            "--overwrite",
+            &url(&server, "f.txt"),
+            target.to_str().unwrap(),
+        ])
+        .expect_status(7);
+        assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    }
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(
+        fs::symlink_metadata(&socket)
+            .unwrap()
+            .file_type()
+            .is_socket()
+    );
+    // Nothing else appeared beside them.
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn timeout_bounds_a_greeting_dripped_a_line_a_second() {
+    let server = common::scripted::ScriptedServer::start(|peer| {
+        for _ in 0..60 {
+            if peer.try_send(b"220-Hello, hello, hello\r\n").is_err() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    });
+    let started = std::time::Instant::now();
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let run = ferry(&["--timeout", "2", "ls", &url]).expect_status(3);
+    assert!(run.stderr.contains("timed out"), "{}", run.stderr);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
 }

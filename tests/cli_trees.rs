@@ -8,6 +8,7 @@ use std::fs;
 use std::path::Path;
 
 use common::cli::ferry;
+use common::faulty::{Faults, FaultyServer, Tree};
 use common::queue::snapshot;
 use common::unftp::UnftpServer;
 
@@ -131,11 +132,14 @@ fn mirror_moves_only_what_changed_and_deletes_only_with_delete() {
     );
 
     // What only the copy has stays without --delete, is listed by a dry run,
-    // and goes with --delete; the partial download of a live file stays.
+    // and goes with --delete; a partial download of ours for a file still
+    // on the server stays, and a real file that merely bears the name a
+    // partial file once had is an extra like any other.
     fs::write(target.join("stale.txt"), b"old").unwrap();
     fs::create_dir_all(target.join("old/deeper")).unwrap();
     fs::write(target.join("old/deeper/x"), b"x").unwrap();
     fs::write(target.join("index.html.part"), b"<h1>").unwrap();
+    let part = interrupted_download(&target.join("index.html"));
     ferry(&["mirror", &url(&server, "site"), s(&target)]).expect_status(0);
     assert!(target.join("stale.txt").exists());
     let run = ferry(&[
@@ -152,8 +156,24 @@ fn mirror_moves_only_what_changed_and_deletes_only_with_delete() {
     ferry(&["mirror", "--delete", &url(&server, "site"), s(&target)]).expect_status(0);
     assert!(!target.join("stale.txt").exists());
     assert!(!target.join("old").exists());
-    assert!(target.join("index.html.part").exists());
+    assert!(!target.join("index.html.part").exists());
+    assert!(part.exists());
     assert!(local.path().exists());
+}
+
+/// Leaves a partial file of ours for `target`, the honest way: a download
+/// whose connection breaks half way. Returns its path.
+fn interrupted_download(target: &Path) -> std::path::PathBuf {
+    let faults = Faults {
+        drop_retr_after: Some(1000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/f", vec![1u8; 5000]), faults);
+    let url = server.url("f");
+    ferry(&["get", "--overwrite", "--retries", "0", &url, s(target)]).expect_status(3);
+    let part = ferry::engine::part_path(target).expect("a partial file of ours");
+    assert_eq!(fs::metadata(&part).unwrap().len(), 1000);
+    part
 }
 
 #[test]

@@ -179,3 +179,24 @@ fn a_large_copy_keeps_memory_flat() {
     assert!(peak > 0 && peak < CAP_KIB, "peak RSS {peak} KiB");
     eprintln!("copy of {SIZE} bytes: peak RSS {peak} KiB");
 }
+
+#[test]
+fn a_source_that_sends_more_than_it_announced_leaves_no_copy_on_the_target() {
+    let source = FaultyServer::start(
+        Tree::new().file("/endless.bin", pattern(4_000, 3)),
+        Faults {
+            retr_endless: true,
+            ..Faults::default()
+        },
+    );
+    let to = UnftpServer::plain();
+    let from = format!("ftp://user:pw@127.0.0.1:{}/endless.bin", source.port());
+    let (run, _) = copy(&["copy", &from, &url(&to, "endless.bin")]);
+    let run = run.expect_status(4);
+    assert!(
+        run.stderr.contains("more than the 4000 bytes"),
+        "{}",
+        run.stderr
+    );
+    assert!(!to.path("endless.bin").exists());
+}

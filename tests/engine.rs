@@ -5,6 +5,7 @@ mod common;
 use std::fs;
 use std::time::Duration;
 
+use common::faulty::{Faults, FaultyServer, Tree};
 use common::harness::{Harness, options};
 use common::unftp::UnftpServer;
 use ferry::engine::{Command, Error, EventKind, Outcome, TransferType};
@@ -155,7 +156,8 @@ fn downloads_and_uploads_stream_with_progress() {
     };
     assert_eq!(summary.bytes, data.len() as u64);
     assert_eq!(fs::read(&target).unwrap(), data);
-    assert!(!ferry::engine::part_path(&target).exists());
+    assert!(ferry::engine::part_path(&target).is_none());
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 1);
     let last = h
         .seen
         .iter()
@@ -180,13 +182,52 @@ fn downloads_and_uploads_stream_with_progress() {
 }
 
 #[test]
-fn a_download_resumes_from_its_part_file() {
-    let server = UnftpServer::plain();
+fn a_download_resumes_from_the_partial_file_an_interrupted_one_left() {
     let data: Vec<u8> = (0..1_000_000u32).map(|i| (i % 253) as u8).collect();
+    // The first RETR breaks off after 400 000 bytes, connection and all.
+    let faults = Faults {
+        drop_retr_after: Some(400_000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/r.bin", data.clone()), faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("r.bin");
+    let mut h = Harness::new(0);
+    h.connect(options(server.port(), "user", "pw"));
+    let download = |resume| Command::Download {
+        remote: "/r.bin".into(),
+        local: target.clone(),
+        resume,
+        size: None,
+    };
+    h.call(download(false)).unwrap_err();
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    assert_eq!(fs::read(&part).unwrap(), data[..400_000]);
+    let Ok(Outcome::Transferred(summary)) = h.call(download(true)) else {
+        panic!("{}", h.log_text().join("\n"))
+    };
+    assert_eq!(summary.resumed_from, 400_000);
+    assert_eq!(summary.bytes, 600_000);
+    assert_eq!(fs::read(&target).unwrap(), data);
+    assert!(!part.exists() && ferry::engine::part_path(&target).is_none());
+}
+
+#[test]
+fn a_partial_file_ferry_did_not_make_is_never_resumed_or_touched() {
+    let server = UnftpServer::plain();
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
     fs::write(server.path("r.bin"), &data).unwrap();
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("r.bin");
-    fs::write(ferry::engine::part_path(&target), &data[..400_000]).unwrap();
+    // Files that look like partial downloads (the old name, and ours),
+    // planted by someone else: the right length's prefix, but wrong bytes.
+    let planted = [
+        local.path().join("r.bin.part"),
+        local.path().join("r.bin.0123abcd.ferry-part"),
+    ];
+    for path in &planted {
+        fs::write(path, vec![b'X'; 100_000]).unwrap();
+    }
     let mut h = connected(&server, 0);
     let Ok(Outcome::Transferred(summary)) = h.call(Command::Download {
         remote: "r.bin".into(),
@@ -196,9 +237,12 @@ fn a_download_resumes_from_its_part_file() {
     }) else {
         panic!()
     };
-    assert_eq!(summary.resumed_from, 400_000);
-    assert_eq!(summary.bytes, 600_000);
+    assert_eq!(summary.resumed_from, 0);
     assert_eq!(fs::read(&target).unwrap(), data);
+    for path in &planted {
+        assert_eq!(fs::read(path).unwrap(), vec![b'X'; 100_000]);
+    }
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 3);
 }
 
 #[test]
@@ -238,7 +282,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
     h.wait_for_first_bytes();
     h.connection.cancel(id);
     assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
-    let part = ferry::engine::part_path(&target);
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::metadata(&part).expect("the .part is kept").len();
     assert!(kept > 0 && kept < data.len() as u64, "kept {kept}");
     assert!(!target.exists());

@@ -106,7 +106,7 @@ fn a_transfer_that_stalls_half_way_ends_in_a_timeout_and_keeps_the_part() {
         "{:?}",
         started.elapsed()
     );
-    let part = ferry::engine::part_path(&target);
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
     assert_eq!(fs::read(&part).unwrap().len(), 30_000);
     assert!(!target.exists());
 }
@@ -164,7 +164,9 @@ fn a_short_transfer_reported_as_complete_is_a_failure_and_keeps_the_part() {
     assert!(matches!(err, Error::Protocol(_)), "{err:?}");
     assert!(err.to_string().contains("600 of 1000"), "{err}");
     assert_eq!(
-        fs::read(ferry::engine::part_path(&target)).unwrap().len(),
+        fs::read(ferry::engine::part_path(&target).unwrap())
+            .unwrap()
+            .len(),
         600
     );
     assert!(!target.exists());
@@ -381,4 +383,182 @@ fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes()
     });
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(fs::read(&target).unwrap(), b"bytes");
+}
+
+/// Sends `line` once a second until the client hangs up (a minute at most).
+fn drip(peer: &mut Peer, line: &str) {
+    for _ in 0..60 {
+        if peer.try_send(format!("{line}\r\n").as_bytes()).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// Writes one byte a second to `socket` until the client hangs up.
+fn drip_bytes(socket: &mut std::net::TcpStream, byte: u8) {
+    for _ in 0..60 {
+        if socket.write_all(&[byte]).is_err() {
+            return;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// The scenario's deadline: each test's timeout is 2 s, and a stall must
+/// end within three of them however the server spaces its bytes.
+fn assert_ends_in_time(started: Instant) {
+    assert!(
+        started.elapsed() < Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_greeting_dripped_a_line_a_second_times_out() {
+    let server = ScriptedServer::start(|peer| drip(peer, "220-Welcome, and welcome again"));
+    let started = Instant::now();
+    let err = Harness::new(0)
+        .call(Command::Connect(quick(server.port)))
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(err.to_string().contains("within 2 s"), "{err}");
+    assert_ends_in_time(started);
+}
+
+#[test]
+fn a_login_reply_dripped_a_line_a_second_times_out() {
+    let server = ScriptedServer::start(|peer| {
+        peer.reply("220 hostile");
+        peer.command();
+        drip(peer, "331-Password, please, in a moment");
+    });
+    let started = Instant::now();
+    let err = Harness::new(0)
+        .call(Command::Connect(quick(server.port)))
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_ends_in_time(started);
+}
+
+#[test]
+fn a_command_reply_dripped_a_line_a_second_times_out_and_the_session_recovers() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        until(peer, "SYST", 0);
+        drip(peer, "215-UNIX, more or less");
+    });
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h.call(Command::Raw("SYST".into())).unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_ends_in_time(started);
+}
+
+#[test]
+fn a_transfer_reply_dripped_after_the_data_times_out() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let (data, port) = data_listener();
+        until(peer, "SIZE", port);
+        peer.reply("213 5");
+        until(peer, "RETR", port);
+        let mut socket = accept_data(peer, &data);
+        socket.write_all(b"hello").unwrap();
+        drop(socket);
+        drip(peer, "226-Nearly there");
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("f.bin");
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h
+        .call(Command::Download {
+            remote: "f.bin".into(),
+            local: target.clone(),
+            resume: false,
+            size: None,
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_ends_in_time(started);
+    assert!(!target.exists());
+}
+
+#[test]
+fn download_data_dripped_a_byte_a_second_times_out_and_keeps_the_part() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let (data, port) = data_listener();
+        until(peer, "SIZE", port);
+        peer.reply("213 100000");
+        until(peer, "RETR", port);
+        let mut socket = accept_data(peer, &data);
+        drip_bytes(&mut socket, 7);
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("drip.bin");
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h
+        .call(Command::Download {
+            remote: "drip.bin".into(),
+            local: target.clone(),
+            resume: false,
+            size: None,
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert!(err.to_string().contains("stalled"), "{err}");
+    assert_ends_in_time(started);
+    let part = ferry::engine::part_path(&target).expect("the bytes that came are kept");
+    assert!(!fs::read(part).unwrap().is_empty());
+}
+
+#[test]
+fn a_listing_dripped_a_byte_a_second_times_out() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let (data, port) = data_listener();
+        until(peer, "LIST", port);
+        let mut socket = accept_data(peer, &data);
+        drip_bytes(&mut socket, b'-');
+    });
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h.call(Command::List(None)).unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_ends_in_time(started);
+}
+
+#[test]
+fn an_upload_the_server_stops_reading_times_out() {
+    let server = ScriptedServer::start(|peer| {
+        login(peer);
+        let (data, port) = data_listener();
+        until(peer, "STOR", port);
+        let _socket = accept_data(peer, &data);
+        // Reads nothing more, and answers nothing, until the client goes.
+        while peer.command().is_some() {}
+    });
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("big.bin");
+    fs::write(&source, vec![3u8; 32 * 1024 * 1024]).unwrap();
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let started = Instant::now();
+    let err = h
+        .call(Command::Upload {
+            local: source,
+            remote: "big.bin".into(),
+            resume: false,
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    assert_ends_in_time(started);
 }

@@ -64,8 +64,12 @@ fn a_tree_round_trips_byte_for_byte_with_empty_folders_and_odd_names() {
         overall.bytes_done,
         1_500_000 + 3 + 3 + 6 + "こんにちは".len() as u64
     );
-    // No .part is left behind.
-    assert!(!snapshot(&target).iter().any(|(p, _)| p.ends_with(".part")));
+    // No partial file is left behind.
+    assert!(
+        !snapshot(&target)
+            .iter()
+            .any(|(p, _)| p.ends_with(".ferry-part"))
+    );
 
     // And back up, into a new folder, on the same queue.
     run.run(upload(&target, "copy", true));

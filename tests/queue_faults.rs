@@ -200,7 +200,7 @@ fn cancel_stops_a_running_transfer_keeps_the_part_and_the_queue_goes_on() {
     });
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(3), "cancel took {took:?}");
-    let part = ferry::engine::part_path(&target);
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::read(&part).unwrap();
     assert!(!kept.is_empty() && kept.len() < data.len());
     assert_eq!(kept[..], data[..kept.len()]);
@@ -470,4 +470,285 @@ fn a_listing_of_a_hundred_thousand_entries_is_read_whole() {
     assert!(entries.iter().any(|e| e.name == "entry-099999.dat"));
     let grown = peak_rss_kib().saturating_sub(before);
     assert!(grown < 200 * 1024, "peak memory grew by {grown} KiB");
+}
+
+#[test]
+fn a_server_that_sends_more_than_it_announced_fails_the_item_and_leaves_nothing_complete() {
+    let data = pattern(4_000, 11);
+    let tree = Tree::new().file("/endless.bin", data);
+    let faults = Faults {
+        retr_endless: true,
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("endless.bin");
+    let mut run = run_with(&server, 1);
+    run.run(download("/endless.bin", &target, false));
+    let states = run.state_of("/endless.bin");
+    let [ItemState::Failed(err)] = &states[..] else {
+        panic!("{states:?}")
+    };
+    assert!(
+        err.to_string().contains("more than the 4000 bytes"),
+        "{err}"
+    );
+    // Nothing that looks finished, nothing a resume would take as whole,
+    // and nothing written past the announced size.
+    assert!(!target.exists());
+    let written: u64 = fs::read_dir(local.path())
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert_eq!(written, 0, "{:?}", snapshot(local.path()));
+}
+
+#[test]
+fn a_download_that_fails_before_its_first_byte_leaves_no_empty_partial_file() {
+    let tree = Tree::new()
+        .file("/d/a.bin", pattern(50_000, 3))
+        .file("/d/b.bin", pattern(50_000, 5));
+    // The first RETR gets a data connection that closes before any byte.
+    let faults = Faults {
+        drop_retr_after: Some(0),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let options = QueueOptions {
+        connections: 1,
+        max_attempts: 1,
+        ..QueueOptions::default()
+    };
+    let mut run = QueueRun::start(ferry_options(&server), options);
+    run.run(download("/d", &local.path().join("d"), true));
+    assert_eq!(run.count(|s| matches!(s, ItemState::Failed(_))), 1);
+    // The file that arrived, and nothing else: no empty temporary file.
+    let files: Vec<String> = snapshot(local.path())
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with('/'))
+        .map(|(p, _)| p)
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0] == "d/a.bin" || files[0] == "d/b.bin", "{files:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_that_appears_at_the_target_during_a_download_is_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let data = pattern(2_000_000, 19);
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(20)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/slow.bin", data.clone()), faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("slow.bin");
+    let mut run = run_with(&server, 1);
+    run.queue.add(download("/slow.bin", &target, false));
+    run.until(|e| matches!(e, QueueEvent::Progress { bytes_done, .. } if *bytes_done > 0));
+    let made = std::process::Command::new("mkfifo")
+        .arg(&target)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    run.until_idle();
+    let states = run.state_of("/slow.bin");
+    let [ItemState::Failed(err)] = &states[..] else {
+        panic!("{states:?}")
+    };
+    assert!(err.to_string().contains("not a regular file"), "{err}");
+    assert!(fs::symlink_metadata(&target).unwrap().file_type().is_fifo());
+    // The bytes wait in the partial file for a resume.
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    assert_eq!(fs::read(&part).unwrap(), data);
+}
+
+/// A remote folder holding `a` and files named like a partial file of
+/// `a`: the old `.part` name, the pattern Ferry uses now, and one more.
+fn look_alikes() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("a", pattern(400_000, 3)),
+        ("a.0123abcd.ferry-part", pattern(150_000, 7)),
+        ("a.part", pattern(200_000, 5)),
+        ("a.part.part", pattern(50_000, 9)),
+    ]
+}
+
+/// Names with the length of each file and whether it holds `want`'s bytes.
+fn compare(got: Vec<(String, Vec<u8>)>, want: &[(&str, Vec<u8>)]) -> Vec<(String, usize, bool)> {
+    got.into_iter()
+        .map(|(name, bytes)| {
+            let same = want.iter().any(|(n, b)| *n == name && *b == bytes);
+            (name, bytes.len(), same)
+        })
+        .collect()
+}
+
+fn whole(want: &[(&str, Vec<u8>)]) -> Vec<(String, usize, bool)> {
+    let mut out: Vec<(String, usize, bool)> = want
+        .iter()
+        .map(|(name, bytes)| (name.to_string(), bytes.len(), true))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn files_named_like_partial_files_all_arrive_whole_with_two_connections_resume_and_mirror() {
+    let overwrite = QueueOptions {
+        connections: 2,
+        exists: ExistsPolicy::Overwrite,
+        ..QueueOptions::default()
+    };
+    let resume = QueueOptions {
+        connections: 2,
+        exists: ExistsPolicy::Resume,
+        resume: true,
+        ..QueueOptions::default()
+    };
+    let mirror = QueueOptions {
+        connections: 2,
+        exists: ExistsPolicy::OverwriteIfChanged,
+        resume: true,
+        delete_extraneous: true,
+        ..QueueOptions::default()
+    };
+    for (how, options) in [
+        ("-j 2 --overwrite", overwrite),
+        ("-c", resume),
+        ("mirror", mirror),
+    ] {
+        let mut tree = Tree::new();
+        for (name, bytes) in look_alikes() {
+            tree = tree.file(&format!("/d/{name}"), bytes);
+        }
+        // `a` comes slowly, so the others land while its download runs.
+        let faults = Faults {
+            retr_chunk_delay: Some(Duration::from_millis(30)),
+            ..Faults::default()
+        };
+        let server = FaultyServer::start(tree, faults);
+        let local = tempfile::tempdir().unwrap();
+        let target = local.path().join("d");
+        let mut run = QueueRun::start(ferry_options(&server), options.clone());
+        run.run(download("/d", &target, true));
+        let want = look_alikes();
+        assert_eq!(
+            compare(snapshot(&target), &want),
+            whole(&want),
+            "{how}: {:?}",
+            run.states
+        );
+
+        // `a` changes on the server; the next run fetches it whole again,
+        // never continuing from a local file that merely bears its
+        // partial file's name.
+        let changed = pattern(400_000, 31);
+        let source = local.path().join("new-a");
+        fs::write(&source, &changed).unwrap();
+        run_with(&server, 1).run(upload(&source, "/d/a", false));
+        let mut run = QueueRun::start(
+            ferry_options(&server),
+            QueueOptions {
+                exists: ExistsPolicy::Overwrite,
+                ..options
+            },
+        );
+        run.run(download("/d", &target, true));
+        let mut now = look_alikes();
+        now[0].1 = changed;
+        assert_eq!(
+            compare(snapshot(&target), &now),
+            whole(&now),
+            "{how}: {:?}",
+            run.states
+        );
+    }
+}
+
+#[test]
+fn a_partial_file_of_ours_for_an_older_version_is_not_resumed() {
+    let old = pattern(500_000, 3);
+    let faults = Faults {
+        drop_retr_after: Some(200_000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/r.bin", old), faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("r.bin");
+    let mut h = common::harness::Harness::new(1);
+    h.connect(ferry_options(&server));
+    let download = |resume| ferry::engine::Command::Download {
+        remote: "/r.bin".into(),
+        local: target.clone(),
+        resume,
+        size: None,
+    };
+    h.call(download(false)).unwrap_err();
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    assert_eq!(fs::metadata(&part).unwrap().len(), 200_000);
+
+    // The file changes on the server: same size, other bytes, later time.
+    let new = pattern(500_000, 29);
+    let source = local.path().join("new.bin");
+    fs::write(&source, &new).unwrap();
+    h.call(ferry::engine::Command::Upload {
+        local: source,
+        remote: "/r.bin".into(),
+        resume: false,
+    })
+    .unwrap();
+    h.call(ferry::engine::Command::Raw(
+        "MFMT 20991231000000 /r.bin".into(),
+    ))
+    .unwrap();
+
+    let Ok(ferry::engine::Outcome::Transferred(summary)) = h.call(download(true)) else {
+        panic!("{}", h.log_text().join("\n"))
+    };
+    assert_eq!(summary.resumed_from, 0);
+    assert_eq!(fs::read(&target).unwrap(), new);
+    assert!(!part.exists());
+    assert!(
+        h.log_text()
+            .iter()
+            .any(|l| l.contains("was modified on the server after")),
+        "{}",
+        h.log_text().join("\n")
+    );
+}
+
+#[test]
+fn an_unfinished_download_in_a_folder_is_not_uploaded_with_it() {
+    let tree = Tree::new()
+        .file("/d/big.bin", pattern(300_000, 3))
+        .dir("/up");
+    let faults = Faults {
+        drop_retr_after: Some(100_000),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("d");
+    fs::create_dir(&folder).unwrap();
+    fs::write(folder.join("mine.txt"), b"mine").unwrap();
+    let options = QueueOptions {
+        connections: 1,
+        max_attempts: 1,
+        ..QueueOptions::default()
+    };
+    let mut run = QueueRun::start(ferry_options(&server), options);
+    run.run(download("/d/big.bin", &folder.join("big.bin"), false));
+    assert!(ferry::engine::part_path(&folder.join("big.bin")).is_some());
+
+    run.run(upload(&folder, "/up/d", true));
+    assert_eq!(server.file("/up/d/mine.txt").unwrap(), b"mine");
+    let uploaded: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("STOR"))
+        .collect();
+    assert_eq!(uploaded, ["STOR /up/d/mine.txt"], "{:?}", run.states);
 }

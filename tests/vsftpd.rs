@@ -206,7 +206,13 @@ fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
     ferry(&["put", source.to_str().unwrap(), &url(&server, "ftp", "")]).expect_status(0);
 
     let target = local.path().join("copy.bin");
-    let part = local.path().join("copy.bin.part");
+    // The partial file is the one file beside the source that ends so.
+    let part = || {
+        fs::read_dir(local.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(".ferry-part"))
+    };
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ferry"))
         .args([
             "get",
@@ -218,7 +224,11 @@ fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
         .spawn()
         .unwrap();
     let started = std::time::Instant::now();
-    while fs::metadata(&part).map(|m| m.len()).unwrap_or(0) < 1_000_000 {
+    while part()
+        .and_then(|p| fs::metadata(p).ok())
+        .map_or(0, |m| m.len())
+        < 1_000_000
+    {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),
             "no progress"
@@ -227,6 +237,7 @@ fn vsftpd_a_killed_download_resumes_to_identical_bytes() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
+    let part = part().expect("the partial file");
     let kept = fs::metadata(&part).unwrap().len();
     assert!(kept > 0 && kept < data.len() as u64, "{kept}");
     assert!(!target.exists());

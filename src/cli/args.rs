@@ -180,7 +180,7 @@ pub struct TransferArgs {
     /// A whole folder tree.
     #[arg(short = 'r', long)]
     pub recursive: bool,
-    /// Resume: continue LOCAL.part files (downloads) and shorter remote files (uploads).
+    /// Resume: continue Ferry's own partial downloads and shorter remote files (uploads).
     #[arg(short = 'c', long = "continue")]
     pub resume: bool,
     #[command(flatten)]
@@ -246,7 +246,9 @@ pub struct SharedOptions {
     /// ASCII (TYPE A) transfers, converting line endings.
     #[arg(long, global = true)]
     pub ascii: bool,
-    /// Seconds to wait for the server before giving up.
+    /// Seconds to wait for each reply of the server (however it spaces its
+    /// bytes), and the longest a transfer may move under 1 KiB before it
+    /// counts as stalled.
     #[arg(long, value_name = "SECS", default_value_t = 30, global = true)]
     pub timeout: u64,
     /// Accept any TLS certificate. Anyone on the path can then read the session.

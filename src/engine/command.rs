@@ -131,7 +131,9 @@ pub struct ConnectOptions {
     pub password: Option<Secret>,
     /// Sent with ACCT when the server asks for it (reply 332).
     pub account: Option<Secret>,
-    /// Applies to connecting, to every reply and to data that stops flowing.
+    /// Applies to connecting, to every reply as a whole (however the server
+    /// spaces its lines), and to data connections, which must move at
+    /// least 1 KiB in every such interval.
     pub timeout: Duration,
     /// Local address to connect from (control and passive data connections).
     pub source_address: Option<IpAddr>,
@@ -148,8 +150,8 @@ pub struct ConnectOptions {
     /// fdatasync each downloaded file before it is renamed into place, so
     /// it survives a power cut too. Off by default, as in curl, lftp,
     /// rsync and FileZilla: a flush per file makes trees of small files
-    /// several times slower (on a laptop disk, ten times), and the `.part`
-    /// rename with its size check already keeps an unfinished file from
+    /// several times slower (on a laptop disk, ten times), and the partial
+    /// file's rename with its size check already keeps an unfinished file from
     /// ever looking finished.
     pub sync_downloads: bool,
     /// Send PROT C after login: data connections (file contents and
@@ -229,8 +231,10 @@ pub enum Command {
     },
     /// Any command line; the reply is returned whatever its code.
     Raw(String),
-    /// Download one file. The bytes go to `LOCAL.part` and are renamed to
-    /// `local` only when complete; `resume` continues an existing `.part`.
+    /// Download one file. The bytes go to a partial file of ours beside
+    /// `local` and take its name only when complete; `resume` continues the
+    /// partial file an earlier attempt left, if it is provably ours and was
+    /// made for this same remote file (see `engine::part_path`).
     Download {
         remote: String,
         local: PathBuf,

@@ -5,13 +5,16 @@
 //! two thin front ends over the same commands and events.
 
 mod command;
+mod deadline;
 mod debug_log;
+mod download;
 mod encoding;
 mod error;
 mod event;
 mod fxp;
 pub mod names;
 mod net;
+mod partial;
 pub mod queue;
 mod relay;
 mod reply;
@@ -35,7 +38,7 @@ pub use event::{
     ConnectionId, Event, EventKind, Features, FileStat, Listing, LogKind, LogLevel, LogLine,
     Outcome, Progress, Reply, SessionInfo, TransferSummary, eta_at,
 };
+pub use partial::{part_path, partial_target};
 pub use session::{MAX_LISTING_BYTES, MAX_LISTING_ENTRIES, MAX_LISTING_LINE, MAX_REPLY_LINE};
 pub use tls::{fingerprint, normalize_fingerprint};
-pub use transfer::part_path;
 pub use worker::Connection;

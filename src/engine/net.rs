@@ -53,9 +53,11 @@ pub fn set_timeouts(stream: &TcpStream, timeout: Duration) -> io::Result<()> {
 /// Maps a socket error to the engine's terms (timeouts apart).
 pub fn io_error(context: &str, err: &io::Error) -> Error {
     match err.kind() {
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
-            Error::Timeout(format!("{context}: no answer in time"))
-        }
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => match err.get_ref() {
+            // Our own deadlines say what ran out.
+            Some(why) => Error::Timeout(format!("{context}: {why}")),
+            None => Error::Timeout(format!("{context}: no answer in time")),
+        },
         _ => Error::Connection(format!("{context}: {err}")),
     }
 }

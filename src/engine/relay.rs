@@ -7,6 +7,7 @@
 use std::io::Write;
 
 use super::command::RequestId;
+use super::deadline::Paced;
 use super::error::{Error, Result};
 use super::event::TransferSummary;
 use super::fxp::{self, FxpOutcome};
@@ -107,25 +108,56 @@ fn relay(
         }
     };
     let mut meter = Meter::new(request, offset, total);
+    let mut reading = Paced::new(&mut from, source.timeout());
+    let mut writing = Paced::new(&mut to, target.timeout());
+    let mut relayed = offset;
+    let mut too_much = false;
     let result = pump(
-        &mut from,
+        &mut reading,
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
-            to.write_all(chunk)
-                .map_err(|err| net::io_error("sending data", &err))
+            // Never past the size the source announced.
+            let room = total.map_or(u64::MAX, |t| t.saturating_sub(relayed));
+            let keep = &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+            writing
+                .write_all(keep)
+                .map_err(|err| net::io_error("sending data", &err))?;
+            relayed += keep.len() as u64;
+            if keep.len() < chunk.len() {
+                too_much = true;
+                return Err(Error::Protocol("more bytes than announced".to_string()));
+            }
+            Ok(())
         },
         &mut meter,
         observer,
     )
     .and_then(|()| {
-        to.flush()
+        writing
+            .flush()
             .map_err(|err| net::io_error("sending data", &err))
     });
+    drop((reading, writing));
     tls::collect_session_tickets(&mut to, target.tickets());
     // Whatever happened, the target keeps what arrived: closing its data
     // connection ends the upload there, ready for a resume (APPE).
     let stored = target.finish_data(to);
-    end_transfer(source, from, result, &mut meter, observer)?;
+    let ended = end_transfer(source, from, result, &mut meter, observer);
+    if let (true, Some(total)) = (too_much, total) {
+        // What the target holds has the announced size but may not be the
+        // file: a resume would take it as complete, so it goes.
+        let removed = target.delete(job.target).is_ok();
+        let what = if removed {
+            "the copy was removed from the target"
+        } else {
+            "the target's copy could not be removed: delete it before resuming"
+        };
+        return Err(Error::Protocol(format!(
+            "the source server sent more than the {total} bytes it announced for {}; {what}",
+            job.source
+        )));
+    }
+    ended?;
     stored?;
     let done = meter.done;
     source.log().detail(&format!(

@@ -17,6 +17,7 @@ use std::time::Duration;
 use suppaftp::{FtpError, ImplFtpStream, Mode, Status, TransferStream};
 
 use super::command::{ConnectOptions, DataMode, Security, TransferType};
+use super::deadline::{Paced, Watchdog};
 use super::debug_log::{self, LogSink};
 use super::encoding::{FileNameEncoding, Latin1};
 use super::error::{Error, Result};
@@ -48,6 +49,8 @@ const MAX_WARNED_LINES: usize = 10;
 
 pub struct Session {
     ftp: FtpClient,
+    /// `ftp://user@host:port`: which server's files these are.
+    origin: String,
     encoding: FileNameEncoding,
     info: SessionInfo,
     log: LogSink,
@@ -64,6 +67,8 @@ pub struct Session {
     refused: RefusedCertificate,
     /// Set after PROT C: the connector makes data connections without TLS.
     clear_data: Arc<AtomicBool>,
+    /// Ends a control-connection exchange that outlives its deadline.
+    watchdog: Watchdog,
 }
 
 impl Session {
@@ -89,12 +94,14 @@ impl Session {
         let config = tls::client_config(&options.tls, refused.clone(), tickets.clone());
         let negotiated: Negotiated = Arc::new(Mutex::new(None));
         let clear_data = Arc::new(AtomicBool::new(false));
+        let watchdog = Watchdog::new();
         let connector = || {
             FtpsConnector::new(
                 config.clone(),
                 options.timeout,
                 negotiated.clone(),
                 clear_data.clone(),
+                watchdog.handle(),
             )
         };
         if options.tls.insecure && options.security.is_tls() {
@@ -108,7 +115,8 @@ impl Session {
                 "Connecting to {}:{} ({addr})…",
                 options.host, options.port
             ));
-            match open_control(options, addr, connector) {
+            watchdog.unwatch();
+            match open_control(options, addr, connector, &watchdog) {
                 Ok(stream) => {
                     ftp = Some(stream);
                     break;
@@ -138,20 +146,27 @@ impl Session {
         on_welcome(&welcome);
 
         let ftp = match options.security {
-            Security::ExplicitTls => ftp
-                .into_secure(connector(), tls_host(&options.host))
-                .map_err(|err| match err {
-                    FtpError::UnexpectedResponse(r) => Error::Tls(format!(
-                        "the server refused to switch to TLS ({}); not logging in without it",
-                        reply_from(&r, &encoding).one_line()
-                    )),
-                    other => classify(other, &refused),
-                })?,
+            Security::ExplicitTls => within(&watchdog, options.timeout * 4, || {
+                ftp.into_secure(connector(), tls_host(&options.host))
+            })
+            .map_err(|err| match err {
+                FtpError::UnexpectedResponse(r) => Error::Tls(format!(
+                    "the server refused to switch to TLS ({}); not logging in without it",
+                    reply_from(&r, &encoding).one_line()
+                )),
+                other => classify(other, &refused),
+            })?,
             _ => ftp,
         };
         let ftp = configure_data_connections(ftp, options);
         let mut session = Session {
             ftp,
+            origin: format!(
+                "ftp://{}@{}:{}",
+                options.user.as_deref().unwrap_or("anonymous"),
+                options.host,
+                options.port
+            ),
             active: options.data_mode == DataMode::Active,
             encoding,
             info: SessionInfo {
@@ -169,6 +184,7 @@ impl Session {
             broken: false,
             refused,
             clear_data: clear_data.clone(),
+            watchdog,
         };
         if options.security == Security::ImplicitTls {
             // suppaftp's implicit mode does not negotiate data protection.
@@ -241,7 +257,11 @@ impl Session {
              not passwords or data, can be read on the way)",
         );
         let encoding = self.encoding;
-        let ftp = self.ftp.clear_command_channel().map_err(|err| match err {
+        // CCC's reply, then up to half a second for the close_notify.
+        let ftp = within(&self.watchdog, self.timeout * 2, || {
+            self.ftp.clear_command_channel()
+        })
+        .map_err(|err| match err {
             FtpError::UnexpectedResponse(r) => Error::Tls(format!(
                 "the server refused to clear the control channel ({}); disconnected",
                 reply_from(&r, &encoding).one_line()
@@ -318,6 +338,12 @@ impl Session {
         }
     }
 
+    /// `ftp://user@host:port`, whatever the security: the same files
+    /// over FTP and FTPS.
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
     pub fn info(&self) -> &SessionInfo {
         &self.info
     }
@@ -346,7 +372,7 @@ impl Session {
     /// Sends one command line and returns the reply, whatever its code.
     pub fn raw(&mut self, line: &str) -> Result<Reply> {
         check_command_argument("the command", line)?;
-        match self.ftp.custom_command(line, &[]) {
+        match self.exchange(1, |ftp| ftp.custom_command(line, &[])) {
             Err(FtpError::UnexpectedResponse(response)) => {
                 let reply = reply_from(&response, &self.encoding);
                 if reply.longest_line() > MAX_REPLY_LINE {
@@ -736,8 +762,8 @@ impl Session {
             }
             _ => verb.to_string(),
         };
-        let stream = self.open_data(&command, 0)?;
-        let mut reader = BufReader::with_capacity(64 * 1024, stream);
+        let mut stream = self.open_data(&command, 0)?;
+        let mut reader = BufReader::with_capacity(64 * 1024, Paced::new(&mut stream, self.timeout));
         let mut lines = Vec::new();
         let mut total = 0usize;
         let mut line = Vec::new();
@@ -775,7 +801,7 @@ impl Session {
                 Err(err) => break Err(net::io_error("reading the listing", &err)),
             }
         };
-        let stream = reader.into_inner();
+        drop(reader);
         match outcome {
             Ok(()) => {
                 self.finish_data(stream)?;
@@ -801,11 +827,18 @@ impl Session {
             if offset > 0 {
                 let offset = usize::try_from(offset)
                     .map_err(|_| Error::InvalidInput("resume offset too large".to_string()))?;
-                let _ = self.ftp.resume_transfer(offset);
+                // A refused REST shows in the transfer's reply; a broken
+                // connection does not wait for it.
+                if let Err(err @ FtpError::ConnectionError(_)) =
+                    self.exchange(1, |ftp| ftp.resume_transfer(offset))
+                {
+                    return Err(self.fail(err));
+                }
             }
-            let opened = self
-                .ftp
-                .custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen]);
+            // The passive reply, the connection, the transfer's reply.
+            let opened = self.exchange(3, |ftp| {
+                ftp.custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen])
+            });
             match opened {
                 Ok((_, stream)) => {
                     let _ = net::set_timeouts(stream.get_ref().get_ref(), self.timeout);
@@ -855,7 +888,32 @@ impl Session {
 
     /// Closes a finished data connection and checks the server's 226/250.
     pub fn finish_data(&mut self, stream: DataStream) -> Result<()> {
-        stream.finish().map_err(|e| self.fail(e))
+        self.exchange(1, |_| stream.finish())
+            .map_err(|e| self.fail(e))
+    }
+
+    /// The session timeout: per reply, and per window of a data transfer.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Runs one control-connection exchange under its deadline: the
+    /// session timeout for each of the `replies` it waits for, however the
+    /// server spaces the bytes. Past it, the connection is shut down and
+    /// the exchange fails with a timeout.
+    fn exchange<T>(
+        &mut self,
+        replies: u32,
+        call: impl FnOnce(&mut FtpClient) -> suppaftp::FtpResult<T>,
+    ) -> suppaftp::FtpResult<T> {
+        let result = within(&self.watchdog, self.timeout * replies, || {
+            call(&mut self.ftp)
+        });
+        if matches!(&result, Err(FtpError::ConnectionError(e)) if e.kind() == std::io::ErrorKind::TimedOut)
+        {
+            self.broken = true;
+        }
+        result
     }
 
     /// Stops a transfer: closes its data connection, reads the server's one
@@ -870,7 +928,7 @@ impl Session {
     /// connection is in step; if it is not, the session is marked broken
     /// and the worker reconnects.
     pub fn abort_data(&mut self, stream: DataStream) {
-        match stream.finish() {
+        match self.exchange(1, |_| stream.finish()) {
             Ok(()) => {}
             Err(FtpError::UnexpectedResponse(response)) => {
                 let reply = reply_from(&response, &self.encoding);
@@ -941,27 +999,58 @@ fn configure_data_connections(mut ftp: FtpClient, options: &ConnectOptions) -> F
     }
 }
 
+/// Connects and reads the greeting (after the TLS handshake, for implicit
+/// FTPS), within the timeout for each.
 fn open_control(
     options: &ConnectOptions,
     addr: SocketAddr,
     connector: impl FnOnce() -> FtpsConnector,
+    watchdog: &Watchdog,
 ) -> suppaftp::FtpResult<FtpClient> {
     match options.security {
-        Security::ImplicitTls => {
+        // suppaftp connects by itself here; the connector hands the
+        // socket to the watchdog as soon as it sees it.
+        Security::ImplicitTls => within(watchdog, options.timeout * 2, || {
             FtpClient::connect_secure_implicit(addr, connector(), tls_host(&options.host))
-        }
+        }),
         _ => {
             let tcp = net::connect(addr, options.source_address, options.timeout)
                 .map_err(FtpError::ConnectionError)?;
-            FtpClient::connect_with_stream(tcp)
+            watchdog.watch(&tcp);
+            within(watchdog, options.timeout, || {
+                FtpClient::connect_with_stream(tcp)
+            })
         }
     }
+}
+
+/// Runs `call` with the watchdog armed for `limit`: if the deadline passed
+/// (and the socket was shut down), the result is a timeout whatever
+/// `call` returned.
+fn within<T>(
+    watchdog: &Watchdog,
+    limit: Duration,
+    call: impl FnOnce() -> suppaftp::FtpResult<T>,
+) -> suppaftp::FtpResult<T> {
+    watchdog.arm(limit);
+    let result = call();
+    if watchdog.disarm() {
+        return Err(FtpError::ConnectionError(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!(
+                "the server did not complete its reply within {} s",
+                limit.as_secs_f64()
+            ),
+        )));
+    }
+    result
 }
 
 /// Reads one FTP reply from `socket` byte by byte: lines until one that
 /// starts with the same three digits and a space. Lines are capped like
 /// suppaftp's; the first byte may wait `patience` (default: the session
-/// timeout), later ones the session timeout.
+/// timeout), and the whole reply must arrive within the session timeout of
+/// its first byte, however the server spaces the rest.
 fn read_plain_reply(
     mut socket: &std::net::TcpStream,
     timeout: Duration,
@@ -974,9 +1063,15 @@ fn read_plain_reply(
     let started = std::time::Instant::now();
     let mut reply = Vec::new();
     let mut line = Vec::new();
-    let mut last_byte = std::time::Instant::now();
+    let mut first_byte: Option<std::time::Instant> = None;
     let mut byte = [0u8; 1];
     let result = loop {
+        if first_byte.is_some_and(|first| first.elapsed() > timeout) {
+            break Err(Error::Timeout(format!(
+                "the server did not complete its reply within {} s",
+                timeout.as_secs_f64()
+            )));
+        }
         match socket.read(&mut byte) {
             Ok(0) => {
                 break Err(Error::Connection(
@@ -984,7 +1079,7 @@ fn read_plain_reply(
                 ));
             }
             Ok(_) => {
-                last_byte = std::time::Instant::now();
+                first_byte.get_or_insert_with(std::time::Instant::now);
                 line.push(byte[0]);
                 if line.len() > MAX_REPLY_LINE {
                     break Err(Error::Protocol(format!(
@@ -1014,12 +1109,8 @@ fn read_plain_reply(
                 if cancelled() {
                     break Err(Error::Cancelled);
                 }
-                let waited = if reply.is_empty() && line.is_empty() {
-                    started.elapsed() > patience.unwrap_or(timeout)
-                } else {
-                    last_byte.elapsed() > timeout
-                };
-                if waited {
+                // After the first byte, the deadline above applies.
+                if first_byte.is_none() && started.elapsed() > patience.unwrap_or(timeout) {
                     break Err(Error::Timeout("the server's reply".to_string()));
                 }
             }
@@ -1113,5 +1204,32 @@ impl SetEncoding for FtpClient {
             FileNameEncoding::Latin1 => self.set_encoding(Latin1),
             FileNameEncoding::Other(labelled) => self.set_encoding(labelled),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_read_directly_must_complete_within_the_timeout_of_its_first_byte() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut server, _) = listener.accept().unwrap();
+        // A continuation line every 200 ms, for up to 20 s.
+        let dripper = std::thread::spawn(move || {
+            for _ in 0..100 {
+                if server.write_all(b"226-still copying\r\n").is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        });
+        let started = std::time::Instant::now();
+        let result = read_plain_reply(&client, Duration::from_secs(1), None, &mut || false);
+        assert!(matches!(result, Err(Error::Timeout(_))), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+        drop(client);
+        dripper.join().unwrap();
     }
 }

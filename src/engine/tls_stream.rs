@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
+
+use super::deadline::WatchHandle;
 use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use suppaftp::{FtpError, FtpResult, TlsConnector, TlsStream};
 
@@ -149,6 +151,9 @@ pub struct FtpsConnector {
     timeout: Duration,
     negotiated: Negotiated,
     clear_data: Arc<AtomicBool>,
+    /// The session's watchdog, which must see the control socket even when
+    /// suppaftp opens it (implicit FTPS).
+    watch: WatchHandle,
 }
 
 impl FtpsConnector {
@@ -157,12 +162,14 @@ impl FtpsConnector {
         timeout: Duration,
         negotiated: Negotiated,
         clear_data: Arc<AtomicBool>,
+        watch: WatchHandle,
     ) -> FtpsConnector {
         FtpsConnector {
             config,
             timeout,
             negotiated,
             clear_data,
+            watch,
         }
     }
 }
@@ -171,6 +178,7 @@ impl TlsConnector for FtpsConnector {
     type Stream = FtpsStream;
 
     fn connect(&self, domain: &str, stream: TcpStream) -> FtpResult<FtpsStream> {
+        self.watch.watch_first(&stream);
         if self.clear_data.load(Ordering::Relaxed) {
             return Ok(FtpsStream {
                 channel: Channel::Clear(stream),

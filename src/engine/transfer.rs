@@ -1,22 +1,25 @@
-//! Streaming one file down or up over a session's data connection.
+//! Streaming one file up over a session's data connection, and what every
+//! transfer shares: the pump, the meter, the ending.
 //!
 //! Bytes move through one fixed buffer, never a whole file in memory.
-//! Downloads land in `NAME.part` beside the target and take the target's
-//! name only once complete and of the size the server announced, so an
-//! interrupted download never looks finished and a later one can resume.
+//! Downloads are in [`super::download`].
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::command::{RequestId, TransferType};
+use super::deadline::Paced;
 use super::error::{Error, Result};
 use super::event::{Progress, TransferSummary};
 use super::names::check_command_argument;
 use super::net;
 use super::session::{DataStream, Session};
 use super::tls;
+
+// The worker reaches downloads through here, beside uploads.
+pub use super::download::{DownloadTarget, download};
 
 /// Size of the one buffer a transfer uses.
 const BUFFER_SIZE: usize = 256 * 1024;
@@ -28,177 +31,6 @@ pub trait TransferObserver {
     fn progress(&mut self, progress: Progress);
     /// Polled between buffers; `true` stops the transfer with ABOR.
     fn cancelled(&mut self) -> bool;
-}
-
-/// The `.part` file a download writes before it is complete.
-pub fn part_path(local: &Path) -> PathBuf {
-    let mut name = local
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    local.with_file_name(name)
-}
-
-/// What to download and where.
-pub struct DownloadTarget<'a> {
-    pub remote: &'a str,
-    pub local: &'a Path,
-    /// Continue an existing `local.part` with REST.
-    pub resume: bool,
-    /// The size a listing reported, if any (saves a SIZE).
-    pub listed_size: Option<u64>,
-}
-
-/// Downloads `remote` to `local`; with `resume`, continues an existing
-/// `local.part` with REST.
-pub fn download(
-    session: &mut Session,
-    request: RequestId,
-    target: &DownloadTarget<'_>,
-    observer: &mut dyn TransferObserver,
-) -> Result<TransferSummary> {
-    let DownloadTarget {
-        remote,
-        local,
-        resume,
-        listed_size,
-    } = *target;
-    check_command_argument("the remote path", remote)?;
-    let ascii = session.transfer_type() == TransferType::Ascii;
-    let sync = session.sync_downloads();
-    // SIZE is only meaningful in binary mode; a server without it is fine.
-    let total = if ascii {
-        None
-    } else {
-        listed_size.or_else(|| session.size(remote).ok())
-    };
-    let part = part_path(local);
-    refuse_symlink(&part)?;
-    let mut offset = if resume && !ascii {
-        fs::metadata(&part).map(|m| m.len()).unwrap_or(0)
-    } else {
-        0
-    };
-    if let Some(total) = total
-        && offset > total
-    {
-        // The .part is longer than the file: it belongs to another version.
-        session.log().warning(&format!(
-            "{} is larger than the remote file; starting over",
-            part.display()
-        ));
-        offset = 0;
-    }
-    // Opened before RETR so a local problem shows before the server is
-    // asked; a refused RETR then takes away a .part it made (and nothing else).
-    let made_part = fs::symlink_metadata(&part).is_err();
-    let mut file = OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(offset == 0)
-        .open(&part)
-        .map_err(|e| Error::local(&part, &e))?;
-    file.seek(SeekFrom::Start(offset))
-        .map_err(|e| Error::local(&part, &e))?;
-    if offset > 0 {
-        session
-            .log()
-            .status(&format!("Resuming {remote} at byte {offset}"));
-    }
-    if total == Some(offset) && offset > 0 {
-        // Everything is already here; no data connection needed.
-        drop(file);
-        return finish_download(&part, local, offset, offset, Instant::now());
-    }
-
-    let started = Instant::now();
-    let mut stream = match session.open_data(&format!("RETR {remote}"), offset) {
-        Ok(stream) => stream,
-        Err(err) => {
-            if made_part {
-                drop(file);
-                let _ = fs::remove_file(&part);
-            }
-            return Err(err);
-        }
-    };
-    let mut meter = Meter::new(request, offset, total);
-    let mut converter = AsciiDownload::default();
-    let result = pump(
-        &mut stream,
-        &|err| net::io_error("receiving data", &err),
-        &mut |chunk| {
-            let written = if ascii {
-                file.write_all(&converter.convert(chunk))
-            } else {
-                file.write_all(chunk)
-            };
-            written.map_err(|e| Error::local(&part, &e))
-        },
-        &mut meter,
-        observer,
-    )
-    .and_then(|()| {
-        if ascii {
-            file.write_all(&converter.finish())
-                .map_err(|e| Error::local(&part, &e))?;
-        }
-        if sync {
-            file.sync_data().map_err(|e| Error::local(&part, &e))?;
-        }
-        Ok(())
-    });
-    end_transfer(session, stream, result, &mut meter, observer)?;
-    let done = meter.done;
-    session.log().detail(&format!(
-        "RETR {remote}: {} bytes in {:.2?}",
-        done - offset,
-        started.elapsed()
-    ));
-    // A listed size may be older than the file: ask the server before
-    // calling the download short.
-    let total = match total {
-        Some(listed) if done != listed && listed_size.is_some() => session.size(remote).ok(),
-        other => other,
-    };
-    if let Some(total) = total
-        && done != total
-    {
-        return Err(Error::Protocol(format!(
-            "the server sent {done} of {total} bytes; the partial file is kept as {}",
-            part.display()
-        )));
-    }
-    drop(file);
-    finish_download(&part, local, done, offset, started)
-}
-
-fn finish_download(
-    part: &Path,
-    local: &Path,
-    done: u64,
-    offset: u64,
-    started: Instant,
-) -> Result<TransferSummary> {
-    refuse_symlink(local)?;
-    fs::rename(part, local).map_err(|e| Error::local(local, &e))?;
-    Ok(TransferSummary {
-        bytes: done - offset,
-        resumed_from: offset,
-        elapsed: started.elapsed(),
-    })
-}
-
-/// A planted symlink must not redirect our writes elsewhere.
-fn refuse_symlink(path: &Path) -> Result<()> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.file_type().is_symlink() => Err(Error::LocalIo {
-            path: path.display().to_string(),
-            message: "is a symbolic link; refusing to write through it".to_string(),
-        }),
-        _ => Ok(()),
-    }
 }
 
 /// Uploads `local` to `remote`; with `resume`, appends to a shorter remote
@@ -253,14 +85,15 @@ pub fn upload(
     let mut stream = session.open_data(&command, 0)?;
     let mut meter = Meter::new(request, offset, Some(total));
     let mut converter = AsciiUpload::default();
+    let mut paced = Paced::new(&mut stream, session.timeout());
     let result = pump(
         &mut file,
         &|err| Error::local(local, &err),
         &mut |chunk| {
             let sent = if ascii {
-                stream.write_all(&converter.convert(chunk))
+                paced.write_all(&converter.convert(chunk))
             } else {
-                stream.write_all(chunk)
+                paced.write_all(chunk)
             };
             sent.map_err(|err| net::io_error("sending data", &err))
         },
@@ -268,10 +101,11 @@ pub fn upload(
         observer,
     )
     .and_then(|()| {
-        stream
+        paced
             .flush()
             .map_err(|err| net::io_error("sending data", &err))
     });
+    drop(paced);
     // An upload never reads, so the session ticket the server sent for the
     // next data connection would be lost with this one: take it now.
     tls::collect_session_tickets(&mut stream, session.tickets());
@@ -416,40 +250,6 @@ impl Meter {
     }
 }
 
-/// CRLF to the local line ending, across buffer boundaries.
-#[derive(Default)]
-struct AsciiDownload {
-    pending_cr: bool,
-}
-
-impl AsciiDownload {
-    fn convert(&mut self, chunk: &[u8]) -> Vec<u8> {
-        let mut out = Vec::with_capacity(chunk.len());
-        for &byte in chunk {
-            if self.pending_cr {
-                self.pending_cr = false;
-                if byte != b'\n' {
-                    out.push(b'\r');
-                }
-            }
-            if byte == b'\r' {
-                self.pending_cr = true;
-            } else {
-                out.push(byte);
-            }
-        }
-        out
-    }
-
-    fn finish(&mut self) -> Vec<u8> {
-        if std::mem::take(&mut self.pending_cr) {
-            vec![b'\r']
-        } else {
-            Vec::new()
-        }
-    }
-}
-
 /// Bare LF to CRLF, as TYPE A requires on the wire.
 #[derive(Default)]
 struct AsciiUpload {
@@ -475,24 +275,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ascii_conversions_survive_buffer_edges() {
-        let mut down = AsciiDownload::default();
-        let mut out = down.convert(b"a\r");
-        out.extend(down.convert(b"\nb\rc\r"));
-        out.extend(down.finish());
-        assert_eq!(out, b"a\nb\rc\r");
-
+    fn ascii_line_endings_survive_buffer_edges() {
         let mut up = AsciiUpload::default();
         let mut out = up.convert(b"a\nb\r");
         out.extend(up.convert(b"\nc\n"));
         assert_eq!(out, b"a\r\nb\r\nc\r\n");
-    }
-
-    #[test]
-    fn part_path_sits_beside_the_target() {
-        assert_eq!(
-            part_path(Path::new("/x/a.txt")),
-            PathBuf::from("/x/a.txt.part")
-        );
     }
 }

@@ -133,7 +133,14 @@ pub struct Faults {
     /// A folder that holds two folders, `a` and `b`, and a 3-byte file
     /// `f`; and so does each of them, for ever.
     pub endless_folder: Option<String>,
+    /// RETR sends the file and then keeps sending filler until the client
+    /// hangs up (at most [`ENDLESS_CAP`] bytes, so the server stops by
+    /// itself); SIZE and listings still tell the real size.
+    pub retr_endless: bool,
 }
+
+/// The most filler a `retr_endless` RETR sends after the file.
+pub const ENDLESS_CAP: usize = 64 * 1024 * 1024;
 
 struct Shared {
     faults: Faults,
@@ -691,7 +698,11 @@ impl Session {
         let Some(mut stream) = self.open_data(listener)? else {
             return Ok(true);
         };
-        let body = &data[offset..];
+        let mut body = data[offset..].to_vec();
+        if faults.retr_endless {
+            body.resize(body.len() + ENDLESS_CAP, b'#');
+        }
+        let body = &body[..];
         let Some(n) = drop_after else {
             return self
                 .send(stream, body, faults.retr_chunk_delay)

@@ -20,6 +20,11 @@ impl Peer {
         let _ = self.reader.get_mut().write_all(bytes);
     }
 
+    /// Sends raw bytes; an error once the client has hung up.
+    pub fn try_send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.reader.get_mut().write_all(bytes)
+    }
+
     /// Sends one reply line with CRLF.
     pub fn reply(&mut self, line: &str) {
         self.send(format!("{line}\r\n").as_bytes());

@@ -134,7 +134,7 @@ impl Coordinator {
         let source = item.source;
         let policy = item.answer.unwrap_or(self.options.exists);
         if retrying {
-            // Our own earlier attempt left the .part: continue it.
+            // Our own earlier attempt left a partial file: continue it.
             return self.transfer(slot, id, true);
         }
         let target = match fs::symlink_metadata(&local) {
@@ -158,6 +158,19 @@ impl Coordinator {
                     ItemState::Failed(Error::LocalIo {
                         path: local.display().to_string(),
                         message: "is a folder; cannot replace it with a file".to_string(),
+                    }),
+                );
+            }
+            // A device node, FIFO or socket is no file to replace: writing
+            // "over" it would feed a device or replace a pipe someone uses.
+            Ok(meta) if !meta.is_file() => {
+                return self.set_state(
+                    id,
+                    ItemState::Failed(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "is not a regular file (a device, pipe or socket); \
+                                  refusing to replace it"
+                            .to_string(),
                     }),
                 );
             }

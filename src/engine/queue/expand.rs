@@ -140,9 +140,15 @@ impl Coordinator {
                 ));
                 continue;
             };
-            let is_our_part = name
-                .strip_suffix(".part")
-                .is_some_and(|base| kept.contains(base));
+            // Only a partial file a record proves ours, for a name still
+            // listed; a real file that merely looks like one is an extra.
+            let is_our_part = crate::engine::partial_target(&path)
+                .and_then(|target| {
+                    target
+                        .file_name()
+                        .and_then(|n| n.to_str().map(str::to_string))
+                })
+                .is_some_and(|target| kept.contains(&target));
             if kept.contains(&name) || is_our_part {
                 continue;
             }

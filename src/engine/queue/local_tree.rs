@@ -40,6 +40,14 @@ pub(super) fn list_local(dir: &Path) -> Result<(Vec<LocalEntry>, Vec<SkippedLoca
             continue;
         };
         let link = fs::symlink_metadata(&path).map_err(|e| Error::local(&path, &e))?;
+        // An unfinished download of ours is not part of the tree.
+        if link.is_file() && crate::engine::partial_target(&path).is_some() {
+            skipped.push(SkippedLocal {
+                what: format!("{} (an unfinished download, not uploaded)", path.display()),
+                name: Some(name),
+            });
+            continue;
+        }
         if link.file_type().is_symlink() {
             match fs::metadata(&path) {
                 Ok(target) if target.is_file() => entries.push(LocalEntry {

@@ -74,7 +74,8 @@ pub struct QueueOptions {
     pub connections: usize,
     /// What to do when a target exists.
     pub exists: ExistsPolicy,
-    /// Continue downloads from the `.part` an earlier attempt left.
+    /// Continue downloads from the partial file an earlier attempt left
+    /// (only one Ferry made, for the same remote file).
     pub resume: bool,
     /// Attempts per item for passing failures (4xx, dropped connections,
     /// timeouts) before it fails for good.
@@ -213,7 +214,7 @@ pub enum QueueEvent {
 }
 
 /// A handle on a running queue. Dropping it stops the queue: running
-/// transfers are cancelled (their `.part` files stay for a resume).
+/// transfers are cancelled (their partial files stay for a resume).
 pub struct TransferQueue {
     commands: Sender<QueueCommand>,
     thread: Option<thread::JoinHandle<()>>,

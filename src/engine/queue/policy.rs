@@ -112,14 +112,14 @@ pub(super) fn numbered_name(name: &str, n: u32) -> String {
 }
 
 /// The first `name (n).ext` beside `path` that neither exists nor has a
-/// `.part` in progress.
+/// partial download of ours in progress.
 pub(super) fn free_local_name(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_str()?;
     (1..10_000)
         .map(|n| path.with_file_name(numbered_name(name, n)))
         .find(|candidate| {
             std::fs::symlink_metadata(candidate).is_err()
-                && std::fs::symlink_metadata(crate::engine::part_path(candidate)).is_err()
+                && crate::engine::part_path(candidate).is_none()
         })
 }
 
@@ -242,12 +242,21 @@ mod tests {
     }
 
     #[test]
-    fn a_free_name_skips_taken_ones_and_parts() {
+    fn a_free_name_skips_taken_ones_and_our_partial_files_only() {
+        use crate::engine::partial::{Partial, Source};
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("a.txt");
         std::fs::write(&target, b"x").unwrap();
         std::fs::write(dir.path().join("a (1).txt"), b"x").unwrap();
-        std::fs::write(dir.path().join("a (2).txt.part"), b"x").unwrap();
+        // A download to "a (2).txt" is under way: that name is not free.
+        let source = Source {
+            origin: "ftp://u@h:21",
+            remote: "/a.txt",
+            size: None,
+        };
+        let _running = Partial::create(&dir.path().join("a (2).txt"), &source).unwrap();
+        // A file that merely looks like a partial file is not ours.
+        std::fs::write(dir.path().join("a (3).txt.0123abcd.ferry-part"), b"x").unwrap();
         assert_eq!(
             free_local_name(&target).unwrap(),
             dir.path().join("a (3).txt")
