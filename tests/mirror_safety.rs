@@ -56,6 +56,11 @@ fn a_mistyped_path_or_a_file_url_deletes_nothing_and_fails() {
         let before = snapshot(&backup);
 
         for path in ["tree-typo", "tree/readme.txt"] {
+            // Without --delete, a file URL is no folder to mirror either.
+            let plain = local.path().join("plain");
+            let run = ferry(&["mirror", &server.url(path), s(&plain)]);
+            assert_eq!(run.status, 4, "{path} ({empty_listing}): {}", run.stderr);
+            assert!(!plain.exists(), "{path}: {}", run.stderr);
             let run = ferry(&["mirror", "--delete", &server.url(path), s(&backup)]);
             assert_eq!(run.status, 4, "{path} ({empty_listing}): {}", run.stderr);
             assert_eq!(snapshot(&backup), before, "{path}: {}", run.stderr);

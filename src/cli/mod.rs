@@ -274,6 +274,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             let mut options =
                 transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose);
             options.delete_extraneous = delete;
+            options.files_as_trees = false;
             options.max_delete = Some(max_delete);
             options.force_delete = force_delete;
             options.dry_run = dry_run;

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, select, unbounded};
 
+use super::deletions::{PlannedDeletion, describe_ends};
 use super::item::{Item, ItemKind, ItemState, is_passing};
 use super::{ItemId, Overall, QueueCommand, QueueEvent, QueueOptions, TransferSpec};
 use crate::engine::command::{Command, ConnectOptions, RequestId};
 use crate::engine::error::Error;
 use crate::engine::event::{Event, EventKind, Features, Outcome, eta_at};
 use crate::engine::worker::Connection;
-use crate::units::count;
 
 /// How often the whole queue's progress is reported.
 const OVERALL_INTERVAL: Duration = Duration::from_millis(100);
@@ -104,24 +104,15 @@ pub(super) struct Coordinator {
     bytes_at_last_overall: u64,
     idle_reported: bool,
     /// Folder items not yet in a final state: deletions wait for zero.
-    open_folders: usize,
+    pub(super) open_folders: usize,
     /// A mirror's deletions, decided but held until every folder of the
     /// run has been read (see `release_deletions`).
     pub(super) planned_deletions: Vec<PlannedDeletion>,
     /// The first reason this run's listings cannot be trusted to delete
     /// on (a folder that could not be read whole).
-    deletion_block: Option<String>,
+    pub(super) deletion_block: Option<String>,
     /// Entries taken into the queue under each item the user added.
     tree_sizes: HashMap<ItemId, u64>,
-}
-
-/// A deletion a mirror decided on, not yet made.
-pub(super) struct PlannedDeletion {
-    /// The folder item whose listing found the extra entry.
-    pub parent: ItemId,
-    pub spec: TransferSpec,
-    /// Part of deleting every entry of the top target folder.
-    pub empties_top: bool,
 }
 
 impl Coordinator {
@@ -364,74 +355,6 @@ impl Coordinator {
                 "the tree holds more than {max} entries; stopped reading it \
                  (--max-entries raises the bound)"
             )
-        })
-    }
-
-    /// A mirror's deletions, once every folder of the run has been read:
-    /// all of them, or (when a folder could not be read whole, or they
-    /// would go past the bound or empty the whole target) none.
-    fn release_deletions(&mut self) {
-        if self.open_folders > 0 || self.planned_deletions.is_empty() {
-            return;
-        }
-        let planned = std::mem::take(&mut self.planned_deletions);
-        let blocked = self.deletion_block.take();
-        let refusal = match blocked {
-            Some(why) => Some((why, None)),
-            None => self.deletion_refusal(&planned),
-        };
-        let Some((why, failing_root)) = refusal else {
-            for deletion in planned {
-                self.add_item(Some(deletion.parent), deletion.spec, ItemKind::DeleteTarget);
-            }
-            return;
-        };
-        self.warn(&format!(
-            "Nothing was deleted ({} would have been): {why}",
-            count(planned.len() as u64, "entry", "entries")
-        ));
-        for deletion in planned {
-            let id = self.add_item(Some(deletion.parent), deletion.spec, ItemKind::DeleteTarget);
-            self.set_state(id, ItemState::Skipped(format!("not deleted: {why}")));
-        }
-        if let Some(root) = failing_root {
-            self.set_state(
-                root,
-                ItemState::Failed(Error::InvalidInput(format!("nothing was deleted: {why}"))),
-            );
-        }
-    }
-
-    /// Why deletions that every listing supports must still wait for the
-    /// user's consent, and the item to fail for it.
-    fn deletion_refusal(&self, planned: &[PlannedDeletion]) -> Option<(String, Option<ItemId>)> {
-        if self.options.force_delete {
-            return None;
-        }
-        let root_of = |d: &PlannedDeletion| self.item(d.parent).map(|i| i.root);
-        if let Some(all) = planned.iter().find(|d| d.empties_top) {
-            let root = root_of(all);
-            let (target, source) = root
-                .and_then(|r| self.item(r))
-                .map(|i| describe_ends(&i.spec))
-                .unwrap_or_default();
-            let all = planned.iter().filter(|d| d.empties_top).count() as u64;
-            let why = format!(
-                "that would delete everything in {target} ({}), as {source} \
-                 has none of it (a mistyped path?); --force-delete allows it",
-                count(all, "entry", "entries")
-            );
-            return Some((why, root));
-        }
-        let max = self.options.max_delete?;
-        let many = planned.len() as u64;
-        (many > max).then(|| {
-            let why = format!(
-                "that would delete {}, more than the limit of {max} \
-                 (--max-delete raises it, --force-delete lifts it)",
-                count(many, "entry", "entries")
-            );
-            (why, planned.first().and_then(root_of))
         })
     }
 
@@ -726,10 +649,6 @@ impl Coordinator {
         }
     }
 
-    pub(super) fn block_deletions(&mut self, why: String) {
-        self.deletion_block.get_or_insert(why);
-    }
-
     fn overall(&self) -> Overall {
         let mut overall = Overall::default();
         for item in &self.items {
@@ -779,19 +698,6 @@ impl Coordinator {
         self.bytes_at_last_overall = overall.bytes_done;
         self.last_overall = Instant::now();
         self.emit(QueueEvent::Overall(overall));
-    }
-}
-
-/// What a person calls the two ends of a tree item: (its target, its
-/// source), e.g. ("the local folder backup", "/site on the server").
-pub(super) fn describe_ends(spec: &TransferSpec) -> (String, String) {
-    use super::Direction;
-    let local = format!("the local folder {}", spec.local.display());
-    let remote = format!("{} on the server", spec.remote);
-    match spec.direction {
-        Direction::Download => (local, remote),
-        Direction::Upload => (remote, local),
-        Direction::Copy => (format!("{} on the other server", spec.copy_to), remote),
     }
 }
 

@@ -555,11 +555,12 @@ impl Coordinator {
 
     /// Whether a tree the user asked for that could not be listed may be a
     /// single file: only the item they added (a folder found in a listing
-    /// is a folder), and never for a mirror, which makes a folder a copy.
+    /// is a folder), and never for a mirror (see `files_as_trees`).
     fn may_be_a_file(&self, id: ItemId) -> bool {
         self.item(id).is_some_and(|i| {
             i.parent.is_none() && i.is_folder() && i.spec.direction != Direction::Upload
-        }) && !self.options.delete_extraneous
+        }) && self.options.files_as_trees
+            && !self.options.delete_extraneous
     }
 
     fn is_download(&self, id: ItemId) -> bool {

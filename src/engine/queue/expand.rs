@@ -8,9 +8,8 @@
 //! plans until every folder of the run has been read (`release_deletions`).
 
 use std::collections::HashSet;
-use std::fs;
 
-use super::coordinator::{Coordinator, PlannedDeletion};
+use super::coordinator::Coordinator;
 use super::item::{ItemKind, ItemState};
 use super::local_tree::{ensure_local_dir, list_local};
 use super::{Direction, ItemId, TransferSpec};
@@ -105,80 +104,6 @@ impl Coordinator {
         self.set_state(id, ItemState::Done);
     }
 
-    /// For a download mirror: what the local folder has and the complete
-    /// remote listing does not, planned for deletion. Ferry's own partial
-    /// file of a file still on the server stays, and so does a name that
-    /// cannot be compared (not UTF-8: no remote name became it).
-    fn plan_local_deletions(&mut self, id: ItemId, parent: &TransferSpec, kept: &HashSet<String>) {
-        let read = match fs::read_dir(&parent.local) {
-            Ok(read) => read,
-            // A folder that is not there yet (dry run) has nothing extra.
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
-            Err(err) => {
-                let err = Error::local(&parent.local, &err);
-                return self.block_deletions(format!("the local folder could not be read ({err})"));
-            }
-        };
-        let mut extras = Vec::new();
-        let mut present = 0usize;
-        for entry in read {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(err) => {
-                    let err = Error::local(&parent.local, &err);
-                    return self
-                        .block_deletions(format!("the local folder could not be read ({err})"));
-                }
-            };
-            present += 1;
-            let path = entry.path();
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                self.warn(&format!(
-                    "Not deleted: {} (its name is not UTF-8, so no remote name can be \
-                     compared with it)",
-                    path.display()
-                ));
-                continue;
-            };
-            // Only a partial file a record proves ours, for a name still
-            // listed; a real file that merely looks like one is an extra.
-            let is_our_part = crate::engine::partial_target(&path)
-                .and_then(|target| {
-                    target
-                        .file_name()
-                        .and_then(|n| n.to_str().map(str::to_string))
-                })
-                .is_some_and(|target| kept.contains(&target));
-            if kept.contains(&name) || is_our_part {
-                continue;
-            }
-            // A link is removed as a link; only real folders go recursively.
-            let is_dir = fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir());
-            extras.push((path, is_dir));
-        }
-        extras.sort();
-        let top = self.item(id).is_some_and(|i| i.parent.is_none());
-        let empties_top = top && !extras.is_empty() && extras.len() == present;
-        for (path, is_dir) in extras {
-            let spec = TransferSpec {
-                direction: Direction::Download,
-                remote: parent.remote.clone(),
-                local: path,
-                recursive: is_dir,
-                copy_to: String::new(),
-            };
-            self.plan_deletion(id, spec, empties_top);
-        }
-    }
-
-    fn plan_deletion(&mut self, parent: ItemId, spec: TransferSpec, empties_top: bool) {
-        self.planned_deletions.push(PlannedDeletion {
-            parent,
-            spec,
-            empties_top,
-        });
-    }
-
     /// A local folder is to be uploaded and the remote one exists (or, in
     /// a dry run, may not): its contents join the queue, knowing what each
     /// would replace. `remote` is the remote folder's listing, `None` when
@@ -269,47 +194,7 @@ impl Coordinator {
         self.set_state(id, ItemState::Done);
     }
 
-    /// For an upload mirror: what the complete remote listing has and the
-    /// local folder does not, planned for deletion.
-    fn plan_remote_deletions(
-        &mut self,
-        id: ItemId,
-        parent: &TransferSpec,
-        remote_entries: &[RemoteEntry],
-        local_names: &HashSet<String>,
-    ) {
-        let present = remote_entries
-            .iter()
-            .filter(|e| !matches!(e.name.as_str(), "." | ".."))
-            .count();
-        let mut extras = Vec::new();
-        for entry in remote_entries {
-            if local_names.contains(&entry.name) || matches!(entry.name.as_str(), "." | "..") {
-                continue;
-            }
-            let remote = remote_join(&parent.remote, &entry.name);
-            if !is_safe_local_name(&entry.name) {
-                // Never build a command from a name that could escape.
-                let reason = format!("the name {:?} is not safe to delete", entry.name);
-                self.skipped_child(id, Direction::Upload, remote, parent.local.clone(), reason);
-                continue;
-            }
-            extras.push(TransferSpec {
-                direction: Direction::Upload,
-                remote,
-                local: parent.local.join(&entry.name),
-                recursive: entry.kind == EntryKind::Dir,
-                copy_to: String::new(),
-            });
-        }
-        let top = self.item(id).is_some_and(|i| i.parent.is_none());
-        let empties_top = top && !extras.is_empty() && extras.len() == present;
-        for spec in extras {
-            self.plan_deletion(id, spec, empties_top);
-        }
-    }
-
-    fn skipped_child(
+    pub(super) fn skipped_child(
         &mut self,
         parent: ItemId,
         direction: Direction,
@@ -327,39 +212,5 @@ impl Coordinator {
         let child = self.add_item(Some(parent), spec, ItemKind::Transfer);
         self.warn(&format!("Skipped: {reason}"));
         self.set_state(child, ItemState::Skipped(reason));
-    }
-
-    /// Items that need no connection: local deletions of a mirror.
-    pub(super) fn run_local_items(&mut self) {
-        // Only a mirror with --delete makes them; skip the scan otherwise.
-        if !self.options.delete_extraneous {
-            return;
-        }
-        let ids = self.ids_where(|i| {
-            i.kind == ItemKind::DeleteTarget
-                && i.spec.direction == Direction::Download
-                && matches!(i.state, ItemState::Queued)
-        });
-        for id in ids {
-            self.delete_local(id);
-        }
-    }
-
-    pub(super) fn delete_local(&mut self, id: ItemId) {
-        let spec = self.items_spec(id);
-        if self.options.dry_run {
-            let what = format!("would delete {}", spec.local.display());
-            return self.set_state(id, ItemState::Planned(what));
-        }
-        // remove_dir_all does not follow symbolic links inside the tree.
-        let removed = if spec.recursive {
-            fs::remove_dir_all(&spec.local)
-        } else {
-            fs::remove_file(&spec.local)
-        };
-        match removed {
-            Ok(()) => self.set_state(id, ItemState::Done),
-            Err(err) => self.set_state(id, ItemState::Failed(Error::local(&spec.local, &err))),
-        }
     }
 }

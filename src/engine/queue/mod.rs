@@ -11,6 +11,7 @@
 //! [`Connection`]: super::Connection
 
 mod coordinator;
+mod deletions;
 mod dispatch;
 mod expand;
 mod item;
@@ -99,6 +100,10 @@ pub struct QueueOptions {
     /// Mirror: delete above `max_delete`, and empty a whole target folder
     /// (what a mistyped source path would ask for).
     pub force_delete: bool,
+    /// A tree asked for by the user that turns out to be a file is fetched
+    /// as that file (`get -r`, `cp -r`); a mirror, which makes a folder a
+    /// copy of a folder, says no instead.
+    pub files_as_trees: bool,
     /// Deepest folder nesting a tree transfer follows below its top folder.
     pub max_depth: u32,
     /// Most entries (files and folders) one tree transfer takes into the
@@ -128,6 +133,7 @@ impl Default for QueueOptions {
             delete_extraneous: false,
             max_delete: Some(DEFAULT_MAX_DELETE),
             force_delete: false,
+            files_as_trees: true,
             max_depth: DEFAULT_MAX_DEPTH,
             max_entries: DEFAULT_MAX_ENTRIES,
             dry_run: false,
