@@ -403,3 +403,27 @@ fn escape_sequences_from_the_server_are_shown_escaped_in_the_panes_and_the_log()
     );
     assert_eq!(app.state_mut().remote_pane().folder, "/\x07bell");
 }
+
+/// A listing the server cut short (pure-ftpd's "226-Output truncated")
+/// is shown as far as it goes, and the pane says loudly that it is not
+/// the whole folder.
+#[test]
+fn a_listing_the_server_cut_short_is_shown_with_a_warning() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let mut tree = Tree::new();
+    for i in 0..5 {
+        tree = tree.file(&format!("/f{i}.txt"), "x");
+    }
+    let faults = Faults {
+        truncate_listings: Some(3),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, server.port, "user", "pw");
+    wait_for(&mut app, "the listing", |app| shows(app, "f0.txt"));
+    assert!(shows(&app, "Incomplete listing"));
+    assert!(shows(&app, "truncated to 3 matches"));
+    assert!(!shows(&app, "f4.txt"));
+}

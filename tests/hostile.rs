@@ -562,3 +562,65 @@ fn an_upload_the_server_stops_reading_times_out() {
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert_ends_in_time(started);
 }
+
+/// A size of 2^64 - 1 with bytes trickling in made the ETA overflow a
+/// `Duration`: the queue's thread panicked and `get` exited 0 with only a
+/// partial file on disk. Now the ETA is unknown, the stall ends in a
+/// timeout, and the exit status says the file did not arrive.
+#[test]
+fn a_size_of_two_to_the_64_with_a_trickle_is_a_failure_not_a_panic() {
+    let server = ScriptedServer::start(|peer| {
+        peer.greet_and_log_in("220 hostile");
+        let mut data = None;
+        while let Some(command) = peer.command() {
+            let verb = command.split_whitespace().next().unwrap_or_default();
+            match verb {
+                "SIZE" => peer.reply(&format!("213 {}", u64::MAX)),
+                "PASV" => {
+                    let (listener, port) = data_listener();
+                    data = Some(listener);
+                    peer.reply(&format!(
+                        "227 Entering Passive Mode (127,0,0,1,{},{})",
+                        port / 256,
+                        port % 256
+                    ));
+                }
+                "RETR" => {
+                    let Some(listener) = data.take() else {
+                        peer.reply("425 Use PASV first");
+                        continue;
+                    };
+                    let mut socket = accept_data(peer, &listener);
+                    // A byte every two seconds: under one byte a second.
+                    for _ in 0..4 {
+                        if socket.write_all(b"x").is_err() {
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_secs(2));
+                    }
+                    drop(socket);
+                    peer.reply("426 Gave up");
+                }
+                _ => peer.reply(&common::scripted::minimal_reply(&command)),
+            }
+        }
+    });
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("huge.bin");
+    let url = format!("ftp://u:p@127.0.0.1:{}/huge.bin", server.port);
+    let run = common::cli::ferry(&[
+        "--timeout",
+        "6",
+        "get",
+        "--retries",
+        "0",
+        "-j",
+        "1",
+        &url,
+        target.to_str().unwrap(),
+    ]);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_ne!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("1 failed"), "{}", run.stderr);
+    assert!(!target.exists());
+}
