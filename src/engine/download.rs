@@ -16,7 +16,9 @@ use super::names::check_command_argument;
 use super::net;
 use super::partial::{self, Partial, Reopened};
 use super::session::Session;
-use super::transfer::{Meter, TransferObserver, end_transfer, pump};
+use super::transfer::{
+    Meter, TransferObserver, end_transfer, more_than_announced, pump, within_announced,
+};
 
 /// What to download and where.
 pub struct DownloadTarget<'a> {
@@ -235,8 +237,7 @@ fn receive(
         &mut paced,
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
-            let room = total.map_or(u64::MAX, |t| t.saturating_sub(written));
-            let keep = &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+            let keep = within_announced(chunk, written, total);
             let out = if ascii {
                 file.write_all(&converter.convert(keep))
             } else {
@@ -246,7 +247,7 @@ fn receive(
             written += keep.len() as u64;
             if keep.len() < chunk.len() {
                 too_much = true;
-                return Err(Error::Protocol("more bytes than announced".to_string()));
+                return Err(more_than_announced());
             }
             Ok(())
         },

@@ -15,7 +15,9 @@ use super::names::check_command_argument;
 use super::net;
 use super::session::Session;
 use super::tls;
-use super::transfer::{Meter, TransferObserver, end_transfer, pump};
+use super::transfer::{
+    Meter, TransferObserver, end_transfer, more_than_announced, pump, within_announced,
+};
 
 /// One file to copy.
 pub struct CopyJob<'a> {
@@ -117,15 +119,14 @@ fn relay(
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
             // Never past the size the source announced.
-            let room = total.map_or(u64::MAX, |t| t.saturating_sub(relayed));
-            let keep = &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))];
+            let keep = within_announced(chunk, relayed, total);
             writing
                 .write_all(keep)
                 .map_err(|err| net::io_error("sending data", &err))?;
             relayed += keep.len() as u64;
             if keep.len() < chunk.len() {
                 too_much = true;
-                return Err(Error::Protocol("more bytes than announced".to_string()));
+                return Err(more_than_announced());
             }
             Ok(())
         },

@@ -156,6 +156,20 @@ fn check_unchanged_during_upload(
     Ok(())
 }
 
+/// The part of `chunk` that fits within the size the source announced,
+/// `done` bytes in; shorter than `chunk` when the source sends more than it
+/// said, which callers treat as a failure after keeping what fits.
+pub(super) fn within_announced(chunk: &[u8], done: u64, total: Option<u64>) -> &[u8] {
+    let room = total.map_or(u64::MAX, |t| t.saturating_sub(done));
+    &chunk[..chunk.len().min(usize::try_from(room).unwrap_or(usize::MAX))]
+}
+
+/// The error for a source that sent more than it announced (its message
+/// is replaced by the caller, which knows the sizes).
+pub(super) fn more_than_announced() -> Error {
+    Error::Protocol("more bytes than announced".to_string())
+}
+
 /// Moves bytes from `source` to `sink` through one buffer until the source
 /// ends, the observer cancels, or either side fails.
 pub(super) fn pump(
