@@ -69,6 +69,11 @@ fn a_tree_copied_between_two_servers_arrives_byte_for_byte() {
     assert_eq!(snapshot(&to.path("dst")), snapshot(&src), "{}", run.stderr);
     assert!(run.stderr.contains("3 files: 3 done"), "{}", run.stderr);
 
+    // A mistyped source fails and makes no empty folder on the target.
+    let (run, _) = copy(&["copy", "-r", &url(&from, "src-typo"), &url(&to, "typo")]);
+    let run = run.expect_status(4);
+    assert!(!to.path("typo").exists(), "{}", run.stderr);
+
     // Again, without a flag: nothing is replaced, and it says so.
     let (run, _) = copy(&["copy", "-r", &url(&from, "src"), &url(&to, "dst")]);
     let run = run.expect_status(4);

@@ -73,15 +73,11 @@ impl Coordinator {
             }
             (ItemKind::Transfer, Direction::Download, false) => self.start_download(slot, id),
             (ItemKind::Transfer, Direction::Upload, false) => self.start_upload(slot, id),
+            // The source folder is read first: a mistyped one makes no
+            // empty folder on the target (see `copy_target_ready`).
             (ItemKind::Transfer, Direction::Copy, true) => {
                 self.set_state(id, ItemState::Expanding);
-                // The login folder or the root is there already.
-                if dry_run || spec.copy_to.is_empty() || spec.copy_to == "/" {
-                    self.send_job(slot, Command::List(Some(spec.remote)), Job::List(id));
-                } else {
-                    let mkdir = Command::Partner(Box::new(Command::Mkdir(spec.copy_to)));
-                    self.send_job(slot, mkdir, Job::MkdirCopyTarget(id));
-                }
+                self.send_job(slot, Command::List(Some(spec.remote)), Job::List(id));
             }
             (ItemKind::Transfer, Direction::Copy, false) => self.start_copy(slot, id),
             // Copies do not mirror, so nothing asks to delete on the target.
@@ -411,7 +407,20 @@ impl Coordinator {
                 }
                 self.transferred(slot, id);
             }
-            (Job::List(id), Ok(Outcome::Listing(listing))) => self.expand_remote(id, listing),
+            (Job::List(id), Ok(Outcome::Listing(listing))) => {
+                let spec = self.items_spec(id);
+                let root = spec.copy_to.is_empty() || spec.copy_to == "/";
+                if spec.direction == Direction::Copy && !root && !self.options.dry_run {
+                    // The source exists: now the folder to copy into.
+                    if let Some(item) = self.item_mut(id) {
+                        item.listing = Some(listing);
+                    }
+                    let mkdir = Command::Partner(Box::new(Command::Mkdir(spec.copy_to)));
+                    self.send_job(slot, mkdir, Job::MkdirCopyTarget(id));
+                } else {
+                    self.expand_remote(id, listing);
+                }
+            }
             (Job::Mkdir(id), result) => match result {
                 // A folder that is already there is fine to upload into.
                 Ok(_) | Err(Error::Permanent { .. }) => {
@@ -472,14 +481,21 @@ impl Coordinator {
                     self.start_download(slot, id);
                 }
             }
-            (Job::MkdirCopyTarget(id), result) => match result {
-                // A folder that is already there is fine to copy into.
-                Ok(_) | Err(Error::Permanent { .. }) => {
-                    let remote = self.items_spec(id).remote;
-                    self.send_job(slot, Command::List(Some(remote)), Job::List(id));
+            (Job::MkdirCopyTarget(id), result) => {
+                let listing = self.item_mut(id).and_then(|i| i.listing.take());
+                match (result, listing) {
+                    // A folder that is already there is fine to copy into.
+                    (Ok(_) | Err(Error::Permanent { .. }), Some(listing)) => {
+                        self.expand_remote(id, listing)
+                    }
+                    (Ok(_) | Err(Error::Permanent { .. }), None) => self.item_failed(
+                        id,
+                        Error::Protocol("the listing did not arrive".to_string()),
+                    ),
+                    // A retry lists the source again.
+                    (Err(err), _) => self.item_failed(id, err),
                 }
-                Err(err) => self.item_failed(id, err),
-            },
+            }
             (Job::Delete(id), result) => match result {
                 Ok(_) => self.set_state(id, ItemState::Done),
                 Err(err) => self.item_failed(id, err),

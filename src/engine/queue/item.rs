@@ -5,7 +5,7 @@ use std::time::Instant;
 use super::policy::ExistsPolicy;
 use super::{ItemId, TransferSpec};
 use crate::engine::error::Error;
-use crate::engine::event::FileStat;
+use crate::engine::event::{FileStat, Listing};
 
 /// Where an item is in its life. `Done`, `Failed`, `Skipped`, `Planned`
 /// and `Cancelled` are final; a failed or cancelled item can be queued
@@ -89,6 +89,9 @@ pub(super) struct Item {
     /// Why a folder named as a tree turned out not to be listable, while
     /// the queue checks whether it is a file to fetch instead.
     pub not_a_folder: Option<Error>,
+    /// A copy's source folder, read and waiting for its target folder to
+    /// be made.
+    pub listing: Option<Listing>,
 }
 
 impl Item {
@@ -117,6 +120,7 @@ impl Item {
             rename: None,
             transferred: false,
             not_a_folder: None,
+            listing: None,
         }
     }
 
