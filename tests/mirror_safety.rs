@@ -463,6 +463,15 @@ fn get_r_of_a_file_fetches_it_and_rm_r_of_a_file_deletes_it() {
     );
     assert!(!out.join("one.txt/one.txt").exists());
 
+    // `ls` of a file lists it, as `ls file` does.
+    let run = ferry(&["ls", "-l", &url("d/one.txt")]).expect_status(0);
+    assert!(
+        run.stdout.contains("one.txt") && run.stdout.contains(" 3 "),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stderr.contains("error"), "{}", run.stderr);
+
     ferry(&["rm", "-r", &url("d/one.txt")]).expect_status(0);
     assert!(!server.path("d/one.txt").exists());
     assert!(server.path("d").exists());

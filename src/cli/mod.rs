@@ -118,8 +118,18 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Ls { long, json, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = (!url.path.is_empty()).then(|| url.path.clone());
-            let Outcome::Listing(listing) = client.call(Command::List(path))? else {
-                return Err(unexpected_outcome("a listing"));
+            let listing = match client.call(Command::List(path.clone())) {
+                Ok(Outcome::Listing(listing)) => listing,
+                Ok(_) => return Err(unexpected_outcome("a listing")),
+                // Not a folder: a file is listed as itself, as `ls file` does.
+                Err(not_a_folder @ Error::Permanent { .. }) => {
+                    let file = path.as_deref().and_then(|p| file_entry(&mut client, p));
+                    let Some(file) = file else {
+                        return Err(not_a_folder.into());
+                    };
+                    crate::engine::Listing::complete(vec![file])
+                }
+                Err(err) => return Err(err.into()),
             };
             output::print_listing(&listing.entries, long, json);
             match listing.incomplete {
@@ -509,6 +519,23 @@ fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBu
         return Ok(local);
     }
     Ok(local.join(local_name(name)?))
+}
+
+/// `path` as a listing entry, when the server says it is a file (SIZE).
+fn file_entry(client: &mut Client, path: &str) -> Option<crate::listing::RemoteEntry> {
+    let Ok(Outcome::Stat(stat)) = client.call(Command::Stat(path.to_string())) else {
+        return None;
+    };
+    stat.size?;
+    Some(crate::listing::RemoteEntry {
+        name: remote_basename(path).to_string(),
+        kind: crate::listing::EntryKind::File,
+        size: stat.size,
+        modified: stat.modified,
+        permissions: None,
+        owner: None,
+        group: None,
+    })
 }
 
 /// A reply of the wrong kind from the engine: a bug of ours, never to be
