@@ -541,3 +541,78 @@ fn a_listed_size_that_went_stale_is_checked_with_size_not_called_short() {
         .count();
     assert_eq!(sent, after);
 }
+
+/// Every outcome a connection reports until its worker has ended (its
+/// channel closes), by request.
+fn outcomes_until_the_worker_ends(
+    events: &crossbeam_channel::Receiver<ferry::engine::Event>,
+) -> std::collections::HashMap<u64, Result<Outcome, Error>> {
+    let mut outcomes = std::collections::HashMap::new();
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)) {
+            Ok(event) => {
+                if let EventKind::Finished { request, result } = event.kind {
+                    outcomes.insert(request, result);
+                }
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => return outcomes,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => panic!("the worker never ended"),
+        }
+    }
+}
+
+#[test]
+fn dropping_a_connection_aborts_its_download_and_runs_nothing_queued_behind_it() {
+    // What a window does when the user disconnects or closes it: the
+    // handle goes, and nothing asked of that connection may go on.
+    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 253) as u8).collect();
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(40)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(Tree::new().file("/slow.bin", data.clone()), faults);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("slow.bin");
+    let (connection, events) = ferry::engine::Connection::open();
+    connection.send(Command::Connect(options(server.port, "user", "pw")));
+    let download = connection.send(Command::Download {
+        remote: "/slow.bin".into(),
+        local: target.clone(),
+        resume: false,
+        size: None,
+    });
+    let behind = connection.send(Command::Mkdir("/never".into()));
+    loop {
+        let event = events
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the download starts");
+        if let EventKind::Progress(p) = event.kind
+            && p.bytes_done > 0
+        {
+            break;
+        }
+    }
+    drop(connection);
+    let outcomes = outcomes_until_the_worker_ends(&events);
+    for request in [download, behind] {
+        let outcome = outcomes.get(&request);
+        assert!(
+            matches!(outcome, Some(Err(Error::Cancelled))),
+            "{outcome:?}"
+        );
+    }
+    // The worker has ended: nothing was put in place, the partial file
+    // stays for a resume, the server saw ABOR.
+    assert!(!target.exists());
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let kept = fs::read(&part).unwrap();
+    assert!(
+        !kept.is_empty() && kept.len() < data.len(),
+        "{}",
+        kept.len()
+    );
+    assert_eq!(kept[..], data[..kept.len()]);
+    assert!(!server.exists("/never"));
+    let commands = server.commands();
+    assert!(commands.iter().any(|c| c == "ABOR"), "{commands:?}");
+}

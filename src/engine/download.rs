@@ -66,6 +66,7 @@ pub fn download(
     }
     if total == Some(offset) && offset > 0 {
         // Everything is already here; no data connection needed.
+        stop_if_cancelled(observer)?;
         return finish_download(partial, local, offset, offset, Instant::now());
     }
 
@@ -148,7 +149,19 @@ pub fn download(
             .sync_data()
             .map_err(|e| Error::local(&path, &e))?;
     }
+    stop_if_cancelled(observer)?;
     finish_download(partial, local, done, offset, started)
+}
+
+/// The last look before the rename: a download cancelled while its last
+/// bytes arrived (or whose connection was let go: a disconnect, a queue
+/// stopped, the window closed) keeps its partial file for a resume and
+/// puts nothing in place, so no file appears after the user said stop.
+fn stop_if_cancelled(observer: &mut dyn TransferObserver) -> Result<()> {
+    match observer.cancelled() {
+        true => Err(Error::Cancelled),
+        false => Ok(()),
+    }
 }
 
 /// The partial file this download writes: with `resume`, ours from an

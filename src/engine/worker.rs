@@ -24,7 +24,9 @@ use super::transfer::{self, TransferObserver};
 #[derive(Default)]
 struct CancelSet {
     ids: Mutex<HashSet<RequestId>>,
-    /// Everything, queued or running: the handle is gone.
+    /// Everything, queued, running or sent later: the handle is gone or
+    /// is going, and nothing asked of this connection may still change a
+    /// file (a running download stops before its rename).
     all: AtomicBool,
 }
 
@@ -35,11 +37,17 @@ impl CancelSet {
         }
     }
 
+    fn cancel_all(&self) {
+        self.all.store(true, Ordering::Relaxed);
+    }
+
     fn is_cancelled(&self, id: RequestId) -> bool {
-        self.ids
-            .lock()
-            .map(|ids| ids.contains(&id))
-            .unwrap_or(false)
+        self.all.load(Ordering::Relaxed)
+            || self
+                .ids
+                .lock()
+                .map(|ids| ids.contains(&id))
+                .unwrap_or(false)
     }
 
     fn forget(&self, id: RequestId) {
@@ -51,9 +59,12 @@ impl CancelSet {
 
 /// A handle on one FTP connection and its worker thread.
 ///
-/// Dropping the handle cancels what is queued or running and lets the
-/// worker say QUIT and end on its own; it never waits for the network, so a
-/// GUI can drop a connection from its frame. [`Connection::close`] waits.
+/// Dropping the handle cancels what is queued or running (a running
+/// transfer aborts with ABOR and a download keeps its partial file, never
+/// renamed into place; queued requests finish as cancelled without
+/// running) and lets the worker say QUIT and end on its own; it never
+/// waits for the network, so a GUI can drop a connection from its frame.
+/// [`Connection::close`] does the same and waits.
 pub struct Connection {
     id: ConnectionId,
     requests: Option<Sender<Request>>,
@@ -129,7 +140,7 @@ impl Connection {
 impl Connection {
     /// Like dropping, but waits until the worker has said QUIT and ended.
     pub fn close(mut self) {
-        self.cancels.all.store(true, Ordering::Relaxed);
+        self.cancels.cancel_all();
         self.requests = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -139,7 +150,7 @@ impl Connection {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        self.cancels.all.store(true, Ordering::Relaxed);
+        self.cancels.cancel_all();
         // Closing the queue tells the worker to finish.
         self.requests = None;
     }
