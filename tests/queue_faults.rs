@@ -752,3 +752,109 @@ fn an_unfinished_download_in_a_folder_is_not_uploaded_with_it() {
         .collect();
     assert_eq!(uploaded, ["STOR /up/d/mine.txt"], "{:?}", run.states);
 }
+
+/// A queue with a slow download running and a second file waiting
+/// behind it (one connection), once bytes flow.
+fn slow_download_running() -> (FaultyServer, QueueRun, tempfile::TempDir, Vec<u8>) {
+    let data = pattern(4_000_000, 19);
+    let tree = Tree::new()
+        .file("/slow.bin", data.clone())
+        .file("/behind.txt", b"behind".to_vec());
+    let faults = Faults {
+        retr_chunk_delay: Some(Duration::from_millis(40)),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let mut run = run_with(&server, 1);
+    run.queue
+        .add(download("/slow.bin", &local.path().join("slow.bin"), false));
+    run.queue.add(download(
+        "/behind.txt",
+        &local.path().join("behind.txt"),
+        false,
+    ));
+    run.until(|e| matches!(e, QueueEvent::Progress { bytes_done, .. } if *bytes_done > 0));
+    (server, run, local, data)
+}
+
+/// What a stopped download must leave: its partial file, nothing in place.
+fn assert_stopped_with_the_partial_file_kept(server: &FaultyServer, local: &Path, data: &[u8]) {
+    let target = local.join("slow.bin");
+    assert!(!target.exists());
+    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let kept = fs::read(&part).unwrap();
+    assert!(
+        !kept.is_empty() && kept.len() < data.len(),
+        "{}",
+        kept.len()
+    );
+    assert_eq!(kept[..], data[..kept.len()]);
+    assert!(!local.join("behind.txt").exists());
+    assert!(
+        server.commands().iter().any(|c| c == "ABOR"),
+        "{:?}",
+        server.commands()
+    );
+}
+
+#[test]
+fn a_dropped_queue_aborts_its_running_download_at_once_and_renames_nothing() {
+    // What a window does on disconnect: it drops the queue's handle and
+    // reads the queue's last words.
+    let (server, run, local, data) = slow_download_running();
+    let QueueRun {
+        queue,
+        events,
+        mut states,
+        specs,
+        ..
+    } = run;
+    drop(queue);
+    // The channel closes once the queue's connections have ended.
+    loop {
+        match events.recv_timeout(Duration::from_secs(60)) {
+            Ok(QueueEvent::State { id, state }) => {
+                states.insert(id, state);
+            }
+            Ok(_) => {}
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            Err(err) => panic!("the queue never ended: {err}"),
+        }
+    }
+    for (id, spec) in &specs {
+        assert_eq!(
+            states.get(id),
+            Some(&ItemState::Cancelled),
+            "{}",
+            spec.remote
+        );
+    }
+    assert_stopped_with_the_partial_file_kept(&server, local.path(), &data);
+}
+
+#[test]
+fn shut_down_mid_download_returns_with_no_worker_left_to_rename() {
+    // A command-line run that ends early (or is told to stop) waits for
+    // its queue; afterwards nothing of it may touch a file.
+    let (server, run, local, data) = slow_download_running();
+    let QueueRun { queue, events, .. } = run;
+    queue.shut_down();
+    assert_stopped_with_the_partial_file_kept(&server, local.path(), &data);
+    // The queue has ended: its last words are all there is.
+    let last: Vec<QueueEvent> = events.try_iter().collect();
+    assert!(matches!(
+        events.try_recv(),
+        Err(crossbeam_channel::TryRecvError::Disconnected)
+    ));
+    assert!(
+        last.iter().any(|e| matches!(
+            e,
+            QueueEvent::State {
+                state: ItemState::Cancelled,
+                ..
+            }
+        )),
+        "{last:?}"
+    );
+}

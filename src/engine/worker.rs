@@ -131,6 +131,14 @@ impl Connection {
         self.cancels.cancel(id);
     }
 
+    /// Stops everything: what runs aborts, what is queued or sent later
+    /// finishes as cancelled without running. For owners letting go of
+    /// several connections, so that all stop at once before any is waited
+    /// for.
+    pub(crate) fn cancel_all(&self) {
+        self.cancels.cancel_all();
+    }
+
     /// Debug level 0, 1 or 2, effective at once (like ftplib's `set_debuglevel`).
     pub fn set_debug_level(&self, level: u8) {
         self.debug_level.store(level.min(2), Ordering::Relaxed);

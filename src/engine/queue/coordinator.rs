@@ -13,7 +13,7 @@ use super::item::{Item, ItemKind, ItemState, is_passing};
 use super::{ItemId, Overall, QueueCommand, QueueEvent, QueueOptions, TransferSpec};
 use crate::engine::command::{Command, ConnectOptions, RequestId};
 use crate::engine::error::Error;
-use crate::engine::event::{Event, EventKind, Features, Outcome, eta_at};
+use crate::engine::event::{ConnectionId, Event, EventKind, Features, Outcome, eta_at};
 use crate::engine::worker::Connection;
 
 /// How often the whole queue's progress is reported.
@@ -163,8 +163,54 @@ impl Coordinator {
                 Err(panic) => self.recover_from_panic(panic),
             }
         }
+        self.stop();
+    }
+
+    /// The handle is gone (a window disconnected, connected elsewhere or
+    /// closed; a command-line run ended): nothing of this queue may go on.
+    /// Every connection is told to stop at once — a running transfer
+    /// aborts, a download keeps its partial file for a resume and is never
+    /// renamed into place, nothing queued runs — then each says QUIT and
+    /// its thread ends. Only then does the queue end, having said how each
+    /// item ended: what completed before the stop is done, the rest is
+    /// cancelled. So when the events channel closes, no worker of this
+    /// queue is left to touch a file.
+    fn stop(&mut self) {
+        for slot in &self.slots {
+            slot.connection.cancel_all();
+        }
+        let busy: Vec<(ConnectionId, (RequestId, Job))> = self
+            .slots
+            .iter()
+            .filter_map(|s| s.busy.map(|busy| (s.connection.id(), busy)))
+            .collect();
         for slot in self.slots.drain(..) {
             slot.connection.close();
+        }
+        // The workers have ended: their last outcomes are all here.
+        while let Ok(event) = self.engine_rx.try_recv() {
+            let EventKind::Finished { request, result } = event.kind else {
+                continue;
+            };
+            let job = busy
+                .iter()
+                .find(|(connection, (r, _))| *connection == event.connection && *r == request)
+                .map(|(_, (_, job))| *job);
+            if let (Some(Job::Transfer(id) | Job::Delete(id)), Ok(_)) = (job, result)
+                && let Some(item) = self.item_mut(id)
+            {
+                item.transferred = true;
+            }
+        }
+        for id in self.ids_where(|i| !i.state.is_final()) {
+            // Bytes in place, only the time not set (or a deletion made):
+            // that item did what it was for.
+            let done = self.item(id).is_some_and(|i| i.transferred);
+            let state = match done {
+                true => ItemState::Done,
+                false => ItemState::Cancelled,
+            };
+            self.set_state(id, state);
         }
     }
 

@@ -219,8 +219,11 @@ pub enum QueueEvent {
     Idle(Overall),
 }
 
-/// A handle on a running queue. Dropping it stops the queue: running
-/// transfers are cancelled (their partial files stay for a resume).
+/// A handle on a running queue. Dropping it stops the queue at once,
+/// without waiting: running transfers are aborted (a download's partial
+/// file stays for a resume and is never renamed into place), nothing
+/// queued starts, every unfinished item ends `Cancelled`, and the events
+/// channel closes once the last connection has said QUIT and ended.
 pub struct TransferQueue {
     commands: Sender<QueueCommand>,
     thread: Option<thread::JoinHandle<()>>,
@@ -276,8 +279,10 @@ impl TransferQueue {
         self.send(QueueCommand::Add(spec));
     }
 
-    /// Stops the queue and waits until its connections have said QUIT, so
-    /// a command-line run ends politely.
+    /// Stops the queue as dropping does, and waits until its connections
+    /// have said QUIT and ended: once it returns, no worker of this queue
+    /// is left to write or rename a file, and a command-line run ends
+    /// politely.
     pub fn shut_down(mut self) {
         let (closed, _) = crossbeam_channel::bounded(0);
         self.commands = closed;
