@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::Receiver;
 use egui::Ui;
 
-use super::bridge::{Waker, relay};
+use super::bridge::Waker;
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
 use super::file_table::{PaneKind, Side};
@@ -16,36 +15,18 @@ use super::local_fs::{LocalFs, LocalOp, LocalResult};
 use super::log_view::{LogAction, LogView};
 use super::pane::Pane;
 use super::queue_view::QueueView;
+use super::queues::{QueueNews, QueueRole, Queues, Routed};
 use super::remote::{Purpose, Server};
 use super::rows::FileRow;
 use super::settings::Settings;
 use super::site_manager::{SiteManager, SiteManagerAction};
 use super::site_worker::{SiteNews, SiteOp, SiteWorker};
 use crate::engine::queue::{
-    Direction, ExistsPolicy, ItemId, ItemState, QueueCommand, QueueEvent, QueueOptions,
-    TransferQueue,
+    Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome, display_lines, display_text};
 use crate::sites::{LogonType, Site, SiteStore, TrustStore};
 use crate::url::FtpUrl;
-
-/// Item ids of each copy queue start here, so one queue view shows
-/// them all and its commands find their queue.
-const COPY_ID_SPAN: ItemId = 1 << 40;
-
-fn copy_id_base(from: Side) -> ItemId {
-    match from {
-        Side::Remote => COPY_ID_SPAN,
-        Side::Local => 2 * COPY_ID_SPAN,
-    }
-}
-
-/// Copies from the server in one pane to the server in the other.
-pub(super) struct CopyQueue {
-    pub from: Side,
-    pub queue: TransferQueue,
-    pub events: Receiver<QueueEvent>,
-}
 
 /// How long an error stays in the status line.
 const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
@@ -63,9 +44,9 @@ pub struct FerryApp {
     pub(super) local: Pane,
     pub(super) remote: Pane,
     pub(super) local_fs: LocalFs,
-    pub(super) queue: Option<(TransferQueue, Receiver<QueueEvent>)>,
-    /// Queues copying between the two servers (at most one a direction).
-    pub(super) copy_queues: Vec<CopyQueue>,
+    /// The right server's transfer queue and the copy queues between two
+    /// servers, each bound to the connections it was started for.
+    pub(super) queues: Queues,
     pub(super) queue_view: QueueView,
     pub(super) log: LogView,
     pub(super) dialogs: Vec<Dialog>,
@@ -115,8 +96,7 @@ impl FerryApp {
             log: LogView::new(settings.debug_level),
             waker,
             bar: ConnectBar::default(),
-            queue: None,
-            copy_queues: Vec::new(),
+            queues: Queues::default(),
             queue_view: QueueView::default(),
             dialogs: Vec::new(),
             errors: Vec::new(),
@@ -475,6 +455,11 @@ impl FerryApp {
         }
         for side in [Side::Remote, Side::Local] {
             while let Ok(event) = self.server(side).session.events.try_recv() {
+                // A connection let go (disconnected, replaced) says
+                // nothing more: not "connected", not an error, not a line.
+                if !self.server(side).session.is_current(&event) {
+                    continue;
+                }
                 match event.kind {
                     EventKind::Log(line) => self.log.push(&line),
                     EventKind::Welcome(text) => self.server(side).welcome = text,
@@ -502,15 +487,8 @@ impl FerryApp {
                 }
             }
         }
-        let mut news = Vec::new();
-        if let Some((_, events)) = &self.queue {
-            news.extend(events.try_iter());
-        }
-        for copy in &self.copy_queues {
-            news.extend(copy.events.try_iter());
-        }
-        for event in news {
-            self.queue_news(event);
+        for news in self.queues.news() {
+            self.queue_news(news);
         }
     }
 
@@ -685,7 +663,6 @@ impl FerryApp {
                     self.disconnect(Side::Local);
                 }
                 self.left_is_server = false;
-                self.copy_queues.clear();
                 self.open_local(self.start_folder());
             }
             LeftBarAction::Connect(options, folder) => {
@@ -695,9 +672,7 @@ impl FerryApp {
             LeftBarAction::Disconnect => self.disconnect(Side::Local),
             LeftBarAction::Invalid(why) => self.error(format!("The left server's URL: {why}")),
             LeftBarAction::SetFxp(fxp) => {
-                for copy in &self.copy_queues {
-                    copy.queue.send(QueueCommand::SetFxp(fxp));
-                }
+                self.queues.route(QueueCommand::SetFxp(fxp));
             }
         }
     }
@@ -723,8 +698,6 @@ impl FerryApp {
                     (None, false) => String::new(),
                 };
                 server.welcome = info.welcome.clone();
-                // Copies were between the servers as they were.
-                self.copy_queues.clear();
                 if side == Side::Remote {
                     self.start_queue();
                     self.settings.remember(self.bar.recent());
@@ -779,8 +752,7 @@ impl FerryApp {
                     self.log.push_text(LogKind::Reply, &reply.text);
                 }
             }
-            // What a disconnect stopped is no error.
-            (Purpose::Disconnect, _) | (_, Err(Error::Cancelled)) => {}
+            (_, Err(Error::Cancelled)) => {}
             (purpose, Err(err)) => {
                 self.pane(side).loading = false;
                 let what = match purpose {
@@ -819,8 +791,14 @@ impl FerryApp {
         side == Side::Remote || self.left_is_server
     }
 
-    fn queue_news(&mut self, event: QueueEvent) {
+    fn queue_news(&mut self, news: QueueNews) {
+        let QueueNews { event, ended } = news;
         self.queue_view.apply(&event);
+        // A queue let go only settles its rows: no questions, no errors
+        // about files the user has moved on from.
+        if ended {
+            return;
+        }
         match event {
             QueueEvent::State {
                 id,
@@ -877,6 +855,9 @@ impl FerryApp {
         self.connect_side(Side::Remote, options, folder);
     }
 
+    /// Connects the server in the pane on `side`. Whatever that server's
+    /// connection was doing is let go at once (see [`FerryApp::disconnect`]);
+    /// only the outcome of this new login counts.
     pub(super) fn connect_side(
         &mut self,
         side: Side,
@@ -891,6 +872,7 @@ impl FerryApp {
                 }
             }
         }
+        self.let_go(side);
         let server = self.server(side);
         server.last_connect = Some((options.clone(), folder.clone(), None));
         server.link = LinkState::Connecting;
@@ -902,104 +884,95 @@ impl FerryApp {
         self.pane(side).clear("Connecting…");
     }
 
+    /// Disconnects the server in the pane on `side`, even while it is
+    /// still logging in.
     pub(super) fn disconnect(&mut self, side: Side) {
-        let server = self.server(side);
-        server.session.cancel_all();
-        server
-            .session
-            .send(Command::Disconnect, Purpose::Disconnect);
-        server.link = LinkState::Disconnected;
-        // Dropping a queue cancels its transfers; their partial files stay.
-        if side == Side::Remote {
-            self.queue = None;
+        let was = self.server(side).link != LinkState::Disconnected;
+        self.let_go(side);
+        if was {
+            self.log.push_text(LogKind::Status, "Disconnected");
         }
-        self.copy_queues.clear();
         self.pane(side).clear("Not connected");
     }
 
-    fn queue_options(&self, first_item_id: ItemId) -> QueueOptions {
+    /// Lets go of the connection of the server on `side` and of the queues
+    /// that work with it, without waiting for either: running transfers
+    /// abort (a download's partial file stays for a resume and is never
+    /// renamed into place), a login in progress will not count, and the
+    /// rows of those queues end as cancelled, without buttons. The
+    /// questions they asked go too.
+    fn let_go(&mut self, side: Side) {
+        let server = self.server(side);
+        server.session.replace();
+        server.link = LinkState::Disconnected;
+        for ids in self.queues.let_go(|role| role.uses(side)) {
+            self.dialogs
+                .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));
+            self.queue_view.end_queue(ids);
+        }
+    }
+
+    fn queue_options(&self) -> QueueOptions {
         QueueOptions {
             connections: self.settings.connections.clamp(1, 10),
             exists: ExistsPolicy::Ask,
             resume: true,
             debug_level: self.log.level,
-            first_item_id,
             ..QueueOptions::default()
         }
     }
 
+    /// The right server's transfer queue, on its login's options.
     fn start_queue(&mut self) {
-        let Some(options) = self.right.session.options.clone() else {
+        let Some(connect) = self.right.session.options.clone() else {
             return;
         };
-        match TransferQueue::start(options, self.queue_options(1)) {
-            Ok((queue, events)) => {
-                let events = relay(events, self.waker.clone(), "queue");
-                self.queue = Some((queue, events));
-            }
-            Err(err) => self.error(format!("Could not start the transfer queue: {err}")),
+        for ids in self.queues.let_go(|role| role == QueueRole::Transfers) {
+            self.queue_view.end_queue(ids);
+        }
+        let options = self.queue_options();
+        let started = self
+            .queues
+            .start(QueueRole::Transfers, options, &self.waker, |o| {
+                TransferQueue::start(connect, o)
+            });
+        if let Err(err) = started {
+            self.error(format!("Could not start the transfer queue: {err}"));
         }
     }
 
     /// The queue copying from the server on `from` to the other one,
     /// started on first use.
     pub(super) fn copy_queue(&mut self, from: Side) -> Option<&TransferQueue> {
-        if !self.copy_queues.iter().any(|c| c.from == from) {
+        let role = QueueRole::Copy { from };
+        if self.queues.get(role).is_none() {
             let source = self.server(from).session.options.clone()?;
             let target = self.server(from.other()).session.options.clone()?;
             let options = QueueOptions {
                 fxp: self.left_bar.fxp,
-                ..self.queue_options(copy_id_base(from))
+                ..self.queue_options()
             };
-            match TransferQueue::start_copy(source, target, options) {
-                Ok((queue, events)) => {
-                    let events = relay(events, self.waker.clone(), "copy-queue");
-                    self.copy_queues.push(CopyQueue {
-                        from,
-                        queue,
-                        events,
-                    });
-                }
-                Err(err) => {
-                    self.error(format!("Could not start the copy queue: {err}"));
-                    return None;
-                }
+            let started = self.queues.start(role, options, &self.waker, |o| {
+                TransferQueue::start_copy(source, target, o)
+            });
+            if let Err(err) = started {
+                self.error(format!("Could not start the copy queue: {err}"));
+                return None;
             }
         }
-        self.copy_queues
-            .iter()
-            .find(|c| c.from == from)
-            .map(|c| &c.queue)
+        self.queues.get(role)
     }
 
-    /// Sends a command to the queue its item belongs to (ids tell the
-    /// queues apart; "cancel all" goes to every queue).
+    /// Sends a command to the queue its item belongs to (each queue's ids
+    /// are its own for the window's life; "cancel all" goes to every
+    /// queue). An item of a queue let go reaches nothing.
     pub(super) fn queue_command(&mut self, command: QueueCommand) {
-        let id = match &command {
-            QueueCommand::Cancel(id)
-            | QueueCommand::Retry(id)
-            | QueueCommand::MoveUp(id)
-            | QueueCommand::MoveDown(id)
-            | QueueCommand::Answer { id, .. } => Some(*id),
-            QueueCommand::CancelAll => {
-                for copy in &self.copy_queues {
-                    copy.queue.send(QueueCommand::CancelAll);
-                }
-                None
+        match self.queues.route(command) {
+            Routed::Sent => {}
+            Routed::QueueEnded => {
+                self.error("That transfer ended with its connection; nothing was done.")
             }
-            QueueCommand::Add(_) | QueueCommand::SetFxp(_) => None,
-        };
-        if let Some(id) = id
-            && let Some(copy) = self
-                .copy_queues
-                .iter()
-                .find(|c| (copy_id_base(c.from)..copy_id_base(c.from) + COPY_ID_SPAN).contains(&id))
-        {
-            return copy.queue.send(command);
-        }
-        match &self.queue {
-            Some((queue, _)) => queue.send(command),
-            None => self.error("Connect to a server first."),
+            Routed::NoQueue => self.error("Connect to a server first."),
         }
     }
 

@@ -13,6 +13,7 @@ mod local_fs;
 mod log_view;
 mod pane;
 mod queue_view;
+mod queues;
 mod remote;
 mod rows;
 mod settings;

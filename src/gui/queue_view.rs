@@ -3,6 +3,7 @@
 //! It only mirrors the engine queue's events and sends back commands.
 
 use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
 use std::time::Duration;
 
 use egui::{ProgressBar, Ui};
@@ -68,6 +69,9 @@ pub struct QueueView {
     pub overall: Overall,
     rates: VecDeque<f64>,
     tab: Tab,
+    /// Item ids of queues that were let go: their rows keep how each item
+    /// ended and have no buttons, since no queue would act on them.
+    ended: Vec<Range<ItemId>>,
 }
 
 impl Default for QueueView {
@@ -78,21 +82,55 @@ impl Default for QueueView {
             overall: Overall::default(),
             rates: VecDeque::new(),
             tab: Tab::Active,
+            ended: Vec::new(),
         }
     }
 }
 
 impl QueueView {
+    /// The queue whose items have `ids` was let go: what it had not
+    /// finished is cancelled (it stops at once), and its rows lose their
+    /// buttons. Its last news may still say an item was done before the
+    /// stop; nothing it says can make a row active again.
+    pub fn end_queue(&mut self, ids: Range<ItemId>) {
+        for (id, item) in &mut self.items {
+            if ids.contains(id) && !item.state.is_final() {
+                item.state = ItemState::Cancelled;
+                item.rate = 0.0;
+                item.eta = None;
+            }
+        }
+        self.ended.push(ids);
+    }
+
+    /// Whether the row of `id` belongs to a queue still running (its
+    /// buttons work).
+    pub fn is_live(&self, id: ItemId) -> bool {
+        !self.ended.iter().any(|ids| ids.contains(&id))
+    }
+
     pub fn apply(&mut self, event: &QueueEvent) {
+        let ended = match event {
+            QueueEvent::Added { id, .. }
+            | QueueEvent::State { id, .. }
+            | QueueEvent::Progress { id, .. } => !self.is_live(*id),
+            _ => false,
+        };
         match event {
+            QueueEvent::State { state, .. } if ended && !state.is_final() => {}
+            QueueEvent::Progress { .. } if ended => {}
             QueueEvent::Added { id, spec, kind, .. } => {
                 self.order.push(*id);
+                let state = match ended {
+                    true => ItemState::Cancelled,
+                    false => ItemState::Queued,
+                };
                 self.items.insert(
                     *id,
                     QueueItem {
                         spec: spec.clone(),
                         kind: *kind,
-                        state: ItemState::Queued,
+                        state,
                         bytes_done: 0,
                         total: None,
                         rate: 0.0,
@@ -184,7 +222,7 @@ impl QueueView {
             .show_rows(ui, row_height, shown.len(), |ui, range| {
                 for id in &shown[range] {
                     if let Some(item) = self.items.get(id) {
-                        item_row(ui, *id, item, &mut commands);
+                        item_row(ui, *id, item, self.is_live(*id), &mut commands);
                     }
                 }
             });
@@ -230,7 +268,14 @@ fn is_shown(item: &QueueItem) -> bool {
     !item.spec.recursive || matches!(item.state, ItemState::Failed(_))
 }
 
-fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueCommand>) {
+/// One item's row; buttons only while its queue runs (`live`).
+fn item_row(
+    ui: &mut Ui,
+    id: ItemId,
+    item: &QueueItem,
+    live: bool,
+    commands: &mut Vec<QueueCommand>,
+) {
     ui.horizontal(|ui| {
         match &item.state {
             ItemState::Running | ItemState::Queued | ItemState::Expanding => {
@@ -252,10 +297,10 @@ fn item_row(ui: &mut Ui, id: ItemId, item: &QueueItem, commands: &mut Vec<QueueC
             }
         }
         let retryable = matches!(item.state, ItemState::Failed(_) | ItemState::Cancelled);
-        if retryable && ui.small_button("Retry").clicked() {
+        if live && retryable && ui.small_button("Retry").clicked() {
             commands.push(QueueCommand::Retry(id));
         }
-        if !item.state.is_final() {
+        if live && !item.state.is_final() {
             if ui.small_button("Cancel").clicked() {
                 commands.push(QueueCommand::Cancel(id));
             }

@@ -1,9 +1,16 @@
 //! The browsing connection: one engine worker whose outcomes the window
 //! reads each frame, with what each request was for.
+//!
+//! Every connect and disconnect lets the worker go and starts a new one
+//! with a new id: the old one stops what it was doing and says QUIT on
+//! its own, and whatever it still reports carries the old id and is
+//! dropped. So a login the user cancelled or replaced can never come back
+//! as "connected", nor its failure as an error: one generation per
+//! connection, kept by the engine's own connection ids.
 
 use std::collections::HashMap;
 
-use crossbeam_channel::{Receiver, unbounded};
+use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::connect_bar::LinkState;
@@ -14,39 +21,56 @@ use crate::sites::Site;
 #[derive(Debug, Clone)]
 pub enum Purpose {
     /// Logging in; then open `folder` (or the login folder).
-    Connect {
-        folder: Option<String>,
-    },
+    Connect { folder: Option<String> },
     /// CWD or CDUP; then list.
     ChangeFolder,
     /// A listing of the current folder.
     List,
     /// A change (mkdir, rename, delete, chmod); list again when done.
-    Change {
-        what: String,
-    },
+    Change { what: String },
     /// A raw command from the log panel.
     Raw,
-    Disconnect,
 }
 
 pub struct RemoteSession {
     connection: Connection,
+    /// Where every generation's worker sends its events (one relay for
+    /// all of them).
+    sender: Sender<Event>,
     pub events: Receiver<Event>,
     pending: HashMap<RequestId, Purpose>,
     /// The options of the current (or last) login.
     pub options: Option<ConnectOptions>,
+    debug_level: u8,
 }
 
 impl RemoteSession {
     pub fn start(waker: Waker) -> RemoteSession {
-        let (tx, rx) = unbounded();
+        let (sender, rx) = unbounded();
         RemoteSession {
-            connection: Connection::spawn(0, tx),
+            connection: Connection::spawn(0, sender.clone()),
+            sender,
             events: relay(rx, waker, "browse"),
             pending: HashMap::new(),
             options: None,
+            debug_level: 0,
         }
+    }
+
+    /// Lets the current connection go and starts the next generation.
+    /// The old worker cancels what it was asked (a running transfer or
+    /// listing aborts, a login in progress ends with QUIT) without the
+    /// window waiting, and its outcomes are dropped on arrival.
+    pub fn replace(&mut self) {
+        let next = self.connection.id().wrapping_add(1);
+        self.connection = Connection::spawn(next, self.sender.clone());
+        self.connection.set_debug_level(self.debug_level);
+        self.pending.clear();
+    }
+
+    /// Whether `event` comes from the current connection.
+    pub fn is_current(&self, event: &Event) -> bool {
+        event.connection == self.connection.id()
     }
 
     pub fn send(&mut self, command: Command, purpose: Purpose) -> RequestId {
@@ -67,15 +91,9 @@ impl RemoteSession {
             .any(|p| matches!(p, Purpose::Change { .. }))
     }
 
-    pub fn set_debug_level(&self, level: u8) {
+    pub fn set_debug_level(&mut self, level: u8) {
+        self.debug_level = level;
         self.connection.set_debug_level(level);
-    }
-
-    /// Stops what is running (a listing of a huge folder) and forgets it.
-    pub fn cancel_all(&mut self) {
-        for request in self.pending.keys() {
-            self.connection.cancel(*request);
-        }
     }
 }
 

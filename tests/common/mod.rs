@@ -6,6 +6,7 @@ pub mod ccc_server;
 pub mod certs;
 pub mod cli;
 pub mod faulty;
+pub mod gate;
 pub mod gui;
 pub mod harness;
 pub mod queue;
