@@ -18,11 +18,17 @@ fn two_servers(right: &UnftpServer, left: &UnftpServer, local: &std::path::Path)
     wait_for(&mut app, "the right server", |app| {
         matches!(app.state().link(), LinkState::Connected { .. })
     });
-    choose_left(&mut app, "Another server");
-    app.step();
-    app.step();
     let url = format!("ftp://alice@127.0.0.1:{}/", left.port);
-    for (label, text) in [("URL", url.as_str()), ("Password", "s3cret-pw")] {
+    connect_left(&mut app, &url, "s3cret-pw");
+    app
+}
+
+/// Shows a server in the left pane: `url`, logged in with `password`.
+fn connect_left(app: &mut App, url: &str, password: &str) {
+    choose_left(app, "Another server");
+    app.step();
+    app.step();
+    for (label, text) in [("URL", url), ("Password", password)] {
         // The connect bar has a Password field too: the left one is the
         // one inside the left pane.
         let left_pane = app.state().pane_rect(Side::Local);
@@ -42,7 +48,6 @@ fn two_servers(right: &UnftpServer, left: &UnftpServer, local: &std::path::Path)
     }
     app.get_by_label("Connect left").click();
     app.step();
-    app
 }
 
 /// Double-clicks `name` until `started` says it took: a listing that
@@ -153,4 +158,54 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     wait_for(&mut app, "the local listing again", |app| {
         lists(app, Side::Local, "here.txt")
     });
+}
+
+#[test]
+fn a_copy_between_servers_stops_when_the_left_pane_goes_back_to_this_computer() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    // The left server sends slowly (64 KiB every 40 ms): the copy is still
+    // running when the user switches the pane back.
+    let data: Vec<u8> = (0..4_000_000u32).map(|i| (i % 241) as u8).collect();
+    let faults = Faults {
+        retr_chunk_delay: Some(std::time::Duration::from_millis(40)),
+        ..Faults::default()
+    };
+    let left = FaultyServer::start(Tree::new().file("/slow.bin", data.clone()), faults);
+    let right = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, right.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "the right server", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    let url = format!("ftp://user@127.0.0.1:{}/", left.port);
+    connect_left(&mut app, &url, "pw");
+    wait_for(&mut app, "the left listing", |app| {
+        lists(app, Side::Local, "slow.bin")
+    });
+    right_click(&mut app, "slow.bin");
+    app.get_by_label("Copy to the other server").click();
+    app.step();
+    wait_for(&mut app, "bytes flowing", |app| {
+        app.state()
+            .queue_view()
+            .items
+            .values()
+            .any(|i| i.bytes_done > 0)
+    });
+
+    choose_left(&mut app, "This computer");
+    wait_for(&mut app, "the copy aborted", |_| {
+        left.commands().iter().any(|c| c == "ABOR")
+    });
+    wait_for(&mut app, "the row cancelled, without buttons", |app| {
+        let view = app.state().queue_view();
+        view.items.len() == 1
+            && view.items.iter().all(|(id, item)| {
+                item.state == ferry::engine::queue::ItemState::Cancelled && !view.is_live(*id)
+            })
+    });
+    // The right server has the part that came before the stop, no more.
+    let copied = fs::metadata(right.path("slow.bin")).map_or(0, |m| m.len());
+    assert!(copied < data.len() as u64, "{copied}");
 }

@@ -423,7 +423,10 @@ impl FerryApp {
 
     fn log_action(&mut self, action: LogAction) {
         match action {
-            LogAction::SetLevel(level) => self.right.session.set_debug_level(level),
+            LogAction::SetLevel(level) => {
+                self.right.session.set_debug_level(level);
+                self.left.session.set_debug_level(level);
+            }
             LogAction::Raw(line) => {
                 self.log.push_text(LogKind::Command, &line);
                 self.right.session.send(Command::Raw(line), Purpose::Raw);
@@ -659,9 +662,9 @@ impl FerryApp {
                     .clear("Not connected: type a URL above or pick a site");
             }
             LeftBarAction::UseComputer => {
-                if self.left.is_connected() {
-                    self.disconnect(Side::Local);
-                }
+                // Connected or still connecting: either way it goes, and
+                // the copies with it.
+                self.disconnect(Side::Local);
                 self.left_is_server = false;
                 self.open_local(self.start_folder());
             }
@@ -973,6 +976,22 @@ impl FerryApp {
                 self.error("That transfer ended with its connection; nothing was done.")
             }
             Routed::NoQueue => self.error("Connect to a server first."),
+        }
+    }
+
+    /// Lets go of every connection and queue, and waits at most `patience`
+    /// for the queues to stop: their transfers abort and their connections
+    /// say QUIT, so no transfer of this window outlives it. For the
+    /// window's last moments (when it closes), never for a frame.
+    pub fn shut_down(&mut self, patience: Duration) {
+        self.disconnect(Side::Local);
+        self.disconnect(Side::Remote);
+        let until = Instant::now() + patience;
+        while self.queues.any_ending() && Instant::now() < until {
+            for news in self.queues.news() {
+                self.queue_view.apply(&news.event);
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 

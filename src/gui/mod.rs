@@ -44,6 +44,12 @@ impl eframe::App for DesktopApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, SETTINGS_KEY, &self.0.settings());
     }
+
+    /// The window is closing: no transfer may go on without it, and each
+    /// gets a moment to abort and say QUIT.
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        self.0.shut_down(std::time::Duration::from_secs(3));
+    }
 }
 
 /// Opens the window (and, with `start`, connects to it); returns when the

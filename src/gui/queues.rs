@@ -201,6 +201,11 @@ impl Queues {
         });
         news
     }
+
+    /// Whether queues let go are still stopping.
+    pub fn any_ending(&self) -> bool {
+        !self.ending.is_empty()
+    }
 }
 
 #[cfg(test)]
