@@ -510,11 +510,14 @@ impl FerryApp {
                     self.error(problem);
                 }
             }
+            // The user chose something else for that pane since.
+            SiteNews::Password { side, choice, .. } if choice != self.server(side).choices => {}
             SiteNews::Password {
                 side,
                 site,
                 password,
                 keyring_missing,
+                ..
             } => {
                 if keyring_missing && !self.keyring_warned {
                     self.keyring_warned = true;
@@ -544,9 +547,13 @@ impl FerryApp {
         if site.logon == LogonType::Anonymous {
             return self.connect_with(side, &site, None);
         }
+        let server = self.server(side);
+        server.choices += 1;
+        let choice = server.choices;
         self.site_worker.send(SiteOp::PasswordFor {
             side,
             site: Box::new(site),
+            choice,
         });
     }
 
@@ -573,6 +580,7 @@ impl FerryApp {
                 ),
             );
         }
+        self.server(side).untrusted = Some(problem.sha256.clone());
         self.dialogs.push(Dialog::Certificate {
             side,
             problem,
@@ -583,6 +591,11 @@ impl FerryApp {
     /// The user trusted a certificate: reconnect with it, and keep it if
     /// asked to (with the site, or for this server).
     pub(super) fn trust_certificate(&mut self, side: Side, fingerprint: String, always: bool) {
+        if self.server(side).untrusted.take() != Some(fingerprint.clone()) {
+            return self.error(
+                "That certificate was for a connection since replaced; nothing was trusted.",
+            );
+        }
         let Some((mut options, folder, site)) = self.server(side).last_connect.take() else {
             return;
         };
@@ -908,6 +921,8 @@ impl FerryApp {
         let server = self.server(side);
         server.session.replace();
         server.link = LinkState::Disconnected;
+        server.choices += 1;
+        server.untrusted = None;
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs
                 .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));

@@ -107,6 +107,14 @@ pub struct Server {
     /// The last connect: options, folder to open, and the site it was
     /// for, so a trusted certificate can reconnect with the same.
     pub last_connect: Option<(ConnectOptions, Option<String>, Option<Site>)>,
+    /// Counts the user's choices about this server (connect, connect to a
+    /// site, disconnect). An answer that arrives for an older choice (a
+    /// site's password from the keyring) is dropped: the user has moved on.
+    pub choices: u64,
+    /// The fingerprint of the certificate the current login refused, while
+    /// the user is asked about it: trusting applies to that login only,
+    /// never to a connection started since.
+    pub untrusted: Option<String>,
 }
 
 impl Server {
@@ -117,10 +125,77 @@ impl Server {
             tls_note: String::new(),
             welcome: String::new(),
             last_connect: None,
+            choices: 0,
+            untrusted: None,
         }
     }
 
     pub fn is_connected(&self) -> bool {
         matches!(self.link, LinkState::Connected { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::super::app::FerryApp;
+    use super::super::file_table::Side;
+    use super::super::settings::Settings;
+    use super::super::site_worker::SiteOp;
+    use super::*;
+    use crate::sites::{LogonType, SiteStore};
+
+    /// A site's password comes from the keyring on another thread. If the
+    /// user disconnects before it arrives, the answer connects nothing and
+    /// asks nothing: that choice was taken back.
+    #[test]
+    fn a_sites_password_arriving_after_a_disconnect_connects_nothing() {
+        crate::sites::secrets::mock_keyring();
+        // A server to connect to; it must never see the connection.
+        let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        server.set_nonblocking(true).unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let store = SiteStore::at(config.path().join("sites.json"));
+        let settings = Settings {
+            last_local: Some(config.path().to_path_buf()),
+            ..Settings::default()
+        };
+        let app = FerryApp::with_sites(settings, None, Some(store));
+        let mut window = egui_kittest::Harness::builder()
+            .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app);
+        let site = Site {
+            id: "a".to_string(),
+            name: "a".to_string(),
+            host: "127.0.0.1".to_string(),
+            port: server.local_addr().unwrap().port(),
+            logon: LogonType::Normal,
+            user: "alice".to_string(),
+            ..Site::default()
+        };
+        let app = window.state_mut();
+        app.connect_site(Side::Remote, site);
+        app.disconnect(Side::Remote);
+        // The site thread answers in order: once this later save shows,
+        // the password's answer has been read too.
+        let marker = Site {
+            id: "marker".to_string(),
+            name: "marker".to_string(),
+            ..Site::default()
+        };
+        app.site_worker.send(SiteOp::Save {
+            site: Box::new(marker),
+            password: None,
+        });
+        let started = Instant::now();
+        while !window.state().sites().iter().any(|s| s.id == "marker") {
+            assert!(started.elapsed() < Duration::from_secs(30), "no news");
+            window.step();
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        window.step();
+        assert_eq!(*window.state().link(), LinkState::Disconnected);
+        assert!(window.state().dialogs.is_empty(), "a question was asked");
+        assert!(server.accept().is_err(), "a connection was made");
     }
 }

@@ -27,6 +27,9 @@ pub enum SiteOp {
         /// The pane the site is to open in.
         side: Side,
         site: Box<Site>,
+        /// That pane's server's choice count when the user chose the site,
+        /// handed back so an answer to an older choice can be dropped.
+        choice: u64,
     },
     /// Add the sites of a FileZilla sitemanager.xml (passwords into the
     /// keyring).
@@ -50,6 +53,8 @@ pub enum SiteNews {
         site: Box<Site>,
         password: Option<String>,
         keyring_missing: bool,
+        /// As asked (see [`SiteOp::PasswordFor`]).
+        choice: u64,
     },
 }
 
@@ -121,7 +126,7 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
                 .update(|all| all.retain(|s| s.id != id))
                 .map_err(|e| e.to_string())
         }
-        SiteOp::PasswordFor { side, site } => {
+        SiteOp::PasswordFor { side, site, choice } => {
             let (password, missing) = match secrets::load_password(&site.id) {
                 Ok(password) => (password, false),
                 Err(secrets::SecretError::Unavailable(_)) => (None, true),
@@ -135,6 +140,7 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
                 site,
                 password,
                 keyring_missing: missing,
+                choice,
             });
             return news;
         }

@@ -94,17 +94,21 @@ pub fn delete_password(site_id: &str) -> Result<(), SecretError> {
     }
 }
 
+/// keyring-core's own mock store, one for the whole test process (a
+/// second would replace the first under a running test): no test touches
+/// the user's keyring. Every unit test that may reach the keyring, even
+/// through the window's site thread, calls this first.
+#[cfg(test)]
+pub(crate) fn mock_keyring() {
+    static MOCK: OnceLock<()> = OnceLock::new();
+    MOCK.get_or_init(|| {
+        keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// keyring-core's own mock store: no test touches the user's keyring.
-    fn mock_keyring() {
-        static MOCK: OnceLock<()> = OnceLock::new();
-        MOCK.get_or_init(|| {
-            keyring_core::set_default_store(keyring_core::mock::Store::new().unwrap());
-        });
-    }
 
     #[test]
     fn passwords_are_kept_read_and_forgotten_by_site_id() {
