@@ -240,6 +240,7 @@ impl FerryApp {
             // Wake again to clear the message when it expires.
             ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
         }
+        self.pane_keys(ui);
 
         // The bar borrows the lists it shows; what it asks for is done after.
         let bar_action = egui::Panel::top("connect-bar")
@@ -318,14 +319,6 @@ impl FerryApp {
             .show(ui, |ui| self.remote.ui(ui, "Server", right_accepts))
             .inner;
         self.note_active_pane(ui);
-        let keys = match self.active {
-            Side::Local => self.local.handle_keys(ui),
-            Side::Remote => self.remote.handle_keys(ui),
-        };
-        let active = self.active;
-        for action in keys {
-            self.pane_action(active, action);
-        }
         for action in local_actions {
             self.active = Side::Local;
             self.pane_action(Side::Local, action);
@@ -377,6 +370,28 @@ impl FerryApp {
             if let Some(answer) = answer {
                 self.dialog_answer(answer);
             }
+        }
+    }
+
+    /// Gives this frame's keys to the active pane, if they are its: asked
+    /// before anything is drawn, so a key belongs to whoever had the
+    /// keyboard when it was pressed. Drawn later, a text field that Enter
+    /// ends (a rename, the path bar, a dialog's field) has already let go
+    /// of the focus, and its Enter would open the row under the cursor
+    /// too. No keys while a question or the site manager is open: those
+    /// take all of them.
+    fn pane_keys(&mut self, ui: &Ui) {
+        let others_have_them = !self.dialogs.is_empty()
+            || self.site_manager.open
+            || ui.ctx().egui_wants_keyboard_input()
+            || self.local.table.is_renaming()
+            || self.remote.table.is_renaming();
+        if others_have_them {
+            return;
+        }
+        let active = self.active;
+        for action in self.pane(active).handle_keys(ui) {
+            self.pane_action(active, action);
         }
     }
 

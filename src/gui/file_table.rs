@@ -252,6 +252,11 @@ impl FileTable {
         &self.rows
     }
 
+    /// Whether an inline rename is open (it has the keyboard).
+    pub fn is_renaming(&self) -> bool {
+        self.renaming.is_some()
+    }
+
     pub fn visible_len(&self) -> usize {
         self.order.len()
     }
@@ -345,7 +350,10 @@ impl FileTable {
     }
 
     /// Keys for the table when its pane is the active one and no text
-    /// field has the keyboard.
+    /// field has the keyboard. The caller asks before anything is drawn,
+    /// so that a key belongs to whoever had the keyboard when it was
+    /// pressed (a field that Enter ends has lost the focus by the time
+    /// later code could ask).
     pub fn handle_keys(&mut self, ui: &Ui) -> Vec<TableAction> {
         let mut actions = Vec::new();
         if self.renaming.is_some() || ui.ctx().egui_wants_keyboard_input() {
