@@ -8,6 +8,7 @@ use crossbeam_channel::Receiver;
 use egui::Ui;
 
 use super::bridge::{Waker, relay};
+use super::chosen::{FolderCount, Place};
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
 use super::file_table::{PaneKind, Side};
@@ -684,6 +685,19 @@ impl FerryApp {
                 self.local.loading = false;
                 self.error(format!("{what} failed: {error}"));
             }
+            LocalResult::Counted { folder, count } => {
+                let path = folder.display().to_string();
+                self.folder_counted(&Place::Computer, &path, &count);
+            }
+        }
+    }
+
+    /// A folder chosen for deletion was counted: the question says so.
+    fn folder_counted(&mut self, place: &Place, path: &str, count: &Result<FolderCount, String>) {
+        for dialog in self.dialogs.iter_mut() {
+            if let Dialog::ConfirmDelete(request) = dialog {
+                request.counted(place, path, count);
+            }
         }
     }
 
@@ -788,6 +802,23 @@ impl FerryApp {
                 if !self.server(side).session.busy_with_changes() {
                     self.refresh(side);
                 }
+            }
+            (Purpose::Count { login, path }, result) => {
+                let count = match result {
+                    Ok(Outcome::Listing(listing)) if listing.incomplete.is_none() => {
+                        Ok(FolderCount {
+                            items: listing.entries.len() as u64,
+                            folders: listing.entries.iter().filter(|e| e.is_dir()).count() as u64,
+                            whole_tree: false,
+                            at_least: false,
+                        })
+                    }
+                    Ok(_) => Err("the listing was not whole".to_string()),
+                    Err(err) => Err(err.to_string()),
+                };
+                let name = self.server(side).name();
+                let place = Place::Server { side, login, name };
+                self.folder_counted(&place, &path, &count);
             }
             (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
                 if self.log.level == 0 {
@@ -907,6 +938,8 @@ impl FerryApp {
             }
         }
         let server = self.server(side);
+        // Whatever was chosen on the previous login is refused from now.
+        server.login += 1;
         server.last_connect = Some((options.clone(), folder.clone(), None));
         server.link = LinkState::Connecting;
         server.welcome.clear();

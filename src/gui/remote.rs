@@ -25,6 +25,12 @@ pub enum Purpose {
     Change {
         what: String,
     },
+    /// A listing of the folder `path`, chosen for deletion on login
+    /// `login`, to tell the user how much it holds.
+    Count {
+        login: u64,
+        path: String,
+    },
     /// A raw command from the log panel.
     Raw,
     Disconnect,
@@ -89,6 +95,10 @@ pub struct Server {
     /// The last connect: options, folder to open, and the site it was
     /// for, so a trusted certificate can reconnect with the same.
     pub last_connect: Option<(ConnectOptions, Option<String>, Option<Site>)>,
+    /// Counts the logins of this pane's connection: an action chosen on
+    /// one login is refused on another (another server, or the same one
+    /// connected anew), never carried out on whatever is connected now.
+    pub login: u64,
 }
 
 impl Server {
@@ -99,10 +109,24 @@ impl Server {
             tls_note: String::new(),
             welcome: String::new(),
             last_connect: None,
+            login: 0,
         }
     }
 
     pub fn is_connected(&self) -> bool {
         matches!(self.link, LinkState::Connected { .. })
+    }
+
+    /// `user@host:port` of the current (or last) login, for a person.
+    pub fn name(&self) -> String {
+        let Some(options) = &self.session.options else {
+            return String::new();
+        };
+        let user = options
+            .user
+            .as_ref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
+        format!("{user}{}:{}", options.host, options.port)
     }
 }

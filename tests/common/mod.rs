@@ -8,6 +8,7 @@ pub mod cli;
 pub mod faulty;
 pub mod gui;
 pub mod harness;
+pub mod home;
 pub mod queue;
 pub mod scripted;
 pub mod unftp;
