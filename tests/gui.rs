@@ -156,11 +156,11 @@ fn rename_in_place_and_delete_from_the_right_click_menu() {
         for _ in 0..5 {
             app.step();
         }
-        if shows(&app, "Delete?") {
+        if shows(&app, "Delete on the server?") {
             break;
         }
     }
-    assert!(shows(&app, "Delete?"));
+    assert!(shows(&app, "Delete on the server?"));
     app.get_by_label("Delete").click();
     wait_for(&mut app, "the delete on the server", |_| {
         !server.path("new name.txt").exists()

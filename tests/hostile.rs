@@ -624,3 +624,64 @@ fn a_size_of_two_to_the_64_with_a_trickle_is_a_failure_not_a_panic() {
     assert!(run.stderr.contains("1 failed"), "{}", run.stderr);
     assert!(!target.exists());
 }
+
+/// Serves one LIST whose data is `body` (repeated `times`), then 226.
+fn serve_listing(body: Vec<u8>, times: usize) -> ScriptedServer {
+    ScriptedServer::start(move |peer| {
+        login(peer);
+        let (data, port) = data_listener();
+        until(peer, "LIST", port);
+        let mut socket = accept_data(peer, &data);
+        for _ in 0..times {
+            if socket.write_all(&body).is_err() {
+                break;
+            }
+        }
+        drop(socket);
+        peer.reply("226 Done");
+        peer.serve(usual);
+    })
+}
+
+#[test]
+fn millions_of_tiny_listing_lines_end_as_a_protocol_error_with_bounded_memory() {
+    // Three bytes a line: two million lines are only 6 MiB of text, well
+    // under the byte cap, but as strings they would be hundreds of MiB.
+    let server = serve_listing(b"x\r\n".repeat(64 * 1024), 2_000_000 / (64 * 1024) + 1);
+    let mut h = Harness::new(0);
+    let mut opts = quick(server.port);
+    opts.timeout = Duration::from_secs(10);
+    h.connect(opts);
+    let before = peak_rss_kib();
+    let err = h.call(Command::List(None)).unwrap_err();
+    assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+    assert!(err.to_string().contains("entries"), "{err}");
+    let grown = peak_rss_kib().saturating_sub(before);
+    assert!(grown < 160 * 1024, "peak memory grew by {grown} KiB");
+}
+
+#[test]
+fn a_listing_of_unreadable_lines_warns_a_dozen_times_and_is_marked_incomplete() {
+    // 5 000 lines no parser understands, and one good file.
+    let mut body = b"this is not a listing line at all\r\n".repeat(5_000);
+    body.extend_from_slice(b"-rw-r--r--    1 ftp      ftp          1234 Jan 02 03:04 good.txt\r\n");
+    let server = serve_listing(body, 1);
+    let mut h = Harness::new(0);
+    h.connect(quick(server.port));
+    let Outcome::Listing(listing) = h.call(Command::List(None)).unwrap() else {
+        panic!("not a listing");
+    };
+    let names: Vec<_> = listing.entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, ["good.txt"]);
+    let why = listing.incomplete.expect("marked incomplete");
+    assert!(why.contains("5000 listing line"), "{why}");
+    let warnings = h
+        .log_text()
+        .into_iter()
+        .filter(|l| l.contains("listing line"))
+        .count();
+    assert!(
+        (1..=12).contains(&warnings),
+        "{warnings} warnings about lines"
+    );
+}

@@ -1,12 +1,19 @@
 //! What the user's actions in the panes, menus and dialogs do: engine
 //! commands for the server, disk operations for this computer, queue items
 //! for transfers. Nothing here waits.
+//!
+//! Every action on files is turned, the moment the user chooses it, into a
+//! [`Chosen`]: the place (this computer, or which server on which login)
+//! and full paths. What happens later (a confirmed delete, a new folder's
+//! name typed) uses only that, and is refused if the server's login is no
+//! longer the one it was chosen on.
 
 use std::path::{Path, PathBuf};
 
 use super::app::FerryApp;
+use super::chosen::{Chosen, DeleteRequest, Place};
 use super::dialogs::{Dialog, DialogAnswer};
-use super::file_table::{DragPayload, MenuItem, Side};
+use super::file_table::{DragPayload, MenuItem, Picked, Side};
 use super::local_fs::LocalOp;
 use super::pane::PaneAction;
 use super::remote::Purpose;
@@ -16,6 +23,45 @@ use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
 
 impl FerryApp {
+    /// Where the pane on `side` shows files now: this computer, or its
+    /// server on its current login.
+    pub(super) fn place(&mut self, side: Side) -> Place {
+        if self.is_server(side) {
+            let server = self.server(side);
+            Place::Server {
+                side,
+                login: server.login,
+                name: server.name(),
+            }
+        } else {
+            Place::Computer
+        }
+    }
+
+    /// `picked` rows of the pane on `side`, fixed as the user chose them.
+    pub(super) fn chosen(&mut self, side: Side, picked: Picked) -> Chosen {
+        Chosen::new(self.place(side), picked)
+    }
+
+    /// Whether `place` can still be acted on: this computer always (its
+    /// paths are absolute), a server only on the login it was chosen on.
+    /// Otherwise the user is told that `what` was not done.
+    pub(super) fn still_there(&mut self, place: &Place, what: &str) -> bool {
+        let Place::Server { side, login, name } = place else {
+            return true;
+        };
+        let same = self.is_server(*side)
+            && self.server(*side).login == *login
+            && self.server(*side).is_connected();
+        if !same {
+            self.error(format!(
+                "{what} was not done: {} is no longer connected as it was when you chose it.",
+                crate::engine::display_text(name)
+            ));
+        }
+        same
+    }
+
     pub(super) fn pane_action(&mut self, side: Side, action: PaneAction) {
         let server = self.is_server(side);
         match (server, action) {
@@ -35,40 +81,37 @@ impl FerryApp {
                 }
             }
             (_, PaneAction::Refresh) => self.refresh(side),
-            (false, PaneAction::Open(row)) if row.is_dir() => {
-                let folder = Path::new(&self.local.folder).join(&row.name);
-                self.open_local(folder);
-            }
-            (true, PaneAction::Open(row)) if row.is_dir() => {
-                let folder = remote_join(&self.pane(side).folder, &row.name);
-                self.change_server_folder(side, folder);
-            }
-            (_, PaneAction::Open(row)) => self.transfer(side, std::slice::from_ref(&row), None),
-            (_, PaneAction::Menu(item, rows)) => self.menu(side, item, rows),
-            (_, PaneAction::Dropped { payload, into }) => self.dropped(side, &payload, into),
-            (false, PaneAction::Rename { from, to }) => {
-                let folder = PathBuf::from(&self.local.folder);
-                match check_name(&to) {
-                    Ok(()) => self.local_fs.send(LocalOp::Rename {
-                        from: folder.join(from),
-                        to: folder.join(to),
-                    }),
-                    Err(message) => self.error(message),
+            (_, PaneAction::Open(picked)) if picked.rows.first().is_some_and(FileRow::is_dir) => {
+                let chosen = self.chosen(side, picked);
+                match &chosen.place {
+                    Place::Computer => self.open_local(PathBuf::from(&chosen.items[0].path)),
+                    Place::Server { .. } => {
+                        self.change_server_folder(side, chosen.items[0].path.clone());
+                    }
                 }
             }
-            (true, PaneAction::Rename { from, to }) => {
-                if let Err(message) = check_name(&to) {
-                    return self.error(message);
-                }
-                let folder = self.pane(side).folder.clone();
-                let command = Command::Rename {
-                    from: remote_join(&folder, &from),
-                    to: remote_join(&folder, &to),
-                };
-                let what = format!("Renaming {from} to {to}");
-                self.server(side)
-                    .session
-                    .send(command, Purpose::Change { what });
+            (_, PaneAction::Open(picked)) => {
+                let chosen = self.chosen(side, picked);
+                self.transfer(chosen, None);
+            }
+            (_, PaneAction::Menu(item, picked)) => self.menu(side, item, picked),
+            (
+                _,
+                PaneAction::Dropped {
+                    payload,
+                    folder,
+                    into,
+                },
+            ) => self.dropped(side, &payload, folder, into),
+            (_, PaneAction::Rename { folder, from, to }) => {
+                let here = self.chosen(
+                    side,
+                    Picked {
+                        folder,
+                        rows: Vec::new(),
+                    },
+                );
+                self.rename(&here, &from, &to);
             }
         }
     }
@@ -82,56 +125,102 @@ impl FerryApp {
         }
     }
 
-    fn menu(&mut self, side: Side, item: MenuItem, rows: Vec<FileRow>) {
+    /// Renames `from` to `to`, both in the folder `here` was chosen in.
+    fn rename(&mut self, here: &Chosen, from: &str, to: &str) {
+        if let Err(message) = check_name(to) {
+            return self.error(message);
+        }
+        let (from, to) = (here.join(from), here.join(to));
+        match &here.place {
+            Place::Computer => self.local_fs.send(LocalOp::Rename {
+                from: PathBuf::from(from),
+                to: PathBuf::from(to),
+            }),
+            Place::Server { side, .. } => {
+                let what = format!("Renaming {from} to {to}");
+                self.server(*side)
+                    .session
+                    .send(Command::Rename { from, to }, Purpose::Change { what });
+            }
+        }
+    }
+
+    fn menu(&mut self, side: Side, item: MenuItem, picked: Picked) {
+        let chosen = self.chosen(side, picked);
         match item {
-            MenuItem::Transfer => self.transfer(side, &rows, None),
+            MenuItem::Transfer => self.transfer(chosen, None),
             MenuItem::TransferTo => {
                 // The folder picker is the one thing the window waits for:
-                // the user is choosing.
+                // the user is choosing (and nothing moves meanwhile).
                 if let Some(folder) = rfd::FileDialog::new()
                     .set_directory(&self.local.folder)
                     .pick_folder()
                 {
-                    self.transfer(side, &rows, Some(folder.display().to_string()));
+                    self.transfer(chosen, Some(folder.display().to_string()));
                 }
             }
             MenuItem::Rename => self.pane(side).table.begin_rename(),
-            MenuItem::Delete if !rows.is_empty() => {
-                self.dialogs.push(Dialog::ConfirmDelete { side, rows });
+            MenuItem::Delete | MenuItem::DeletePermanently if !chosen.is_empty() => {
+                let permanent = item == MenuItem::DeletePermanently;
+                self.ask_delete(DeleteRequest::new(chosen, permanent));
             }
-            MenuItem::Delete => {}
+            MenuItem::Delete | MenuItem::DeletePermanently => {}
             MenuItem::NewFolder => self.dialogs.push(Dialog::NewFolder {
-                side,
+                place: chosen.place,
+                folder: chosen.folder,
                 name: String::new(),
             }),
             MenuItem::CopyUrl => {
-                let urls: Vec<String> = rows
+                let urls: Vec<String> = chosen
+                    .items
                     .iter()
-                    .map(|r| self.server_url(side, &r.name))
+                    .map(|i| self.server_url(side, &i.path))
                     .collect();
                 if let Some(ctx) = self.waker.ctx() {
                     ctx.copy_text(urls.join("\n"));
                 }
             }
             MenuItem::Permissions => {
-                if let Some(row) = rows.first() {
-                    let path = remote_join(&self.pane(side).folder, &row.name);
+                if let Some(item) = chosen.items.first() {
                     self.dialogs.push(Dialog::Permissions {
-                        side,
-                        path,
-                        mode: octal_mode(&row.permissions),
+                        mode: octal_mode(&item.row.permissions),
+                        path: item.path.clone(),
+                        place: chosen.place.clone(),
                     });
                 }
             }
-            MenuItem::OpenInFileManager => open_in_file_manager(&self.local.folder),
+            MenuItem::OpenInFileManager => open_in_file_manager(&chosen.folder),
             MenuItem::Refresh => self.refresh(side),
         }
     }
 
-    /// `ftp://user@host:port/path` for a name in the folder of the server
-    /// on `side`; never with the password.
-    fn server_url(&mut self, side: Side, name: &str) -> String {
-        let path = remote_join(&self.pane(side).folder, name);
+    /// Asks whether to delete what `request` names, and counts what its
+    /// folders hold meanwhile (on the disk thread, or with a listing on
+    /// the server's browsing connection).
+    fn ask_delete(&mut self, request: DeleteRequest) {
+        let place = request.chosen.place.clone();
+        for item in request.chosen.items.iter().filter(|i| i.row.is_dir()) {
+            match &place {
+                Place::Computer => self
+                    .local_fs
+                    .send(LocalOp::Count(PathBuf::from(&item.path))),
+                Place::Server { side, login, .. } => {
+                    let purpose = Purpose::Count {
+                        login: *login,
+                        path: item.path.clone(),
+                    };
+                    self.server(*side)
+                        .session
+                        .send(Command::List(Some(item.path.clone())), purpose);
+                }
+            }
+        }
+        self.dialogs.push(Dialog::ConfirmDelete(request));
+    }
+
+    /// `ftp://user@host:port/path` for a full path on the server on
+    /// `side`; never with the password.
+    fn server_url(&mut self, side: Side, path: &str) -> String {
         let Some(options) = &self.server(side).session.options else {
             return String::new();
         };
@@ -145,71 +234,86 @@ impl FerryApp {
         let path = if path.starts_with('/') {
             format!("/{path}")
         } else {
-            path
+            path.to_string()
         };
         format!("{scheme}://{user}{}:{}/{path}", options.host, options.port)
     }
 
-    /// Queues transfers of `rows` from `side` to the other side's folder (or
-    /// `target`, a folder on the other side): downloads, uploads, or copies
-    /// between two servers.
-    pub(super) fn transfer(&mut self, side: Side, rows: &[FileRow], target: Option<String>) {
+    /// Queues transfers of what `chosen` names to the other side: into
+    /// `target` (a folder there), else into the folder the other pane
+    /// lists now, which is what the user sees as they choose. Downloads,
+    /// uploads, or copies between two servers.
+    pub(super) fn transfer(&mut self, chosen: Chosen, target: Option<String>) {
         if !self.right.is_connected() || (self.left_is_server && !self.left.is_connected()) {
             return self.error("Connect to a server first.");
         }
-        if self.left_is_server {
-            return self.copy(side, rows, target);
+        if !self.still_there(&chosen.place, "The transfer") {
+            return;
         }
-        for row in rows {
-            let spec = match side {
-                Side::Remote => {
-                    if !is_safe_local_name(&row.name) {
-                        self.error(format!(
-                            "{:?} cannot be saved here: the name is not safe",
-                            row.name
-                        ));
-                        continue;
-                    }
-                    let folder = target.clone().unwrap_or_else(|| self.local.folder.clone());
-                    TransferSpec {
-                        direction: Direction::Download,
-                        remote: remote_join(&self.remote.folder, &row.name),
-                        local: Path::new(&folder).join(&row.name),
-                        recursive: row.is_dir(),
-                        copy_to: String::new(),
-                    }
+        if self.left_is_server {
+            return self.copy(chosen, target);
+        }
+        let download = chosen.place.is_server();
+        let other = match download {
+            true => &self.local,
+            false => &self.remote,
+        };
+        let folder = target.unwrap_or_else(|| other.table.folder().to_string());
+        if folder.is_empty() {
+            return self.error("The other pane shows no folder yet; wait for its listing.");
+        }
+        for item in chosen.items {
+            let name = &item.row.name;
+            let spec = if download {
+                if !is_safe_local_name(name) {
+                    self.error(format!(
+                        "{name:?} cannot be saved here: the name is not safe"
+                    ));
+                    continue;
                 }
-                Side::Local => {
-                    let folder = target.clone().unwrap_or_else(|| self.remote.folder.clone());
-                    TransferSpec {
-                        direction: Direction::Upload,
-                        remote: remote_join(&folder, &row.name),
-                        local: Path::new(&self.local.folder).join(&row.name),
-                        recursive: row.is_dir(),
-                        copy_to: String::new(),
-                    }
+                TransferSpec {
+                    direction: Direction::Download,
+                    local: Path::new(&folder).join(name),
+                    remote: item.path,
+                    recursive: item.row.is_dir(),
+                    copy_to: String::new(),
+                }
+            } else {
+                TransferSpec {
+                    direction: Direction::Upload,
+                    remote: remote_join(&folder, name),
+                    local: PathBuf::from(item.path),
+                    recursive: item.row.is_dir(),
+                    copy_to: String::new(),
                 }
             };
             self.queue_command(QueueCommand::Add(spec));
         }
     }
 
-    /// Copies of `rows` from the server on `from` to the other server.
-    fn copy(&mut self, from: Side, rows: &[FileRow], target: Option<String>) {
-        let source_folder = self.pane(from).folder.clone();
-        let folder = target.unwrap_or_else(|| self.pane(from.other()).folder.clone());
-        let specs: Vec<TransferSpec> = rows
-            .iter()
-            .filter(|row| is_safe_local_name(&row.name))
-            .map(|row| TransferSpec {
+    /// Copies of what `chosen` names (on one server) to the other server.
+    fn copy(&mut self, chosen: Chosen, target: Option<String>) {
+        let Place::Server { side: from, .. } = chosen.place else {
+            return;
+        };
+        let folder = target.unwrap_or_else(|| self.pane(from.other()).table.folder().to_string());
+        if folder.is_empty() {
+            return self.error("The other pane shows no folder yet; wait for its listing.");
+        }
+        let count = chosen.items.len();
+        let specs: Vec<TransferSpec> = chosen
+            .items
+            .into_iter()
+            .filter(|item| is_safe_local_name(&item.row.name))
+            .map(|item| TransferSpec {
                 direction: Direction::Copy,
-                remote: remote_join(&source_folder, &row.name),
+                copy_to: remote_join(&folder, &item.row.name),
+                remote: item.path,
                 local: PathBuf::new(),
-                recursive: row.is_dir(),
-                copy_to: remote_join(&folder, &row.name),
+                recursive: item.row.is_dir(),
             })
             .collect();
-        if specs.len() < rows.len() {
+        if specs.len() < count {
             self.error("Names that are not safe on the other server were left out.");
         }
         if let Some(queue) = self.copy_queue(from) {
@@ -219,22 +323,35 @@ impl FerryApp {
         }
     }
 
-    /// Rows dragged from the other pane were dropped on `side`.
-    fn dropped(&mut self, side: Side, payload: &DragPayload, into: Option<String>) {
-        let folder = self.pane(side).folder.clone();
-        let target = match self.is_server(side) {
-            true => into.map(|name| remote_join(&folder, &name)),
-            false => into.map(|name| Path::new(&folder).join(name).display().to_string()),
-        };
-        // The rows belong to the folder they were dragged from.
-        if payload.from == side.other() && payload.folder == self.pane(payload.from).folder {
-            self.transfer(payload.from, &payload.rows, target);
-        } else {
-            self.error("The folder changed while dragging; drag again.");
+    /// Rows dragged from the other pane were dropped on `side`, into
+    /// `folder` (what it listed) or its subfolder `into`.
+    fn dropped(&mut self, side: Side, payload: &DragPayload, folder: String, into: Option<String>) {
+        // The rows belong to the listing they were dragged from.
+        let source_listed = self.pane(payload.from).table.folder() == payload.folder;
+        if payload.from != side.other() || !source_listed {
+            return self.error("The folder changed while dragging; drag again.");
         }
+        let here = self.chosen(
+            side,
+            Picked {
+                folder,
+                rows: Vec::new(),
+            },
+        );
+        let target = match into {
+            Some(name) => here.join(&name),
+            None => here.folder.clone(),
+        };
+        let picked = Picked {
+            folder: payload.folder.clone(),
+            rows: payload.rows.clone(),
+        };
+        let chosen = self.chosen(payload.from, picked);
+        self.transfer(chosen, Some(target));
     }
 
-    /// Files dropped from the desktop's file manager go to the server.
+    /// Files dropped from the desktop's file manager go to the folder the
+    /// server's pane lists.
     pub(super) fn desktop_drops(&mut self, ui: &egui::Ui) {
         let dropped: Vec<PathBuf> = ui.input(|i| {
             i.raw
@@ -247,7 +364,8 @@ impl FerryApp {
         if dropped.is_empty() {
             return;
         }
-        if !self.right.is_connected() {
+        let folder = self.remote.table.folder().to_string();
+        if !self.right.is_connected() || folder.is_empty() {
             return self.error("Connect to a server first, then drop files on it.");
         }
         for path in dropped {
@@ -261,7 +379,7 @@ impl FerryApp {
             };
             let spec = TransferSpec {
                 direction: Direction::Upload,
-                remote: remote_join(&self.remote.folder, &name),
+                remote: remote_join(&folder, &name),
                 recursive: path.is_dir(),
                 copy_to: String::new(),
                 local: path,
@@ -272,47 +390,46 @@ impl FerryApp {
 
     pub(super) fn dialog_answer(&mut self, answer: DialogAnswer) {
         match answer {
-            DialogAnswer::Delete { side, rows } if !self.is_server(side) => {
-                let folder = PathBuf::from(&self.local.folder);
-                self.local_fs.send(LocalOp::Delete(
-                    rows.iter().map(|r| folder.join(&r.name)).collect(),
-                ));
-            }
-            DialogAnswer::Delete { side, rows } => {
-                let folder = self.pane(side).folder.clone();
-                for row in rows {
-                    let path = remote_join(&folder, &row.name);
-                    let command = if row.is_dir() {
-                        Command::DeleteTree(path)
-                    } else {
-                        Command::Delete(path)
-                    };
-                    let what = format!("Deleting {}", row.name);
-                    self.server(side)
-                        .session
-                        .send(command, Purpose::Change { what });
-                }
-            }
-            DialogAnswer::NewFolder { side, name } => {
+            DialogAnswer::Delete(request) => self.delete(request),
+            DialogAnswer::NewFolder {
+                place,
+                folder,
+                name,
+            } => {
                 if let Err(message) = check_name(&name) {
                     return self.error(message);
                 }
-                if self.is_server(side) {
-                    let what = format!("Creating {name}");
-                    let command = Command::Mkdir(remote_join(&self.pane(side).folder, &name));
-                    self.server(side)
-                        .session
-                        .send(command, Purpose::Change { what });
-                } else {
-                    self.local_fs
-                        .send(LocalOp::Mkdir(Path::new(&self.local.folder).join(name)));
+                if !self.still_there(&place, "Creating the folder") {
+                    return;
+                }
+                let here = Chosen::new(
+                    place,
+                    Picked {
+                        folder,
+                        rows: Vec::new(),
+                    },
+                );
+                let path = here.join(&name);
+                match here.place {
+                    Place::Computer => self.local_fs.send(LocalOp::Mkdir(PathBuf::from(path))),
+                    Place::Server { side, .. } => {
+                        let what = format!("Creating {path}");
+                        self.server(side)
+                            .session
+                            .send(Command::Mkdir(path), Purpose::Change { what });
+                    }
                 }
             }
-            DialogAnswer::Permissions { side, path, mode } => {
-                let what = format!("Setting {path} to {mode}");
-                self.server(side)
-                    .session
-                    .send(Command::Chmod { path, mode }, Purpose::Change { what });
+            DialogAnswer::Permissions { place, path, mode } => {
+                if !self.still_there(&place, "Setting the permissions") {
+                    return;
+                }
+                if let Place::Server { side, .. } = place {
+                    let what = format!("Setting {path} to {mode}");
+                    self.server(side)
+                        .session
+                        .send(Command::Chmod { path, mode }, Purpose::Change { what });
+                }
             }
             DialogAnswer::Trust {
                 side,
@@ -340,6 +457,35 @@ impl FerryApp {
                     policy,
                     for_all,
                 });
+            }
+        }
+    }
+
+    /// Deletes exactly what the question named, where it named it: to the
+    /// trash on this computer unless asked otherwise, for good on a server.
+    fn delete(&mut self, request: DeleteRequest) {
+        let chosen = request.chosen;
+        if !self.still_there(&chosen.place, "The delete") {
+            return;
+        }
+        match &chosen.place {
+            Place::Computer if request.permanent => {
+                self.local_fs.send(LocalOp::Delete(chosen.local_paths()));
+            }
+            Place::Computer => self.local_fs.send(LocalOp::Trash(chosen.local_paths())),
+            Place::Server { side, name, .. } => {
+                for item in &chosen.items {
+                    let path = item.path.clone();
+                    let what = format!("Deleting {path} on {name}");
+                    let command = if item.row.is_dir() {
+                        Command::DeleteTree(path)
+                    } else {
+                        Command::Delete(path)
+                    };
+                    self.server(*side)
+                        .session
+                        .send(command, Purpose::Change { what });
+                }
             }
         }
     }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use egui::Ui;
 
 use super::bridge::Waker;
+use super::chosen::{FolderCount, Place};
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
 use super::file_table::{PaneKind, Side};
@@ -220,6 +221,7 @@ impl FerryApp {
             // Wake again to clear the message when it expires.
             ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
         }
+        self.pane_keys(ui);
 
         // The bar borrows the lists it shows; what it asks for is done after.
         let bar_action = egui::Panel::top("connect-bar")
@@ -298,14 +300,6 @@ impl FerryApp {
             .show(ui, |ui| self.remote.ui(ui, "Server", right_accepts))
             .inner;
         self.note_active_pane(ui);
-        let keys = match self.active {
-            Side::Local => self.local.handle_keys(ui),
-            Side::Remote => self.remote.handle_keys(ui),
-        };
-        let active = self.active;
-        for action in keys {
-            self.pane_action(active, action);
-        }
         for action in local_actions {
             self.active = Side::Local;
             self.pane_action(Side::Local, action);
@@ -357,6 +351,28 @@ impl FerryApp {
             if let Some(answer) = answer {
                 self.dialog_answer(answer);
             }
+        }
+    }
+
+    /// Gives this frame's keys to the active pane, if they are its: asked
+    /// before anything is drawn, so a key belongs to whoever had the
+    /// keyboard when it was pressed. Drawn later, a text field that Enter
+    /// ends (a rename, the path bar, a dialog's field) has already let go
+    /// of the focus, and its Enter would open the row under the cursor
+    /// too. No keys while a question or the site manager is open: those
+    /// take all of them.
+    fn pane_keys(&mut self, ui: &Ui) {
+        let others_have_them = !self.dialogs.is_empty()
+            || self.site_manager.open
+            || ui.ctx().egui_wants_keyboard_input()
+            || self.local.table.is_renaming()
+            || self.remote.table.is_renaming();
+        if others_have_them {
+            return;
+        }
+        let active = self.active;
+        for action in self.pane(active).handle_keys(ui) {
+            self.pane_action(active, action);
         }
     }
 
@@ -663,6 +679,19 @@ impl FerryApp {
                 self.local.loading = false;
                 self.error(format!("{what} failed: {error}"));
             }
+            LocalResult::Counted { folder, count } => {
+                let path = folder.display().to_string();
+                self.folder_counted(&Place::Computer, &path, &count);
+            }
+        }
+    }
+
+    /// A folder chosen for deletion was counted: the question says so.
+    fn folder_counted(&mut self, place: &Place, path: &str, count: &Result<FolderCount, String>) {
+        for dialog in self.dialogs.iter_mut() {
+            if let Dialog::ConfirmDelete(request) = dialog {
+                request.counted(place, path, count);
+            }
         }
     }
 
@@ -762,6 +791,23 @@ impl FerryApp {
                 if !self.server(side).session.busy_with_changes() {
                     self.refresh(side);
                 }
+            }
+            (Purpose::Count { login, path }, result) => {
+                let count = match result {
+                    Ok(Outcome::Listing(listing)) if listing.incomplete.is_none() => {
+                        Ok(FolderCount {
+                            items: listing.entries.len() as u64,
+                            folders: listing.entries.iter().filter(|e| e.is_dir()).count() as u64,
+                            whole_tree: false,
+                            at_least: false,
+                        })
+                    }
+                    Ok(_) => Err("the listing was not whole".to_string()),
+                    Err(err) => Err(err.to_string()),
+                };
+                let name = self.server(side).name();
+                let place = Place::Server { side, login, name };
+                self.folder_counted(&place, &path, &count);
             }
             (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
                 if self.log.level == 0 {
@@ -890,6 +936,8 @@ impl FerryApp {
         }
         self.let_go(side);
         let server = self.server(side);
+        // Whatever was chosen on the previous login is refused from now.
+        server.login += 1;
         server.last_connect = Some((options.clone(), folder.clone(), None));
         server.link = LinkState::Connecting;
         server.welcome.clear();

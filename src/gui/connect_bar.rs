@@ -161,11 +161,19 @@ impl ConnectBar {
         let mut action = None;
         ui.horizontal(|ui| {
             let connected = *state != LinkState::Disconnected;
+            // Enter connects when it ends one of the bar's own fields; an
+            // Enter typed anywhere else (the path bar, a dialog, the site
+            // manager) is not the bar's.
+            let mut enter = false;
             ui.add_enabled_ui(!connected, |ui| {
-                labelled_field(ui, "Host", &mut self.host, 140.0, false);
-                labelled_field(ui, "User", &mut self.user, 100.0, false);
-                labelled_field(ui, "Password", &mut self.password, 100.0, true);
-                labelled_field(ui, "Port", &mut self.port, 40.0, false);
+                for field in [
+                    labelled_field(ui, "Host", &mut self.host, 140.0, false),
+                    labelled_field(ui, "User", &mut self.user, 100.0, false),
+                    labelled_field(ui, "Password", &mut self.password, 100.0, true),
+                    labelled_field(ui, "Port", &mut self.port, 40.0, false),
+                ] {
+                    enter |= field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                }
                 let label = ui.label("Protocol");
                 egui::ComboBox::from_id_salt("protocol")
                     .selected_text(self.protocol.security().label())
@@ -190,8 +198,6 @@ impl ConnectBar {
                     action = Some(BarAction::Disconnect);
                 }
             } else {
-                let enter = ui.input(|i| i.key_pressed(egui::Key::Enter))
-                    && ui.memory(|m| m.focused().is_some());
                 if ui.button("Connect").clicked() || (enter && !self.host.is_empty()) {
                     match self.options() {
                         Ok((options, folder)) => {
@@ -248,7 +254,13 @@ impl ConnectBar {
 
 /// A label and a text field that screen readers (and tests) know belong
 /// together.
-fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, width: f32, password: bool) {
+fn labelled_field(
+    ui: &mut Ui,
+    label: &str,
+    text: &mut String,
+    width: f32,
+    password: bool,
+) -> egui::Response {
     let label = ui.label(label);
     ui.add(
         egui::TextEdit::singleline(text)
@@ -256,5 +268,5 @@ fn labelled_field(ui: &mut Ui, label: &str, text: &mut String, width: f32, passw
             .password(password)
             .desired_width(width),
     )
-    .labelled_by(label.id);
+    .labelled_by(label.id)
 }

@@ -1,25 +1,36 @@
 //! The few questions the window asks: confirm a delete, name a new folder,
 //! set permissions, and what to do when a target exists. One at a time,
 //! as modals; answers come back as [`DialogAnswer`]s.
+//!
+//! A question about files holds what it is about (the place and the full
+//! paths, see `chosen`) from the moment it opens, and its answer carries
+//! that, never a name to look up again. While a question is open it has
+//! the whole keyboard: the app gives the panes no keys, and egui takes the
+//! focus from any widget behind a modal (widgets there do not register for
+//! focus, so the focus is dropped at the end of the modal's first frame).
 
 use egui::{Context, Id, Modal, Ui};
 
+use super::chosen::{DeleteRequest, Place};
 use super::file_table::Side;
-use super::rows::{FileRow, human_size, local_time};
+use super::rows::{human_size, local_time};
 use crate::engine::queue::{ExistsPolicy, ItemId};
 use crate::engine::{FileStat, display_text};
 
+/// Paths a delete question lists before "and N more".
+const LISTED: usize = 8;
+
 pub enum Dialog {
-    ConfirmDelete {
-        side: Side,
-        rows: Vec<FileRow>,
-    },
+    ConfirmDelete(DeleteRequest),
+    /// A name for a new folder in `folder` (where the user was when
+    /// asking) on `place`.
     NewFolder {
-        side: Side,
+        place: Place,
+        folder: String,
         name: String,
     },
     Permissions {
-        side: Side,
+        place: Place,
         path: String,
         mode: String,
     },
@@ -49,16 +60,14 @@ pub enum Dialog {
 /// What a dialog was answered with.
 #[derive(Debug, Clone)]
 pub enum DialogAnswer {
-    Delete {
-        side: Side,
-        rows: Vec<FileRow>,
-    },
+    Delete(DeleteRequest),
     NewFolder {
-        side: Side,
+        place: Place,
+        folder: String,
         name: String,
     },
     Permissions {
-        side: Side,
+        place: Place,
         path: String,
         mode: String,
     },
@@ -89,9 +98,13 @@ impl Dialog {
         let response = Modal::new(Id::unique("ferry-dialog")).show(ctx, |ui| {
             ui.set_max_width(420.0);
             shown = match self {
-                Dialog::ConfirmDelete { side, rows } => confirm_delete(ui, *side, rows),
-                Dialog::NewFolder { side, name } => new_folder(ui, *side, name),
-                Dialog::Permissions { side, path, mode } => permissions(ui, *side, path, mode),
+                Dialog::ConfirmDelete(request) => confirm_delete(ui, request),
+                Dialog::NewFolder {
+                    place,
+                    folder,
+                    name,
+                } => new_folder(ui, place, folder, name),
+                Dialog::Permissions { place, path, mode } => permissions(ui, place, path, mode),
                 Dialog::Exists {
                     id,
                     name,
@@ -131,35 +144,77 @@ fn buttons(ui: &mut Ui, ok: &str) -> (bool, bool) {
     pressed
 }
 
-fn confirm_delete(ui: &mut Ui, side: Side, rows: &[FileRow]) -> Shown {
-    ui.heading("Delete?");
-    let folders = rows.iter().filter(|r| r.is_dir()).count();
-    let names: Vec<String> = rows.iter().take(5).map(|r| display_text(&r.name)).collect();
-    let more = rows.len().saturating_sub(5);
-    ui.label(format!(
-        "{}{}",
-        names.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    ));
-    if folders > 0 {
-        ui.label("Folders are deleted with everything in them.");
-    }
-    let (ok, cancel) = buttons(ui, "Delete");
-    if ok {
-        return Some(Some(DialogAnswer::Delete {
-            side,
-            rows: rows.to_vec(),
-        }));
-    }
-    cancel.then_some(None)
+/// "on this computer" or "on the server alice@host:21", as a dialog says
+/// it (the host is the user's, but shown escaped like all text).
+fn where_text(place: &Place) -> String {
+    format!("on {}", display_text(&place.describe()))
 }
 
-fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
+fn confirm_delete(ui: &mut Ui, request: &DeleteRequest) -> Shown {
+    ui.set_max_width(560.0);
+    let place = &request.chosen.place;
+    let (heading, action) = match (place, request.permanent) {
+        (Place::Computer, false) => ("Move to the trash?", "Move to trash"),
+        (Place::Computer, true) => ("Delete permanently?", "Delete permanently"),
+        (Place::Server { .. }, _) => ("Delete on the server?", "Delete"),
+    };
+    ui.heading(heading);
+    ui.label(match place {
+        Place::Computer => "On this computer:".to_string(),
+        Place::Server { name, .. } => format!("On the server {}:", display_text(name)),
+    });
+    let items = &request.chosen.items;
+    for (item, count) in items.iter().zip(&request.counts).take(LISTED) {
+        let what = if item.row.is_dir() {
+            match count {
+                None => "folder, counting what it holds…".to_string(),
+                Some(Ok(count)) => format!("folder, {}", count.describe()),
+                Some(Err(_)) => "folder (what it holds could not be counted)".to_string(),
+            }
+        } else {
+            item.row
+                .size
+                .map(human_size)
+                .unwrap_or_else(|| item.row.type_name().to_lowercase())
+        };
+        let icon = if item.row.is_dir() { "📁" } else { "📄" };
+        ui.label(format!("{icon} {} — {what}", display_text(&item.path)));
+    }
+    if items.len() > LISTED {
+        ui.label(format!("and {} more", items.len() - LISTED));
+    }
+    let folders = items.iter().any(|i| i.row.is_dir());
+    ui.add_space(4.0);
+    if request.to_trash() {
+        ui.label("You can restore them from the trash. Shift+Delete deletes for good.");
+    } else {
+        if folders {
+            ui.label("Folders are deleted with everything in them.");
+        }
+        ui.colored_label(ui.visuals().warn_fg_color, "This cannot be undone.");
+    }
+    let mut answer = None;
+    ui.horizontal(|ui| {
+        let ok = ui.button(action);
+        // Enter confirms what the question names: the button takes the
+        // focus as soon as nothing has it (egui drops the focus of what
+        // is behind a modal after its first frame).
+        if ui.memory(|m| m.focused().is_none()) {
+            ok.request_focus();
+        }
+        if ok.clicked() {
+            answer = Some(Some(DialogAnswer::Delete(request.clone())));
+        }
+        if ui.button("Cancel").clicked() {
+            answer = Some(None);
+        }
+    });
+    answer
+}
+
+fn new_folder(ui: &mut Ui, place: &Place, folder: &str, name: &mut String) -> Shown {
     ui.heading("New folder");
+    ui.label(format!("In {} {}", display_text(folder), where_text(place)));
     let field = ui.add(
         egui::TextEdit::singleline(name)
             .id_salt("new-folder-name")
@@ -176,16 +231,21 @@ fn new_folder(ui: &mut Ui, side: Side, name: &mut String) -> Shown {
     let name = name.trim();
     if (ok || enter) && !name.is_empty() {
         return Some(Some(DialogAnswer::NewFolder {
-            side,
+            place: place.clone(),
+            folder: folder.to_string(),
             name: name.to_string(),
         }));
     }
     cancel.then_some(None)
 }
 
-fn permissions(ui: &mut Ui, side: Side, path: &str, mode: &mut String) -> Shown {
+fn permissions(ui: &mut Ui, place: &Place, path: &str, mode: &mut String) -> Shown {
     ui.heading("Permissions");
-    ui.label(format!("SITE CHMOD for {}", display_text(path)));
+    ui.label(format!(
+        "SITE CHMOD for {} {}",
+        display_text(path),
+        where_text(place)
+    ));
     ui.add(
         egui::TextEdit::singleline(mode)
             .id_salt("chmod-mode")
@@ -202,7 +262,7 @@ fn permissions(ui: &mut Ui, side: Side, path: &str, mode: &mut String) -> Shown 
     let (ok, cancel) = buttons(ui, "Set");
     if ok && valid {
         return Some(Some(DialogAnswer::Permissions {
-            side,
+            place: place.clone(),
             path: path.to_string(),
             mode: mode.clone(),
         }));

@@ -32,6 +32,16 @@ pub struct DragPayload {
     pub rows: Vec<FileRow>,
 }
 
+/// Rows as the user picked them, with the folder they were listed in:
+/// what an action is about is fixed here, at the moment of choice, and
+/// never looked up again in whatever folder the pane shows later.
+#[derive(Debug, Clone, Default)]
+pub struct Picked {
+    /// The folder the rows are in (a local path or a remote path).
+    pub folder: String,
+    pub rows: Vec<FileRow>,
+}
+
 /// The column the table is sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SortColumn {
@@ -65,7 +75,10 @@ pub enum MenuItem {
     /// Download to a folder picked in a dialog.
     TransferTo,
     Rename,
+    /// On a server, deletes for good; on this computer, moves to the trash.
     Delete,
+    /// Deletes on this computer without the trash (Shift+Delete).
+    DeletePermanently,
     NewFolder,
     CopyUrl,
     Permissions,
@@ -117,6 +130,7 @@ impl MenuItem {
                 MenuItem::Transfer,
                 MenuItem::Rename,
                 MenuItem::Delete,
+                MenuItem::DeletePermanently,
                 MenuItem::NewFolder,
                 MenuItem::OpenInFileManager,
                 MenuItem::Refresh,
@@ -131,7 +145,9 @@ impl MenuItem {
             (MenuItem::Transfer, PaneKind::ServerToServer) => "Copy to the other server",
             (MenuItem::TransferTo, _) => "Download to…",
             (MenuItem::Rename, _) => "Rename",
+            (MenuItem::Delete, PaneKind::Computer) => "Move to trash",
             (MenuItem::Delete, _) => "Delete",
+            (MenuItem::DeletePermanently, _) => "Delete permanently",
             (MenuItem::NewFolder, _) => "New folder",
             (MenuItem::CopyUrl, _) => "Copy URL",
             (MenuItem::Permissions, _) => "Permissions…",
@@ -149,17 +165,23 @@ impl MenuItem {
     }
 }
 
-/// What the user asked of the table this frame.
+/// What the user asked of the table this frame. Each action on rows
+/// carries them with the folder they were listed in.
 #[derive(Debug, Clone)]
 pub enum TableAction {
-    /// Double-click or Enter on a row.
-    Open(FileRow),
+    /// Double-click or Enter on a row (one row).
+    Open(Picked),
     /// A menu entry or its key, for the current selection.
-    Menu(MenuItem, Vec<FileRow>),
-    /// Rows from the other pane were dropped on a folder row of this one.
-    DroppedOnFolder(Arc<DragPayload>, FileRow),
-    /// Inline rename finished with Enter.
-    Rename { from: String, to: String },
+    Menu(MenuItem, Picked),
+    /// Rows from the other pane were dropped on a folder row of this one
+    /// (the picked row).
+    DroppedOnFolder(Arc<DragPayload>, Picked),
+    /// Inline rename finished with Enter, in `folder`.
+    Rename {
+        folder: String,
+        from: String,
+        to: String,
+    },
     /// Backspace.
     Up,
 }
@@ -183,6 +205,9 @@ pub struct FileTable {
     side: Side,
     kind: PaneKind,
     rows: Vec<FileRow>,
+    /// The folder `rows` were listed in (the pane's own `folder` moves
+    /// on as soon as the server accepts a CWD, before the new rows come).
+    folder: String,
     /// Lowercase names, for sorting and filtering without allocating.
     keys: Vec<String>,
     /// Indices into `rows`, sorted and filtered: what is shown.
@@ -213,6 +238,7 @@ impl FileTable {
                 Side::Remote => PaneKind::Server,
             },
             rows: Vec::new(),
+            folder: String::new(),
             keys: Vec::new(),
             order: Vec::new(),
             sort,
@@ -233,9 +259,11 @@ impl FileTable {
         self.kind = kind;
     }
 
-    /// New contents (a listing arrived): selection and rename end.
-    pub fn set_rows(&mut self, rows: Vec<FileRow>) {
+    /// New contents (a listing of `folder` arrived): selection and rename
+    /// end.
+    pub fn set_rows(&mut self, folder: String, rows: Vec<FileRow>) {
         self.generation += 1;
+        self.folder = folder;
         self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
         self.rows = rows;
         self.selected.clear();
@@ -250,6 +278,24 @@ impl FileTable {
 
     pub fn rows(&self) -> &[FileRow] {
         &self.rows
+    }
+
+    /// The folder the rows shown were listed in.
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
+
+    /// `rows`, with the folder they are in.
+    pub fn pick(&self, rows: Vec<FileRow>) -> Picked {
+        Picked {
+            folder: self.folder.clone(),
+            rows,
+        }
+    }
+
+    /// Whether an inline rename is open (it has the keyboard).
+    pub fn is_renaming(&self) -> bool {
+        self.renaming.is_some()
     }
 
     pub fn visible_len(&self) -> usize {
@@ -345,14 +391,25 @@ impl FileTable {
     }
 
     /// Keys for the table when its pane is the active one and no text
-    /// field has the keyboard.
+    /// field has the keyboard. The caller asks before anything is drawn,
+    /// so that a key belongs to whoever had the keyboard when it was
+    /// pressed (a field that Enter ends has lost the focus by the time
+    /// later code could ask).
     pub fn handle_keys(&mut self, ui: &Ui) -> Vec<TableAction> {
         let mut actions = Vec::new();
         if self.renaming.is_some() || ui.ctx().egui_wants_keyboard_input() {
             return actions;
         }
-        let (down, up, enter, back, delete, f2, f5, all, shift) = ui.input_mut(|i| {
+        let (permanent, down, up, enter, back, delete, f2, f5, all, shift) = ui.input_mut(|i| {
+            // Windows turns Shift+Delete into Cut before we see it.
+            let windows_shift_delete = cfg!(windows)
+                && i.modifiers.shift
+                && !i.modifiers.command
+                && i.events.iter().any(|e| matches!(e, egui::Event::Cut));
             (
+                // Before plain Delete, which a Shift+Delete also matches
+                // (egui ignores an extra Shift when matching).
+                i.consume_key(Modifiers::SHIFT, Key::Delete) || windows_shift_delete,
                 i.consume_key(Modifiers::NONE, Key::ArrowDown)
                     || i.consume_key(Modifiers::SHIFT, Key::ArrowDown),
                 i.consume_key(Modifiers::NONE, Key::ArrowUp)
@@ -379,19 +436,23 @@ impl FileTable {
             self.selected = self.order.iter().copied().collect();
         }
         if enter && let Some(row) = self.cursor.and_then(|c| self.order.get(c)) {
-            actions.push(TableAction::Open(self.rows[*row].clone()));
+            actions.push(TableAction::Open(self.pick(vec![self.rows[*row].clone()])));
         }
         if back {
             actions.push(TableAction::Up);
         }
-        if delete && !self.selected.is_empty() {
-            actions.push(TableAction::Menu(MenuItem::Delete, self.selection()));
+        if (delete || permanent) && !self.selected.is_empty() {
+            let item = match permanent {
+                true => MenuItem::DeletePermanently,
+                false => MenuItem::Delete,
+            };
+            actions.push(TableAction::Menu(item, self.pick(self.selection())));
         }
         if f2 {
             self.begin_rename();
         }
         if f5 {
-            actions.push(TableAction::Menu(MenuItem::Refresh, Vec::new()));
+            actions.push(TableAction::Menu(MenuItem::Refresh, Picked::default()));
         }
         actions
     }
@@ -425,9 +486,11 @@ impl FileTable {
         }
     }
 
-    /// Draws the table; `folder` is the pane's current folder (for drags).
-    pub fn ui(&mut self, ui: &mut Ui, folder: &str) -> Vec<TableAction> {
+    /// Draws the table.
+    pub fn ui(&mut self, ui: &mut Ui) -> Vec<TableAction> {
         let mut actions = Vec::new();
+        let folder = self.folder.clone();
+        let folder = folder.as_str();
         let side = self.side;
         let modifiers = ui.input(|i| i.modifiers);
         let drop_stroke = ui.visuals().selection.stroke;
@@ -523,7 +586,11 @@ impl FileTable {
                     let from = self.rows[index].name.clone();
                     self.renaming = None;
                     if let Some(to) = done.filter(|to| !to.is_empty() && *to != from) {
-                        actions.push(TableAction::Rename { from, to });
+                        actions.push(TableAction::Rename {
+                            folder: self.folder.clone(),
+                            from,
+                            to,
+                        });
                     }
                 }
                 let response = row.response();
@@ -588,7 +655,7 @@ impl FileTable {
                 .is_some_and(|(row, at)| row == index && now - at < DOUBLE_CLICK_SECS);
             if double && !modifiers.command && !modifiers.shift {
                 self.last_click = None;
-                actions.push(TableAction::Open(self.rows[index].clone()));
+                actions.push(TableAction::Open(self.pick(vec![self.rows[index].clone()])));
             } else {
                 self.last_click = Some((index, now));
                 self.click(position, modifiers);
@@ -629,14 +696,14 @@ impl FileTable {
             {
                 actions.push(TableAction::DroppedOnFolder(
                     payload,
-                    self.rows[index].clone(),
+                    self.pick(vec![self.rows[index].clone()]),
                 ));
             }
         }
         if response.secondary_clicked() {
             self.menu_generation = self.generation;
         }
-        let selection = self.selection();
+        let selection = self.pick(self.selection());
         let kind = self.kind;
         let stale = self.menu_generation != self.generation;
         response.context_menu(|ui| {
@@ -647,7 +714,7 @@ impl FileTable {
                 return;
             }
             for &item in MenuItem::items(kind) {
-                let enabled = !item.needs_selection() || !selection.is_empty();
+                let enabled = !item.needs_selection() || !selection.rows.is_empty();
                 if ui
                     .add_enabled(enabled, egui::Button::new(item.label(kind)))
                     .clicked()

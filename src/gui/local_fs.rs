@@ -1,5 +1,7 @@
 //! The local side's disk work on its own thread: listing a folder of
-//! 100 000 files or deleting a tree must not freeze the window.
+//! 100 000 files, counting or deleting a tree, or moving it to the trash
+//! (a copy across disks, for the freedesktop trash) must not freeze the
+//! window.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,12 @@ use std::thread;
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
+use super::chosen::FolderCount;
 use super::rows::FileRow;
+
+/// Entries a count stops at: enough to tell a person "a lot", bounded so
+/// a count of a whole disk does not hold up the listings behind it.
+const COUNT_BOUND: u64 = 100_000;
 
 /// Something to do on the local disk.
 #[derive(Debug, Clone)]
@@ -19,17 +26,34 @@ pub enum LocalOp {
         to: PathBuf,
     },
     /// Files, and folders with everything in them (links are removed, not
-    /// followed).
+    /// followed), for good.
     Delete(Vec<PathBuf>),
+    /// Files and folders moved to the desktop's trash.
+    Trash(Vec<PathBuf>),
     Mkdir(PathBuf),
+    /// How many entries the folder holds, all the way down (links are
+    /// counted, not followed).
+    Count(PathBuf),
 }
 
 /// What became of a [`LocalOp`].
 #[derive(Debug, Clone)]
 pub enum LocalResult {
-    Listed { folder: PathBuf, rows: Vec<FileRow> },
-    Done { what: String },
-    Failed { what: String, error: String },
+    Listed {
+        folder: PathBuf,
+        rows: Vec<FileRow>,
+    },
+    Done {
+        what: String,
+    },
+    Failed {
+        what: String,
+        error: String,
+    },
+    Counted {
+        folder: PathBuf,
+        count: Result<FolderCount, String>,
+    },
 }
 
 pub struct LocalFs {
@@ -79,9 +103,20 @@ fn run(op: LocalOp) -> LocalResult {
             },
         ),
         LocalOp::Delete(paths) => {
-            let what = format!("Deleting {} item(s)", paths.len());
+            let what = format!("Deleting {} for good", names(&paths));
             outcome(what, paths.iter().try_for_each(|p| delete(p)))
         }
+        LocalOp::Trash(paths) => {
+            let what = format!("Moving {} to the trash", names(&paths));
+            outcome(
+                what,
+                trash::delete_all(&paths).map_err(std::io::Error::other),
+            )
+        }
+        LocalOp::Count(folder) => LocalResult::Counted {
+            count: count(&folder, COUNT_BOUND).map_err(|e| e.to_string()),
+            folder,
+        },
         LocalOp::Mkdir(path) => outcome(
             format!("Creating {}", path.display()),
             fs::create_dir(&path),
@@ -111,6 +146,47 @@ fn list(folder: &Path) -> std::io::Result<Vec<FileRow>> {
     Ok(rows)
 }
 
+/// The paths, as a log line names them (a long list is cut short).
+fn names(paths: &[PathBuf]) -> String {
+    let mut shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    if paths.len() > 3 {
+        shown.push(format!("and {} more", paths.len() - 3));
+    }
+    shown.join(", ")
+}
+
+/// Counts what `folder` holds, depth first, without following links; stops
+/// at `bound` entries.
+fn count(folder: &Path, bound: u64) -> std::io::Result<FolderCount> {
+    let mut total = FolderCount {
+        items: 0,
+        folders: 0,
+        whole_tree: true,
+        at_least: false,
+    };
+    let mut todo = vec![folder.to_path_buf()];
+    while let Some(dir) = todo.pop() {
+        for entry in fs::read_dir(&dir)? {
+            if total.items == bound {
+                total.at_least = true;
+                return Ok(total);
+            }
+            let entry = entry?;
+            total.items += 1;
+            // The entry's own type: a link to a folder is not entered.
+            if entry.file_type()?.is_dir() {
+                total.folders += 1;
+                todo.push(entry.path());
+            }
+        }
+    }
+    Ok(total)
+}
+
 fn delete(path: &Path) -> std::io::Result<()> {
     let meta = fs::symlink_metadata(path)?;
     if meta.is_dir() {
@@ -118,5 +194,24 @@ fn delete(path: &Path) -> std::io::Result<()> {
         fs::remove_dir_all(path)
     } else {
         fs::remove_file(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_goes_all_the_way_down_and_stops_at_its_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        fs::write(dir.path().join("a/b/f"), b"x").unwrap();
+        fs::write(dir.path().join("g"), b"x").unwrap();
+        // A link to a folder is one entry, not entered.
+        std::os::unix::fs::symlink(dir.path().join("a"), dir.path().join("l")).unwrap();
+        let all = count(dir.path(), 100).unwrap();
+        assert_eq!((all.items, all.folders, all.at_least), (5, 2, false));
+        let some = count(dir.path(), 2).unwrap();
+        assert_eq!((some.items, some.at_least), (2, true));
     }
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod app;
 mod bridge;
+mod chosen;
 mod connect_bar;
 mod dialogs;
 mod file_table;
@@ -22,7 +23,7 @@ mod site_worker;
 
 pub use app::FerryApp;
 pub use connect_bar::LinkState;
-pub use file_table::{MenuItem, Side, Sort, SortColumn};
+pub use file_table::{MenuItem, Picked, Side, Sort, SortColumn};
 pub use rows::{FileRow, RowKind};
 pub use settings::Settings;
 

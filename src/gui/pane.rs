@@ -5,25 +5,29 @@ use std::sync::Arc;
 
 use egui::{Key, Ui};
 
-use super::file_table::{DragPayload, FileTable, MenuItem, Side, Sort, TableAction};
+use super::file_table::{DragPayload, FileTable, MenuItem, Picked, Side, Sort, TableAction};
 use super::rows::FileRow;
 use crate::engine::display_text;
 
-/// What the user asked of a pane this frame.
+/// What the user asked of a pane this frame. Actions on rows carry the
+/// folder the rows were listed in, never "the pane's folder now".
 #[derive(Debug, Clone)]
 pub enum PaneAction {
     Navigate(String),
     Up,
     Refresh,
-    Open(FileRow),
-    Menu(MenuItem, Vec<FileRow>),
-    /// Rows from the other pane dropped here, into `into` (a folder row's
-    /// name) or into the pane's own folder.
+    Open(Picked),
+    Menu(MenuItem, Picked),
+    /// Rows from the other pane dropped here: into `into` (a folder row's
+    /// name) of `folder`, or into `folder` itself, the folder this pane
+    /// listed when they were dropped.
     Dropped {
         payload: Arc<DragPayload>,
+        folder: String,
         into: Option<String>,
     },
     Rename {
+        folder: String,
         from: String,
         to: String,
     },
@@ -69,8 +73,8 @@ impl Pane {
         // The server named the folder (PWD): shown escaped; Enter on it
         // unchanged goes back to the real one (see `ui`).
         self.path_edit = display_text(&folder);
-        self.folder = folder;
-        self.table.set_rows(rows);
+        self.folder = folder.clone();
+        self.table.set_rows(folder, rows);
         self.loading = false;
         self.notice = None;
         self.warning =
@@ -78,7 +82,7 @@ impl Pane {
     }
 
     pub fn clear(&mut self, notice: &str) {
-        self.table.set_rows(Vec::new());
+        self.table.set_rows(String::new(), Vec::new());
         self.folder.clear();
         self.path_edit.clear();
         self.loading = false;
@@ -108,7 +112,8 @@ impl Pane {
                     }
                     // Also in the right-click menu; here for an empty folder.
                     if ui.button("New folder").clicked() {
-                        actions.push(PaneAction::Menu(MenuItem::NewFolder, Vec::new()));
+                        let here = self.table.pick(Vec::new());
+                        actions.push(PaneAction::Menu(MenuItem::NewFolder, here));
                     }
                     let filter = ui.add(
                         egui::TextEdit::singleline(&mut self.filter)
@@ -146,8 +151,7 @@ impl Pane {
                 if let Some(warning) = &self.warning {
                     ui.colored_label(ui.visuals().warn_fg_color, warning.as_str());
                 }
-                let folder = self.folder.clone();
-                actions.extend(self.table.ui(ui, &folder).into_iter().map(pane_action));
+                actions.extend(self.table.ui(ui).into_iter().map(pane_action));
             });
         let response = frame.response;
         self.rect = response.rect;
@@ -168,6 +172,7 @@ impl Pane {
         {
             actions.push(PaneAction::Dropped {
                 payload,
+                folder: self.table.folder().to_string(),
                 into: None,
             });
         }
@@ -191,9 +196,10 @@ fn pane_action(action: TableAction) -> PaneAction {
         TableAction::Menu(item, rows) => PaneAction::Menu(item, rows),
         TableAction::DroppedOnFolder(payload, row) => PaneAction::Dropped {
             payload,
-            into: Some(row.name),
+            into: row.rows.first().map(|r| r.name.clone()),
+            folder: row.folder,
         },
-        TableAction::Rename { from, to } => PaneAction::Rename { from, to },
+        TableAction::Rename { folder, from, to } => PaneAction::Rename { folder, from, to },
         TableAction::Up => PaneAction::Up,
     }
 }

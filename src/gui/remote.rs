@@ -28,6 +28,9 @@ pub enum Purpose {
     List,
     /// A change (mkdir, rename, delete, chmod); list again when done.
     Change { what: String },
+    /// A listing of the folder `path`, chosen for deletion on login
+    /// `login`, to tell the user how much it holds.
+    Count { login: u64, path: String },
     /// A raw command from the log panel.
     Raw,
 }
@@ -115,6 +118,10 @@ pub struct Server {
     /// the user is asked about it: trusting applies to that login only,
     /// never to a connection started since.
     pub untrusted: Option<String>,
+    /// Counts the logins of this pane's connection: an action chosen on
+    /// one login is refused on another (another server, or the same one
+    /// connected anew), never carried out on whatever is connected now.
+    pub login: u64,
 }
 
 impl Server {
@@ -127,11 +134,25 @@ impl Server {
             last_connect: None,
             choices: 0,
             untrusted: None,
+            login: 0,
         }
     }
 
     pub fn is_connected(&self) -> bool {
         matches!(self.link, LinkState::Connected { .. })
+    }
+
+    /// `user@host:port` of the current (or last) login, for a person.
+    pub fn name(&self) -> String {
+        let Some(options) = &self.session.options else {
+            return String::new();
+        };
+        let user = options
+            .user
+            .as_ref()
+            .map(|u| format!("{u}@"))
+            .unwrap_or_default();
+        format!("{user}{}:{}", options.host, options.port)
     }
 }
 

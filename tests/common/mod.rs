@@ -9,6 +9,7 @@ pub mod faulty;
 pub mod gate;
 pub mod gui;
 pub mod harness;
+pub mod home;
 pub mod queue;
 pub mod scripted;
 pub mod unftp;
