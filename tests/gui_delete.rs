@@ -143,6 +143,16 @@ fn a_local_delete_confirmed_after_the_pane_moved_trashes_what_it_named() {
     assert_eq!(trashed(&home), ["x"]);
     let trash = home.join(".local/share/Trash/files");
     assert!(trash.join("x/outer.txt").is_file() && trash.join("x/x/inner.txt").is_file());
+    // The pane was inside what went: it is back where x was chosen.
+    let root = local.path().display().to_string();
+    wait_for(&mut app, "the pane back where x was", |app| {
+        app.state_mut().local_pane().folder == root && !app.state_mut().local_pane().loading
+    });
+    assert!(
+        app.state().errors().is_empty(),
+        "{:?}",
+        app.state().errors()
+    );
 }
 
 #[test]
@@ -244,5 +254,9 @@ fn a_delete_on_the_server_confirmed_after_the_pane_moved_deletes_what_it_named()
             app.state().errors()
         );
         !server.path("x").exists()
+    });
+    // The pane was inside what went: it is back where x was chosen.
+    wait_for(&mut app, "the pane back at the root", |app| {
+        app.state_mut().remote_pane().folder == "/" && !app.state_mut().remote_pane().loading
     });
 }

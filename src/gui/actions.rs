@@ -469,10 +469,21 @@ impl FerryApp {
             return;
         }
         match &chosen.place {
-            Place::Computer if request.permanent => {
-                self.local_fs.send(LocalOp::Delete(chosen.local_paths()));
+            Place::Computer => {
+                let paths = chosen.local_paths();
+                self.local_fs.send(match request.permanent {
+                    true => LocalOp::Delete(paths),
+                    false => LocalOp::Trash(paths),
+                });
+                // A pane inside what goes moves out of it, not onto a
+                // folder that no longer exists.
+                if !self.left_is_server
+                    && let Some(folder) = chosen.folder_after_delete(&self.local.folder)
+                {
+                    self.local.folder = folder.clone();
+                    self.open_local(PathBuf::from(folder));
+                }
             }
-            Place::Computer => self.local_fs.send(LocalOp::Trash(chosen.local_paths())),
             Place::Server { side, name, .. } => {
                 for item in &chosen.items {
                     let path = item.path.clone();
@@ -485,6 +496,12 @@ impl FerryApp {
                     self.server(*side)
                         .session
                         .send(command, Purpose::Change { what });
+                }
+                let shown = self.pane(*side).folder.clone();
+                if let Some(folder) = chosen.folder_after_delete(&shown) {
+                    self.server(*side)
+                        .session
+                        .send(Command::Cwd(folder), Purpose::ChangeFolder);
                 }
             }
         }

@@ -85,6 +85,26 @@ impl Chosen {
         self.items.is_empty()
     }
 
+    /// Where a pane showing `folder` must go once the chosen folders are
+    /// deleted: the folder they were chosen in, if one of them holds (or
+    /// is) `folder`; else `None`.
+    pub fn folder_after_delete(&self, folder: &str) -> Option<String> {
+        let inside = |path: &str| match self.place {
+            Place::Computer => Path::new(folder).starts_with(path),
+            Place::Server { .. } => {
+                folder == path
+                    || folder
+                        .strip_prefix(path)
+                        .is_some_and(|rest| rest.starts_with('/') || path.ends_with('/'))
+            }
+        };
+        // The folder the items were chosen in holds every one of them.
+        self.items
+            .iter()
+            .any(|item| item.row.is_dir() && inside(&item.path))
+            .then(|| self.folder.clone())
+    }
+
     /// The chosen paths on this computer.
     pub fn local_paths(&self) -> Vec<PathBuf> {
         self.items.iter().map(|i| PathBuf::from(&i.path)).collect()
@@ -202,6 +222,27 @@ mod tests {
         assert_eq!(chosen.join("y"), "/x/y");
         let local = Chosen::new(Place::Computer, picked);
         assert_eq!(local.local_paths(), [PathBuf::from("/x/x")]);
+    }
+
+    #[test]
+    fn a_pane_inside_a_deleted_folder_goes_to_where_it_was_chosen() {
+        let server = Place::Server {
+            side: Side::Remote,
+            login: 1,
+            name: "u@h:21".to_string(),
+        };
+        let picked = Picked {
+            folder: "/a".to_string(),
+            rows: vec![row("x")],
+        };
+        let chosen = Chosen::new(server, picked.clone());
+        assert_eq!(chosen.folder_after_delete("/a/x"), Some("/a".to_string()));
+        assert_eq!(chosen.folder_after_delete("/a/x/y"), Some("/a".to_string()));
+        assert_eq!(chosen.folder_after_delete("/a/xy"), None);
+        assert_eq!(chosen.folder_after_delete("/a"), None);
+        let local = Chosen::new(Place::Computer, picked);
+        assert_eq!(local.folder_after_delete("/a/x/y"), Some("/a".to_string()));
+        assert_eq!(local.folder_after_delete("/a/xy"), None);
     }
 
     #[test]
