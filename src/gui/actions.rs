@@ -30,7 +30,7 @@ impl FerryApp {
             let server = self.server(side);
             Place::Server {
                 side,
-                login: server.login,
+                login: server.session.generation(),
                 name: server.name(),
             }
         } else {
@@ -51,7 +51,7 @@ impl FerryApp {
             return true;
         };
         let same = self.is_server(*side)
-            && self.server(*side).login == *login
+            && self.server(*side).session.generation() == *login
             && self.server(*side).is_connected();
         if !same {
             self.error(format!(
@@ -545,6 +545,43 @@ fn open_in_file_manager(folder: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use super::super::connect_bar::LinkState;
+    use super::super::rows::RowKind;
+    use super::super::settings::Settings;
+
+    /// A question is modal, but a delete, new folder or permissions
+    /// change is carried out only on the connection it was chosen on: if
+    /// the pane's server was replaced in between (connected anew, or
+    /// another server), it is refused with a message, and nothing is sent.
+    #[test]
+    fn a_delete_chosen_on_an_earlier_connection_is_refused_and_sends_nothing() {
+        let mut app = FerryApp::with_sites(Settings::default(), None, None);
+        let connected = LinkState::Connected {
+            host: "127.0.0.1".to_string(),
+            tls: false,
+        };
+        app.right.link = connected.clone();
+        let picked = Picked {
+            folder: "/".to_string(),
+            rows: vec![FileRow {
+                name: "x".to_string(),
+                kind: RowKind::Dir,
+                size: None,
+                modified: None,
+                permissions: String::new(),
+                link_target: None,
+            }],
+        };
+        let chosen = app.chosen(Side::Remote, picked);
+        // The connection is replaced and the new one logs in.
+        app.right.session.replace();
+        app.right.link = connected;
+        app.dialog_answer(DialogAnswer::Delete(DeleteRequest::new(chosen, true)));
+        assert!(!app.right.session.busy_with_changes(), "a delete was sent");
+        let errors = app.errors().join("\n");
+        assert!(errors.contains("The delete was not done"), "{errors}");
+    }
 
     #[test]
     fn permissions_read_as_octal() {

@@ -936,8 +936,6 @@ impl FerryApp {
         }
         self.let_go(side);
         let server = self.server(side);
-        // Whatever was chosen on the previous login is refused from now.
-        server.login += 1;
         server.last_connect = Some((options.clone(), folder.clone(), None));
         server.link = LinkState::Connecting;
         server.welcome.clear();

@@ -71,6 +71,14 @@ impl RemoteSession {
         self.pending.clear();
     }
 
+    /// Which connection this is: a new one for every connect and every
+    /// disconnect. An action chosen on one is refused on another (another
+    /// server, or the same one connected anew), never carried out on
+    /// whatever is connected now.
+    pub fn generation(&self) -> u64 {
+        u64::from(self.connection.id())
+    }
+
     /// Whether `event` comes from the current connection.
     pub fn is_current(&self, event: &Event) -> bool {
         event.connection == self.connection.id()
@@ -118,10 +126,6 @@ pub struct Server {
     /// the user is asked about it: trusting applies to that login only,
     /// never to a connection started since.
     pub untrusted: Option<String>,
-    /// Counts the logins of this pane's connection: an action chosen on
-    /// one login is refused on another (another server, or the same one
-    /// connected anew), never carried out on whatever is connected now.
-    pub login: u64,
 }
 
 impl Server {
@@ -134,7 +138,6 @@ impl Server {
             last_connect: None,
             choices: 0,
             untrusted: None,
-            login: 0,
         }
     }
 
