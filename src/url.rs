@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
+
 use crate::engine::{ConnectOptions, Secret, Security};
 
 /// A parsed FTP URL. The password, if the URL had one, is kept apart and
@@ -109,11 +111,32 @@ impl FtpUrl {
     }
 }
 
+/// What a path keeps escaped: anything that would end it (`?`, `#`),
+/// start an escape (`%`), or not survive being pasted (spaces, controls,
+/// quotes, non-ASCII). `/` stays: it separates the folders.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'\\');
+
+/// A user name also keeps `@`, `:` and `/` escaped: they end it.
+const USER: &AsciiSet = &PATH.add(b'@').add(b':').add(b'/');
+
 impl fmt::Display for FtpUrl {
+    /// The URL as `parse` reads it back: the same server, user and path,
+    /// never the password.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://", self.scheme())?;
         if let Some(user) = &self.user {
-            write!(f, "{user}@")?;
+            write!(f, "{}@", utf8_percent_encode(user, USER))?;
         }
         if self.host.contains(':') {
             write!(f, "[{}]", self.host)?;
@@ -123,7 +146,8 @@ impl fmt::Display for FtpUrl {
         if self.port != self.security.default_port() {
             write!(f, ":{}", self.port)?;
         }
-        write!(f, "/{}", self.path)
+        // An absolute path is written with a second slash, as curl reads it.
+        write!(f, "/{}", utf8_percent_encode(&self.path, PATH))
     }
 }
 
@@ -154,7 +178,9 @@ fn split_host_port(hostport: &str) -> Result<(String, Option<u16>), String> {
             p.parse::<u16>()
                 .ok()
                 .filter(|p| *p != 0)
-                .ok_or_else(|| format!("{p:?} is not a port number"))?,
+                // Not echoed: with a `/` typed in a password, what is
+                // read as the port is the password's start.
+                .ok_or_else(|| "the port must be a number from 1 to 65535".to_string())?,
         ),
     };
     Ok((host, port))
@@ -182,18 +208,20 @@ fn decode(text: &str) -> Result<String, String> {
     String::from_utf8(out).map_err(|_| "percent-escapes do not form UTF-8 text".to_string())
 }
 
-/// The URL with any password replaced, for error messages.
+/// The URL with any password replaced, for error messages. A password may
+/// hold `/` or `@` typed as they are, so the user part is taken to end at
+/// the last `@` of the whole text: a password is hidden however it is
+/// written (when a path holds an `@`, more than the password is hidden).
 fn redact(text: &str) -> String {
     let Some((scheme, rest)) = text.split_once("://") else {
         return text.to_string();
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match (authority.rfind('@'), authority.find(':')) {
-        (Some(at), Some(colon)) if colon < at => {
-            format!("{scheme}://{}:****{}", &authority[..colon], &rest[at..])
-        }
-        _ => text.to_string(),
+    let Some(at) = rest.rfind('@') else {
+        return text.to_string();
+    };
+    match rest[..at].find(':') {
+        Some(colon) => format!("{scheme}://{}:****{}", &rest[..colon], &rest[at..]),
+        None => text.to_string(),
     }
 }
 
@@ -238,7 +266,7 @@ mod tests {
         assert_eq!(url.user.as_deref(), Some("me@mail.com"));
         assert_eq!(url.host, "::1");
         assert_eq!(url.port, 2121);
-        assert_eq!(url.to_string(), "ftp://me@mail.com@[::1]:2121/x");
+        assert_eq!(url.to_string(), "ftp://me%40mail.com@[::1]:2121/x");
     }
 
     #[test]
@@ -281,6 +309,56 @@ mod tests {
         assert!(!format!("{url:?}").contains("secret"));
         let err = FtpUrl::parse("ftp://u:secret@h:bad/x").unwrap_err();
         assert!(!err.to_string().contains("secret"));
+    }
+
+    /// Copy URL and messages write URLs with `Display`: whatever a name
+    /// holds, Ferry's own parser reads the same URL back.
+    #[test]
+    fn every_url_written_reads_back_the_same() {
+        let names = [
+            "100% sure.txt",
+            "a#b?c.txt",
+            "caf\u{e9} \u{1F600}.txt",
+            "/abs/with space/x",
+            "%2F",
+            "tab\there",
+            "back\\slash",
+        ];
+        for path in names {
+            for user in [None, Some("me@mail.com"), Some("a:b/c%d")] {
+                let url = FtpUrl {
+                    security: Security::ExplicitTls,
+                    host: "::1".to_string(),
+                    port: 2121,
+                    user: user.map(str::to_string),
+                    password: None,
+                    path: path.to_string(),
+                };
+                let text = url.to_string();
+                assert!(!text.contains(' '), "{text}");
+                assert_eq!(FtpUrl::parse(&text).unwrap(), url, "{text}");
+            }
+        }
+        let url = FtpUrl::parse("ftp://h/100%25").unwrap();
+        assert_eq!(url.to_string(), "ftp://h/100%25");
+    }
+
+    #[test]
+    fn a_password_with_a_slash_or_an_at_sign_never_prints() {
+        for bad in [
+            "ftp://u:pa/ss@h:bad/x",
+            "ftp://u:pa/ss@h:bad",
+            "ftp://u:p%zz/@h/x",
+        ] {
+            let err = FtpUrl::parse(bad).unwrap_err();
+            let shown = err.to_string();
+            for part in ["pa/", "/ss", "p%zz"] {
+                assert!(!shown.contains(part), "{shown}");
+            }
+        }
+        assert_eq!(redact("ftp://u@h/x"), "ftp://u@h/x");
+        // An @ in a path hides more than the password, never less.
+        assert_eq!(redact("ftp://u:pw@h/a@b"), "ftp://u:****@b");
     }
 
     #[test]

@@ -427,3 +427,32 @@ fn a_listing_the_server_cut_short_is_shown_with_a_warning() {
     assert!(shows(&app, "truncated to 3 matches"));
     assert!(!shows(&app, "f4.txt"));
 }
+
+/// Copy URL writes a URL Ferry's own parser reads back to the same file,
+/// whatever its name holds (`%`, `#`, a space).
+#[test]
+fn copy_url_gives_a_url_that_names_the_same_file() {
+    let server = UnftpServer::plain();
+    let name = "100% a#b.txt";
+    fs::write(server.path(name), b"x").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| shows(app, name));
+    right_click(&mut app, name);
+    app.get_by_label("Copy URL").click();
+    let mut copied = None;
+    for _ in 0..10 {
+        app.step();
+        for command in &app.output().platform_output.commands {
+            if let egui::OutputCommand::CopyText(text) = command {
+                copied = Some(text.clone());
+            }
+        }
+    }
+    let copied = copied.expect("a URL was copied");
+    let url = ferry::url::FtpUrl::parse(&copied).expect(&copied);
+    assert_eq!(url.path, format!("/{name}"), "{copied}");
+    assert_eq!(url.port, server.port);
+    assert_eq!(url.user.as_deref(), Some(USER));
+    assert!(url.password.is_none() && !copied.contains(PASSWORD));
+}

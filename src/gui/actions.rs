@@ -21,6 +21,7 @@ use super::rows::FileRow;
 use crate::engine::Command;
 use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
+use crate::url::FtpUrl;
 
 impl FerryApp {
     /// Where the pane on `side` shows files now: this computer, or its
@@ -218,25 +219,22 @@ impl FerryApp {
         self.dialogs.push(Dialog::ConfirmDelete(request));
     }
 
-    /// `ftp://user@host:port/path` for a full path on the server on
-    /// `side`; never with the password.
+    /// The URL of a full path on the server on `side`, as Ferry's own
+    /// parser reads it back (escaped, IPv6 in brackets), never with the
+    /// password.
     fn server_url(&mut self, side: Side, path: &str) -> String {
         let Some(options) = &self.server(side).session.options else {
             return String::new();
         };
-        let scheme = options.security.scheme();
-        let user = options
-            .user
-            .as_ref()
-            .map(|u| format!("{u}@"))
-            .unwrap_or_default();
-        // An absolute path is written with a second slash, as curl reads it.
-        let path = if path.starts_with('/') {
-            format!("/{path}")
-        } else {
-            path.to_string()
-        };
-        format!("{scheme}://{user}{}:{}/{path}", options.host, options.port)
+        FtpUrl {
+            security: options.security,
+            host: options.host.clone(),
+            port: options.port,
+            user: options.user.clone(),
+            password: None,
+            path: path.to_string(),
+        }
+        .to_string()
     }
 
     /// Queues transfers of what `chosen` names to the other side: into
