@@ -8,6 +8,7 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::alone::alone;
 use common::harness::{Harness, options, peak_rss_kib};
 use common::scripted::{Peer, ScriptedServer};
 use ferry::engine::{Command, Error, Outcome};
@@ -258,8 +259,13 @@ fn an_epsv_port_nobody_listens_on_fails_fast_and_clearly() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets() {
+    // Its peak memory, threads and files are its own (common::alone).
+    if !alone("twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets") {
+        return;
+    }
     let server = common::unftp::UnftpServer::plain();
     let count = |dir: &str| fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
     let mut h = Harness::new(0);
@@ -285,8 +291,13 @@ fn twenty_connect_and_disconnect_cycles_leak_no_threads_or_sockets() {
     assert!(fds_after <= fds + 4, "{fds} → {fds_after} file descriptors");
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn an_endless_multi_line_reply_ends_as_a_protocol_error_with_bounded_memory() {
+    // Its peak memory, threads and files are its own (common::alone).
+    if !alone("an_endless_multi_line_reply_ends_as_a_protocol_error_with_bounded_memory") {
+        return;
+    }
     let server = ScriptedServer::start(|peer| {
         login(peer);
         until(peer, "SYST", 0);
@@ -307,8 +318,13 @@ fn an_endless_multi_line_reply_ends_as_a_protocol_error_with_bounded_memory() {
     assert!(grown < 64 * 1024, "peak memory grew by {grown} KiB");
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory() {
+    // Its peak memory, threads and files are its own (common::alone).
+    if !alone("a_listing_of_hundreds_of_mib_ends_as_a_protocol_error_with_bounded_memory") {
+        return;
+    }
     let server = ScriptedServer::start(|peer| {
         login(peer);
         let (data, port) = data_listener();
@@ -643,8 +659,13 @@ fn serve_listing(body: Vec<u8>, times: usize) -> ScriptedServer {
     })
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn millions_of_tiny_listing_lines_end_as_a_protocol_error_with_bounded_memory() {
+    // Its peak memory, threads and files are its own (common::alone).
+    if !alone("millions_of_tiny_listing_lines_end_as_a_protocol_error_with_bounded_memory") {
+        return;
+    }
     // Three bytes a line: two million lines are only 6 MiB of text, well
     // under the byte cap, but as strings they would be hundreds of MiB.
     let server = serve_listing(b"x\r\n".repeat(64 * 1024), 2_000_000 / (64 * 1024) + 1);

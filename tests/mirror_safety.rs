@@ -246,6 +246,7 @@ fn a_listing_the_server_cut_short_is_never_a_basis_for_deletion() {
     assert!(run.stderr.contains("INCOMPLETE"), "{}", run.stderr);
 }
 
+#[cfg(unix)]
 #[test]
 fn reverse_mirror_never_deletes_what_it_skipped_locally() {
     use std::os::unix::ffi::OsStrExt;

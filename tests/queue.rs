@@ -7,6 +7,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+use common::alone::alone;
 use common::harness::{options, peak_rss_kib};
 use common::queue::{QueueRun, download, snapshot, upload};
 use common::unftp::UnftpServer;
@@ -276,6 +277,7 @@ fn a_failed_item_fails_alone_and_can_be_retried() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn a_planted_local_symlink_is_never_written_through() {
     let server = UnftpServer::plain();
@@ -334,8 +336,13 @@ fn an_upload_tree_into_existing_files_skips_or_replaces_them() {
     assert_eq!(fs::read(server.path("site/index.html")).unwrap(), b"<new>");
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn ten_thousand_small_files_arrive_with_steady_memory() {
+    // Its peak memory, threads and files are its own (common::alone).
+    if !alone("ten_thousand_small_files_arrive_with_steady_memory") {
+        return;
+    }
     let server = UnftpServer::plain();
     for folder in 0..100 {
         let dir = server.path(&format!("many/d{folder:03}"));

@@ -1,7 +1,7 @@
 //! The `ferry` binary against Debian's vsftpd on 127.0.0.1, started by the
 //! test with its own configuration. Needs root and the vsftpd package;
 //! `.ci/run` runs these with `--features vsftpd-tests`.
-#![cfg(feature = "vsftpd-tests")]
+#![cfg(all(unix, feature = "vsftpd-tests"))]
 
 mod common;
 

@@ -108,16 +108,18 @@ pub fn options(port: u16, user: &str, password: &str) -> ConnectOptions {
     options
 }
 
-/// Peak resident memory of this process so far, in KiB (Linux), for tests
-/// that put a cap on what something may cost.
+/// Peak resident memory of this process so far, in KiB, for tests that
+/// put a cap on what something may cost. Linux only, and never a silent
+/// 0: a cap checked against nothing would pass for the wrong reason. The
+/// process is the whole test binary, so a test that reads this runs
+/// [`super::alone::alone`] first, where no other test adds to the peak.
+#[cfg(target_os = "linux")]
 pub fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .expect("VmHWM in /proc/self/status")
 }

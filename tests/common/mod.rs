@@ -2,6 +2,7 @@
 //! uses a subset, hence `dead_code` is allowed.
 #![allow(dead_code)]
 
+pub mod alone;
 pub mod ccc_server;
 pub mod certs;
 pub mod cli;
@@ -13,5 +14,5 @@ pub mod home;
 pub mod queue;
 pub mod scripted;
 pub mod unftp;
-#[cfg(feature = "vsftpd-tests")]
+#[cfg(all(unix, feature = "vsftpd-tests"))]
 pub mod vsftpd;
