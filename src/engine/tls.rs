@@ -257,7 +257,12 @@ fn describe(err: &rustls::Error) -> String {
         rustls::Error::InvalidCertificate(
             C::NotValidForName | C::NotValidForNameContext { .. },
         ) => "it was issued for another host name".to_string(),
-        other if other.to_string().contains("CaUsedAsEndEntity") => {
+        rustls::Error::InvalidCertificate(C::Other(other))
+            if matches!(
+                other.0.downcast_ref::<webpki::Error>(),
+                Some(webpki::Error::CaUsedAsEndEntity)
+            ) =>
+        {
             "it is self-signed (a CA certificate used as the server's own)".to_string()
         }
         other => other.to_string(),
@@ -396,6 +401,24 @@ const TICKET_WAIT: Duration = Duration::from_millis(250);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// rustls passes some refusals of the certificate checks on as
+    /// `Other`, wrapping webpki's own error: told apart by that value.
+    #[test]
+    fn a_ca_certificate_used_as_the_servers_own_is_named_so() {
+        use std::sync::Arc;
+        let wrapped = |error: webpki::Error| {
+            rustls::Error::InvalidCertificate(rustls::CertificateError::Other(rustls::OtherError(
+                Arc::new(error),
+            )))
+        };
+        assert_eq!(
+            describe(&wrapped(webpki::Error::CaUsedAsEndEntity)),
+            "it is self-signed (a CA certificate used as the server's own)"
+        );
+        let other = describe(&wrapped(webpki::Error::EndEntityUsedAsCa));
+        assert!(!other.contains("self-signed"), "{other}");
+    }
 
     #[test]
     fn fingerprints_normalize() {
