@@ -6,6 +6,7 @@ mod common;
 use std::io::Write;
 use std::net::TcpListener;
 
+use common::alone::alone;
 use common::harness::{Harness, options};
 use common::scripted::{Peer, ScriptedServer};
 use ferry::engine::{Command, Error, Outcome, Secret};
@@ -142,6 +143,52 @@ fn pasv_server(listing: &'static [u8]) -> ScriptedServer {
         peer.reply("226 Done");
         peer.serve(after_login);
     })
+}
+
+/// A logger that takes every record and keeps none: what an embedding
+/// application or a test harness may have installed before Ferry.
+struct SomeoneElsesLogger;
+
+impl log::Log for SomeoneElsesLogger {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, _: &log::Record) {}
+    fn flush(&self) {}
+}
+
+/// The EPSV fallback must not depend on reading suppaftp's log: with
+/// another logger installed first, Ferry sees no protocol lines at all,
+/// and still tells a refused EPSV from a refused transfer. What does
+/// depend on it (a listing's final reply) says it could not be read.
+#[test]
+fn epsv_refusal_falls_back_to_pasv_with_someone_elses_logger_installed() {
+    // The logger is the process's: this test needs one of its own.
+    if !alone("epsv_refusal_falls_back_to_pasv_with_someone_elses_logger_installed") {
+        return;
+    }
+    log::set_logger(&SomeoneElsesLogger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let server = pasv_server(b"-rw-r--r--    1 0        0              12 Jan 01 12:00 a.txt\r\n");
+    let mut h = Harness::new(2);
+    h.connect(options(server.port, "u", "p"));
+    let listed = h.call(Command::List(None));
+    let Ok(Outcome::Listing(ferry::engine::Listing {
+        entries,
+        incomplete,
+    })) = listed
+    else {
+        panic!("{listed:?} {:?}", h.log_text())
+    };
+    assert_eq!(entries.len(), 1);
+    // Nor can it read the 226 that may say the listing was cut short: the
+    // listing is shown, but it is never a basis for deleting anything.
+    let why = incomplete.expect("a listing whose last reply was unread is incomplete");
+    assert!(why.contains("could not be read"), "{why}");
+    // No protocol lines reached Ferry: the fallback did not read them.
+    let log = h.log_text().join("\n");
+    assert!(!log.contains("Here it comes"), "{log}");
+    assert!(log.contains("refused EPSV"), "{log}");
 }
 
 #[test]

@@ -12,7 +12,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 use std::sync::Once;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use crossbeam_channel::Sender;
 
@@ -75,9 +75,6 @@ struct ThreadSink {
     /// suppaftp logs the first line of every reply twice, with a
     /// "Code parsed" record in between; this drops the repeat.
     skip_next_reply: bool,
-    /// Verb of the last command sent, to tell which step of a data command
-    /// a server refused (EPSV itself, or the transfer).
-    last_verb: String,
     /// Reply lines read since that command (bounded), for callers that
     /// need words suppaftp does not hand back, like a listing's final 226.
     replies: String,
@@ -97,7 +94,6 @@ pub fn install_thread_sink(sink: LogSink) {
         *slot.borrow_mut() = Some(ThreadSink {
             sink,
             skip_next_reply: false,
-            last_verb: String::new(),
             replies: String::new(),
         });
     });
@@ -111,34 +107,33 @@ pub fn thread_sink() -> Option<LogSink> {
 
 /// Every reply line suppaftp read on this thread since it last sent a
 /// command (a data command's 150 and its final 226, say), one per line.
-/// Empty when another logger was installed first (see
-/// `install_global_logger`).
-pub fn replies_since_last_command() -> String {
-    SINK.with(|slot| {
+/// suppaftp hands back no reply text of a finished transfer; its log is
+/// the only place it shows. `None` when another logger was installed
+/// first (see `install_global_logger`): then nobody can tell what the
+/// server said, and callers must not take silence for "nothing said".
+pub fn replies_since_last_command() -> Option<String> {
+    if !BRIDGED.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(SINK.with(|slot| {
         slot.borrow()
             .as_ref()
             .map(|s| s.replies.clone())
             .unwrap_or_default()
-    })
+    }))
 }
 
-/// Verb of the last command suppaftp sent on this thread (`EPSV`, `RETR`…).
-pub fn last_verb_sent() -> String {
-    SINK.with(|slot| {
-        slot.borrow()
-            .as_ref()
-            .map(|s| s.last_verb.clone())
-            .unwrap_or_default()
-    })
-}
+/// Whether our forwarder is the process's logger.
+static BRIDGED: AtomicBool = AtomicBool::new(false);
 
 fn install_global_logger() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Another logger (a test harness, an embedding app) wins; we then
-        // simply get no protocol lines, never a crash.
+        // get no protocol lines, never a crash.
         if log::set_logger(&FORWARDER).is_ok() {
             log::set_max_level(log::LevelFilter::Trace);
+            BRIDGED.store(true, Ordering::Relaxed);
         }
     });
 }
@@ -174,11 +169,6 @@ impl log::Log for Forwarder {
 
 fn forward(state: &mut ThreadSink, message: &str) {
     if let Some(command) = message.strip_prefix("CC OUT: ") {
-        state.last_verb = command
-            .split_whitespace()
-            .next()
-            .unwrap_or_default()
-            .to_ascii_uppercase();
         state.replies.clear();
         state
             .sink

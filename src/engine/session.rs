@@ -61,6 +61,10 @@ pub struct Session {
     refused: RefusedCertificate,
     /// Set after PROT C: the connector makes data connections without TLS.
     clear_data: Arc<AtomicBool>,
+    /// Set by the passive-connection builder when the server has named a
+    /// data address for the current data command: a refusal before it is
+    /// the passive command's (EPSV), after it the transfer's.
+    data_address_given: Arc<AtomicBool>,
     /// Ends a control-connection exchange that outlives its deadline.
     watchdog: Watchdog,
 }
@@ -152,7 +156,8 @@ impl Session {
             })?,
             _ => ftp,
         };
-        let ftp = configure_data_connections(ftp, options);
+        let data_address_given = Arc::new(AtomicBool::new(false));
+        let ftp = configure_data_connections(ftp, options, data_address_given.clone());
         let mut session = Session {
             ftp,
             origin: format!(
@@ -178,6 +183,7 @@ impl Session {
             broken: false,
             refused,
             clear_data: clear_data.clone(),
+            data_address_given,
             watchdog,
         };
         if options.security == Security::ImplicitTls {
@@ -611,6 +617,7 @@ impl Session {
                 }
             }
             // The passive reply, the connection, the transfer's reply.
+            self.data_address_given.store(false, Ordering::Relaxed);
             let opened = self.exchange(3, |ftp| {
                 ftp.custom_data_command(command, &[Status::AboutToSend, Status::AlreadyOpen])
             });
@@ -643,7 +650,7 @@ impl Session {
                 Err(FtpError::UnexpectedResponse(response))
                     if self.extended_passive
                         && !self.active
-                        && debug_log::last_verb_sent() == "EPSV"
+                        && !self.data_address_given.load(Ordering::Relaxed)
                         && !reply_from(&response, &self.encoding).ends_session() =>
                 {
                     let reply = reply_from(&response, &self.encoding);
@@ -754,11 +761,19 @@ impl Session {
 }
 
 /// Data-connection settings; suppaftp's builders take the stream by value.
-fn configure_data_connections(mut ftp: FtpClient, options: &ConnectOptions) -> FtpClient {
+/// suppaftp calls the passive builder once the server's EPSV or PASV reply
+/// named an address, and before it sends the transfer's command: it
+/// raises `address_given` then, so a refusal can be put on the right step.
+fn configure_data_connections(
+    mut ftp: FtpClient,
+    options: &ConnectOptions,
+    address_given: Arc<AtomicBool>,
+) -> FtpClient {
     ftp.set_passive_nat_workaround(!options.trust_pasv_address);
     let source = options.source_address;
     let timeout = options.timeout;
     let ftp = ftp.passive_stream_builder(move |addr: SocketAddr| {
+        address_given.store(true, Ordering::Relaxed);
         if let Some(log) = debug_log::thread_sink() {
             log.detail(&format!("Opening data connection to {addr}"));
         }

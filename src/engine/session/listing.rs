@@ -71,6 +71,17 @@ impl Session {
                             errors.len()
                         ));
                     }
+                    let final_reply = match final_reply {
+                        Some(reply) => reply,
+                        None => {
+                            problems.push(
+                                "the server's last word on it could not be read (another \
+                                 logger holds the protocol log), so a cut could not be seen"
+                                    .to_string(),
+                            );
+                            String::new()
+                        }
+                    };
                     if let Some(failed) = unopened_notice(&final_reply) {
                         let folder = path
                             .filter(|p| !p.is_empty())
@@ -186,8 +197,12 @@ impl Session {
 
     /// Runs a listing command and reads its lines within the size limits;
     /// also returns the replies to it (the 150 and the final 226), whose
-    /// words may say the listing was cut short.
-    fn listing_lines(&mut self, verb: &str, path: Option<&str>) -> Result<(Vec<String>, String)> {
+    /// words may say the listing was cut short (`None`: they cannot be read).
+    fn listing_lines(
+        &mut self,
+        verb: &str,
+        path: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>)> {
         let command = match path {
             Some(p) if !p.is_empty() => {
                 check_command_argument("the path", p)?;
