@@ -9,6 +9,7 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output::print_log_line;
+use crate::engine::typed::TypedCommand;
 use crate::engine::{
     Command, Connection, Error, Event, EventKind, LogKind, LogLine, Outcome, Progress,
 };
@@ -33,8 +34,13 @@ impl Client {
         }
     }
 
+    /// Runs one command to its answer, of the type the command gives.
+    pub fn request<R: TypedCommand>(&mut self, request: R) -> Result<R::Answer, Error> {
+        R::answer(self.call(request.command())?)
+    }
+
     /// Runs one command to its outcome.
-    pub fn call(&mut self, command: Command) -> Result<Outcome, Error> {
+    fn call(&mut self, command: Command) -> Result<Outcome, Error> {
         let Some(connection) = &self.connection else {
             return Err(Error::NotConnected);
         };

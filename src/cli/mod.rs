@@ -21,8 +21,9 @@ use exit::Phase;
 
 use crate::engine::names::{local_name, remote_basename, remote_join};
 use crate::engine::queue::{Direction, ExistsPolicy, TransferSpec};
+use crate::engine::typed::{Change, Connect, List, Raw, Stat};
 use crate::engine::{
-    Command, ConnectOptions, DataMode, Error, Outcome, Secret, TransferType, display_lines,
+    Command, ConnectOptions, DataMode, Error, Secret, TransferType, display_lines,
 };
 use crate::url::FtpUrl;
 
@@ -118,9 +119,8 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Ls { long, json, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = (!url.path.is_empty()).then(|| url.path.clone());
-            let listing = match client.call(Command::List(path.clone())) {
-                Ok(Outcome::Listing(listing)) => listing,
-                Ok(_) => return Err(unexpected_outcome("a listing")),
+            let listing = match client.request(List { path: path.clone() }) {
+                Ok(listing) => listing,
                 // Not a folder: a file is listed as itself, as `ls file` does.
                 Err(not_a_folder @ Error::Permanent { .. }) => {
                     let file = path.as_deref().and_then(|p| file_entry(&mut client, p));
@@ -304,30 +304,30 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 return Err(usage("the URL must name what to delete".to_string()));
             }
             if recursive {
-                client.call(Command::DeleteTree(path))?;
+                client.request(Change(Command::DeleteTree(path)))?;
                 return Ok(());
             }
-            match client.call(Command::Delete(path.clone())) {
-                Ok(_) => Ok(()),
+            match client.request(Change(Command::Delete(path.clone()))) {
+                Ok(()) => Ok(()),
                 // Not a file? An empty folder goes with plain rm too.
                 Err(err @ Error::Permanent { .. }) => client
-                    .call(Command::Rmdir(path))
-                    .map(drop)
+                    .request(Change(Command::Rmdir(path)))
                     .map_err(|_| err.into()),
                 Err(err) => Err(err.into()),
             }
         }
         Action::Mkdir { url } => {
             let (mut client, url) = connect(&url, shared)?;
-            client.call(Command::Mkdir(url.path.trim_end_matches('/').to_string()))?;
+            let path = url.path.trim_end_matches('/').to_string();
+            client.request(Change(Command::Mkdir(path)))?;
             Ok(())
         }
         Action::Mv { url, new_path } => {
             let (mut client, url) = connect(&url, shared)?;
-            client.call(Command::Rename {
+            client.request(Change(Command::Rename {
                 from: url.path.clone(),
                 to: new_path,
-            })?;
+            }))?;
             Ok(())
         }
         Action::Sites { action } => {
@@ -340,9 +340,9 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         }
         Action::Quote { url, command } => {
             let (mut client, _) = connect(&url, shared)?;
-            let Outcome::Reply(reply) = client.call(Command::Raw(command.join(" ")))? else {
-                return Err(unexpected_outcome("a reply"));
-            };
+            let reply = client.request(Raw {
+                line: command.join(" "),
+            })?;
             output::print_line(&display_lines(&reply.text));
             if reply.code >= 400 {
                 return Err(Error::from_reply(reply.code, &reply.text).into());
@@ -358,7 +358,7 @@ fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failur
     let (url, options) = target(url, shared)?;
     let mut client = Client::new(shared.verbose);
     client
-        .call(Command::Connect(options))
+        .request(Connect { options })
         .map_err(|error| Failure {
             error,
             phase: Phase::Connect,
@@ -523,7 +523,9 @@ fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBu
 
 /// `path` as a listing entry, when the server says it is a file (SIZE).
 fn file_entry(client: &mut Client, path: &str) -> Option<crate::listing::RemoteEntry> {
-    let Ok(Outcome::Stat(stat)) = client.call(Command::Stat(path.to_string())) else {
+    let Ok(stat) = client.request(Stat {
+        path: path.to_string(),
+    }) else {
         return None;
     };
     stat.size?;
@@ -536,15 +538,6 @@ fn file_entry(client: &mut Client, path: &str) -> Option<crate::listing::RemoteE
         owner: None,
         group: None,
     })
-}
-
-/// A reply of the wrong kind from the engine: a bug of ours, never to be
-/// taken for success.
-fn unexpected_outcome(wanted: &str) -> Failure {
-    Error::Protocol(format!(
-        "internal error in Ferry: the engine answered without {wanted}; please report this"
-    ))
-    .into()
 }
 
 /// Where an upload goes: the URL's path, or the local file's name inside

@@ -23,6 +23,7 @@ mod tls;
 mod tls_stream;
 mod transfer;
 mod tree;
+pub mod typed;
 mod worker;
 
 pub use command::{
