@@ -1,19 +1,9 @@
 //! Sizes and counts as people write them, for both front ends.
 
-/// 1536 gives "1.5 KiB".
+/// 1536 gives "1.50 KiB": indicatif's binary units, the same the command
+/// line's progress bars use, so both front ends write a size one way.
 pub fn human_size(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
+    indicatif::HumanBytes(bytes).to_string()
 }
 
 /// "1 entry", "2 entries": a count with its noun.
@@ -36,7 +26,7 @@ mod tests {
     fn sizes_read_like_a_person_writes_them() {
         assert_eq!(human_size(0), "0 B");
         assert_eq!(human_size(1023), "1023 B");
-        assert_eq!(human_size(1536), "1.5 KiB");
-        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        assert_eq!(human_size(1536), "1.50 KiB");
+        assert_eq!(human_size(5 * 1024 * 1024 * 1024), "5.00 GiB");
     }
 }
