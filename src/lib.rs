@@ -1,17 +1,19 @@
 //! Ferry: a desktop FTP/FTPS file manager and a command line that drives
 //! the same engine.
 //!
-//! Layers, one direction: [`cli`] (and later the GUI) turn user intent into
-//! [`engine::Command`]s; the [`engine`] speaks FTP on worker threads and
-//! reports [`engine::Event`]s; [`listing`] parses directory listings.
+//! Layers, one direction: [`cli`] and [`gui`] turn user intent into
+//! [`engine::Command`]s; the [`engine`] (the `ferry-engine` crate, which
+//! knows nothing of them) speaks FTP on worker threads and reports
+//! [`engine::Event`]s; [`sites`] keeps saved sites and trusted
+//! certificates.
 
 // Library code reports errors; tests may unwrap.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod cli;
-pub mod engine;
 pub mod gui;
-pub mod listing;
 pub mod sites;
-pub mod units;
-pub mod url;
+
+// The engine crate's modules, under the names the rest of Ferry (and its
+// tests) have always used.
+pub use ferry_engine::{engine, listing, units, url};

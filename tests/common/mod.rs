@@ -1,18 +1,14 @@
-//! Real servers and drivers for the integration tests. Each test binary
-//! uses a subset, hence `dead_code` is allowed.
-#![allow(dead_code)]
+//! Drivers for the app's integration tests: the `ferry` binary (cli), the
+//! window (gui), a private home for the trash, and Debian's vsftpd; the
+//! servers and the engine harness come from the `ferry-testkit` crate
+//! (shared with the engine's own tests). Each test binary uses a subset,
+//! hence `dead_code` is allowed.
+#![allow(dead_code, unused_imports)]
 
-pub mod alone;
-pub mod ccc_server;
-pub mod certs;
+pub use ferry_testkit::{alone, ccc_server, certs, faulty, gate, harness, queue, scripted, unftp};
+
 pub mod cli;
-pub mod faulty;
-pub mod gate;
 pub mod gui;
-pub mod harness;
 pub mod home;
-pub mod queue;
-pub mod scripted;
-pub mod unftp;
 #[cfg(all(unix, feature = "vsftpd-tests"))]
 pub mod vsftpd;

@@ -1,6 +1,6 @@
 //! The engine over its channels, against a real in-process FTP server.
 
-mod common;
+use ferry_testkit as common;
 
 use std::fs;
 use std::time::Duration;
@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::faulty::{Faults, FaultyServer, Tree};
 use common::harness::{Harness, options};
 use common::unftp::UnftpServer;
-use ferry::engine::{Command, Error, EventKind, Outcome, TransferType};
-use ferry::listing::EntryKind;
+use ferry_engine::engine::{Command, Error, EventKind, Outcome, TransferType};
+use ferry_engine::listing::EntryKind;
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
@@ -54,7 +54,8 @@ fn browse_and_file_operations_round_trip() {
         panic!()
     };
     assert_eq!(path, "/docs");
-    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    let Ok(Outcome::Listing(ferry_engine::engine::Listing { entries, .. })) =
+        h.call(Command::List(None))
     else {
         panic!()
     };
@@ -156,7 +157,7 @@ fn downloads_and_uploads_stream_with_progress() {
     };
     assert_eq!(summary.bytes, data.len() as u64);
     assert_eq!(fs::read(&target).unwrap(), data);
-    assert!(ferry::engine::part_path(&target).is_none());
+    assert!(ferry_engine::engine::part_path(&target).is_none());
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 1);
     let last = h
         .seen
@@ -201,7 +202,7 @@ fn a_download_resumes_from_the_partial_file_an_interrupted_one_left() {
         size: None,
     };
     h.call(download(false)).unwrap_err();
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     assert_eq!(fs::read(&part).unwrap(), data[..400_000]);
     let Ok(Outcome::Transferred(summary)) = h.call(download(true)) else {
         panic!("{}", h.log_text().join("\n"))
@@ -209,7 +210,7 @@ fn a_download_resumes_from_the_partial_file_an_interrupted_one_left() {
     assert_eq!(summary.resumed_from, 400_000);
     assert_eq!(summary.bytes, 600_000);
     assert_eq!(fs::read(&target).unwrap(), data);
-    assert!(!part.exists() && ferry::engine::part_path(&target).is_none());
+    assert!(!part.exists() && ferry_engine::engine::part_path(&target).is_none());
 }
 
 #[test]
@@ -282,7 +283,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
     h.wait_for_first_bytes();
     h.connection.cancel(id);
     assert_eq!(h.wait(id).unwrap_err(), Error::Cancelled);
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::metadata(&part).expect("the .part is kept").len();
     assert!(kept > 0 && kept < data.len() as u64, "kept {kept}");
     assert!(!target.exists());
@@ -364,10 +365,11 @@ fn active_mode_lists_and_transfers() {
     let server = UnftpServer::plain();
     fs::write(server.path("a.txt"), b"active").unwrap();
     let mut opts = options(server.port, USER, PASSWORD);
-    opts.data_mode = ferry::engine::DataMode::Active;
+    opts.data_mode = ferry_engine::engine::DataMode::Active;
     let mut h = Harness::new(1);
     h.connect(opts);
-    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    let Ok(Outcome::Listing(ferry_engine::engine::Listing { entries, .. })) =
+        h.call(Command::List(None))
     else {
         panic!()
     };
@@ -413,7 +415,7 @@ fn debug_levels_filter_and_the_password_never_appears() {
 
     let mut h = Harness::new(2);
     let mut opts = options(server.port, USER, PASSWORD);
-    opts.account = Some(ferry::engine::Secret::new("acct-secret-9"));
+    opts.account = Some(ferry_engine::engine::Secret::new("acct-secret-9"));
     h.connect(opts);
     h.call(Command::List(None)).unwrap();
     h.call(Command::Download {
@@ -545,7 +547,7 @@ fn a_listed_size_that_went_stale_is_checked_with_size_not_called_short() {
 /// Every outcome a connection reports until its worker has ended (its
 /// channel closes), by request.
 fn outcomes_until_the_worker_ends(
-    events: &crossbeam_channel::Receiver<ferry::engine::Event>,
+    events: &crossbeam_channel::Receiver<ferry_engine::engine::Event>,
 ) -> std::collections::HashMap<u64, Result<Outcome, Error>> {
     let mut outcomes = std::collections::HashMap::new();
     loop {
@@ -573,7 +575,7 @@ fn dropping_a_connection_aborts_its_download_and_runs_nothing_queued_behind_it()
     let server = FaultyServer::start(Tree::new().file("/slow.bin", data.clone()), faults);
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("slow.bin");
-    let (connection, events) = ferry::engine::Connection::open();
+    let (connection, events) = ferry_engine::engine::Connection::open();
     connection.send(Command::Connect(options(server.port, "user", "pw")));
     let download = connection.send(Command::Download {
         remote: "/slow.bin".into(),
@@ -604,7 +606,7 @@ fn dropping_a_connection_aborts_its_download_and_runs_nothing_queued_behind_it()
     // The worker has ended: nothing was put in place, the partial file
     // stays for a resume, the server saw ABOR.
     assert!(!target.exists());
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::read(&part).unwrap();
     assert!(
         !kept.is_empty() && kept.len() < data.len(),

@@ -12,7 +12,7 @@ use std::time::Duration;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 
-use super::certs::TestCert;
+use crate::certs::TestCert;
 
 pub struct CccServer {
     pub port: u16,

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
-use ferry::engine::ConnectOptions;
-use ferry::engine::queue::{
+use ferry_engine::engine::ConnectOptions;
+use ferry_engine::engine::queue::{
     ItemId, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue, TransferSpec,
 };
 
@@ -118,7 +118,7 @@ impl QueueRun {
 /// A download of `remote` to `local` (a tree with `recursive`).
 pub fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
     TransferSpec {
-        direction: ferry::engine::queue::Direction::Download,
+        direction: ferry_engine::engine::queue::Direction::Download,
         remote: remote.to_string(),
         local: local.to_path_buf(),
         recursive,
@@ -129,7 +129,7 @@ pub fn download(remote: &str, local: &Path, recursive: bool) -> TransferSpec {
 /// An upload of `local` to `remote` (a tree with `recursive`).
 pub fn upload(local: &Path, remote: &str, recursive: bool) -> TransferSpec {
     TransferSpec {
-        direction: ferry::engine::queue::Direction::Upload,
+        direction: ferry_engine::engine::queue::Direction::Upload,
         remote: remote.to_string(),
         local: local.to_path_buf(),
         recursive,

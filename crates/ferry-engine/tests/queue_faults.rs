@@ -2,7 +2,7 @@
 //! connections, temporary failures, a connection dropped mid-transfer,
 //! a slow transfer to cancel, and names that try to escape the folder.
 
-mod common;
+use ferry_testkit as common;
 
 use std::fs;
 use std::path::Path;
@@ -12,7 +12,9 @@ use common::alone::alone;
 use common::faulty::{Faults, FaultyServer, Tree};
 use common::harness::{options, peak_rss_kib};
 use common::queue::{QueueRun, download, snapshot, upload};
-use ferry::engine::queue::{ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions};
+use ferry_engine::engine::queue::{
+    ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions,
+};
 
 fn run_with(server: &FaultyServer, connections: usize) -> QueueRun {
     let options = QueueOptions {
@@ -24,7 +26,7 @@ fn run_with(server: &FaultyServer, connections: usize) -> QueueRun {
     QueueRun::start(ferry_options(server), options)
 }
 
-fn ferry_options(server: &FaultyServer) -> ferry::engine::ConnectOptions {
+fn ferry_options(server: &FaultyServer) -> ferry_engine::engine::ConnectOptions {
     let mut options = options(server.port(), "user", "pw");
     options.timeout = Duration::from_secs(5);
     options
@@ -124,7 +126,10 @@ fn too_many_temporary_failures_fail_the_item_and_the_queue_goes_on() {
         panic!()
     };
     assert!(
-        matches!(err, ferry::engine::Error::Temporary { code: 450, .. }),
+        matches!(
+            err,
+            ferry_engine::engine::Error::Temporary { code: 450, .. }
+        ),
         "{err:?}"
     );
     assert_eq!(run.state_of("/b.bin"), [ItemState::Done]);
@@ -201,7 +206,7 @@ fn cancel_stops_a_running_transfer_keeps_the_part_and_the_queue_goes_on() {
     });
     let took = asked.elapsed();
     assert!(took < Duration::from_secs(3), "cancel took {took:?}");
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::read(&part).unwrap();
     assert!(!kept.is_empty() && kept.len() < data.len());
     assert_eq!(kept[..], data[..kept.len()]);
@@ -465,8 +470,8 @@ fn a_listing_of_a_hundred_thousand_entries_is_read_whole() {
     let mut h = common::harness::Harness::new(0);
     h.connect(ferry_options(&server));
     let before = peak_rss_kib();
-    let Ok(ferry::engine::Outcome::Listing(listing)) =
-        h.call(ferry::engine::Command::List(Some("/huge".into())))
+    let Ok(ferry_engine::engine::Outcome::Listing(listing)) =
+        h.call(ferry_engine::engine::Command::List(Some("/huge".into())))
     else {
         panic!("{:?}", h.log_text())
     };
@@ -567,7 +572,7 @@ fn a_fifo_that_appears_at_the_target_during_a_download_is_not_replaced() {
     assert!(err.to_string().contains("not a regular file"), "{err}");
     assert!(fs::symlink_metadata(&target).unwrap().file_type().is_fifo());
     // The bytes wait in the partial file for a resume.
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     assert_eq!(fs::read(&part).unwrap(), data);
 }
 
@@ -686,32 +691,32 @@ fn a_partial_file_of_ours_for_an_older_version_is_not_resumed() {
     let target = local.path().join("r.bin");
     let mut h = common::harness::Harness::new(1);
     h.connect(ferry_options(&server));
-    let download = |resume| ferry::engine::Command::Download {
+    let download = |resume| ferry_engine::engine::Command::Download {
         remote: "/r.bin".into(),
         local: target.clone(),
         resume,
         size: None,
     };
     h.call(download(false)).unwrap_err();
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     assert_eq!(fs::metadata(&part).unwrap().len(), 200_000);
 
     // The file changes on the server: same size, other bytes, later time.
     let new = pattern(500_000, 29);
     let source = local.path().join("new.bin");
     fs::write(&source, &new).unwrap();
-    h.call(ferry::engine::Command::Upload {
+    h.call(ferry_engine::engine::Command::Upload {
         local: source,
         remote: "/r.bin".into(),
         resume: false,
     })
     .unwrap();
-    h.call(ferry::engine::Command::Raw(
+    h.call(ferry_engine::engine::Command::Raw(
         "MFMT 20991231000000 /r.bin".into(),
     ))
     .unwrap();
 
-    let Ok(ferry::engine::Outcome::Transferred(summary)) = h.call(download(true)) else {
+    let Ok(ferry_engine::engine::Outcome::Transferred(summary)) = h.call(download(true)) else {
         panic!("{}", h.log_text().join("\n"))
     };
     assert_eq!(summary.resumed_from, 0);
@@ -747,7 +752,7 @@ fn an_unfinished_download_in_a_folder_is_not_uploaded_with_it() {
     };
     let mut run = QueueRun::start(ferry_options(&server), options);
     run.run(download("/d/big.bin", &folder.join("big.bin"), false));
-    assert!(ferry::engine::part_path(&folder.join("big.bin")).is_some());
+    assert!(ferry_engine::engine::part_path(&folder.join("big.bin")).is_some());
 
     run.run(upload(&folder, "/up/d", true));
     assert_eq!(server.file("/up/d/mine.txt").unwrap(), b"mine");
@@ -788,7 +793,7 @@ fn slow_download_running() -> (FaultyServer, QueueRun, tempfile::TempDir, Vec<u8
 fn assert_stopped_with_the_partial_file_kept(server: &FaultyServer, local: &Path, data: &[u8]) {
     let target = local.join("slow.bin");
     assert!(!target.exists());
-    let part = ferry::engine::part_path(&target).expect("a partial file of ours");
+    let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
     let kept = fs::read(&part).unwrap();
     assert!(
         !kept.is_empty() && kept.len() < data.len(),

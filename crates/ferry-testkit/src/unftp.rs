@@ -21,7 +21,7 @@ use tokio::sync::oneshot;
 use unftp_core::auth::{AuthenticationError, Authenticator, Credentials, DefaultUser, Principal};
 use unftp_sbe_fs::Filesystem;
 
-use super::certs::{TestCert, generate};
+use crate::certs::{TestCert, generate};
 
 /// Passive data ports. Above Linux's default ephemeral range (32768-60999),
 /// so client sockets do not occupy them; libunftp picks a random port in

@@ -1,7 +1,7 @@
 //! The transfer queue against a real in-process FTP server: trees, the
 //! "file exists" policy, timestamps, retrying and the local-symlink guard.
 
-mod common;
+use ferry_testkit as common;
 
 use std::fs;
 use std::path::Path;
@@ -11,8 +11,10 @@ use common::alone::alone;
 use common::harness::{options, peak_rss_kib};
 use common::queue::{QueueRun, download, snapshot, upload};
 use common::unftp::UnftpServer;
-use ferry::engine::ConnectOptions;
-use ferry::engine::queue::{ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions};
+use ferry_engine::engine::ConnectOptions;
+use ferry_engine::engine::queue::{
+    ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions,
+};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
@@ -254,7 +256,10 @@ fn a_failed_item_fails_alone_and_can_be_retried() {
         panic!("{:?}", run.state_of("missing.txt"))
     };
     assert!(
-        matches!(err, ferry::engine::Error::Permanent { code: 550, .. }),
+        matches!(
+            err,
+            ferry_engine::engine::Error::Permanent { code: 550, .. }
+        ),
         "{err:?}"
     );
     // A permanent error is not retried.

@@ -3,7 +3,7 @@
 //! tests, so it runs with them: `--features vsftpd-tests`.
 #![cfg(feature = "vsftpd-tests")]
 
-mod common;
+use ferry_testkit as common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,8 +12,8 @@ use std::process::Command;
 use common::harness::options;
 use common::queue::{QueueRun, download};
 use common::unftp::UnftpServer;
-use ferry::engine::Error;
-use ferry::engine::queue::{ExistsPolicy, ItemState, QueueOptions};
+use ferry_engine::engine::Error;
+use ferry_engine::engine::queue::{ExistsPolicy, ItemState, QueueOptions};
 
 /// A tmpfs mounted on a fresh folder for the test's lifetime.
 struct Mount {
@@ -53,7 +53,7 @@ fn run(server: &UnftpServer) -> QueueRun {
     QueueRun::start(options_for(server), options)
 }
 
-fn options_for(server: &UnftpServer) -> ferry::engine::ConnectOptions {
+fn options_for(server: &UnftpServer) -> ferry_engine::engine::ConnectOptions {
     options(server.port, "alice", "s3cret-pw")
 }
 

@@ -1,7 +1,7 @@
 //! Behaviour that needs a server to break the rules on purpose: each test
 //! scripts the replies by hand over real sockets on 127.0.0.1.
 
-mod common;
+use ferry_testkit as common;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -9,8 +9,8 @@ use std::net::TcpListener;
 use common::alone::alone;
 use common::harness::{Harness, options};
 use common::scripted::{Peer, ScriptedServer};
-use ferry::engine::{Command, Error, Outcome, Secret};
-use ferry::listing::EntryKind;
+use ferry_engine::engine::{Command, Error, Outcome, Secret};
+use ferry_engine::listing::EntryKind;
 
 /// Answers the usual post-login commands the way a minimal server would.
 fn after_login(command: &str) -> Option<String> {
@@ -173,7 +173,7 @@ fn epsv_refusal_falls_back_to_pasv_with_someone_elses_logger_installed() {
     let mut h = Harness::new(2);
     h.connect(options(server.port, "u", "p"));
     let listed = h.call(Command::List(None));
-    let Ok(Outcome::Listing(ferry::engine::Listing {
+    let Ok(Outcome::Listing(ferry_engine::engine::Listing {
         entries,
         incomplete,
     })) = listed
@@ -199,7 +199,8 @@ fn epsv_refusal_falls_back_to_pasv_and_the_pasv_address_is_ignored() {
     );
     let mut h = Harness::new(2);
     h.connect(options(server.port, "u", "p"));
-    let Ok(Outcome::Listing(ferry::engine::Listing { entries, .. })) = h.call(Command::List(None))
+    let Ok(Outcome::Listing(ferry_engine::engine::Listing { entries, .. })) =
+        h.call(Command::List(None))
     else {
         panic!("{:?}", h.log_text())
     };
@@ -245,7 +246,7 @@ fn a_421_reply_ends_the_session_and_the_next_request_reconnects() {
     // The worker reports the lost session right after the reply.
     while !matches!(
         h.next_event().kind,
-        ferry::engine::EventKind::Disconnected { .. }
+        ferry_engine::engine::EventKind::Disconnected { .. }
     ) {}
     // The scripted server took its one connection; the reconnect is refused.
     server.received();

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crossbeam_channel::Receiver;
-use ferry::engine::{
+use ferry_engine::engine::{
     Command, ConnectOptions, Connection, Error, Event, EventKind, Outcome, Secret,
 };
 
@@ -64,7 +64,7 @@ impl Harness {
     /// Reads events until a transfer has moved its first bytes.
     pub fn wait_for_first_bytes(&mut self) {
         loop {
-            if let ferry::engine::EventKind::Progress(p) = self.next_event().kind
+            if let ferry_engine::engine::EventKind::Progress(p) = self.next_event().kind
                 && p.bytes_done > 0
             {
                 return;
@@ -79,10 +79,10 @@ impl Harness {
 
     /// The log lines shown as errors.
     pub fn log_errors(&self) -> Vec<String> {
-        self.log_where(|kind| kind == ferry::engine::LogKind::Error)
+        self.log_where(|kind| kind == ferry_engine::engine::LogKind::Error)
     }
 
-    fn log_where(&self, keep: impl Fn(ferry::engine::LogKind) -> bool) -> Vec<String> {
+    fn log_where(&self, keep: impl Fn(ferry_engine::engine::LogKind) -> bool) -> Vec<String> {
         self.seen
             .iter()
             .filter_map(|e| match &e.kind {
@@ -112,7 +112,7 @@ pub fn options(port: u16, user: &str, password: &str) -> ConnectOptions {
 /// put a cap on what something may cost. Linux only, and never a silent
 /// 0: a cap checked against nothing would pass for the wrong reason. The
 /// process is the whole test binary, so a test that reads this runs
-/// [`super::alone::alone`] first, where no other test adds to the peak.
+/// [`crate::alone::alone`] first, where no other test adds to the peak.
 #[cfg(target_os = "linux")]
 pub fn peak_rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
