@@ -42,17 +42,6 @@ struct Frames {
 
 impl Frames {
     fn run(&mut self, app: &mut FerryApp, events: Vec<Event>) {
-        self.run_after(app, events, |_| {});
-    }
-
-    /// A frame whose time includes `before` (news applied as the frame
-    /// starts).
-    fn run_after(
-        &mut self,
-        app: &mut FerryApp,
-        events: Vec<Event>,
-        before: impl FnOnce(&mut FerryApp),
-    ) {
         self.time += 1.0 / 60.0;
         let input = RawInput {
             screen_rect: Some(Rect::from_min_size(Pos2::ZERO, vec2(1280.0, 800.0))),
@@ -62,7 +51,6 @@ impl Frames {
             ..RawInput::default()
         };
         let started = Instant::now();
-        before(app);
         let output = self.ctx.run_ui(input, |ui| app.ui(ui));
         let primitives = self.ctx.tessellate(output.shapes, output.pixels_per_point);
         self.times.push(started.elapsed());
@@ -290,11 +278,7 @@ fn main() {
     let first = 2_000_000;
     let burst: Vec<QueueEvent> = (first..first + SEEN / 2).flat_map(item_life).collect();
     let count = burst.len();
-    frames.run_after(&mut app, vec![Event::PointerMoved(over_remote)], |app| {
-        for event in &burst {
-            app.show_queue_event(event);
-        }
-    });
+    app.queue_events_arrive(burst);
     for _ in 0..FRAMES {
         frames.run(&mut app, vec![Event::PointerMoved(over_remote)]);
     }

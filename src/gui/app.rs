@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 
-use super::bridge::Waker;
+use super::bridge::{Waker, take_some};
 use super::chosen::{FolderCount, Place};
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
@@ -31,6 +31,13 @@ use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
 const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
+
+/// Messages applied per frame from each source (the site thread, the
+/// local disk thread, each server's connection, the queues). A burst (a
+/// folder of 100 000 files queued, a flood of log lines) is spread over
+/// frames rather than freezing one; what waits stays in its channel, in
+/// order. About a millisecond of work for queue events.
+const NEWS_PER_FRAME: usize = 2_000;
 
 pub struct FerryApp {
     pub(super) waker: Waker,
@@ -193,6 +200,13 @@ impl FerryApp {
     /// Shows a queue event as if the queue had sent it (benchmarks).
     pub fn show_queue_event(&mut self, event: &QueueEvent) {
         self.queue_view.apply(event);
+    }
+
+    /// Queue events as if a queue had sent them all at once: the frames
+    /// to come take them in turn, as they take a queue's news
+    /// (benchmarks).
+    pub fn queue_events_arrive(&mut self, events: Vec<QueueEvent>) {
+        self.queues.arrive(events);
     }
 
     /// The errors shown now (the status line), newest last.
@@ -465,17 +479,29 @@ impl FerryApp {
 
     // ----- news from the threads -----
 
+    /// Applies what the threads said since the last frame, at most
+    /// [`NEWS_PER_FRAME`] messages from each source; when some are left,
+    /// the next frame comes at once and goes on where this one stopped.
     fn apply_news(&mut self) {
-        while let Ok(news) = self.site_worker.news.try_recv() {
+        let mut more = false;
+        let (news, left) = take_some(&self.site_worker.news, NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
             self.site_news(news);
         }
-        while let Ok(result) = self.local_fs.results.try_recv() {
+        let (results, left) = take_some(&self.local_fs.results, NEWS_PER_FRAME);
+        more |= left;
+        for result in results {
             self.local_news(result);
         }
         for side in [Side::Remote, Side::Local] {
-            while let Ok(event) = self.server(side).session.events.try_recv() {
+            let (events, left) = take_some(&self.server(side).session.events, NEWS_PER_FRAME);
+            more |= left;
+            for event in events {
                 // A connection let go (disconnected, replaced) says
                 // nothing more: not "connected", not an error, not a line.
+                // (Also for the rest of this frame's events, if one of
+                // them let it go.)
                 if !self.server(side).session.is_current(&event) {
                     continue;
                 }
@@ -506,8 +532,13 @@ impl FerryApp {
                 }
             }
         }
-        for news in self.queues.news() {
+        let (news, left) = self.queues.news(NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
             self.queue_news(news);
+        }
+        if more {
+            self.waker.wake();
         }
     }
 
@@ -1051,7 +1082,7 @@ impl FerryApp {
         self.disconnect(Side::Remote);
         let until = Instant::now() + patience;
         while self.queues.any_ending() && Instant::now() < until {
-            for news in self.queues.news() {
+            for news in self.queues.news(usize::MAX).0 {
                 self.queue_view.apply(&news.event);
             }
             std::thread::sleep(Duration::from_millis(10));
