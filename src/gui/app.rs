@@ -465,13 +465,10 @@ impl FerryApp {
                 let picked = rfd::FileDialog::new()
                     .set_file_name("ferry-log.txt")
                     .save_file();
-                if let Some(path) = picked
-                    && let Err(err) = std::fs::write(&path, self.log.text())
-                {
-                    self.error(format!(
-                        "Could not save the log to {}: {err}",
-                        path.display()
-                    ));
+                // Written on the disk thread, which says how it went.
+                if let Some(path) = picked {
+                    let text = self.log.text();
+                    self.local_fs.send(LocalOp::SaveLog { path, text });
                 }
             }
         }
