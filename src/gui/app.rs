@@ -26,7 +26,7 @@ use crate::engine::queue::{
     Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome, display_lines, display_text};
-use crate::sites::{LogonType, Site, SiteStore, TrustStore};
+use crate::sites::{LogonType, Site, SiteStore, TrustStore, TrustedCertificates};
 use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
@@ -65,8 +65,11 @@ pub struct FerryApp {
     pub(super) left_bar: LeftBar,
     /// "No keyring" is said once, not at every save.
     keyring_warned: bool,
-    /// Certificates trusted always for quick connections.
-    pub(super) trust: Option<TrustStore>,
+    /// Certificates trusted always for quick connections, as the site
+    /// thread read them, plus those trusted since (written by that
+    /// thread): a connect never reads the disk. `None` until the first
+    /// read arrives; a connect then waits for it.
+    pub(super) trusted: Option<TrustedCertificates>,
 }
 
 impl FerryApp {
@@ -87,14 +90,17 @@ impl FerryApp {
         let trust = sites
             .as_ref()
             .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
-        let site_worker = SiteWorker::start(sites, waker.clone());
+        // Without a config folder nothing is trusted always, from the start.
+        let trusted = trust.is_none().then(TrustedCertificates::default);
+        let site_worker = SiteWorker::start(sites, trust, waker.clone());
+        site_worker.send(SiteOp::LoadTrust);
         site_worker.send(SiteOp::Load);
         let mut app = FerryApp {
             site_worker,
             site_manager: SiteManager::default(),
             left_bar: LeftBar::default(),
             keyring_warned: false,
-            trust,
+            trusted,
             local_fs: LocalFs::start(waker.clone()),
             right: Server::start(waker.clone()),
             left: Server::start(waker.clone()),
@@ -542,6 +548,7 @@ impl FerryApp {
     fn site_news(&mut self, news: SiteNews) {
         match news {
             SiteNews::Sites(sites) => self.site_manager.set_sites(sites),
+            SiteNews::Trusted(trusted) => self.trust_known(&trusted),
             SiteNews::Report(lines) => {
                 for line in lines {
                     self.log.push_text(LogKind::Status, &line);
@@ -608,9 +615,9 @@ impl FerryApp {
         let before = match &last {
             Some((_, _, Some(site))) => site.trusted_certificates.clone(),
             Some((options, _, None)) => self
-                .trust
+                .trusted
                 .as_ref()
-                .map(|t| t.trusted(&options.host, options.port))
+                .map(|t| t.get(&options.host, options.port).to_vec())
                 .unwrap_or_default(),
             None => Vec::new(),
         };
@@ -655,13 +662,18 @@ impl FerryApp {
                     });
                 }
                 None => {
-                    let kept = self
-                        .trust
-                        .as_ref()
-                        .map(|t| t.trust(&options.host, options.port, &fingerprint));
-                    if let Some(Err(problem)) = kept {
-                        self.error(format!("The certificate could not be kept: {problem}"));
-                    }
+                    // In effect at once, for this window; the site thread
+                    // writes it down and says if it could not.
+                    self.trusted.get_or_insert_default().add(
+                        &options.host,
+                        options.port,
+                        &fingerprint,
+                    );
+                    self.site_worker.send(SiteOp::Trust {
+                        host: options.host.clone(),
+                        port: options.port,
+                        fingerprint,
+                    });
                 }
             }
         }
@@ -955,13 +967,10 @@ impl FerryApp {
         folder: Option<String>,
     ) {
         // What was trusted always for this server counts, as --trust would.
-        if let Some(trust) = &self.trust {
-            for fingerprint in trust.trusted(&options.host, options.port) {
-                if !options.tls.pinned_sha256.contains(&fingerprint) {
-                    options.tls.pinned_sha256.push(fingerprint);
-                }
-            }
+        if let Some(trusted) = &self.trusted {
+            pin(&mut options, trusted);
         }
+        let known = self.trusted.is_some();
         self.let_go(side);
         let server = self.server(side);
         // Whatever was chosen on the previous login is refused from now.
@@ -970,10 +979,40 @@ impl FerryApp {
         server.link = LinkState::Connecting;
         server.welcome.clear();
         server.session.options = Some(options.clone());
-        server
-            .session
-            .send(Command::Connect(options), Purpose::Connect { folder });
+        match known {
+            true => {
+                server
+                    .session
+                    .send(Command::Connect(options), Purpose::Connect { folder });
+            }
+            false => server.waiting_for_trust = Some(folder),
+        }
         self.pane(side).clear("Connecting…");
+    }
+
+    /// The site thread read (or wrote) the certificates trusted always:
+    /// they count from now, and logins held back for them go out.
+    fn trust_known(&mut self, trusted: &TrustedCertificates) {
+        let all = self.trusted.get_or_insert_default();
+        all.merge(trusted);
+        let all = all.clone();
+        for side in [Side::Remote, Side::Local] {
+            let server = self.server(side);
+            let Some(folder) = server.waiting_for_trust.take() else {
+                continue;
+            };
+            let Some(options) = &mut server.session.options else {
+                continue;
+            };
+            pin(options, &all);
+            if let Some((last, _, _)) = &mut server.last_connect {
+                pin(last, &all);
+            }
+            let options = options.clone();
+            server
+                .session
+                .send(Command::Connect(options), Purpose::Connect { folder });
+        }
     }
 
     /// Disconnects the server in the pane on `side`, even while it is
@@ -999,6 +1038,7 @@ impl FerryApp {
         server.link = LinkState::Disconnected;
         server.choices += 1;
         server.untrusted = None;
+        server.waiting_for_trust = None;
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs
                 .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));
@@ -1101,5 +1141,15 @@ impl FerryApp {
     pub(super) fn open_local(&mut self, folder: PathBuf) {
         self.local.loading = true;
         self.local_fs.send(LocalOp::List(folder));
+    }
+}
+
+/// Adds the fingerprints `trusted` holds for the server of `options` to
+/// those it accepts.
+fn pin(options: &mut crate::engine::ConnectOptions, trusted: &TrustedCertificates) {
+    for fingerprint in trusted.get(&options.host, options.port) {
+        if !options.tls.pinned_sha256.contains(fingerprint) {
+            options.tls.pinned_sha256.push(fingerprint.clone());
+        }
     }
 }

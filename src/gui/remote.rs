@@ -122,6 +122,10 @@ pub struct Server {
     /// one login is refused on another (another server, or the same one
     /// connected anew), never carried out on whatever is connected now.
     pub login: u64,
+    /// A login held back until the certificates trusted always are known
+    /// (the window's first moments): the folder it is to open. It goes
+    /// out with them pinned (see `FerryApp::trust_known`).
+    pub waiting_for_trust: Option<Option<String>>,
 }
 
 impl Server {
@@ -135,6 +139,7 @@ impl Server {
             choices: 0,
             untrusted: None,
             login: 0,
+            waiting_for_trust: None,
         }
     }
 
