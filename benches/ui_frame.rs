@@ -1,14 +1,16 @@
 //! How long the window's own work takes per frame: egui layout plus
 //! tessellation (not the rasteriser), headless, for a 100 000-entry
 //! listing while scrolling and sorting, and while a 1 GiB transfer reports
-//! progress. Run: `cargo bench --bench ui_frame`.
+//! progress; with half of such a listing selected; with a queue that has
+//! seen 100 000 items; and while a burst of 100 000 queue events arrives
+//! at once. Run: `cargo bench --bench ui_frame`.
 //!
 //! Targets (issue 4): median under 4 ms, worst under 16 ms.
 
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use egui::{Event, MouseWheelUnit, Pos2, RawInput, Rect, vec2};
+use egui::{Event, Key, Modifiers, MouseWheelUnit, Pos2, RawInput, Rect, vec2};
 use ferry::engine::queue::{Direction, ItemKind, ItemState, Overall, QueueEvent, TransferSpec};
 use ferry::gui::{FerryApp, FileRow, RowKind, Settings, Sort, SortColumn};
 
@@ -69,6 +71,49 @@ impl Frames {
         );
         self.times.clear();
     }
+}
+
+fn wheel(at: Pos2, delta: f32) -> Vec<Event> {
+    vec![
+        Event::PointerMoved(at),
+        Event::MouseWheel {
+            unit: MouseWheelUnit::Line,
+            delta: vec2(0.0, delta),
+            phase: egui::TouchPhase::Move,
+            modifiers: Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
+        },
+    ]
+}
+
+fn spec(i: u64) -> TransferSpec {
+    TransferSpec {
+        direction: Direction::Download,
+        remote: format!("/data/part-{i:06}.bin"),
+        local: std::env::temp_dir().join(format!("part-{i:06}.bin")),
+        recursive: false,
+        copy_to: String::new(),
+    }
+}
+
+/// What a queue says about item `id` from its arrival to its end: most
+/// are done, one in twenty failed, one in a thousand is still running.
+fn item_life(id: u64) -> Vec<QueueEvent> {
+    let mut events = vec![QueueEvent::Added {
+        id,
+        parent: None,
+        spec: spec(id),
+        kind: ItemKind::Transfer,
+    }];
+    let state = match id % 1000 {
+        0 => ItemState::Running,
+        n if n % 20 == 1 => ItemState::Failed(ferry::engine::Error::Protocol(
+            "550 no such file".to_string(),
+        )),
+        _ => ItemState::Done,
+    };
+    events.push(QueueEvent::State { id, state });
+    events
 }
 
 fn ms(d: Duration) -> f64 {
@@ -178,4 +223,64 @@ fn main() {
         frames.run(&mut app, vec![Event::PointerMoved(over_remote)]);
     }
     frames.report("a 1 GiB transfer reporting progress (100 000 rows shown)");
+
+    // Half the listing selected (a filter that about half the names
+    // match, Ctrl+A, the filter cleared), scrolled through.
+    let over_local = app.local_pane().rect.center();
+    app.local_pane().table.set_filter("2");
+    let ctrl_a = Event::Key {
+        key: Key::A,
+        physical_key: None,
+        pressed: true,
+        repeat: false,
+        modifiers: Modifiers::COMMAND,
+    };
+    frames.run(&mut app, vec![ctrl_a]);
+    app.local_pane().table.set_filter("");
+    let selected = app.local_pane().table.selection().len();
+    assert!(selected > 45_000, "{selected} rows selected");
+    frames.times.clear();
+    for i in 0..FRAMES {
+        let delta = if (i / 100) % 2 == 0 { -3.0 } else { 3.0 };
+        frames.run(&mut app, wheel(over_local, delta));
+    }
+    frames.report(&format!("{selected} of 100 000 rows selected (scrolling)"));
+
+    // A queue that has seen 100 000 items, one in a thousand running.
+    const SEEN: u64 = 100_000;
+    let first = 1_000_000;
+    for id in first..first + SEEN {
+        for event in item_life(id) {
+            app.show_queue_event(&event);
+        }
+    }
+    frames.run(&mut app, Vec::new());
+    frames.times.clear();
+    for i in 0..FRAMES {
+        frames.run(&mut app, vec![Event::PointerMoved(over_remote)]);
+        if i % 6 == 0 {
+            for id in (first..first + SEEN).step_by(1000) {
+                app.show_queue_event(&QueueEvent::Progress {
+                    id,
+                    bytes_done: i as u64 * 1000,
+                    total: Some(1 << 30),
+                    current_rate: 1e6,
+                    average_rate: 1e6,
+                    eta: Some(Duration::from_secs(60)),
+                });
+            }
+        }
+    }
+    frames.report("a queue that has seen 100 000 items, 100 running with progress");
+
+    // 100 000 more items said at once (a folder of 50 000 files expanded
+    // and finished while the window was busy).
+    let first = 2_000_000;
+    let burst: Vec<QueueEvent> = (first..first + SEEN / 2).flat_map(item_life).collect();
+    let count = burst.len();
+    app.queue_events_arrive(burst);
+    for _ in 0..FRAMES {
+        frames.run(&mut app, vec![Event::PointerMoved(over_remote)]);
+    }
+    frames.report(&format!("{count} queue events arriving at once"));
 }

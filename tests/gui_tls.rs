@@ -77,11 +77,11 @@ fn an_untrusted_certificate_is_shown_and_trusting_it_always_is_remembered() {
     ));
     // The lock shows the version and cipher suite.
     assert!(shows(&app, "TLS 1."));
+    // Written down by the site thread, not the window.
     let trust = TrustStore::at(config.path().join("trusted-certificates.json"));
-    assert_eq!(
-        trust.trusted("127.0.0.1", server.port),
-        std::slice::from_ref(&fp)
-    );
+    wait_for(&mut app, "the trust file written", |_| {
+        trust.trusted("127.0.0.1", server.port) == std::slice::from_ref(&fp)
+    });
 
     // Next time: no question.
     let mut again = window(config.path(), local.path());
@@ -116,4 +116,74 @@ fn a_changed_certificate_is_a_loud_warning_with_both_fingerprints() {
         app.step();
     }
     assert_eq!(*app.state().link(), LinkState::Disconnected);
+}
+
+#[test]
+fn trusting_always_counts_at_once_without_the_window_reading_the_file_again() {
+    let server = tls_server();
+    fs::write(server.path("secret.txt"), b"x").unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(config.path(), local.path());
+    connect_tls(&mut app, server.port);
+    wait_for(&mut app, "the certificate dialog", |app| {
+        shows(app, "The server's certificate is not trusted")
+    });
+    app.get_by_label("Trust always").click();
+    wait_for(&mut app, "the listing over TLS", |app| {
+        shows(app, "secret.txt")
+    });
+    // The site thread writes it down.
+    let file = config.path().join("trusted-certificates.json");
+    let fp = fingerprint(&server);
+    wait_for(&mut app, "the trust file written", |_| {
+        TrustStore::at(&file).trusted("127.0.0.1", server.port) == std::slice::from_ref(&fp)
+    });
+    // Were the window to read the file at each connect, it would now
+    // trust nothing and ask again.
+    fs::write(&file, b"not the file Ferry wrote").unwrap();
+    app.get_by_label("Disconnect").click();
+    wait_for(&mut app, "disconnected", |app| {
+        app.query_by_label("Connect").is_some()
+    });
+    app.get_by_label("Connect").click();
+    wait_for(&mut app, "connected again without a question", |app| {
+        assert!(!shows(app, "not trusted"), "asked again");
+        matches!(app.state().link(), LinkState::Connected { tls: true, .. })
+    });
+}
+
+#[test]
+fn a_link_opened_at_start_to_a_server_trusted_always_connects_without_a_question() {
+    let server = tls_server();
+    fs::write(server.path("secret.txt"), b"x").unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    TrustStore::at(config.path().join("trusted-certificates.json"))
+        .trust("127.0.0.1", server.port, &fingerprint(&server))
+        .unwrap();
+    // The window connects before its first frame, before the site thread
+    // has read what is trusted: the login waits for that.
+    let url = ferry::url::FtpUrl::parse(&format!(
+        "ftpes://alice:s3cret-pw@127.0.0.1:{}/",
+        server.port
+    ))
+    .unwrap();
+    let settings = Settings {
+        last_local: Some(local.path().to_path_buf()),
+        ..Settings::default()
+    };
+    let app = FerryApp::with_sites(
+        settings,
+        Some(url),
+        Some(SiteStore::at(config.path().join("sites.json"))),
+    );
+    let mut app = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app);
+    wait_for(&mut app, "the listing over TLS", |app| {
+        assert!(!shows(app, "not trusted"), "asked");
+        shows(app, "secret.txt")
+    });
 }

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui::Ui;
 
-use super::bridge::Waker;
+use super::bridge::{Waker, take_some};
 use super::chosen::{FolderCount, Place};
 use super::connect_bar::{BarAction, ConnectBar, LinkState};
 use super::dialogs::Dialog;
@@ -26,11 +26,18 @@ use crate::engine::queue::{
     Direction, ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions, TransferQueue,
 };
 use crate::engine::{Command, Error, EventKind, LogKind, Outcome, display_lines, display_text};
-use crate::sites::{LogonType, Site, SiteStore, TrustStore};
+use crate::sites::{LogonType, Site, SiteStore, TrustStore, TrustedCertificates};
 use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
 const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
+
+/// Messages applied per frame from each source (the site thread, the
+/// local disk thread, each server's connection, the queues). A burst (a
+/// folder of 100 000 files queued, a flood of log lines) is spread over
+/// frames rather than freezing one; what waits stays in its channel, in
+/// order. About a millisecond of work for queue events.
+const NEWS_PER_FRAME: usize = 2_000;
 
 pub struct FerryApp {
     pub(super) waker: Waker,
@@ -58,8 +65,11 @@ pub struct FerryApp {
     pub(super) left_bar: LeftBar,
     /// "No keyring" is said once, not at every save.
     keyring_warned: bool,
-    /// Certificates trusted always for quick connections.
-    pub(super) trust: Option<TrustStore>,
+    /// Certificates trusted always for quick connections, as the site
+    /// thread read them, plus those trusted since (written by that
+    /// thread): a connect never reads the disk. `None` until the first
+    /// read arrives; a connect then waits for it.
+    pub(super) trusted: Option<TrustedCertificates>,
 }
 
 impl FerryApp {
@@ -80,14 +90,17 @@ impl FerryApp {
         let trust = sites
             .as_ref()
             .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
-        let site_worker = SiteWorker::start(sites, waker.clone());
+        // Without a config folder nothing is trusted always, from the start.
+        let trusted = trust.is_none().then(TrustedCertificates::default);
+        let site_worker = SiteWorker::start(sites, trust, waker.clone());
+        site_worker.send(SiteOp::LoadTrust);
         site_worker.send(SiteOp::Load);
         let mut app = FerryApp {
             site_worker,
             site_manager: SiteManager::default(),
             left_bar: LeftBar::default(),
             keyring_warned: false,
-            trust,
+            trusted,
             local_fs: LocalFs::start(waker.clone()),
             right: Server::start(waker.clone()),
             left: Server::start(waker.clone()),
@@ -193,6 +206,13 @@ impl FerryApp {
     /// Shows a queue event as if the queue had sent it (benchmarks).
     pub fn show_queue_event(&mut self, event: &QueueEvent) {
         self.queue_view.apply(event);
+    }
+
+    /// Queue events as if a queue had sent them all at once: the frames
+    /// to come take them in turn, as they take a queue's news
+    /// (benchmarks).
+    pub fn queue_events_arrive(&mut self, events: Vec<QueueEvent>) {
+        self.queues.arrive(events);
     }
 
     /// The errors shown now (the status line), newest last.
@@ -451,13 +471,10 @@ impl FerryApp {
                 let picked = rfd::FileDialog::new()
                     .set_file_name("ferry-log.txt")
                     .save_file();
-                if let Some(path) = picked
-                    && let Err(err) = std::fs::write(&path, self.log.text())
-                {
-                    self.error(format!(
-                        "Could not save the log to {}: {err}",
-                        path.display()
-                    ));
+                // Written on the disk thread, which says how it went.
+                if let Some(path) = picked {
+                    let text = self.log.text();
+                    self.local_fs.send(LocalOp::SaveLog { path, text });
                 }
             }
         }
@@ -465,17 +482,29 @@ impl FerryApp {
 
     // ----- news from the threads -----
 
+    /// Applies what the threads said since the last frame, at most
+    /// [`NEWS_PER_FRAME`] messages from each source; when some are left,
+    /// the next frame comes at once and goes on where this one stopped.
     fn apply_news(&mut self) {
-        while let Ok(news) = self.site_worker.news.try_recv() {
+        let mut more = false;
+        let (news, left) = take_some(&self.site_worker.news, NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
             self.site_news(news);
         }
-        while let Ok(result) = self.local_fs.results.try_recv() {
+        let (results, left) = take_some(&self.local_fs.results, NEWS_PER_FRAME);
+        more |= left;
+        for result in results {
             self.local_news(result);
         }
         for side in [Side::Remote, Side::Local] {
-            while let Ok(event) = self.server(side).session.events.try_recv() {
+            let (events, left) = take_some(&self.server(side).session.events, NEWS_PER_FRAME);
+            more |= left;
+            for event in events {
                 // A connection let go (disconnected, replaced) says
                 // nothing more: not "connected", not an error, not a line.
+                // (Also for the rest of this frame's events, if one of
+                // them let it go.)
                 if !self.server(side).session.is_current(&event) {
                     continue;
                 }
@@ -506,14 +535,20 @@ impl FerryApp {
                 }
             }
         }
-        for news in self.queues.news() {
+        let (news, left) = self.queues.news(NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
             self.queue_news(news);
+        }
+        if more {
+            self.waker.wake();
         }
     }
 
     fn site_news(&mut self, news: SiteNews) {
         match news {
             SiteNews::Sites(sites) => self.site_manager.set_sites(sites),
+            SiteNews::Trusted(trusted) => self.trust_known(&trusted),
             SiteNews::Report(lines) => {
                 for line in lines {
                     self.log.push_text(LogKind::Status, &line);
@@ -580,9 +615,9 @@ impl FerryApp {
         let before = match &last {
             Some((_, _, Some(site))) => site.trusted_certificates.clone(),
             Some((options, _, None)) => self
-                .trust
+                .trusted
                 .as_ref()
-                .map(|t| t.trusted(&options.host, options.port))
+                .map(|t| t.get(&options.host, options.port).to_vec())
                 .unwrap_or_default(),
             None => Vec::new(),
         };
@@ -627,13 +662,18 @@ impl FerryApp {
                     });
                 }
                 None => {
-                    let kept = self
-                        .trust
-                        .as_ref()
-                        .map(|t| t.trust(&options.host, options.port, &fingerprint));
-                    if let Some(Err(problem)) = kept {
-                        self.error(format!("The certificate could not be kept: {problem}"));
-                    }
+                    // In effect at once, for this window; the site thread
+                    // writes it down and says if it could not.
+                    self.trusted.get_or_insert_default().add(
+                        &options.host,
+                        options.port,
+                        &fingerprint,
+                    );
+                    self.site_worker.send(SiteOp::Trust {
+                        host: options.host.clone(),
+                        port: options.port,
+                        fingerprint,
+                    });
                 }
             }
         }
@@ -927,23 +967,50 @@ impl FerryApp {
         folder: Option<String>,
     ) {
         // What was trusted always for this server counts, as --trust would.
-        if let Some(trust) = &self.trust {
-            for fingerprint in trust.trusted(&options.host, options.port) {
-                if !options.tls.pinned_sha256.contains(&fingerprint) {
-                    options.tls.pinned_sha256.push(fingerprint);
-                }
-            }
+        if let Some(trusted) = &self.trusted {
+            pin(&mut options, trusted);
         }
+        let known = self.trusted.is_some();
         self.let_go(side);
         let server = self.server(side);
         server.last_connect = Some((options.clone(), folder.clone(), None));
         server.link = LinkState::Connecting;
         server.welcome.clear();
         server.session.options = Some(options.clone());
-        server
-            .session
-            .send(Command::Connect(options), Purpose::Connect { folder });
+        match known {
+            true => {
+                server
+                    .session
+                    .send(Command::Connect(options), Purpose::Connect { folder });
+            }
+            false => server.waiting_for_trust = Some(folder),
+        }
         self.pane(side).clear("Connecting…");
+    }
+
+    /// The site thread read (or wrote) the certificates trusted always:
+    /// they count from now, and logins held back for them go out.
+    fn trust_known(&mut self, trusted: &TrustedCertificates) {
+        let all = self.trusted.get_or_insert_default();
+        all.merge(trusted);
+        let all = all.clone();
+        for side in [Side::Remote, Side::Local] {
+            let server = self.server(side);
+            let Some(folder) = server.waiting_for_trust.take() else {
+                continue;
+            };
+            let Some(options) = &mut server.session.options else {
+                continue;
+            };
+            pin(options, &all);
+            if let Some((last, _, _)) = &mut server.last_connect {
+                pin(last, &all);
+            }
+            let options = options.clone();
+            server
+                .session
+                .send(Command::Connect(options), Purpose::Connect { folder });
+        }
     }
 
     /// Disconnects the server in the pane on `side`, even while it is
@@ -969,6 +1036,7 @@ impl FerryApp {
         server.link = LinkState::Disconnected;
         server.choices += 1;
         server.untrusted = None;
+        server.waiting_for_trust = None;
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs
                 .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));
@@ -1049,7 +1117,7 @@ impl FerryApp {
         self.disconnect(Side::Remote);
         let until = Instant::now() + patience;
         while self.queues.any_ending() && Instant::now() < until {
-            for news in self.queues.news() {
+            for news in self.queues.news(usize::MAX).0 {
                 self.queue_view.apply(&news.event);
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -1071,5 +1139,15 @@ impl FerryApp {
     pub(super) fn open_local(&mut self, folder: PathBuf) {
         self.local.loading = true;
         self.local_fs.send(LocalOp::List(folder));
+    }
+}
+
+/// Adds the fingerprints `trusted` holds for the server of `options` to
+/// those it accepts.
+fn pin(options: &mut crate::engine::ConnectOptions, trusted: &TrustedCertificates) {
+    for fingerprint in trusted.get(&options.host, options.port) {
+        if !options.tls.pinned_sha256.contains(fingerprint) {
+            options.tls.pinned_sha256.push(fingerprint.clone());
+        }
     }
 }

@@ -34,6 +34,14 @@ impl Waker {
     }
 }
 
+/// Up to `budget` messages from `source`, in the order sent, and whether
+/// more are waiting. What is not taken stays in the channel for the next
+/// frame: a burst is spread over frames, nothing lost or reordered.
+pub fn take_some<T>(source: &Receiver<T>, budget: usize) -> (Vec<T>, bool) {
+    let taken: Vec<T> = source.try_iter().take(budget).collect();
+    (taken, !source.is_empty())
+}
+
 /// Forwards everything from `source` to the returned receiver, waking the
 /// window after each message. The thread ends when `source` closes.
 pub fn relay<T: Send + 'static>(source: Receiver<T>, waker: Waker, name: &str) -> Receiver<T> {
@@ -54,4 +62,30 @@ pub fn relay<T: Send + 'static>(source: Receiver<T>, waker: Waker, name: &str) -
         return unbounded().1;
     }
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_is_taken_in_budgets_in_order_and_whole() {
+        let (tx, rx) = unbounded();
+        for n in 0..5_000 {
+            tx.send(n).unwrap();
+        }
+        let mut seen = Vec::new();
+        let mut takes = 0;
+        loop {
+            let (some, more) = take_some(&rx, 2_000);
+            assert!(some.len() <= 2_000);
+            seen.extend(some);
+            takes += 1;
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(takes, 3);
+        assert_eq!(seen, (0..5_000).collect::<Vec<_>>());
+    }
 }

@@ -703,9 +703,10 @@ impl FileTable {
         if response.secondary_clicked() {
             self.menu_generation = self.generation;
         }
-        let selection = self.pick(self.selection());
         let kind = self.kind;
         let stale = self.menu_generation != self.generation;
+        // Runs only while this row's menu is open: the selection (maybe
+        // every row) is gathered then, not for every row every frame.
         response.context_menu(|ui| {
             // The rows changed under an open menu (a refresh): what it was
             // opened on may not be here any more, so it closes.
@@ -713,6 +714,7 @@ impl FileTable {
                 ui.close();
                 return;
             }
+            let selection = self.pick(self.selection());
             for &item in MenuItem::items(kind) {
                 let enabled = !item.needs_selection() || !selection.rows.is_empty();
                 if ui

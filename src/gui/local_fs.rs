@@ -1,7 +1,7 @@
 //! The local side's disk work on its own thread: listing a folder of
-//! 100 000 files, counting or deleting a tree, or moving it to the trash
-//! (a copy across disks, for the freedesktop trash) must not freeze the
-//! window.
+//! 100 000 files, counting or deleting a tree, moving it to the trash (a
+//! copy across disks, for the freedesktop trash) or saving the log to a
+//! slow disk must not freeze the window.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,12 @@ pub enum LocalOp {
     /// How many entries the folder holds, all the way down (links are
     /// counted, not followed).
     Count(PathBuf),
+    /// The message log's text, written to a file the user picked
+    /// (replacing it: the save dialog asked).
+    SaveLog {
+        path: PathBuf,
+        text: String,
+    },
 }
 
 /// What became of a [`LocalOp`].
@@ -117,6 +123,10 @@ fn run(op: LocalOp) -> LocalResult {
             count: count(&folder, COUNT_BOUND).map_err(|e| e.to_string()),
             folder,
         },
+        LocalOp::SaveLog { path, text } => outcome(
+            format!("Saving the log to {}", path.display()),
+            fs::write(&path, text),
+        ),
         LocalOp::Mkdir(path) => outcome(
             format!("Creating {}", path.display()),
             fs::create_dir(&path),
@@ -213,5 +223,32 @@ mod tests {
         assert_eq!((all.items, all.folders, all.at_least), (5, 2, false));
         let some = count(dir.path(), 2).unwrap();
         assert_eq!((some.items, some.at_least), (2, true));
+    }
+
+    #[test]
+    fn the_log_is_saved_on_the_disk_thread_and_a_failure_is_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let worker = LocalFs::start(Waker::default());
+        let path = dir.path().join("ferry-log.txt");
+        worker.send(LocalOp::SaveLog {
+            path: path.clone(),
+            text: "< 220 hello\n".to_string(),
+        });
+        let saved = worker.results.recv().unwrap();
+        assert!(
+            matches!(&saved, LocalResult::Done { what } if what.contains("ferry-log.txt")),
+            "{saved:?}"
+        );
+        assert_eq!(fs::read_to_string(&path).unwrap(), "< 220 hello\n");
+        // A folder that is not there: said, not lost.
+        worker.send(LocalOp::SaveLog {
+            path: dir.path().join("gone/ferry-log.txt"),
+            text: String::new(),
+        });
+        let failed = worker.results.recv().unwrap();
+        assert!(
+            matches!(&failed, LocalResult::Failed { what, .. } if what.starts_with("Saving the log")),
+            "{failed:?}"
+        );
     }
 }

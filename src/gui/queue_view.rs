@@ -2,7 +2,7 @@
 //! with a progress bar per item, overall progress and a small rate graph.
 //! It only mirrors the engine queue's events and sends back commands.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Range;
 use std::time::Duration;
 
@@ -17,11 +17,34 @@ use crate::engine::queue::{
 /// Rate samples kept for the graph (ten a second: a minute).
 const RATE_SAMPLES: usize = 600;
 
+/// Finished rows kept per tab (done; failed and cancelled): the newest
+/// ones. Older ones are dropped, so a queue that has seen millions of
+/// items costs the window no more than one that has seen this many.
+const FINISHED_KEPT: usize = 10_000;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Active,
     Failed,
     Done,
+}
+
+impl Tab {
+    const ALL: [Tab; 3] = [Tab::Active, Tab::Failed, Tab::Done];
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Where an item is listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Shown(Tab),
+    /// Folder bookkeeping: not a row, but kept while it runs.
+    Hidden,
+    /// Folder bookkeeping that has ended: kept only up to the cap.
+    HiddenFinished,
 }
 
 pub struct QueueItem {
@@ -32,14 +55,25 @@ pub struct QueueItem {
     pub total: Option<u64>,
     pub rate: f64,
     pub eta: Option<Duration>,
+    /// When it entered its tab (counted from the first item): a tab
+    /// lists its rows in this order, so the finished tabs list them as
+    /// they ended, and the oldest finished are the first dropped.
+    listed: u64,
 }
 
 impl QueueItem {
-    fn tab(&self) -> Tab {
-        match self.state {
-            ItemState::Failed(_) | ItemState::Cancelled => Tab::Failed,
-            ItemState::Done | ItemState::Skipped(_) | ItemState::Planned(_) => Tab::Done,
-            _ => Tab::Active,
+    fn slot(&self) -> Slot {
+        // Folders being expanded are bookkeeping; files and deletions are
+        // shown, and a folder that failed is too.
+        let shown = !self.spec.recursive || matches!(self.state, ItemState::Failed(_));
+        match (shown, self.state.is_final()) {
+            (true, _) => Slot::Shown(match self.state {
+                ItemState::Failed(_) | ItemState::Cancelled => Tab::Failed,
+                ItemState::Done | ItemState::Skipped(_) | ItemState::Planned(_) => Tab::Done,
+                _ => Tab::Active,
+            }),
+            (false, false) => Slot::Hidden,
+            (false, true) => Slot::HiddenFinished,
         }
     }
 
@@ -62,10 +96,22 @@ impl QueueItem {
     }
 }
 
+/// The queue panel's state. Every list it draws from is kept up to date
+/// as events arrive, so a frame costs what it shows, not what the queue
+/// has seen: rows per tab in the order they entered it, finished ones
+/// capped at [`FINISHED_KEPT`] per tab (the oldest dropped and counted).
 pub struct QueueView {
+    /// The items the panel still knows: every unfinished one, and the
+    /// newest finished ones.
     pub items: HashMap<ItemId, QueueItem>,
-    /// Ids in the order they arrived (what the tabs list).
-    order: Vec<ItemId>,
+    /// Each tab's rows, by [`QueueItem::listed`].
+    tabs: [BTreeMap<u64, ItemId>; 3],
+    /// Finished folder bookkeeping, the same way (capped like a tab).
+    hidden_finished: BTreeMap<u64, ItemId>,
+    /// Finished rows dropped from each tab to keep it under the cap.
+    dropped: [u64; 3],
+    /// The next [`QueueItem::listed`].
+    next_listed: u64,
     pub overall: Overall,
     rates: VecDeque<f64>,
     tab: Tab,
@@ -78,7 +124,10 @@ impl Default for QueueView {
     fn default() -> QueueView {
         QueueView {
             items: HashMap::new(),
-            order: Vec::new(),
+            tabs: Default::default(),
+            hidden_finished: BTreeMap::new(),
+            dropped: [0; 3],
+            next_listed: 0,
             overall: Overall::default(),
             rates: VecDeque::new(),
             tab: Tab::Active,
@@ -93,20 +142,42 @@ impl QueueView {
     /// buttons. Its last news may still say an item was done before the
     /// stop; nothing it says can make a row active again.
     pub fn end_queue(&mut self, ids: Range<ItemId>) {
-        for (id, item) in &mut self.items {
-            if ids.contains(id) && !item.state.is_final() {
+        let unfinished: Vec<ItemId> = self
+            .items
+            .iter()
+            .filter(|(id, item)| ids.contains(id) && !item.state.is_final())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in unfinished {
+            self.change(id, |item| {
                 item.state = ItemState::Cancelled;
                 item.rate = 0.0;
                 item.eta = None;
-            }
+            });
         }
         self.ended.push(ids);
+        self.drop_old_finished();
     }
 
     /// Whether the row of `id` belongs to a queue still running (its
     /// buttons work).
     pub fn is_live(&self, id: ItemId) -> bool {
         !self.ended.iter().any(|ids| ids.contains(&id))
+    }
+
+    /// How many rows each tab lists now: queued and running, failed,
+    /// done.
+    pub fn counts(&self) -> [usize; 3] {
+        Tab::ALL.map(|tab| self.tabs[tab.index()].len())
+    }
+
+    /// How many finished rows were dropped from the failed and the done
+    /// tab to keep each at the newest [`FINISHED_KEPT`].
+    pub fn dropped(&self) -> [u64; 2] {
+        [
+            self.dropped[Tab::Failed.index()],
+            self.dropped[Tab::Done.index()],
+        ]
     }
 
     pub fn apply(&mut self, event: &QueueEvent) {
@@ -120,37 +191,40 @@ impl QueueView {
             QueueEvent::State { state, .. } if ended && !state.is_final() => {}
             QueueEvent::Progress { .. } if ended => {}
             QueueEvent::Added { id, spec, kind, .. } => {
-                self.order.push(*id);
                 let state = match ended {
                     true => ItemState::Cancelled,
                     false => ItemState::Queued,
                 };
-                self.items.insert(
-                    *id,
-                    QueueItem {
-                        spec: spec.clone(),
-                        kind: *kind,
-                        state,
-                        bytes_done: 0,
-                        total: None,
-                        rate: 0.0,
-                        eta: None,
-                    },
-                );
+                let mut item = QueueItem {
+                    spec: spec.clone(),
+                    kind: *kind,
+                    state,
+                    bytes_done: 0,
+                    total: None,
+                    rate: 0.0,
+                    eta: None,
+                    listed: 0,
+                };
+                // Ids are never used twice; should one be, its old row goes.
+                if let Some(old) = self.items.remove(id) {
+                    self.unlist(old.slot(), old.listed);
+                }
+                item.listed = self.list(item.slot(), *id);
+                self.items.insert(*id, item);
+                self.drop_old_finished();
             }
             QueueEvent::Retargeted { id, spec } => {
-                if let Some(item) = self.items.get_mut(id) {
-                    item.spec = spec.clone();
-                }
+                self.change(*id, |item| item.spec = spec.clone());
             }
             QueueEvent::State { id, state } => {
-                if let Some(item) = self.items.get_mut(id) {
+                self.change(*id, |item| {
                     item.state = state.clone();
                     if state.is_final() {
                         item.rate = 0.0;
                         item.eta = None;
                     }
-                }
+                });
+                self.drop_old_finished();
             }
             QueueEvent::Progress {
                 id,
@@ -178,15 +252,71 @@ impl QueueView {
         }
     }
 
-    fn count(&self, tab: Tab) -> usize {
-        self.order
-            .iter()
-            .filter(|id| {
-                self.items
-                    .get(id)
-                    .is_some_and(|i| i.tab() == tab && is_shown(i))
-            })
-            .count()
+    /// Changes the item `id` (if the panel still knows it) and moves its
+    /// row to the tab it now belongs in.
+    fn change(&mut self, id: ItemId, how: impl FnOnce(&mut QueueItem)) {
+        let Some(item) = self.items.get_mut(&id) else {
+            return;
+        };
+        let before = item.slot();
+        how(item);
+        let after = item.slot();
+        if before == after {
+            return;
+        }
+        let old = item.listed;
+        self.unlist(before, old);
+        let listed = self.list(after, id);
+        if let Some(item) = self.items.get_mut(&id) {
+            item.listed = listed;
+        }
+    }
+
+    /// Lists `id` last in `slot`; returns its place there.
+    fn list(&mut self, slot: Slot, id: ItemId) -> u64 {
+        let listed = self.next_listed;
+        self.next_listed += 1;
+        match slot {
+            Slot::Shown(tab) => {
+                self.tabs[tab.index()].insert(listed, id);
+            }
+            Slot::HiddenFinished => {
+                self.hidden_finished.insert(listed, id);
+            }
+            Slot::Hidden => {}
+        }
+        listed
+    }
+
+    fn unlist(&mut self, slot: Slot, listed: u64) {
+        match slot {
+            Slot::Shown(tab) => {
+                self.tabs[tab.index()].remove(&listed);
+            }
+            Slot::HiddenFinished => {
+                self.hidden_finished.remove(&listed);
+            }
+            Slot::Hidden => {}
+        }
+    }
+
+    /// Keeps the newest [`FINISHED_KEPT`] finished rows of each tab and
+    /// as many finished folders; unfinished items are never dropped.
+    fn drop_old_finished(&mut self) {
+        for tab in [Tab::Failed, Tab::Done] {
+            let rows = &mut self.tabs[tab.index()];
+            while rows.len() > FINISHED_KEPT {
+                if let Some((_, id)) = rows.pop_first() {
+                    self.items.remove(&id);
+                    self.dropped[tab.index()] += 1;
+                }
+            }
+        }
+        while self.hidden_finished.len() > FINISHED_KEPT {
+            if let Some((_, id)) = self.hidden_finished.pop_first() {
+                self.items.remove(&id);
+            }
+        }
     }
 
     pub fn ui(&mut self, ui: &mut Ui) -> Vec<QueueCommand> {
@@ -198,29 +328,25 @@ impl QueueView {
                 (Tab::Failed, "Failed"),
                 (Tab::Done, "Done"),
             ] {
-                let label = format!("{title} ({})", self.count(tab));
+                let label = format!("{title} ({})", self.tabs[tab.index()].len());
                 if ui.selectable_label(self.tab == tab, label).clicked() {
                     self.tab = tab;
                 }
             }
         });
         ui.separator();
-        let shown: Vec<ItemId> = self
-            .order
-            .iter()
-            .copied()
-            .filter(|id| {
-                self.items
-                    .get(id)
-                    .is_some_and(|i| i.tab() == self.tab && is_shown(i))
-            })
-            .collect();
+        let dropped = self.dropped[self.tab.index()];
+        if dropped > 0 {
+            ui.weak(format!("{dropped} older finished rows not shown"));
+        }
+        let rows = &self.tabs[self.tab.index()];
         let row_height = 22.0;
         egui::ScrollArea::vertical()
             .id_salt("queue")
             .auto_shrink([false, false])
-            .show_rows(ui, row_height, shown.len(), |ui, range| {
-                for id in &shown[range] {
+            .show_rows(ui, row_height, rows.len(), |ui, range| {
+                // Only the rows in view are looked up and laid out.
+                for id in rows.values().skip(range.start).take(range.len()) {
                     if let Some(item) = self.items.get(id) {
                         item_row(ui, *id, item, self.is_live(*id), &mut commands);
                     }
@@ -261,11 +387,6 @@ impl QueueView {
             }
         });
     }
-}
-
-/// Folders being expanded are bookkeeping; files and deletions are shown.
-fn is_shown(item: &QueueItem) -> bool {
-    !item.spec.recursive || matches!(item.state, ItemState::Failed(_))
 }
 
 /// One item's row; buttons only while its queue runs (`live`).
@@ -371,4 +492,114 @@ fn rate_graph(ui: &mut Ui, rates: &VecDeque<f64>) {
         points,
         egui::Stroke::new(1.0, ui.visuals().selection.bg_fill),
     ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Error;
+
+    fn added(id: ItemId, recursive: bool) -> QueueEvent {
+        QueueEvent::Added {
+            id,
+            parent: None,
+            spec: TransferSpec {
+                direction: Direction::Download,
+                remote: format!("/f{id}"),
+                local: std::path::PathBuf::from(format!("/tmp/f{id}")),
+                recursive,
+                copy_to: String::new(),
+            },
+            kind: ItemKind::Transfer,
+        }
+    }
+
+    fn state(id: ItemId, state: ItemState) -> QueueEvent {
+        QueueEvent::State { id, state }
+    }
+
+    fn failed() -> ItemState {
+        ItemState::Failed(Error::Protocol("550 no".to_string()))
+    }
+
+    /// The ids a tab lists, in order.
+    fn listed(view: &QueueView, tab: Tab) -> Vec<ItemId> {
+        view.tabs[tab.index()].values().copied().collect()
+    }
+
+    #[test]
+    fn finished_rows_beyond_the_cap_are_dropped_oldest_first_and_active_ones_never() {
+        let mut view = QueueView::default();
+        // The first hundred items stay queued or running all along: the
+        // oldest rows of all, never dropped.
+        for id in 0..100 {
+            view.apply(&added(id, false));
+            if id % 2 == 0 {
+                view.apply(&state(id, ItemState::Running));
+            }
+        }
+        let done = FINISHED_KEPT as u64 + 500;
+        for id in 100..100 + done {
+            view.apply(&added(id, false));
+            view.apply(&state(id, ItemState::Running));
+            view.apply(&state(id, ItemState::Done));
+        }
+        for id in 100 + done..100 + done + 30 {
+            view.apply(&added(id, false));
+            view.apply(&state(id, failed()));
+        }
+        assert_eq!(view.counts(), [100, 30, FINISHED_KEPT]);
+        assert_eq!(view.dropped(), [0, 500]);
+        assert_eq!(view.items.len(), 100 + 30 + FINISHED_KEPT);
+        assert_eq!(listed(&view, Tab::Active), (0..100).collect::<Vec<_>>());
+        // The newest done rows are kept, in the order they came.
+        let kept = listed(&view, Tab::Done);
+        assert_eq!(kept.first(), Some(&600));
+        assert_eq!(kept.last(), Some(&(99 + done)));
+        assert!(!view.items.contains_key(&599));
+
+        // The oldest items end now: they are the newest finished rows, and
+        // the done rows before them make room.
+        for id in 0..100 {
+            view.apply(&state(id, ItemState::Done));
+        }
+        assert_eq!(view.counts(), [0, 30, FINISHED_KEPT]);
+        assert_eq!(view.dropped(), [0, 600]);
+        let kept = listed(&view, Tab::Done);
+        assert_eq!(kept.first(), Some(&700));
+        assert_eq!(kept.last(), Some(&99));
+        // News for a row no longer kept changes nothing.
+        assert!(!view.items.contains_key(&650));
+        view.apply(&state(650, ItemState::Running));
+        assert_eq!(view.counts(), [0, 30, FINISHED_KEPT]);
+    }
+
+    #[test]
+    fn rows_move_between_tabs_as_their_items_change_and_counts_follow() {
+        let mut view = QueueView::default();
+        view.apply(&added(1, false));
+        view.apply(&added(2, false));
+        // A folder being expanded is not a row until it fails.
+        view.apply(&added(3, true));
+        assert_eq!(view.counts(), [2, 0, 0]);
+        view.apply(&state(1, failed()));
+        view.apply(&state(3, failed()));
+        assert_eq!(view.counts(), [1, 2, 0]);
+        assert_eq!(listed(&view, Tab::Failed), [1, 3]);
+        // Retried: back among the active rows, after those already there.
+        view.apply(&state(1, ItemState::Queued));
+        assert_eq!(listed(&view, Tab::Active), [2, 1]);
+        assert_eq!(view.counts(), [2, 1, 0]);
+        view.apply(&state(3, ItemState::Expanding));
+        view.apply(&state(3, ItemState::Done));
+        assert_eq!(view.counts(), [2, 0, 0]);
+        // A queue let go: what it had not finished is cancelled.
+        view.apply(&state(2, ItemState::Done));
+        view.end_queue(0..10);
+        assert_eq!(view.counts(), [0, 1, 1]);
+        assert_eq!(view.items[&1].state, ItemState::Cancelled);
+        // Late news cannot make its rows active again.
+        view.apply(&state(1, ItemState::Running));
+        assert_eq!(view.counts(), [0, 1, 1]);
+    }
 }

@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
-use super::bridge::{Waker, relay};
+use super::bridge::{Waker, relay, take_some};
 use super::file_table::Side;
 use crate::engine::Error;
 use crate::engine::queue::{ItemId, QueueCommand, QueueEvent, QueueOptions, TransferQueue};
@@ -79,6 +79,9 @@ pub struct QueueNews {
 pub struct Queues {
     running: Vec<RunningQueue>,
     ending: Vec<EndingQueue>,
+    /// Events handed in whole (see [`Queues::arrive`]), read like a
+    /// running queue's until their channel is empty.
+    arrived: Vec<Receiver<QueueEvent>>,
     /// Queues started so far; the next takes the range after theirs.
     started: u64,
 }
@@ -180,18 +183,35 @@ impl Queues {
         }
     }
 
-    /// Everything the queues said since the last call. Queues let go are
-    /// forgotten once they have said their last.
-    pub fn news(&mut self) -> Vec<QueueNews> {
+    /// What the queues said since the last call, at most `budget` events
+    /// (each queue's in the order it said them), and whether more are
+    /// waiting. Queues let go are forgotten once they have said their last.
+    pub fn news(&mut self, budget: usize) -> (Vec<QueueNews>, bool) {
         let mut news = Vec::new();
+        let mut more = false;
         for running in &self.running {
-            news.extend(running.events.try_iter().map(|event| QueueNews {
+            let (events, left) = take_some(&running.events, budget - news.len());
+            more |= left;
+            news.extend(events.into_iter().map(|event| QueueNews {
                 event,
                 ended: false,
             }));
         }
+        self.arrived.retain(|events| {
+            let (events, left) = take_some(events, budget - news.len());
+            more |= left;
+            news.extend(events.into_iter().map(|event| QueueNews {
+                event,
+                ended: false,
+            }));
+            left
+        });
         self.ending.retain(|ending| {
             loop {
+                if news.len() == budget {
+                    more |= !ending.events.is_empty();
+                    return true;
+                }
                 match ending.events.try_recv() {
                     Ok(event) => news.push(QueueNews { event, ended: true }),
                     Err(TryRecvError::Empty) => return true,
@@ -199,7 +219,17 @@ impl Queues {
                 }
             }
         });
-        news
+        (news, more)
+    }
+
+    /// `events` as if a running queue had said them all at once; they
+    /// come out of [`Queues::news`] like its news (benchmarks: a burst).
+    pub fn arrive(&mut self, events: Vec<QueueEvent>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for event in events {
+            let _ = tx.send(event);
+        }
+        self.arrived.push(rx);
     }
 
     /// Whether queues let go are still stopping.
@@ -227,5 +257,48 @@ mod tests {
             queues.route(QueueCommand::Cancel(5 * IDS_PER_QUEUE)),
             Routed::NoQueue
         );
+    }
+
+    #[test]
+    fn news_comes_in_budgets_in_order_and_whole_and_an_ended_queue_is_forgotten_after() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for id in 0..5_000 {
+            tx.send(QueueEvent::Progress {
+                id,
+                bytes_done: 0,
+                total: None,
+                current_rate: 0.0,
+                average_rate: 0.0,
+                eta: None,
+            })
+            .unwrap();
+        }
+        drop(tx);
+        let mut queues = Queues {
+            ending: vec![EndingQueue { events: rx }],
+            ..Queues::default()
+        };
+        let mut ids = Vec::new();
+        let mut calls = 0;
+        loop {
+            let (news, more) = queues.news(2_000);
+            assert!(news.len() <= 2_000);
+            calls += 1;
+            for news in news {
+                assert!(news.ended);
+                if let QueueEvent::Progress { id, .. } = news.event {
+                    ids.push(id);
+                }
+            }
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(calls, 3);
+        assert_eq!(ids, (0..5_000).collect::<Vec<_>>());
+        // Its channel closed and emptied: no longer waited for.
+        let (news, more) = queues.news(2_000);
+        assert!(news.is_empty() && !more);
+        assert!(!queues.any_ending());
     }
 }

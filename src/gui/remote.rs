@@ -126,6 +126,10 @@ pub struct Server {
     /// the user is asked about it: trusting applies to that login only,
     /// never to a connection started since.
     pub untrusted: Option<String>,
+    /// A login held back until the certificates trusted always are known
+    /// (the window's first moments): the folder it is to open. It goes
+    /// out with them pinned (see `FerryApp::trust_known`).
+    pub waiting_for_trust: Option<Option<String>>,
 }
 
 impl Server {
@@ -138,6 +142,7 @@ impl Server {
             last_connect: None,
             choices: 0,
             untrusted: None,
+            waiting_for_trust: None,
         }
     }
 

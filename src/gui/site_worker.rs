@@ -1,5 +1,7 @@
-//! The sites file and the keyring, on their own thread: a keyring may
-//! take its time (unlock prompts, D-Bus) and the window must not wait.
+//! The sites file, the certificates trusted always and the keyring, on
+//! their own thread: a keyring may take its time (unlock prompts, D-Bus),
+//! a disk may be slow (a network home folder), and the window must not
+//! wait.
 
 use std::thread;
 
@@ -7,12 +9,22 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::file_table::Side;
-use crate::sites::{Site, SiteStore, secrets};
+use crate::sites::{Site, SiteStore, TrustStore, TrustedCertificates, secrets};
 
 /// What to do with the sites.
 #[derive(Debug, Clone)]
 pub enum SiteOp {
     Load,
+    /// Read the certificates trusted always (answered with
+    /// [`SiteNews::Trusted`]).
+    LoadTrust,
+    /// Trust a certificate always for a server (quick connections; a
+    /// site keeps its own list). Answered with what the file trusts now.
+    Trust {
+        host: String,
+        port: u16,
+        fingerprint: String,
+    },
     /// Add or replace (by id). `password`: `None` leaves the keyring as it
     /// is, `Some(None)` forgets, `Some(Some(p))` stores.
     Save {
@@ -43,6 +55,9 @@ pub enum SiteOp {
 pub enum SiteNews {
     /// The sites as the file has them now.
     Sites(Vec<Site>),
+    /// The certificates the trust file holds now (nothing when there is
+    /// no config folder, or the file is unreadable).
+    Trusted(TrustedCertificates),
     /// A problem to show (the file or the keyring), once.
     Problem(String),
     /// Something done, for the log (an import's report, line by line).
@@ -64,15 +79,28 @@ pub struct SiteWorker {
 }
 
 impl SiteWorker {
-    /// A worker on `store` (None: no config folder; every op reports it).
-    pub fn start(store: Option<SiteStore>, waker: Waker) -> SiteWorker {
+    /// A worker on `store` and `trust` (None: no config folder; every op
+    /// on sites reports it).
+    pub fn start(store: Option<SiteStore>, trust: Option<TrustStore>, waker: Waker) -> SiteWorker {
         let (ops, inbox) = unbounded::<SiteOp>();
         let (out, news) = unbounded();
         let _ = thread::Builder::new()
             .name("ferry-sites".to_string())
             .spawn(move || {
                 for op in inbox.iter() {
-                    for message in run(store.as_ref(), op) {
+                    let messages = match op {
+                        SiteOp::LoadTrust => {
+                            let trusted = trust.as_ref().map(TrustStore::load);
+                            vec![SiteNews::Trusted(trusted.unwrap_or_default())]
+                        }
+                        SiteOp::Trust {
+                            host,
+                            port,
+                            fingerprint,
+                        } => keep_trust(trust.as_ref(), &host, port, &fingerprint),
+                        op => run(store.as_ref(), op),
+                    };
+                    for message in messages {
                         if out.send(message).is_err() {
                             return;
                         }
@@ -90,6 +118,28 @@ impl SiteWorker {
     }
 }
 
+/// Writes a certificate trusted always, and says what the file trusts now
+/// (other windows may have added to it).
+fn keep_trust(
+    trust: Option<&TrustStore>,
+    host: &str,
+    port: u16,
+    fingerprint: &str,
+) -> Vec<SiteNews> {
+    let problem = |why: String| {
+        SiteNews::Problem(format!(
+            "The certificate is trusted until Ferry closes, but could not be kept: {why}"
+        ))
+    };
+    let Some(trust) = trust else {
+        return vec![problem("there is no config folder".to_string())];
+    };
+    match trust.trust(host, port, fingerprint) {
+        Ok(()) => vec![SiteNews::Trusted(trust.load())],
+        Err(why) => vec![problem(why)],
+    }
+}
+
 fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
     let Some(store) = store else {
         return vec![SiteNews::Problem(
@@ -99,6 +149,8 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
     let mut news = Vec::new();
     let changed = match op {
         SiteOp::Load => Ok(()),
+        // Answered by the worker itself, store or not.
+        SiteOp::LoadTrust | SiteOp::Trust { .. } => return news,
         SiteOp::Save { site, password } => {
             if let Some(password) = password {
                 let kept = match password {

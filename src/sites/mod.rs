@@ -10,7 +10,7 @@ mod trust;
 
 pub use site::{LogonType, Site, SiteProtocol, TransferMode, new_site_id};
 pub use store::{SCHEMA_VERSION, SiteStore, StoreError};
-pub use trust::TrustStore;
+pub use trust::{TrustStore, TrustedCertificates};
 
 /// Finds a site by its path (`Work/acme`) or, if unique, its bare name.
 pub fn find<'a>(sites: &'a [Site], name: &str) -> Result<&'a Site, String> {

@@ -19,6 +19,45 @@ struct TrustFile {
     hosts: BTreeMap<String, Vec<String>>,
 }
 
+/// Fingerprints trusted always, by server: what the file held when read,
+/// kept in memory by whoever must not read the disk at every connect (the
+/// window).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TrustedCertificates {
+    /// "host:port" → fingerprints (lowercase hex with colons).
+    hosts: BTreeMap<String, Vec<String>>,
+}
+
+impl TrustedCertificates {
+    /// The fingerprints trusted for `host:port`.
+    pub fn get(&self, host: &str, port: u16) -> &[String] {
+        self.hosts
+            .get(&key(host, port))
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Trusts `fingerprint` for `host:port` too.
+    pub fn add(&mut self, host: &str, port: u16, fingerprint: &str) {
+        let list = self.hosts.entry(key(host, port)).or_default();
+        if !list.iter().any(|f| f == fingerprint) {
+            list.push(fingerprint.to_string());
+        }
+    }
+
+    /// Adds everything `other` trusts (nothing trusted here is forgotten).
+    pub fn merge(&mut self, other: &TrustedCertificates) {
+        for (host, fingerprints) in &other.hosts {
+            let list = self.hosts.entry(host.clone()).or_default();
+            for fingerprint in fingerprints {
+                if !list.contains(fingerprint) {
+                    list.push(fingerprint.clone());
+                }
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     path: PathBuf,
@@ -38,11 +77,15 @@ impl TrustStore {
     /// The fingerprints trusted for `host:port` (none if the file is
     /// missing or unreadable: trusting nothing is the safe default).
     pub fn trusted(&self, host: &str, port: u16) -> Vec<String> {
-        read(&self.path)
-            .hosts
-            .get(&key(host, port))
-            .cloned()
-            .unwrap_or_default()
+        self.load().get(host, port).to_vec()
+    }
+
+    /// Everything the file trusts (nothing if it is missing or
+    /// unreadable).
+    pub fn load(&self) -> TrustedCertificates {
+        TrustedCertificates {
+            hosts: read(&self.path).hosts,
+        }
     }
 
     /// Trusts `fingerprint` for `host:port` from now on.
@@ -58,12 +101,12 @@ impl TrustStore {
             .open(with_suffix(&self.path, ".lock"))
             .map_err(problem)?;
         lock.lock().map_err(problem)?;
-        let mut file = read(&self.path);
-        file.version = 1;
-        let list = file.hosts.entry(key(host, port)).or_default();
-        if !list.iter().any(|f| f == fingerprint) {
-            list.push(fingerprint.to_string());
-        }
+        let mut trusted = self.load();
+        trusted.add(host, port, fingerprint);
+        let file = TrustFile {
+            version: 1,
+            hosts: trusted.hosts,
+        };
         let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
         let temp = with_suffix(&self.path, &format!(".tmp-{}", std::process::id()));
         let mut out = File::create(&temp).map_err(problem)?;
@@ -98,5 +141,14 @@ mod tests {
         store.trust("ftp.example.com", 990, "cc:dd").unwrap();
         assert_eq!(store.trusted("ftp.example.com", 21), ["aa:bb"]);
         assert_eq!(store.trusted("ftp.example.com", 990), ["cc:dd"]);
+        let mut all = store.load();
+        assert_eq!(all.get("FTP.EXAMPLE.COM", 21), ["aa:bb"]);
+        let mut more = TrustedCertificates::default();
+        more.add("ftp.example.com", 21, "ee:ff");
+        more.add("other.example.com", 21, "aa:bb");
+        all.merge(&more);
+        assert_eq!(all.get("ftp.example.com", 21), ["aa:bb", "ee:ff"]);
+        assert_eq!(all.get("other.example.com", 21), ["aa:bb"]);
+        assert!(all.get("other.example.com", 990).is_empty());
     }
 }
