@@ -411,9 +411,17 @@ fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOption
     let mut options = url.connect_options();
     options.password = password(url, shared)?.map(Secret::new);
     // What the window trusted always for this server counts here too.
-    let trusted = crate::sites::TrustStore::default_location()
+    let trusted = match crate::sites::TrustStore::default_location()
         .map(|t| t.trusted(&url.host, url.port))
-        .unwrap_or_default();
+    {
+        Some(Ok(trusted)) => trusted,
+        None => Vec::new(),
+        // Nothing trusted (the safe side), and why: the file was kept aside.
+        Some(Err(why)) => {
+            output::message(&format!("ferry: no certificate is trusted always: {why}"));
+            Vec::new()
+        }
+    };
     options.tls.pinned_sha256.extend(trusted.iter().cloned());
     let _ = PREVIOUSLY_TRUSTED.set(trusted);
     apply_shared(&mut options, shared)?;

@@ -89,10 +89,17 @@ impl SiteWorker {
             .spawn(move || {
                 for op in inbox.iter() {
                     let messages = match op {
-                        SiteOp::LoadTrust => {
-                            let trusted = trust.as_ref().map(TrustStore::load);
-                            vec![SiteNews::Trusted(trusted.unwrap_or_default())]
-                        }
+                        SiteOp::LoadTrust => match trust.as_ref().map(TrustStore::load) {
+                            Some(Ok(trusted)) => vec![SiteNews::Trusted(trusted)],
+                            None => vec![SiteNews::Trusted(Default::default())],
+                            // Nothing trusted (the safe side), and why.
+                            Some(Err(why)) => vec![
+                                SiteNews::Problem(format!(
+                                    "No certificate is trusted always: {why}"
+                                )),
+                                SiteNews::Trusted(Default::default()),
+                            ],
+                        },
                         SiteOp::Trust {
                             host,
                             port,
@@ -134,9 +141,12 @@ fn keep_trust(
     let Some(trust) = trust else {
         return vec![problem("there is no config folder".to_string())];
     };
-    match trust.trust(host, port, fingerprint) {
-        Ok(()) => vec![SiteNews::Trusted(trust.load())],
-        Err(why) => vec![problem(why)],
+    match trust
+        .trust(host, port, fingerprint)
+        .and_then(|()| trust.load())
+    {
+        Ok(trusted) => vec![SiteNews::Trusted(trusted)],
+        Err(why) => vec![problem(why.to_string())],
     }
 }
 

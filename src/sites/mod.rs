@@ -3,6 +3,7 @@
 //! (`filezilla`). Nothing here knows the GUI or the terminal.
 
 pub mod filezilla;
+mod json_file;
 pub mod secrets;
 mod site;
 mod store;

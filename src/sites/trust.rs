@@ -1,16 +1,18 @@
 //! Certificates trusted "always" for quick connections (sites keep their
 //! own list): `trusted-certificates.json` beside the sites file, host:port
-//! to SHA-256 fingerprints. Written like the sites file: locked, re-read,
-//! temp file, fsync, rename.
+//! to SHA-256 fingerprints. Kept as the sites file is ([`JsonFile`]):
+//! locked, re-read, written atomically, and a corrupt file moved aside and
+//! reported rather than silently taken for "nothing trusted".
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::store::with_suffix;
+use super::json_file::{JsonFile, StoreError};
+
+/// The version this Ferry writes.
+const TRUST_VERSION: u32 = 1;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct TrustFile {
@@ -60,7 +62,7 @@ impl TrustedCertificates {
 
 #[derive(Debug, Clone)]
 pub struct TrustStore {
-    path: PathBuf,
+    file: JsonFile,
 }
 
 impl TrustStore {
@@ -71,60 +73,38 @@ impl TrustStore {
     }
 
     pub fn at(path: impl Into<PathBuf>) -> TrustStore {
-        TrustStore { path: path.into() }
-    }
-
-    /// The fingerprints trusted for `host:port` (none if the file is
-    /// missing or unreadable: trusting nothing is the safe default).
-    pub fn trusted(&self, host: &str, port: u16) -> Vec<String> {
-        self.load().get(host, port).to_vec()
-    }
-
-    /// Everything the file trusts (nothing if it is missing or
-    /// unreadable).
-    pub fn load(&self) -> TrustedCertificates {
-        TrustedCertificates {
-            hosts: read(&self.path).hosts,
+        TrustStore {
+            file: JsonFile::new(path.into(), TRUST_VERSION),
         }
+    }
+
+    /// The fingerprints trusted for `host:port`. An unreadable file trusts
+    /// nothing (the safe default) and says why: it was moved aside.
+    pub fn trusted(&self, host: &str, port: u16) -> Result<Vec<String>, StoreError> {
+        Ok(self.load()?.get(host, port).to_vec())
+    }
+
+    /// Everything the file trusts (nothing if there is no file yet).
+    pub fn load(&self) -> Result<TrustedCertificates, StoreError> {
+        let file: TrustFile = self.file.load()?;
+        Ok(TrustedCertificates { hosts: file.hosts })
     }
 
     /// Trusts `fingerprint` for `host:port` from now on.
-    pub fn trust(&self, host: &str, port: u16, fingerprint: &str) -> Result<(), String> {
-        let problem = |e: std::io::Error| format!("{}: {e}", self.path.display());
-        if let Some(dir) = self.path.parent() {
-            fs::create_dir_all(dir).map_err(problem)?;
-        }
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(with_suffix(&self.path, ".lock"))
-            .map_err(problem)?;
-        lock.lock().map_err(problem)?;
-        let mut trusted = self.load();
-        trusted.add(host, port, fingerprint);
-        let file = TrustFile {
-            version: 1,
-            hosts: trusted.hosts,
-        };
-        let json = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
-        let temp = with_suffix(&self.path, &format!(".tmp-{}", std::process::id()));
-        let mut out = File::create(&temp).map_err(problem)?;
-        out.write_all(&json).map_err(problem)?;
-        out.sync_all().map_err(problem)?;
-        fs::rename(&temp, &self.path).map_err(problem)
+    pub fn trust(&self, host: &str, port: u16, fingerprint: &str) -> Result<(), StoreError> {
+        self.file.update(|file: &mut TrustFile| {
+            file.version = TRUST_VERSION;
+            let mut trusted = TrustedCertificates {
+                hosts: std::mem::take(&mut file.hosts),
+            };
+            trusted.add(host, port, fingerprint);
+            file.hosts = trusted.hosts;
+        })
     }
 }
 
 fn key(host: &str, port: u16) -> String {
     format!("{}:{port}", host.to_lowercase())
-}
-
-fn read(path: &Path) -> TrustFile {
-    fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -135,13 +115,13 @@ mod tests {
     fn trust_is_kept_per_host_and_port() {
         let dir = tempfile::tempdir().unwrap();
         let store = TrustStore::at(dir.path().join("trusted-certificates.json"));
-        assert!(store.trusted("ftp.example.com", 21).is_empty());
+        assert!(store.trusted("ftp.example.com", 21).unwrap().is_empty());
         store.trust("FTP.example.com", 21, "aa:bb").unwrap();
         store.trust("ftp.example.com", 21, "aa:bb").unwrap();
         store.trust("ftp.example.com", 990, "cc:dd").unwrap();
-        assert_eq!(store.trusted("ftp.example.com", 21), ["aa:bb"]);
-        assert_eq!(store.trusted("ftp.example.com", 990), ["cc:dd"]);
-        let mut all = store.load();
+        assert_eq!(store.trusted("ftp.example.com", 21).unwrap(), ["aa:bb"]);
+        assert_eq!(store.trusted("ftp.example.com", 990).unwrap(), ["cc:dd"]);
+        let mut all = store.load().unwrap();
         assert_eq!(all.get("FTP.EXAMPLE.COM", 21), ["aa:bb"]);
         let mut more = TrustedCertificates::default();
         more.add("ftp.example.com", 21, "ee:ff");
@@ -150,5 +130,26 @@ mod tests {
         assert_eq!(all.get("ftp.example.com", 21), ["aa:bb", "ee:ff"]);
         assert_eq!(all.get("other.example.com", 21), ["aa:bb"]);
         assert!(all.get("other.example.com", 990).is_empty());
+    }
+
+    /// A trust file that cannot be read was taken for "nothing trusted",
+    /// and the next "Trust always" wrote over it: every fingerprint in it
+    /// lost without a word. Now it is kept aside and reported, as the
+    /// sites file is.
+    #[test]
+    fn a_corrupt_trust_file_is_kept_aside_and_reported_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("trusted-certificates.json");
+        std::fs::write(&path, b"{ not json").unwrap();
+        let store = TrustStore::at(&path);
+        let err = store.load().unwrap_err();
+        let StoreError::Corrupt { kept_as, .. } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(std::fs::read(kept_as).unwrap(), b"{ not json");
+        assert!(err.to_string().contains("kept as"), "{err}");
+        store.trust("h", 21, "aa:bb").unwrap();
+        assert_eq!(store.trusted("h", 21).unwrap(), ["aa:bb"]);
+        assert_eq!(std::fs::read(kept_as).unwrap(), b"{ not json");
     }
 }
