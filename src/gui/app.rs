@@ -554,10 +554,10 @@ impl FerryApp {
                     self.log.push_text(LogKind::Status, &line);
                 }
             }
-            SiteNews::Problem(problem) => {
-                let keyring = problem.starts_with("no keyring");
-                if !keyring || !self.keyring_warned {
-                    self.keyring_warned |= keyring;
+            SiteNews::Problem(problem) => self.error(problem),
+            SiteNews::NoKeyring(problem) => {
+                if !self.keyring_warned {
+                    self.keyring_warned = true;
                     self.error(problem);
                 }
             }

@@ -60,6 +60,8 @@ pub enum SiteNews {
     Trusted(TrustedCertificates),
     /// A problem to show (the file or the keyring), once.
     Problem(String),
+    /// There is no keyring to keep passwords in (said once a session).
+    NoKeyring(String),
     /// Something done, for the log (an import's report, line by line).
     Report(Vec<String>),
     /// For `PasswordFor`: the site and its stored password, if any.
@@ -167,8 +169,12 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
                     Some(p) if !p.is_empty() => secrets::save_password(&site.id, &p),
                     _ => secrets::delete_password(&site.id),
                 };
-                if let Err(err) = kept {
-                    news.push(SiteNews::Problem(err.to_string()));
+                match kept {
+                    Ok(()) => {}
+                    Err(err @ secrets::SecretError::Unavailable(_)) => {
+                        news.push(SiteNews::NoKeyring(err.to_string()));
+                    }
+                    Err(err) => news.push(SiteNews::Problem(err.to_string())),
                 }
             }
             store
