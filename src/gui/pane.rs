@@ -50,6 +50,9 @@ pub struct Pane {
     pub warning: Option<String>,
     /// Where the pane was drawn last frame (which pane a click is in).
     pub rect: egui::Rect,
+    /// How many listings the pane has shown: a refresh that arrived is
+    /// one more, even when it shows the same rows (tests wait on it).
+    pub listings: u64,
 }
 
 impl Pane {
@@ -64,6 +67,7 @@ impl Pane {
             notice: None,
             warning: None,
             rect: egui::Rect::NOTHING,
+            listings: 0,
         }
     }
 
@@ -75,6 +79,7 @@ impl Pane {
         self.path_edit = display_text(&folder);
         self.folder = folder.clone();
         self.table.set_rows(folder, rows);
+        self.listings += 1;
         self.loading = false;
         self.notice = None;
         self.warning =
