@@ -134,7 +134,7 @@ fn a_corrupt_sites_file_is_kept_reported_and_never_overwritten() {
     .expect_status(0);
     let run = sites(config.path(), &["sites", "list"], None).expect_status(0);
     assert!(
-        run.stdout.contains("new\tftp://example.com:21/"),
+        run.stdout.contains("new\tftp://example.com/"),
         "{}",
         run.stdout
     );
@@ -197,13 +197,16 @@ fn filezilla_sites_come_in_with_a_report_and_go_back_out() {
     let run = sites(config.path(), &["sites", "list"], None).expect_status(0);
     assert!(
         run.stdout
-            .contains("Top\tftp://alice@ftp.example.com:21//my files/www"),
+            .contains("Top\tftp://alice@ftp.example.com//my%20files/www"),
         "{}",
         run.stdout
     );
+    // What `sites list` prints is a URL Ferry reads back to the same folder.
+    let listed = ferry::url::FtpUrl::parse("ftp://alice@ftp.example.com//my%20files/www").unwrap();
+    assert_eq!(listed.path, "/my files/www");
     assert!(
         run.stdout
-            .contains("Wörk ☃/Implicit\tftps://bob@secure.example.com:990/"),
+            .contains("Wörk ☃/Implicit\tftps://bob@secure.example.com/"),
         "{}",
         run.stdout
     );

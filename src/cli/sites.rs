@@ -210,19 +210,18 @@ fn export_warning(written: &filezilla::Exported, file: &std::path::Path) -> Stri
     }
 }
 
+/// The site as a URL that `ferry` reads back (escaped, never with the
+/// password): what `ferry ls` or `get` can be given as it is.
 fn describe(site: &Site) -> String {
-    let scheme = site.protocol.security().scheme();
-    let user = if site.user.is_empty() {
-        String::new()
-    } else {
-        format!("{}@", site.user)
-    };
-    format!(
-        "{scheme}://{user}{}:{}/{}",
-        site.host,
-        site.effective_port(),
-        site.remote_dir
-    )
+    crate::url::FtpUrl {
+        security: site.protocol.security(),
+        host: site.host.clone(),
+        port: site.effective_port(),
+        user: (!site.user.is_empty()).then(|| site.user.clone()),
+        password: None,
+        path: site.remote_dir.clone(),
+    }
+    .to_string()
 }
 
 /// Reads FileZilla's site manager (its usual place if no file is given)
