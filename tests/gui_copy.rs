@@ -50,21 +50,21 @@ fn connect_left(app: &mut App, url: &str, password: &str) {
     app.step();
 }
 
-/// Double-clicks `name` until `started` says it took: a listing that
-/// arrives between the two clicks (panes refresh when copies end) makes
-/// them two single clicks, and a person would double-click again.
-fn open_until(app: &mut App, side: Side, name: &str, started: impl Fn(&App) -> bool) {
-    for _ in 0..5 {
-        common::gui::double_click_in(app, Some(side), name);
-        for _ in 0..20 {
-            app.step();
-            if started(app) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-    panic!("double-clicking {name} started nothing");
+/// Double-clicks `name` once the window has settled, and waits until
+/// `started` says it took. A listing that arrives between the two clicks
+/// rightly makes them two single clicks (the rows may have moved), and
+/// panes refresh when the queue falls idle; so first the queue has said
+/// it is idle and both panes have their refreshed listings.
+fn open_when_settled(app: &mut App, side: Side, name: &str, started: impl Fn(&App) -> bool) {
+    wait_for(app, "the queue idle and both listings in", |app| {
+        app.state().queue_view().idle
+            && !app.state_mut().local_pane().loading
+            && !app.state_mut().remote_pane().loading
+    });
+    common::gui::double_click_in(app, Some(side), name);
+    wait_for(app, &format!("{name} opened by a double-click"), |app| {
+        started(app)
+    });
 }
 
 /// Picks what the left pane shows from its drop-down.
@@ -117,7 +117,7 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     // With FXP ticked, the servers send the next file to each other.
     app.get_by_label("FXP").click();
     app.step();
-    open_until(&mut app, Side::Local, "direct.txt", |app| {
+    open_when_settled(&mut app, Side::Local, "direct.txt", |app| {
         app.state()
             .queue_view()
             .items
@@ -140,7 +140,7 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
         lists(app, Side::Remote, "direct.txt")
     });
     fs::write(right.path("from-right.txt"), b"changed on the right").unwrap();
-    open_until(&mut app, Side::Remote, "from-right.txt", |app| {
+    open_when_settled(&mut app, Side::Remote, "from-right.txt", |app| {
         common::gui::shows(app, "The target file exists")
     });
     assert!(common::gui::shows(&app, "from-right.txt"));

@@ -1124,15 +1124,19 @@ impl FerryApp {
         }
     }
 
+    /// Lists the pane's folder again; the pane says a listing is on its
+    /// way until it arrives.
     pub(super) fn refresh(&mut self, side: Side) {
         if self.is_server(side) {
             let server = self.server(side);
             if server.is_connected() {
                 server.session.send(Command::List(None), Purpose::List);
+                self.pane(side).loading = true;
             }
         } else if !self.local.folder.is_empty() {
             self.local_fs
                 .send(LocalOp::List(PathBuf::from(&self.local.folder)));
+            self.local.loading = true;
         }
     }
 

@@ -118,6 +118,9 @@ pub struct QueueView {
     /// Item ids of queues that were let go: their rows keep how each item
     /// ended and have no buttons, since no queue would act on them.
     ended: Vec<Range<ItemId>>,
+    /// The queue said it has nothing left to do since its last item was
+    /// added (the window then refreshes both panes).
+    pub idle: bool,
 }
 
 impl Default for QueueView {
@@ -132,6 +135,7 @@ impl Default for QueueView {
             rates: VecDeque::new(),
             tab: Tab::Active,
             ended: Vec::new(),
+            idle: true,
         }
     }
 }
@@ -191,6 +195,7 @@ impl QueueView {
             QueueEvent::State { state, .. } if ended && !state.is_final() => {}
             QueueEvent::Progress { .. } if ended => {}
             QueueEvent::Added { id, spec, kind, .. } => {
+                self.idle = false;
                 let state = match ended {
                     true => ItemState::Cancelled,
                     false => ItemState::Queued,
@@ -242,6 +247,7 @@ impl QueueView {
                 }
             }
             QueueEvent::Overall(overall) | QueueEvent::Idle(overall) => {
+                self.idle |= matches!(event, QueueEvent::Idle(_));
                 self.overall = overall.clone();
                 if self.rates.len() == RATE_SAMPLES {
                     self.rates.pop_front();
