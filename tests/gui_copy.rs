@@ -57,9 +57,11 @@ fn connect_left(app: &mut App, url: &str, password: &str) {
 /// it is idle and both panes have their refreshed listings.
 fn open_when_settled(app: &mut App, side: Side, name: &str, started: impl Fn(&App) -> bool) {
     wait_for(app, "the queue idle and both listings in", |app| {
-        app.state().queue_view().idle
-            && !app.state_mut().local_pane().loading
-            && !app.state_mut().remote_pane().loading
+        let left = app.state_mut().local_pane();
+        let left_idle = !left.loading && !left.refreshing;
+        let right = app.state_mut().remote_pane();
+        let right_idle = !right.loading && !right.refreshing;
+        app.state().queue_view().idle && left_idle && right_idle
     });
     common::gui::double_click_in(app, Some(side), name);
     wait_for(app, &format!("{name} opened by a double-click"), |app| {

@@ -717,6 +717,7 @@ impl FerryApp {
             }
             LocalResult::Failed { what, error } => {
                 self.local.loading = false;
+                self.local.refreshing = false;
                 self.error(format!("{what} failed: {error}"));
             }
             LocalResult::Counted { folder, count } => {
@@ -857,6 +858,7 @@ impl FerryApp {
             (_, Err(Error::Cancelled)) => {}
             (purpose, Err(err)) => {
                 self.pane(side).loading = false;
+                self.pane(side).refreshing = false;
                 let what = match purpose {
                     Purpose::Change { what } => what,
                     Purpose::ChangeFolder => "Opening the folder".to_string(),
@@ -1124,19 +1126,20 @@ impl FerryApp {
         }
     }
 
-    /// Lists the pane's folder again; the pane says a listing is on its
-    /// way until it arrives.
+    /// Lists the pane's folder again; the pane knows a listing is on its
+    /// way until it arrives (without a "Loading…" line that would move the
+    /// rows at every refresh).
     pub(super) fn refresh(&mut self, side: Side) {
         if self.is_server(side) {
             let server = self.server(side);
             if server.is_connected() {
                 server.session.send(Command::List(None), Purpose::List);
-                self.pane(side).loading = true;
+                self.pane(side).refreshing = true;
             }
         } else if !self.local.folder.is_empty() {
             self.local_fs
                 .send(LocalOp::List(PathBuf::from(&self.local.folder)));
-            self.local.loading = true;
+            self.local.refreshing = true;
         }
     }
 

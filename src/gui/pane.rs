@@ -40,8 +40,11 @@ pub struct Pane {
     path_edit: String,
     filter: String,
     pub table: FileTable,
-    /// A listing is on its way.
+    /// A listing of another folder is on its way ("Loading…" shows).
     pub loading: bool,
+    /// A fresh listing of the folder shown is on its way (nothing shows:
+    /// the rows stay put until it arrives).
+    pub refreshing: bool,
     /// Why the pane is empty, when it is for a reason.
     pub notice: Option<String>,
     /// Why the listing shown may not be the whole folder (lines the server
@@ -64,6 +67,7 @@ impl Pane {
             filter: String::new(),
             table: FileTable::new(side, sort),
             loading: false,
+            refreshing: false,
             notice: None,
             warning: None,
             rect: egui::Rect::NOTHING,
@@ -81,6 +85,7 @@ impl Pane {
         self.table.set_rows(folder, rows);
         self.listings += 1;
         self.loading = false;
+        self.refreshing = false;
         self.notice = None;
         self.warning =
             incomplete.map(|why| format!("⚠ Incomplete listing: {}", display_text(&why)));
@@ -91,6 +96,7 @@ impl Pane {
         self.folder.clear();
         self.path_edit.clear();
         self.loading = false;
+        self.refreshing = false;
         self.notice = Some(notice.to_string());
         self.warning = None;
     }
