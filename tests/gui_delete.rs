@@ -63,6 +63,21 @@ fn press_together(app: &mut App, keys: &[Key]) {
     app.step();
 }
 
+/// A window whose left pane shows a fresh folder holding the x
+/// (see [`x_in_x`]), and that folder.
+fn x_window() -> (tempfile::TempDir, App) {
+    let local = tempfile::tempdir().unwrap();
+    x_in_x(local.path());
+    let app = local_window(local.path());
+    (local, app)
+}
+
+/// Selects the row `name` in the left pane, as a click does.
+fn select(app: &mut App, name: &str) {
+    row_in(app, Side::Local, name).click();
+    app.step();
+}
+
 fn local_window(local: &Path) -> App {
     let mut app = window(local);
     wait_for(&mut app, "the local listing", |app| {
@@ -77,11 +92,8 @@ fn enter_at_the_delete_question_moves_the_folder_it_names_to_the_trash() {
     let Some(home) = private_home(name) else {
         return;
     };
-    let local = tempfile::tempdir().unwrap();
-    x_in_x(local.path());
-    let mut app = local_window(local.path());
-    row_in(&app, Side::Local, "x").click();
-    app.step();
+    let (local, mut app) = x_window();
+    select(&mut app, "x");
     app.key_press(Key::Delete);
     wait_for(&mut app, "the question", |app| {
         shows(app, "Move to the trash?")
@@ -123,11 +135,8 @@ fn a_local_delete_confirmed_after_the_pane_moved_trashes_what_it_named() {
     let Some(home) = private_home(name) else {
         return;
     };
-    let local = tempfile::tempdir().unwrap();
-    x_in_x(local.path());
-    let mut app = local_window(local.path());
-    row_in(&app, Side::Local, "x").click();
-    app.step();
+    let (local, mut app) = x_window();
+    select(&mut app, "x");
     // Enter opens x and Delete asks about x, in one frame: the pane moves
     // into x behind the question, where another x is.
     press_together(&mut app, &[Key::Enter, Key::Delete]);
@@ -161,12 +170,15 @@ fn shift_delete_asks_to_delete_for_good_and_bypasses_the_trash() {
     let Some(home) = private_home(name) else {
         return;
     };
-    let local = tempfile::tempdir().unwrap();
-    x_in_x(local.path());
+    let (local, mut app) = x_window();
     fs::write(local.path().join("gone.txt"), b"bye").unwrap();
-    let mut app = local_window(local.path());
-    row_in(&app, Side::Local, "gone.txt").click();
-    app.step();
+    select(&mut app, "x");
+    // The listing shows gone.txt once it is refreshed.
+    app.key_press(Key::F5);
+    wait_for(&mut app, "gone.txt listed", |app| {
+        lists(app, Side::Local, "gone.txt")
+    });
+    select(&mut app, "gone.txt");
     app.key_press_modifiers(Modifiers::SHIFT, Key::Delete);
     wait_for(&mut app, "the question", |app| {
         shows(app, "Delete permanently?")
@@ -193,11 +205,8 @@ fn a_trash_that_cannot_be_used_deletes_nothing_and_says_so() {
     // Where the trash would be is a file: no trash can be made there.
     fs::create_dir_all(home.join(".local")).unwrap();
     fs::write(home.join(".local/share"), b"not a folder").unwrap();
-    let local = tempfile::tempdir().unwrap();
-    x_in_x(local.path());
-    let mut app = local_window(local.path());
-    row_in(&app, Side::Local, "x").click();
-    app.step();
+    let (local, mut app) = x_window();
+    select(&mut app, "x");
     app.key_press(Key::Delete);
     wait_for(&mut app, "the question", |app| {
         shows(app, "Move to the trash?")

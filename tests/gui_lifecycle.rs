@@ -111,9 +111,18 @@ fn assert_partial_kept(target: &Path, data: &[u8]) -> usize {
     kept.len()
 }
 
-#[test]
-fn disconnecting_mid_download_aborts_it_keeps_the_partial_file_and_the_row_says_cancelled() {
-    let data = pattern(4_000_000, 23);
+/// A window downloading `/slow.bin` (4 MB of pattern `seed`) from a
+/// server that sends it slowly, with bytes already flowing.
+struct Downloading {
+    data: Vec<u8>,
+    server: FaultyServer,
+    local: tempfile::TempDir,
+    target: std::path::PathBuf,
+    app: App,
+}
+
+fn downloading_slowly(seed: u32) -> Downloading {
+    let data = pattern(4_000_000, seed);
     let server = slow_server(Tree::new().file("/slow.bin", data.clone()));
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("slow.bin");
@@ -122,6 +131,24 @@ fn disconnecting_mid_download_aborts_it_keeps_the_partial_file_and_the_row_says_
     wait_for(&mut app, "bytes flowing", |app| {
         bytes_flowing(app, "/slow.bin")
     });
+    Downloading {
+        data,
+        server,
+        local,
+        target,
+        app,
+    }
+}
+
+#[test]
+fn disconnecting_mid_download_aborts_it_keeps_the_partial_file_and_the_row_says_cancelled() {
+    let Downloading {
+        data,
+        server,
+        local: _local,
+        target,
+        mut app,
+    } = downloading_slowly(23);
 
     app.get_by_label("Disconnect").click();
     app.step();
@@ -281,15 +308,13 @@ fn a_cancelled_login_to_a_server_that_went_away_reports_nothing_later() {
 
 #[test]
 fn closing_the_window_mid_download_stops_it_and_puts_nothing_in_place() {
-    let data = pattern(4_000_000, 31);
-    let server = slow_server(Tree::new().file("/slow.bin", data.clone()));
-    let local = tempfile::tempdir().unwrap();
-    let target = local.path().join("slow.bin");
-    let mut app = connected(&server, local.path());
-    double_click_in(&mut app, Some(Side::Remote), "slow.bin");
-    wait_for(&mut app, "bytes flowing", |app| {
-        bytes_flowing(app, "/slow.bin")
-    });
+    let Downloading {
+        data,
+        server,
+        local: _local,
+        target,
+        app,
+    } = downloading_slowly(31);
     drop(app);
     let started = Instant::now();
     while !server.commands().iter().any(|c| c == "ABOR") {
