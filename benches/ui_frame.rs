@@ -135,13 +135,13 @@ fn main() {
     }
     frames.times.clear();
     let listing = rows(100_000);
-    app.remote_pane()
+    app.right_pane()
         .show_listing("/big".to_string(), listing.clone(), None);
-    app.local_pane()
+    app.left_pane()
         .show_listing("/big".to_string(), listing, None);
     frames.run(&mut app, Vec::new());
     frames.times.clear();
-    let over_remote = app.remote_pane().rect.center();
+    let over_remote = app.right_pane().rect.center();
 
     println!("| scenario | frames | median ms | p99 ms | worst ms |");
     println!("|---|---|---|---|---|");
@@ -174,7 +174,7 @@ fn main() {
         if i % 20 == 0 {
             let column = columns[(i / 20) % columns.len()];
             let ascending = (i / 100) % 2 == 0;
-            app.remote_pane().table.set_sort(Sort { column, ascending });
+            app.right_pane().table.set_sort(Sort { column, ascending });
         }
         frames.run(&mut app, vec![Event::PointerMoved(over_remote)]);
     }
@@ -226,8 +226,8 @@ fn main() {
 
     // Half the listing selected (a filter that about half the names
     // match, Ctrl+A, the filter cleared), scrolled through.
-    let over_local = app.local_pane().rect.center();
-    app.local_pane().table.set_filter("2");
+    let over_local = app.left_pane().rect.center();
+    app.left_pane().table.set_filter("2");
     let ctrl_a = Event::Key {
         key: Key::A,
         physical_key: None,
@@ -236,8 +236,8 @@ fn main() {
         modifiers: Modifiers::COMMAND,
     };
     frames.run(&mut app, vec![ctrl_a]);
-    app.local_pane().table.set_filter("");
-    let selected = app.local_pane().table.selection().len();
+    app.left_pane().table.set_filter("");
+    let selected = app.left_pane().table.selection().len();
     assert!(selected > 45_000, "{selected} rows selected");
     frames.times.clear();
     for i in 0..FRAMES {

@@ -89,7 +89,7 @@ fn double_click_downloads_and_the_queue_shows_it_done() {
     });
     // The local pane shows the new file.
     wait_for(&mut app, "the local listing", |app| {
-        common::gui::lists(app, ferry::gui::Side::Local, "big.bin")
+        common::gui::lists(app, ferry::gui::Side::Left, "big.bin")
     });
 }
 
@@ -111,7 +111,7 @@ fn dragging_a_local_file_onto_the_server_uploads_it() {
             .unwrap_or(false)
     });
     wait_for(&mut app, "the remote listing", |app| {
-        common::gui::lists(app, ferry::gui::Side::Remote, "drag-me.txt")
+        common::gui::lists(app, ferry::gui::Side::Right, "drag-me.txt")
     });
 }
 
@@ -143,7 +143,7 @@ fn rename_in_place_and_delete_from_the_right_click_menu() {
         server.path("new name.txt").exists() && !server.path("old name.txt").exists()
     });
     wait_for(&mut app, "the new name listed", |app| {
-        common::gui::lists(app, ferry::gui::Side::Remote, "new name.txt")
+        common::gui::lists(app, ferry::gui::Side::Right, "new name.txt")
     });
 
     // A refresh arriving while the menu is open closes it (it may have
@@ -210,9 +210,9 @@ fn an_existing_target_asks_and_overwrite_replaces_it() {
     fs::write(local.path().join("report.txt"), b"mine").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the remote listing", |app| {
-        common::gui::lists(app, ferry::gui::Side::Remote, "report.txt")
+        common::gui::lists(app, ferry::gui::Side::Right, "report.txt")
     });
-    common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Remote), "report.txt");
+    common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Right), "report.txt");
     wait_for(&mut app, "the question", |app| {
         shows(app, "The target file exists")
     });
@@ -232,7 +232,7 @@ fn the_keyboard_moves_opens_and_goes_up() {
     fs::create_dir(local.path().join("beta")).unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the local listing", |app| {
-        app.state_mut().local_pane().table.rows().len() == 2
+        app.state_mut().left_pane().table.rows().len() == 2
     });
     // Click beta, go up to alpha with the arrow key, open it with Enter.
     common::gui::row(&app, "beta").click();
@@ -241,11 +241,11 @@ fn the_keyboard_moves_opens_and_goes_up() {
     app.step();
     app.key_press(egui::Key::Enter);
     wait_for(&mut app, "alpha opened", |app| {
-        common::gui::lists(app, ferry::gui::Side::Local, "inside.txt")
+        common::gui::lists(app, ferry::gui::Side::Left, "inside.txt")
     });
     app.key_press(egui::Key::Backspace);
     wait_for(&mut app, "back up", |app| {
-        common::gui::lists(app, ferry::gui::Side::Local, "beta")
+        common::gui::lists(app, ferry::gui::Side::Left, "beta")
     });
 }
 
@@ -258,9 +258,9 @@ fn ctrl_and_shift_select_several_files_and_the_menu_uploads_them_all() {
     }
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the local listing", |app| {
-        app.state_mut().local_pane().table.rows().len() == 4
+        app.state_mut().left_pane().table.rows().len() == 4
     });
-    let side = ferry::gui::Side::Local;
+    let side = ferry::gui::Side::Left;
     common::gui::row_in(&app, side, "a.txt").click();
     app.step();
     common::gui::row_in(&app, side, "c.txt").click_modifiers(egui::Modifiers::SHIFT);
@@ -269,7 +269,7 @@ fn ctrl_and_shift_select_several_files_and_the_menu_uploads_them_all() {
     app.step();
     let selected: Vec<String> = app
         .state_mut()
-        .local_pane()
+        .left_pane()
         .table
         .selection()
         .into_iter()
@@ -291,7 +291,7 @@ fn ctrl_and_shift_select_several_files_and_the_menu_uploads_them_all() {
 }
 
 fn click_only(app: &App) {
-    common::gui::row_in(app, ferry::gui::Side::Local, "only.txt").click();
+    common::gui::row_in(app, ferry::gui::Side::Left, "only.txt").click();
 }
 
 #[test]
@@ -310,12 +310,12 @@ fn a_click_before_a_refresh_and_one_after_are_not_a_double_click() {
     for _ in 0..5 {
         click_only(&app);
         app.step();
-        let listed = app.state_mut().local_pane().listings;
+        let listed = app.state_mut().left_pane().listings;
         app.key_press(egui::Key::F5);
         let mut frames = 0;
         wait_for(&mut app, "the refreshed listing", |app| {
             frames += 1;
-            app.state_mut().local_pane().listings > listed
+            app.state_mut().left_pane().listings > listed
         });
         if frames <= 8 {
             click_only(&app);
@@ -338,7 +338,7 @@ fn a_click_before_a_refresh_and_one_after_are_not_a_double_click() {
     for _ in 0..60 {
         app.step();
     }
-    common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Local), "only.txt");
+    common::gui::double_click_in(&mut app, Some(ferry::gui::Side::Left), "only.txt");
     wait_for(&mut app, "the real double-click's upload", |_| {
         server.path("only.txt").exists()
     });
@@ -407,7 +407,7 @@ fn escape_sequences_from_the_server_are_shown_escaped_in_the_panes_and_the_log()
     // What is shown changed, not what the pane holds.
     assert!(common::gui::lists(
         &mut app,
-        ferry::gui::Side::Remote,
+        ferry::gui::Side::Right,
         "\x1b[31mred.txt"
     ));
 
@@ -425,14 +425,14 @@ fn escape_sequences_from_the_server_are_shown_escaped_in_the_panes_and_the_log()
     app.key_press(egui::Key::Enter);
     app.step();
     wait_for(&mut app, "the folder listed again", |app| {
-        !app.state_mut().remote_pane().loading
+        !app.state_mut().right_pane().loading
     });
     assert!(
         app.state().errors().is_empty(),
         "{:?}",
         app.state().errors()
     );
-    assert_eq!(app.state_mut().remote_pane().folder, "/\x07bell");
+    assert_eq!(app.state_mut().right_pane().folder, "/\x07bell");
 }
 
 /// A listing the server cut short (pure-ftpd's "226-Output truncated")

@@ -31,7 +31,7 @@ fn connect_left(app: &mut App, url: &str, password: &str) {
     for (label, text) in [("URL", url), ("Password", password)] {
         // The connect bar has a Password field too: the left one is the
         // one inside the left pane.
-        let left_pane = app.state().pane_rect(Side::Local);
+        let left_pane = app.state().pane_rect(Side::Left);
         let field = app
             .query_all_by_label(label)
             .filter(|n| n.rect().center().x < left_pane.right())
@@ -57,9 +57,9 @@ fn connect_left(app: &mut App, url: &str, password: &str) {
 /// it is idle and both panes have their refreshed listings.
 fn open_when_settled(app: &mut App, side: Side, name: &str, started: impl Fn(&App) -> bool) {
     wait_for(app, "the queue idle and both listings in", |app| {
-        let left = app.state_mut().local_pane();
+        let left = app.state_mut().left_pane();
         let left_idle = !left.loading && !left.refreshing;
-        let right = app.state_mut().remote_pane();
+        let right = app.state_mut().right_pane();
         let right_idle = !right.loading && !right.refreshing;
         app.state().queue_view().idle && left_idle && right_idle
     });
@@ -95,18 +95,18 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     let local = tempfile::tempdir().unwrap();
     let mut app = two_servers(&right, &left, local.path());
     wait_for(&mut app, "both listings", |app| {
-        lists(app, Side::Local, "folder") && lists(app, Side::Remote, "from-right.txt")
+        lists(app, Side::Left, "folder") && lists(app, Side::Right, "from-right.txt")
     });
 
     // Right to left by dragging onto the left pane.
-    let from = row_in(&app, Side::Remote, "from-right.txt").rect().center();
-    let to = app.state().pane_rect(Side::Local).center() + egui::vec2(0.0, 150.0);
+    let from = row_in(&app, Side::Right, "from-right.txt").rect().center();
+    let to = app.state().pane_rect(Side::Left).center() + egui::vec2(0.0, 150.0);
     drag(&mut app, from, to);
     wait_for(&mut app, "the copy to the left server", |_| {
         fs::read(left.path("from-right.txt")).is_ok_and(|b| b == b"right to left")
     });
     wait_for(&mut app, "the left listing", |app| {
-        lists(app, Side::Local, "from-right.txt")
+        lists(app, Side::Left, "from-right.txt")
     });
 
     // A folder tree left to right from the menu.
@@ -119,7 +119,7 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     // With FXP ticked, the servers send the next file to each other.
     app.get_by_label("FXP").click();
     app.step();
-    open_when_settled(&mut app, Side::Local, "direct.txt", |app| {
+    open_when_settled(&mut app, Side::Left, "direct.txt", |app| {
         app.state()
             .queue_view()
             .items
@@ -139,10 +139,10 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     // right pane's refresh after the FXP copy: a click before new rows
     // and one after are no double-click.)
     wait_for(&mut app, "the right listing", |app| {
-        lists(app, Side::Remote, "direct.txt")
+        lists(app, Side::Right, "direct.txt")
     });
     fs::write(right.path("from-right.txt"), b"changed on the right").unwrap();
-    open_when_settled(&mut app, Side::Remote, "from-right.txt", |app| {
+    open_when_settled(&mut app, Side::Right, "from-right.txt", |app| {
         common::gui::shows(app, "The target file exists")
     });
     assert!(common::gui::shows(&app, "from-right.txt"));
@@ -158,7 +158,7 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     fs::write(local.path().join("here.txt"), b"x").unwrap();
     choose_left(&mut app, "This computer");
     wait_for(&mut app, "the local listing again", |app| {
-        lists(app, Side::Local, "here.txt")
+        lists(app, Side::Left, "here.txt")
     });
 }
 
@@ -183,7 +183,7 @@ fn a_copy_between_servers_stops_when_the_left_pane_goes_back_to_this_computer() 
     let url = format!("ftp://user@127.0.0.1:{}/", left.port);
     connect_left(&mut app, &url, "pw");
     wait_for(&mut app, "the left listing", |app| {
-        lists(app, Side::Local, "slow.bin")
+        lists(app, Side::Left, "slow.bin")
     });
     right_click(&mut app, "slow.bin");
     app.get_by_label("Copy to the other server").click();

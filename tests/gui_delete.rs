@@ -74,14 +74,14 @@ fn x_window() -> (tempfile::TempDir, App) {
 
 /// Selects the row `name` in the left pane, as a click does.
 fn select(app: &mut App, name: &str) {
-    row_in(app, Side::Local, name).click();
+    row_in(app, Side::Left, name).click();
     app.step();
 }
 
 fn local_window(local: &Path) -> App {
     let mut app = window(local);
     wait_for(&mut app, "the local listing", |app| {
-        lists(app, Side::Local, "x")
+        lists(app, Side::Left, "x")
     });
     app
 }
@@ -118,7 +118,7 @@ fn enter_at_the_delete_question_moves_the_folder_it_names_to_the_trash() {
     settle(&mut app);
     // The pane behind the question never opened x.
     assert_eq!(
-        app.state_mut().local_pane().folder,
+        app.state_mut().left_pane().folder,
         local.path().display().to_string()
     );
     assert!(
@@ -141,7 +141,7 @@ fn a_local_delete_confirmed_after_the_pane_moved_trashes_what_it_named() {
     // into x behind the question, where another x is.
     press_together(&mut app, &[Key::Enter, Key::Delete]);
     wait_for(&mut app, "the pane in x behind the question", |app| {
-        lists(app, Side::Local, "outer.txt")
+        lists(app, Side::Left, "outer.txt")
     });
     assert!(shows(&app, "Move to the trash?"));
     app.get_by_label("Move to trash").click();
@@ -155,7 +155,7 @@ fn a_local_delete_confirmed_after_the_pane_moved_trashes_what_it_named() {
     // The pane was inside what went: it is back where x was chosen.
     let root = local.path().display().to_string();
     wait_for(&mut app, "the pane back where x was", |app| {
-        app.state_mut().local_pane().folder == root && !app.state_mut().local_pane().loading
+        app.state_mut().left_pane().folder == root && !app.state_mut().left_pane().loading
     });
     assert!(
         app.state().errors().is_empty(),
@@ -176,7 +176,7 @@ fn shift_delete_asks_to_delete_for_good_and_bypasses_the_trash() {
     // The listing shows gone.txt once it is refreshed.
     app.key_press(Key::F5);
     wait_for(&mut app, "gone.txt listed", |app| {
-        lists(app, Side::Local, "gone.txt")
+        lists(app, Side::Left, "gone.txt")
     });
     select(&mut app, "gone.txt");
     app.key_press_modifiers(Modifiers::SHIFT, Key::Delete);
@@ -232,13 +232,13 @@ fn a_delete_on_the_server_confirmed_after_the_pane_moved_deletes_what_it_named()
         matches!(app.state().link(), LinkState::Connected { .. })
     });
     wait_for(&mut app, "the remote listing", |app| {
-        lists(app, Side::Remote, "x")
+        lists(app, Side::Right, "x")
     });
-    row_in(&app, Side::Remote, "x").click();
+    row_in(&app, Side::Right, "x").click();
     app.step();
     press_together(&mut app, &[Key::Enter, Key::Delete]);
     wait_for(&mut app, "the pane in /x behind the question", |app| {
-        lists(app, Side::Remote, "outer.txt")
+        lists(app, Side::Right, "outer.txt")
     });
     // The question names the server and the full path, says it is for
     // good, and how much the folder holds at its top level.
@@ -266,6 +266,6 @@ fn a_delete_on_the_server_confirmed_after_the_pane_moved_deletes_what_it_named()
     });
     // The pane was inside what went: it is back where x was chosen.
     wait_for(&mut app, "the pane back at the root", |app| {
-        app.state_mut().remote_pane().folder == "/" && !app.state_mut().remote_pane().loading
+        app.state_mut().right_pane().folder == "/" && !app.state_mut().right_pane().loading
     });
 }

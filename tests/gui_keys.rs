@@ -93,14 +93,14 @@ fn enter_that_ends_a_rename_on_the_server_downloads_nothing() {
     fs::write(local.path().join("a.bin"), b"mine").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the remote listing", |app| {
-        lists(app, Side::Remote, "a.bin")
+        lists(app, Side::Right, "a.bin")
     });
-    rename_with_keys(&mut app, Side::Remote, "a.bin", "b.bin");
+    rename_with_keys(&mut app, Side::Right, "a.bin", "b.bin");
     wait_for(&mut app, "the rename on the server", |_| {
         server.path("b.bin").exists() && !server.path("a.bin").exists()
     });
     wait_for(&mut app, "the new name listed", |app| {
-        lists(app, Side::Remote, "b.bin")
+        lists(app, Side::Right, "b.bin")
     });
     settle(&mut app);
     nothing_else_happened(&app);
@@ -114,11 +114,11 @@ fn enter_that_ends_a_rename_of_a_local_file_uploads_nothing() {
     fs::write(local.path().join("a.txt"), b"mine").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the local listing", |app| {
-        lists(app, Side::Local, "a.txt")
+        lists(app, Side::Left, "a.txt")
     });
-    rename_with_keys(&mut app, Side::Local, "a.txt", "b.txt");
+    rename_with_keys(&mut app, Side::Left, "a.txt", "b.txt");
     wait_for(&mut app, "the new name listed", |app| {
-        lists(app, Side::Local, "b.txt")
+        lists(app, Side::Left, "b.txt")
     });
     settle(&mut app);
     nothing_else_happened(&app);
@@ -134,25 +134,25 @@ fn enter_that_ends_a_rename_of_a_local_folder_does_not_open_it() {
     fs::write(local.path().join("before/inside.txt"), b"x").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the local listing", |app| {
-        lists(app, Side::Local, "before")
+        lists(app, Side::Left, "before")
     });
-    rename_with_keys(&mut app, Side::Local, "before", "after");
+    rename_with_keys(&mut app, Side::Left, "before", "after");
     wait_for(&mut app, "the new name listed", |app| {
-        lists(app, Side::Local, "after")
+        lists(app, Side::Left, "after")
     });
     settle(&mut app);
     nothing_else_happened(&app);
     assert_eq!(
-        app.state_mut().local_pane().folder,
+        app.state_mut().left_pane().folder,
         local.path().display().to_string()
     );
-    assert!(lists(&mut app, Side::Local, "after"));
+    assert!(lists(&mut app, Side::Left, "after"));
 }
 
 /// Puts the local pane's keyboard cursor on the folder `trap`, so that a
 /// leaked Enter would open it.
 fn aim_at_trap(app: &mut App) {
-    row_in(app, Side::Local, "trap").click();
+    row_in(app, Side::Left, "trap").click();
     app.step();
     app.step();
 }
@@ -160,7 +160,7 @@ fn aim_at_trap(app: &mut App) {
 /// Whether the local pane still shows `folder` and never opened `trap`.
 fn stayed_in(app: &mut App, folder: &Path) -> Result<(), String> {
     settle(app);
-    let pane = app.state_mut().local_pane();
+    let pane = app.state_mut().left_pane();
     let shown = pane.folder.clone();
     if shown != folder.display().to_string() {
         return Err(format!("the local pane moved to {shown}"));
@@ -187,7 +187,7 @@ fn enter_in_any_text_field_stays_in_that_field() {
     fs::create_dir(local.path().join("elsewhere")).unwrap();
     let mut app = window(local.path());
     wait_for(&mut app, "the local listing", |app| {
-        lists(app, Side::Local, "trap")
+        lists(app, Side::Left, "trap")
     });
     let mut leaks = Vec::new();
 
@@ -197,7 +197,7 @@ fn enter_in_any_text_field_stays_in_that_field() {
     app.step();
     app.get_by_label("Host").type_text("127.0.0.1");
     app.step();
-    let local_area = Some(app.state().pane_rect(Side::Local));
+    let local_area = Some(app.state().pane_rect(Side::Left));
     aim_at_trap(&mut app);
     type_and_enter(&mut app, "Filter", local_area, "tr");
     if *app.state().link() != LinkState::Disconnected {
@@ -314,9 +314,9 @@ fn keys_pressed_while_a_question_is_open_reach_nothing_behind_it() {
     fs::write(local.path().join("report.txt"), b"mine").unwrap();
     let mut app = connected(&server, local.path());
     wait_for(&mut app, "the remote listing", |app| {
-        lists(app, Side::Remote, "report.txt")
+        lists(app, Side::Right, "report.txt")
     });
-    common::gui::double_click_in(&mut app, Some(Side::Remote), "report.txt");
+    common::gui::double_click_in(&mut app, Some(Side::Right), "report.txt");
     wait_for(&mut app, "the question", |app| {
         shows(app, "The target file exists")
     });
@@ -343,8 +343,8 @@ fn keys_pressed_while_a_question_is_open_reach_nothing_behind_it() {
     settle(&mut app);
     assert!(!shows(&app, "The target file exists"), "a second question");
     assert!(!shows(&app, "Delete"), "a delete was asked for");
-    assert_eq!(app.state_mut().remote_pane().folder, "/");
-    assert!(app.state_mut().remote_pane().table.selection().len() <= 1);
+    assert_eq!(app.state_mut().right_pane().folder, "/");
+    assert!(app.state_mut().right_pane().table.selection().len() <= 1);
     assert!(server.path("report.txt").exists() && server.path("trap").is_dir());
     assert_eq!(fs::read(local.path().join("report.txt")).unwrap(), b"mine");
 }

@@ -38,7 +38,7 @@ fn connected(server: &FaultyServer, local: &Path) -> App {
     let mut app = window(local);
     connect(&mut app, server.port, "user", "pw");
     wait_for(&mut app, "the remote listing", |app| {
-        !app.state_mut().remote_pane().table.rows().is_empty()
+        !app.state_mut().right_pane().table.rows().is_empty()
     });
     app
 }
@@ -75,7 +75,7 @@ fn bytes_flowing(app: &App, remote: &str) -> bool {
 /// Buttons of queue rows drawn now (below the panes; no dialog is open in
 /// these tests).
 fn row_buttons(app: &App) -> usize {
-    let panes_end = app.state().pane_rect(Side::Remote).bottom();
+    let panes_end = app.state().pane_rect(Side::Right).bottom();
     ["Retry", "Cancel", "Up", "Down"]
         .iter()
         .map(|label| {
@@ -127,7 +127,7 @@ fn downloading_slowly(seed: u32) -> Downloading {
     let local = tempfile::tempdir().unwrap();
     let target = local.path().join("slow.bin");
     let mut app = connected(&server, local.path());
-    double_click_in(&mut app, Some(Side::Remote), "slow.bin");
+    double_click_in(&mut app, Some(Side::Right), "slow.bin");
     wait_for(&mut app, "bytes flowing", |app| {
         bytes_flowing(app, "/slow.bin")
     });
@@ -167,9 +167,9 @@ fn disconnecting_mid_download_aborts_it_keeps_the_partial_file_and_the_row_says_
     // arrives whole: one writer, from where the last one stopped.
     app.get_by_label("Connect").click();
     wait_for(&mut app, "the listing again", |app| {
-        lists(app, Side::Remote, "slow.bin")
+        lists(app, Side::Right, "slow.bin")
     });
-    double_click_in(&mut app, Some(Side::Remote), "slow.bin");
+    double_click_in(&mut app, Some(Side::Right), "slow.bin");
     wait_for(&mut app, "the resumed download", |_| {
         fs::read(&target).is_ok_and(|b| b == data)
     });
@@ -193,7 +193,7 @@ fn rows_of_a_queue_let_go_end_cancelled_and_none_of_their_buttons_reach_the_next
     let local = tempfile::tempdir().unwrap();
     let mut app = connected(&server, local.path());
     for name in ["a.bin", "b.bin"] {
-        double_click_in(&mut app, Some(Side::Remote), name);
+        double_click_in(&mut app, Some(Side::Right), name);
         let remote = format!("/{name}");
         wait_for(&mut app, "bytes flowing", |app| bytes_flowing(app, &remote));
     }
@@ -225,9 +225,9 @@ fn rows_of_a_queue_let_go_end_cancelled_and_none_of_their_buttons_reach_the_next
     // A new connection, a new queue, a new download.
     app.get_by_label("Connect").click();
     wait_for(&mut app, "the listing again", |app| {
-        lists(app, Side::Remote, "c.bin")
+        lists(app, Side::Right, "c.bin")
     });
-    double_click_in(&mut app, Some(Side::Remote), "c.bin");
+    double_click_in(&mut app, Some(Side::Right), "c.bin");
     wait_for(&mut app, "bytes flowing", |app| {
         bytes_flowing(app, "/c.bin")
     });
@@ -276,7 +276,7 @@ fn a_login_cancelled_on_its_way_never_comes_back() {
     });
     settle(&mut app);
     assert_eq!(*app.state().link(), LinkState::Disconnected);
-    assert!(!lists(&mut app, Side::Remote, "here.txt"));
+    assert!(!lists(&mut app, Side::Right, "here.txt"));
     assert!(shows(&app, "Not connected"));
     assert_eq!(app.state().errors(), Vec::<String>::new());
     // Nothing was asked of the server after the login.

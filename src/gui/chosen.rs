@@ -209,7 +209,7 @@ mod tests {
     #[test]
     fn paths_are_fixed_from_the_folder_the_rows_came_from() {
         let server = Place::Server {
-            side: Side::Remote,
+            side: Side::Right,
             login: 1,
             name: "u@h:21".to_string(),
         };
@@ -227,7 +227,7 @@ mod tests {
     #[test]
     fn a_pane_inside_a_deleted_folder_goes_to_where_it_was_chosen() {
         let server = Place::Server {
-            side: Side::Remote,
+            side: Side::Right,
             login: 1,
             name: "u@h:21".to_string(),
         };
@@ -248,7 +248,7 @@ mod tests {
     #[test]
     fn a_server_delete_is_always_permanent() {
         let server = Place::Server {
-            side: Side::Local,
+            side: Side::Left,
             login: 3,
             name: "h:21".to_string(),
         };

@@ -16,11 +16,13 @@ const ROW_HEIGHT: f32 = 20.0;
 /// Two clicks on a row closer than this are a double-click.
 const DOUBLE_CLICK_SECS: f64 = 0.4;
 
-/// Which pane a table, a drag or a menu belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// Which pane a table, a drag or a menu belongs to: where it is in the
+/// window, not what it shows (the left pane shows this computer or a
+/// second server; the right one, the server of the connect bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Side {
-    Local,
-    Remote,
+    Left,
+    Right,
 }
 
 /// What a drag from a pane carries: the dragged rows and where they live.
@@ -89,8 +91,8 @@ pub enum MenuItem {
 impl Side {
     pub fn other(self) -> Side {
         match self {
-            Side::Local => Side::Remote,
-            Side::Remote => Side::Local,
+            Side::Left => Side::Right,
+            Side::Right => Side::Left,
         }
     }
 }
@@ -234,8 +236,8 @@ impl FileTable {
         FileTable {
             side,
             kind: match side {
-                Side::Local => PaneKind::Computer,
-                Side::Remote => PaneKind::Server,
+                Side::Left => PaneKind::Computer,
+                Side::Right => PaneKind::Server,
             },
             rows: Vec::new(),
             folder: String::new(),

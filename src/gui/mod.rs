@@ -2,21 +2,21 @@
 //! the engine. It drives the engine only through commands and events and
 //! never waits on the network or the disk.
 
-mod actions;
 mod app;
 mod bridge;
 mod chosen;
 mod connect_bar;
 mod dialogs;
 mod file_table;
+mod half;
 mod left_bar;
 mod local_fs;
 mod log_view;
 mod pane;
 mod queue_view;
 mod queues;
-mod remote;
 mod rows;
+mod server;
 mod settings;
 mod site_manager;
 mod site_worker;

@@ -168,7 +168,7 @@ impl Pane {
         self.rect = response.rect;
         let dragging_here =
             egui::DragAndDrop::payload::<DragPayload>(ui.ctx()).is_some_and(|p| p.from != side);
-        let files_hovering = side == Side::Remote && ui.input(|i| !i.raw.hovered_files.is_empty());
+        let files_hovering = side == Side::Right && ui.input(|i| !i.raw.hovered_files.is_empty());
         if accepting && ((dragging_here && response.contains_pointer()) || files_hovering) {
             ui.painter().rect_stroke(
                 response.rect,

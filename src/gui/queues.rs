@@ -39,7 +39,7 @@ impl QueueRole {
     /// go of that server's connection lets go of the queue too.
     pub fn uses(self, side: Side) -> bool {
         match self {
-            QueueRole::Transfers => side == Side::Remote,
+            QueueRole::Transfers => side == Side::Right,
             QueueRole::Copy { .. } => true,
         }
     }

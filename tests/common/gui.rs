@@ -13,7 +13,7 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 pub type App = Harness<'static, FerryApp>;
 
-/// A window whose local pane starts in `local`.
+/// A window whose left pane shows this computer at `local`.
 pub fn window(local: &Path) -> App {
     window_opening(local, None)
 }
@@ -130,8 +130,8 @@ pub fn right_click(app: &mut App, name: &str) {
 /// Whether the pane on `side` lists an entry called `name`.
 pub fn lists(app: &mut App, side: Side, name: &str) -> bool {
     let pane = match side {
-        Side::Local => app.state_mut().local_pane(),
-        Side::Remote => app.state_mut().remote_pane(),
+        Side::Left => app.state_mut().left_pane(),
+        Side::Right => app.state_mut().right_pane(),
     };
     pane.table.rows().iter().any(|r| r.name == name)
 }

@@ -10,38 +10,23 @@
 
 use std::path::{Path, PathBuf};
 
-use super::app::FerryApp;
-use super::chosen::{Chosen, DeleteRequest, Place};
-use super::dialogs::{Dialog, DialogAnswer};
-use super::file_table::{DragPayload, MenuItem, Picked, Side};
-use super::local_fs::LocalOp;
-use super::pane::PaneAction;
-use super::remote::Purpose;
-use super::rows::FileRow;
+use super::FerryApp;
 use crate::engine::Command;
 use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
+use crate::gui::chosen::{Chosen, DeleteRequest, Place};
+use crate::gui::dialogs::{Dialog, DialogAnswer};
+use crate::gui::file_table::{DragPayload, MenuItem, Picked, Side};
+use crate::gui::local_fs::LocalOp;
+use crate::gui::pane::PaneAction;
+use crate::gui::rows::FileRow;
+use crate::gui::server::Purpose;
 use crate::url::FtpUrl;
 
 impl FerryApp {
-    /// Where the pane on `side` shows files now: this computer, or its
-    /// server on its current login.
-    pub(super) fn place(&mut self, side: Side) -> Place {
-        if self.is_server(side) {
-            let server = self.server(side);
-            Place::Server {
-                side,
-                login: server.session.generation(),
-                name: server.name(),
-            }
-        } else {
-            Place::Computer
-        }
-    }
-
     /// `picked` rows of the pane on `side`, fixed as the user chose them.
     pub(super) fn chosen(&mut self, side: Side, picked: Picked) -> Chosen {
-        Chosen::new(self.place(side), picked)
+        Chosen::new(self.half(side).place(side), picked)
     }
 
     /// Whether `place` can still be acted on: this computer always (its
@@ -51,9 +36,7 @@ impl FerryApp {
         let Place::Server { side, login, name } = place else {
             return true;
         };
-        let same = self.is_server(*side)
-            && self.server(*side).session.generation() == *login
-            && self.server(*side).is_connected();
+        let same = self.half(*side).still_on(*login);
         if !same {
             self.error(format!(
                 "{what} was not done: {} is no longer connected as it was when you chose it.",
@@ -69,7 +52,7 @@ impl FerryApp {
             (false, PaneAction::Navigate(path)) => self.open_local(PathBuf::from(path)),
             (true, PaneAction::Navigate(path)) => self.change_server_folder(side, path),
             (false, PaneAction::Up) => {
-                if let Some(parent) = Path::new(&self.local.folder).parent() {
+                if let Some(parent) = Path::new(&self.left.pane.folder).parent() {
                     self.open_local(parent.to_path_buf());
                 }
             }
@@ -154,7 +137,7 @@ impl FerryApp {
                 // The folder picker is the one thing the window waits for:
                 // the user is choosing (and nothing moves meanwhile).
                 if let Some(folder) = rfd::FileDialog::new()
-                    .set_directory(&self.local.folder)
+                    .set_directory(&self.left.pane.folder)
                     .pick_folder()
                 {
                     self.transfer(chosen, Some(folder.display().to_string()));
@@ -242,19 +225,21 @@ impl FerryApp {
     /// lists now, which is what the user sees as they choose. Downloads,
     /// uploads, or copies between two servers.
     pub(super) fn transfer(&mut self, chosen: Chosen, target: Option<String>) {
-        if !self.right.is_connected() || (self.left_is_server && !self.left.is_connected()) {
+        if !self.right.server.is_connected()
+            || (self.left.shows_server() && !self.left.server.is_connected())
+        {
             return self.error("Connect to a server first.");
         }
         if !self.still_there(&chosen.place, "The transfer") {
             return;
         }
-        if self.left_is_server {
+        if self.left.shows_server() {
             return self.copy(chosen, target);
         }
         let download = chosen.place.is_server();
         let other = match download {
-            true => &self.local,
-            false => &self.remote,
+            true => &self.left.pane,
+            false => &self.right.pane,
         };
         let folder = target.unwrap_or_else(|| other.table.folder().to_string());
         if folder.is_empty() {
@@ -362,8 +347,8 @@ impl FerryApp {
         if dropped.is_empty() {
             return;
         }
-        let folder = self.remote.table.folder().to_string();
-        if !self.right.is_connected() || folder.is_empty() {
+        let folder = self.right.pane.table.folder().to_string();
+        if !self.right.server.is_connected() || folder.is_empty() {
             return self.error("Connect to a server first, then drop files on it.");
         }
         for path in dropped {
@@ -475,10 +460,10 @@ impl FerryApp {
                 });
                 // A pane inside what goes moves out of it, not onto a
                 // folder that no longer exists.
-                if !self.left_is_server
-                    && let Some(folder) = chosen.folder_after_delete(&self.local.folder)
+                if !self.left.shows_server()
+                    && let Some(folder) = chosen.folder_after_delete(&self.left.pane.folder)
                 {
-                    self.local.folder = folder.clone();
+                    self.left.pane.folder = folder.clone();
                     self.open_local(PathBuf::from(folder));
                 }
             }
@@ -544,9 +529,9 @@ fn open_in_file_manager(folder: &str) {
 mod tests {
     use super::*;
 
-    use super::super::connect_bar::LinkState;
-    use super::super::rows::RowKind;
-    use super::super::settings::Settings;
+    use crate::gui::connect_bar::LinkState;
+    use crate::gui::rows::RowKind;
+    use crate::gui::settings::Settings;
 
     /// A question is modal, but a delete, new folder or permissions
     /// change is carried out only on the connection it was chosen on: if
@@ -559,7 +544,7 @@ mod tests {
             host: "127.0.0.1".to_string(),
             tls: false,
         };
-        app.right.link = connected.clone();
+        app.right.server.link = connected.clone();
         let picked = Picked {
             folder: "/".to_string(),
             rows: vec![FileRow {
@@ -571,12 +556,15 @@ mod tests {
                 link_target: None,
             }],
         };
-        let chosen = app.chosen(Side::Remote, picked);
+        let chosen = app.chosen(Side::Right, picked);
         // The connection is replaced and the new one logs in.
-        app.right.session.replace();
-        app.right.link = connected;
+        app.right.server.session.replace();
+        app.right.server.link = connected;
         app.dialog_answer(DialogAnswer::Delete(DeleteRequest::new(chosen, true)));
-        assert!(!app.right.session.busy_with_changes(), "a delete was sent");
+        assert!(
+            !app.right.server.session.busy_with_changes(),
+            "a delete was sent"
+        );
         let errors = app.errors().join("\n");
         assert!(errors.contains("The delete was not done"), "{errors}");
     }

@@ -1,0 +1,550 @@
+//! The window: panels laid out, background news applied, nothing waited
+//! for. What user actions do is in `actions`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui::Ui;
+
+mod actions;
+mod connection;
+mod news;
+
+use crate::engine::queue::QueueEvent;
+use crate::engine::{Command, LogKind, display_lines, display_text};
+use crate::gui::bridge::Waker;
+use crate::gui::connect_bar::{BarAction, ConnectBar, LinkState};
+use crate::gui::dialogs::Dialog;
+use crate::gui::file_table::{PaneKind, Side};
+use crate::gui::half::{Half, Source};
+use crate::gui::left_bar::LeftBar;
+use crate::gui::local_fs::{LocalFs, LocalOp};
+use crate::gui::log_view::{LogAction, LogView};
+use crate::gui::pane::Pane;
+use crate::gui::queue_view::QueueView;
+use crate::gui::queues::Queues;
+use crate::gui::server::{Purpose, Server};
+use crate::gui::settings::Settings;
+use crate::gui::site_manager::{SiteManager, SiteManagerAction};
+use crate::gui::site_worker::{SiteOp, SiteWorker};
+use crate::sites::{Site, SiteStore, TrustStore, TrustedCertificates};
+use crate::url::FtpUrl;
+
+/// How long an error stays in the status line.
+const ERROR_SHOWN_FOR: Duration = Duration::from_secs(12);
+
+/// The window: two halves (each a pane and the place its files live), the
+/// connect bar, the queue view, the log and the dialogs. Each part draws
+/// itself and returns what the user asked for; this module and its
+/// children (`actions`: what those requests do; `news`: what the threads
+/// said; `connection`: logins, trust and queues) apply them. The fields are
+/// private to them.
+pub struct FerryApp {
+    waker: Waker,
+    settings: Settings,
+    bar: ConnectBar,
+    /// This computer, or a second server (copies between two servers).
+    left: Half,
+    /// The server of the connect bar.
+    right: Half,
+    /// This computer's disk thread: the left half's listings and changes.
+    local_fs: LocalFs,
+    /// The right server's transfer queue and the copy queues between two
+    /// servers, each bound to the connections it was started for.
+    queues: Queues,
+    queue_view: QueueView,
+    log: LogView,
+    dialogs: Vec<Dialog>,
+    errors: Vec<(String, Instant)>,
+    /// The half that gets the keyboard: the one last clicked.
+    active: Side,
+    site_worker: SiteWorker,
+    site_manager: SiteManager,
+    left_bar: LeftBar,
+    /// "No keyring" is said once, not at every save.
+    keyring_warned: bool,
+    /// Certificates trusted always for quick connections, as the site
+    /// thread read them, plus those trusted since (written by that
+    /// thread): a connect never reads the disk. `None` until the first
+    /// read arrives; a connect then waits for it.
+    trusted: Option<TrustedCertificates>,
+}
+
+impl FerryApp {
+    /// A window with `settings` and the user's sites; with `start`, it
+    /// connects at once.
+    pub fn new(settings: Settings, start: Option<FtpUrl>) -> FerryApp {
+        FerryApp::with_sites(settings, start, SiteStore::default_location())
+    }
+
+    /// A window whose sites live in `sites` (tests point it at a temporary
+    /// folder).
+    pub fn with_sites(
+        settings: Settings,
+        start: Option<FtpUrl>,
+        sites: Option<SiteStore>,
+    ) -> FerryApp {
+        let waker = Waker::default();
+        let trust = sites
+            .as_ref()
+            .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
+        // Without a config folder nothing is trusted always, from the start.
+        let trusted = trust.is_none().then(TrustedCertificates::default);
+        let site_worker = SiteWorker::start(sites, trust, waker.clone());
+        site_worker.send(SiteOp::LoadTrust);
+        site_worker.send(SiteOp::Load);
+        let mut app = FerryApp {
+            site_worker,
+            site_manager: SiteManager::default(),
+            left_bar: LeftBar::default(),
+            keyring_warned: false,
+            trusted,
+            local_fs: LocalFs::start(waker.clone()),
+            left: Half::new(
+                Pane::new(Side::Left, settings.left_sort),
+                Server::start(waker.clone()),
+                Source::Computer,
+            ),
+            right: Half::new(
+                Pane::new(Side::Right, settings.right_sort),
+                Server::start(waker.clone()),
+                Source::Server,
+            ),
+            log: LogView::new(settings.debug_level),
+            waker,
+            bar: ConnectBar::default(),
+            queues: Queues::default(),
+            queue_view: QueueView::default(),
+            dialogs: Vec::new(),
+            errors: Vec::new(),
+            active: Side::Left,
+            settings,
+        };
+        app.right.server.session.set_debug_level(app.log.level);
+        app.left.server.session.set_debug_level(app.log.level);
+        app.right.pane.clear("Not connected");
+        app.open_local(app.start_folder());
+        if let Some(url) = start {
+            let folder = app.bar.fill_from_url(&url);
+            let anonymous = url.user.as_deref().is_none_or(|u| {
+                u.eq_ignore_ascii_case("anonymous") || u.eq_ignore_ascii_case("ftp")
+            });
+            if !anonymous && url.password.is_none() {
+                // A link names the user but not the password (browsers
+                // leave it out): ask, rather than try an empty one.
+                let site = Site {
+                    remote_dir: folder.unwrap_or_default(),
+                    ..app.bar.as_site()
+                };
+                app.dialogs.push(Dialog::Password {
+                    side: Side::Right,
+                    site: Box::new(site),
+                    password: String::new(),
+                });
+            } else {
+                match app.bar.options() {
+                    Ok((options, _)) => app.connect(options, folder),
+                    Err(message) => app.error(message),
+                }
+            }
+        }
+        app
+    }
+
+    /// The local folder to show first: the last one, else home.
+    fn start_folder(&self) -> PathBuf {
+        self.settings
+            .last_local
+            .clone()
+            .filter(|p| p.is_dir())
+            .or_else(|| directories::UserDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"))
+    }
+
+    /// What is kept for the next run.
+    pub fn settings(&self) -> Settings {
+        let mut settings = self.settings.clone();
+        settings.left_sort = self.left.pane.table.sort();
+        settings.right_sort = self.right.pane.table.sort();
+        settings.debug_level = self.log.level;
+        if !self.left.shows_server() {
+            settings.last_local =
+                Some(PathBuf::from(&self.left.pane.folder)).filter(|p| p.is_dir());
+        }
+        settings
+    }
+
+    /// The saved sites as the window knows them.
+    pub fn sites(&self) -> &[Site] {
+        &self.site_manager.sites
+    }
+
+    pub fn link(&self) -> &LinkState {
+        &self.right.server.link
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.log.contains(needle)
+    }
+
+    pub fn left_pane(&mut self) -> &mut Pane {
+        &mut self.left.pane
+    }
+
+    pub fn right_pane(&mut self) -> &mut Pane {
+        &mut self.right.pane
+    }
+
+    /// Where a pane was drawn last frame.
+    pub fn pane_rect(&self, side: Side) -> egui::Rect {
+        match side {
+            Side::Left => self.left.pane.rect,
+            Side::Right => self.right.pane.rect,
+        }
+    }
+
+    pub fn queue_view(&self) -> &QueueView {
+        &self.queue_view
+    }
+
+    /// Shows a queue event as if the queue had sent it (benchmarks).
+    pub fn show_queue_event(&mut self, event: &QueueEvent) {
+        self.queue_view.apply(event);
+    }
+
+    /// Queue events as if a queue had sent them all at once: the frames
+    /// to come take them in turn, as they take a queue's news
+    /// (benchmarks).
+    pub fn queue_events_arrive(&mut self, events: Vec<QueueEvent>) {
+        self.queues.arrive(events);
+    }
+
+    /// The errors shown now (the status line), newest last.
+    pub fn errors(&self) -> Vec<String> {
+        self.errors.iter().map(|(e, _)| e.clone()).collect()
+    }
+
+    /// Shows an error in the status line and the log. Errors quote
+    /// servers (replies, names), so the message is kept as shown.
+    pub(super) fn error(&mut self, message: impl Into<String>) {
+        let message = display_lines(&message.into());
+        self.log.push_text(LogKind::Error, &message);
+        self.errors.push((message, Instant::now()));
+        if self.errors.len() > 5 {
+            self.errors.remove(0);
+        }
+    }
+
+    /// Draws one frame. Never blocks: everything slow happens on threads
+    /// whose news is applied here.
+    pub fn ui(&mut self, ui: &mut Ui) {
+        self.waker.set(ui.ctx());
+        self.apply_news();
+        self.errors.retain(|(_, at)| at.elapsed() < ERROR_SHOWN_FOR);
+        if !self.errors.is_empty() {
+            // Wake again to clear the message when it expires.
+            ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
+        }
+        self.pane_keys(ui);
+
+        // The bar borrows the lists it shows; what it asks for is done after.
+        let bar_action = egui::Panel::top("connect-bar")
+            .show(ui, |ui| {
+                self.bar.ui(
+                    ui,
+                    &self.right.server.link,
+                    &self.settings.recent,
+                    &self.site_manager.sites,
+                )
+            })
+            .inner;
+        match bar_action {
+            Some(BarAction::Connect(options, folder)) => self.connect(*options, folder),
+            Some(BarAction::Disconnect) => self.disconnect(Side::Right),
+            Some(BarAction::OpenSites) => self.site_manager.open = true,
+            Some(BarAction::ConnectSite(site)) => self.connect_site(Side::Right, *site),
+            Some(BarAction::SaveAsSite) => {
+                let site = self.bar.as_site();
+                let password = Some(self.bar.password.clone()).filter(|p| !p.is_empty());
+                self.site_manager.open_with(site, password);
+            }
+            None => {}
+        }
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::bottom("queue-and-log")
+            .resizable(true)
+            .default_size(230.0)
+            .show(ui, |ui| {
+                let mut commands = Vec::new();
+                let mut log_actions = Vec::new();
+                let connected = self.right.server.is_connected();
+                ui.columns(2, |columns| {
+                    commands = self.queue_view.ui(&mut columns[0]);
+                    log_actions = self.log.ui(&mut columns[1], connected);
+                });
+                for command in commands {
+                    self.queue_command(command);
+                }
+                for action in log_actions {
+                    self.log_action(action);
+                }
+            });
+        let half = ui.available_width() / 2.0;
+        let both = self.left.shows_server();
+        self.left.pane.table.set_kind(match both {
+            true => PaneKind::ServerToServer,
+            false => PaneKind::Computer,
+        });
+        self.right.pane.table.set_kind(match both {
+            true => PaneKind::ServerToServer,
+            false => PaneKind::Server,
+        });
+        let connected = self.right.server.is_connected();
+        let left_accepts = !both || (connected && self.left.server.is_connected());
+        let mut left_action = None;
+        let left_title = match both {
+            true => "Left server",
+            false => "This computer",
+        };
+        let left_actions = egui::Panel::left("local-pane")
+            .resizable(true)
+            .default_size(half)
+            .show(ui, |ui| {
+                left_action =
+                    self.left_bar
+                        .ui(ui, both, &self.left.server.link, &self.site_manager.sites);
+                self.left.pane.ui(ui, left_title, left_accepts)
+            })
+            .inner;
+        if let Some(action) = left_action {
+            self.left_bar_action(action);
+        }
+        let right_accepts = connected && (!both || self.left.server.is_connected());
+        let right_actions = egui::CentralPanel::default()
+            .show(ui, |ui| self.right.pane.ui(ui, "Server", right_accepts))
+            .inner;
+        self.note_active_pane(ui);
+        for action in left_actions {
+            self.active = Side::Left;
+            self.pane_action(Side::Left, action);
+        }
+        for action in right_actions {
+            self.active = Side::Right;
+            self.pane_action(Side::Right, action);
+        }
+        self.desktop_drops(ui);
+        for action in self.site_manager.show(ui.ctx()) {
+            match action {
+                SiteManagerAction::Save { site, password } => {
+                    self.site_worker.send(SiteOp::Save { site, password });
+                }
+                SiteManagerAction::Delete(id) => self.site_worker.send(SiteOp::Delete { id }),
+                SiteManagerAction::ImportFileZilla => {
+                    // The file picker is one thing the window waits for:
+                    // the user is choosing.
+                    let mut picker =
+                        rfd::FileDialog::new().add_filter("FileZilla site manager", &["xml"]);
+                    if let Some(dirs) = directories::BaseDirs::new() {
+                        picker = picker.set_directory(dirs.config_dir().join("filezilla"));
+                    }
+                    if let Some(path) = picker.pick_file() {
+                        self.site_worker.send(SiteOp::ImportFileZilla(path));
+                    }
+                }
+                SiteManagerAction::ExportFileZilla => {
+                    if let Some(path) = rfd::FileDialog::new()
+                        .set_file_name("sitemanager.xml")
+                        .save_file()
+                    {
+                        self.site_worker.send(SiteOp::ExportFileZilla(path));
+                    }
+                }
+                SiteManagerAction::Connect(site, typed) => {
+                    self.site_manager.open = false;
+                    match typed {
+                        Some(password) => self.connect_with(Side::Right, &site, Some(password)),
+                        None => self.connect_site(Side::Right, *site),
+                    }
+                }
+            }
+        }
+        if let Some(dialog) = self.dialogs.first_mut()
+            && let Some(answer) = dialog.show(ui.ctx())
+        {
+            self.dialogs.remove(0);
+            if let Some(answer) = answer {
+                self.dialog_answer(answer);
+            }
+        }
+    }
+
+    /// Gives this frame's keys to the active pane, if they are its: asked
+    /// before anything is drawn, so a key belongs to whoever had the
+    /// keyboard when it was pressed. Drawn later, a text field that Enter
+    /// ends (a rename, the path bar, a dialog's field) has already let go
+    /// of the focus, and its Enter would open the row under the cursor
+    /// too. No keys while a question or the site manager is open: those
+    /// take all of them.
+    fn pane_keys(&mut self, ui: &Ui) {
+        let others_have_them = !self.dialogs.is_empty()
+            || self.site_manager.open
+            || ui.ctx().egui_wants_keyboard_input()
+            || self.left.pane.table.is_renaming()
+            || self.right.pane.table.is_renaming();
+        if others_have_them {
+            return;
+        }
+        let active = self.active;
+        for action in self.pane(active).handle_keys(ui) {
+            self.pane_action(active, action);
+        }
+    }
+
+    /// The pane last clicked gets the keyboard.
+    fn note_active_pane(&mut self, ui: &Ui) {
+        let (pressed, pos) = ui.input(|i| (i.pointer.any_pressed(), i.pointer.interact_pos()));
+        if let (true, Some(pos)) = (pressed, pos) {
+            if self.left.pane.rect.contains(pos) {
+                self.active = Side::Left;
+            } else if self.right.pane.rect.contains(pos) {
+                self.active = Side::Right;
+            }
+        }
+    }
+
+    fn status_ui(&mut self, ui: &mut Ui) {
+        ui.horizontal(|ui| {
+            match &self.right.server.link {
+                LinkState::Connected { host, tls: true } => {
+                    let host = display_text(host);
+                    ui.label(format!(
+                        "🔒 {} — connected to {host}",
+                        self.right.server.tls_note
+                    ));
+                }
+                LinkState::Connected { host, tls: false } => {
+                    ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
+                    ui.label(format!("connected to {}", display_text(host)));
+                }
+                LinkState::Connecting => {
+                    ui.spinner();
+                    ui.label("Connecting…");
+                }
+                LinkState::Disconnected => {
+                    ui.label("Not connected");
+                }
+            }
+            if self.left.shows_server() {
+                ui.separator();
+                match &self.left.server.link {
+                    LinkState::Connected { host, tls: true } => {
+                        let host = display_text(host);
+                        ui.label(format!("left: 🔒 {} — {host}", self.left.server.tls_note));
+                    }
+                    LinkState::Connected { host, tls: false } => {
+                        ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
+                        ui.label(format!("left: {}", display_text(host)));
+                    }
+                    LinkState::Connecting => {
+                        ui.label("left: connecting…");
+                    }
+                    LinkState::Disconnected => {
+                        ui.label("left: not connected");
+                    }
+                }
+                ui.separator();
+            }
+            if let Some(first) = self
+                .right
+                .server
+                .welcome
+                .lines()
+                .find(|l| !l.trim().is_empty())
+            {
+                ui.label(display_text(first))
+                    .on_hover_text(display_lines(&self.right.server.welcome));
+            }
+            if let Some((error, _)) = self.errors.last() {
+                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
+            }
+        });
+    }
+
+    fn log_action(&mut self, action: LogAction) {
+        match action {
+            LogAction::SetLevel(level) => {
+                self.right.server.session.set_debug_level(level);
+                self.left.server.session.set_debug_level(level);
+            }
+            LogAction::Raw(line) => {
+                self.log.push_text(LogKind::Command, &line);
+                self.right
+                    .server
+                    .session
+                    .send(Command::Raw(line), Purpose::Raw);
+            }
+            LogAction::Save => {
+                let picked = rfd::FileDialog::new()
+                    .set_file_name("ferry-log.txt")
+                    .save_file();
+                // Written on the disk thread, which says how it went.
+                if let Some(path) = picked {
+                    let text = self.log.text();
+                    self.local_fs.send(LocalOp::SaveLog { path, text });
+                }
+            }
+        }
+    }
+
+    /// The half of the window on `side`.
+    fn half(&self, side: Side) -> &Half {
+        match side {
+            Side::Left => &self.left,
+            Side::Right => &self.right,
+        }
+    }
+
+    fn half_mut(&mut self, side: Side) -> &mut Half {
+        match side {
+            Side::Left => &mut self.left,
+            Side::Right => &mut self.right,
+        }
+    }
+
+    /// The server of the half on `side` (the left one's counts only when
+    /// that half shows a server).
+    fn server(&mut self, side: Side) -> &mut Server {
+        &mut self.half_mut(side).server
+    }
+
+    fn pane(&mut self, side: Side) -> &mut Pane {
+        &mut self.half_mut(side).pane
+    }
+
+    /// Whether the half on `side` shows a server (else this computer).
+    fn is_server(&self, side: Side) -> bool {
+        self.half(side).shows_server()
+    }
+
+    /// Lists the pane's folder again; the pane knows a listing is on its
+    /// way until it arrives (without a "Loading…" line that would move the
+    /// rows at every refresh).
+    pub(super) fn refresh(&mut self, side: Side) {
+        if self.is_server(side) {
+            let server = self.server(side);
+            if server.is_connected() {
+                server.session.send(Command::List(None), Purpose::List);
+                self.pane(side).refreshing = true;
+            }
+        } else if !self.left.pane.folder.is_empty() {
+            self.local_fs
+                .send(LocalOp::List(PathBuf::from(&self.left.pane.folder)));
+            self.left.pane.refreshing = true;
+        }
+    }
+
+    pub(super) fn open_local(&mut self, folder: PathBuf) {
+        self.left.pane.loading = true;
+        self.local_fs.send(LocalOp::List(folder));
+    }
+}

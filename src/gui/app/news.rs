@@ -1,0 +1,336 @@
+//! What the threads said since the last frame, applied: the site thread,
+//! the local disk thread, each server's connection and the queues.
+
+use super::FerryApp;
+
+use crate::engine::queue::{Direction, ItemState, QueueEvent};
+use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
+use crate::gui::bridge::take_some;
+use crate::gui::chosen::{FolderCount, Place};
+use crate::gui::connect_bar::LinkState;
+use crate::gui::dialogs::Dialog;
+use crate::gui::file_table::Side;
+use crate::gui::local_fs::LocalResult;
+use crate::gui::queues::QueueNews;
+use crate::gui::rows::FileRow;
+use crate::gui::server::Purpose;
+use crate::gui::site_worker::SiteNews;
+use crate::sites::LogonType;
+
+/// Messages applied per frame from each source (the site thread, the
+/// local disk thread, each server's connection, the queues). A burst (a
+/// folder of 100 000 files queued, a flood of log lines) is spread over
+/// frames rather than freezing one; what waits stays in its channel, in
+/// order. About a millisecond of work for queue events.
+const NEWS_PER_FRAME: usize = 2_000;
+
+impl FerryApp {
+    /// Applies what the threads said since the last frame, at most
+    /// [`NEWS_PER_FRAME`] messages from each source; when some are left,
+    /// the next frame comes at once and goes on where this one stopped.
+    pub(super) fn apply_news(&mut self) {
+        let mut more = false;
+        let (news, left) = take_some(&self.site_worker.news, NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
+            self.site_news(news);
+        }
+        let (results, left) = take_some(&self.local_fs.results, NEWS_PER_FRAME);
+        more |= left;
+        for result in results {
+            self.local_news(result);
+        }
+        for side in [Side::Right, Side::Left] {
+            let (events, left) = take_some(&self.server(side).session.events, NEWS_PER_FRAME);
+            more |= left;
+            for event in events {
+                // A connection let go (disconnected, replaced) says
+                // nothing more: not "connected", not an error, not a line.
+                // (Also for the rest of this frame's events, if one of
+                // them let it go.)
+                if !self.server(side).session.is_current(&event) {
+                    continue;
+                }
+                match event.kind {
+                    EventKind::Log(line) => self.log.push(&line),
+                    EventKind::Welcome(text) => self.server(side).welcome = text,
+                    EventKind::Progress(_) | EventKind::Connected(_) => {}
+                    EventKind::Disconnected { reason } => {
+                        if let Some(reason) = reason {
+                            self.log.push_text(
+                                LogKind::Warning,
+                                &format!(
+                                    "The connection ended ({reason}); it reopens on the next request."
+                                ),
+                            );
+                        }
+                    }
+                    EventKind::Finished { request, result } => {
+                        let purpose = self.server(side).session.purpose(request);
+                        // News of a server the left pane no longer shows
+                        // must not land in it.
+                        if let Some(purpose) = purpose
+                            && self.is_server(side)
+                        {
+                            self.server_news(side, purpose, result);
+                        }
+                    }
+                }
+            }
+        }
+        let (news, left) = self.queues.news(NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
+            self.queue_news(news);
+        }
+        if more {
+            self.waker.wake();
+        }
+    }
+
+    fn site_news(&mut self, news: SiteNews) {
+        match news {
+            SiteNews::Sites(sites) => self.site_manager.set_sites(sites),
+            SiteNews::Trusted(trusted) => self.trust_known(&trusted),
+            SiteNews::Report(lines) => {
+                for line in lines {
+                    self.log.push_text(LogKind::Status, &line);
+                }
+            }
+            SiteNews::Problem(problem) => self.error(problem),
+            SiteNews::NoKeyring(problem) => {
+                if !self.keyring_warned {
+                    self.keyring_warned = true;
+                    self.error(problem);
+                }
+            }
+            // The user chose something else for that pane since.
+            SiteNews::Password { side, choice, .. } if choice != self.server(side).choices => {}
+            SiteNews::Password {
+                side,
+                site,
+                password,
+                keyring_missing,
+                ..
+            } => {
+                if keyring_missing && !self.keyring_warned {
+                    self.keyring_warned = true;
+                    self.error(
+                        "No keyring is available: Ferry asks for site passwords when connecting.",
+                    );
+                }
+                let needs_password = matches!(site.logon, LogonType::Normal | LogonType::Account)
+                    && password.is_none()
+                    || site.logon == LogonType::AskForPassword;
+                if needs_password {
+                    self.dialogs.push(Dialog::Password {
+                        side,
+                        site,
+                        password: String::new(),
+                    });
+                } else {
+                    self.connect_with(side, &site, password);
+                }
+            }
+        }
+    }
+
+    fn local_news(&mut self, result: LocalResult) {
+        match result {
+            // A late listing of this computer does not replace a server.
+            LocalResult::Listed { .. } if self.left.shows_server() => {}
+            LocalResult::Listed { folder, rows } => {
+                self.left
+                    .pane
+                    .show_listing(folder.display().to_string(), rows, None);
+            }
+            LocalResult::Done { what } => {
+                self.log
+                    .push_text(LogKind::Status, &format!("{what}: done"));
+                self.refresh(Side::Left);
+            }
+            LocalResult::Failed { what, error } => {
+                self.left.pane.loading = false;
+                self.left.pane.refreshing = false;
+                self.error(format!("{what} failed: {error}"));
+            }
+            LocalResult::Counted { folder, count } => {
+                let path = folder.display().to_string();
+                self.folder_counted(&Place::Computer, &path, &count);
+            }
+        }
+    }
+
+    /// A folder chosen for deletion was counted: the question says so.
+    fn folder_counted(&mut self, place: &Place, path: &str, count: &Result<FolderCount, String>) {
+        for dialog in self.dialogs.iter_mut() {
+            if let Dialog::ConfirmDelete(request) = dialog {
+                request.counted(place, path, count);
+            }
+        }
+    }
+
+    /// A browsing request of the server in the pane on `side` finished.
+    fn server_news(&mut self, side: Side, purpose: Purpose, result: Result<Outcome, Error>) {
+        match (purpose, result) {
+            (Purpose::Connect { folder }, Ok(Outcome::Connected(info))) => {
+                let server = self.server(side);
+                let host = server
+                    .session
+                    .options
+                    .as_ref()
+                    .map(|o| o.host.clone())
+                    .unwrap_or_default();
+                server.link = LinkState::Connected {
+                    host,
+                    tls: info.tls,
+                };
+                server.tls_note = match (&info.tls_details, info.tls) {
+                    (Some(details), _) => details.clone(),
+                    (None, true) => "TLS".to_string(),
+                    (None, false) => String::new(),
+                };
+                server.welcome = info.welcome.clone();
+                if side == Side::Right {
+                    self.start_queue();
+                    self.settings.remember(self.bar.recent());
+                }
+                match folder {
+                    Some(folder) => {
+                        self.server(side)
+                            .session
+                            .send(Command::Cwd(folder), Purpose::ChangeFolder);
+                    }
+                    None => {
+                        self.pane(side).folder = info.home.clone();
+                        self.server(side)
+                            .session
+                            .send(Command::List(None), Purpose::List);
+                    }
+                }
+                self.pane(side).loading = true;
+            }
+            (Purpose::Connect { .. }, result) => {
+                self.server(side).link = LinkState::Disconnected;
+                self.pane(side).clear("Not connected");
+                match result {
+                    Err(Error::Certificate(problem)) => self.judge_certificate(side, problem),
+                    Err(err) => self.error(format!("Could not connect: {err}")),
+                    Ok(_) => {}
+                }
+            }
+            (Purpose::ChangeFolder, Ok(Outcome::Path(path))) => {
+                let pane = self.pane(side);
+                pane.folder = path;
+                pane.loading = true;
+                self.server(side)
+                    .session
+                    .send(Command::List(None), Purpose::List);
+            }
+            (Purpose::List, Ok(Outcome::Listing(listing))) => {
+                let rows = listing.entries.iter().map(FileRow::from_remote).collect();
+                let pane = self.pane(side);
+                let folder = pane.folder.clone();
+                pane.show_listing(folder, rows, listing.incomplete);
+            }
+            (Purpose::Change { what }, Ok(_)) => {
+                self.log
+                    .push_text(LogKind::Status, &format!("{what}: done"));
+                if !self.server(side).session.busy_with_changes() {
+                    self.refresh(side);
+                }
+            }
+            (Purpose::Count { login, path }, result) => {
+                let count = match result {
+                    Ok(Outcome::Listing(listing)) if listing.incomplete.is_none() => {
+                        Ok(FolderCount {
+                            items: listing.entries.len() as u64,
+                            folders: listing.entries.iter().filter(|e| e.is_dir()).count() as u64,
+                            whole_tree: false,
+                            at_least: false,
+                        })
+                    }
+                    Ok(_) => Err("the listing was not whole".to_string()),
+                    Err(err) => Err(err.to_string()),
+                };
+                let name = self.server(side).name();
+                let place = Place::Server { side, login, name };
+                self.folder_counted(&place, &path, &count);
+            }
+            (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
+                if self.log.level == 0 {
+                    self.log.push_text(LogKind::Reply, &reply.text);
+                }
+            }
+            (_, Err(Error::Cancelled)) => {}
+            (purpose, Err(err)) => {
+                self.pane(side).loading = false;
+                self.pane(side).refreshing = false;
+                let what = match purpose {
+                    Purpose::Change { what } => what,
+                    Purpose::ChangeFolder => "Opening the folder".to_string(),
+                    Purpose::List => "Listing".to_string(),
+                    _ => "The command".to_string(),
+                };
+                self.error(format!("{what} failed: {err}"));
+                if !self.server(side).session.busy_with_changes() {
+                    self.refresh(side);
+                }
+            }
+            (_, Ok(_)) => {}
+        }
+    }
+
+    fn queue_news(&mut self, news: QueueNews) {
+        let QueueNews { event, ended } = news;
+        self.queue_view.apply(&event);
+        // A queue let go only settles its rows: no questions, no errors
+        // about files the user has moved on from.
+        if ended {
+            return;
+        }
+        match event {
+            QueueEvent::State {
+                id,
+                state: ItemState::Asking { source, target },
+            } => {
+                let name = self
+                    .queue_view
+                    .items
+                    .get(&id)
+                    .map(|i| match i.spec.direction {
+                        Direction::Download => i.spec.local.display().to_string(),
+                        Direction::Upload => i.spec.remote.clone(),
+                        Direction::Copy => i.spec.copy_to.clone(),
+                    })
+                    .unwrap_or_default();
+                self.dialogs.push(Dialog::Exists {
+                    id,
+                    name,
+                    source,
+                    target,
+                    apply_to_all: false,
+                });
+            }
+            QueueEvent::State {
+                state: ItemState::Failed(err),
+                id,
+            } => {
+                let name = self
+                    .queue_view
+                    .items
+                    .get(&id)
+                    .map(|i| i.spec.remote.clone())
+                    .unwrap_or_default();
+                self.error(format!("{name}: {err}"));
+            }
+            QueueEvent::Log { line, .. } => self.log.push(&line),
+            // Whatever moved is now worth seeing in both panes.
+            QueueEvent::Idle(_) => {
+                self.refresh(Side::Left);
+                self.refresh(Side::Right);
+            }
+            _ => {}
+        }
+    }
+}
