@@ -14,12 +14,16 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::connect_bar::LinkState;
-use crate::engine::{Command, ConnectOptions, Connection, Event, RequestId};
+use crate::engine::typed::{Cdup, Change, Connect, Cwd, List, Raw, TypedCommand};
+use crate::engine::{
+    Command, ConnectOptions, Connection, Error, Event, Listing, Outcome, Reply, RequestId,
+    SessionInfo,
+};
 use crate::sites::Site;
 
 /// Why a request was sent, so its outcome lands in the right place.
 #[derive(Debug, Clone)]
-pub enum Purpose {
+enum Purpose {
     /// Logging in; then open `folder` (or the login folder).
     Connect { folder: Option<String> },
     /// CWD or CDUP; then list.
@@ -33,6 +37,59 @@ pub enum Purpose {
     Count { login: u64, path: String },
     /// A raw command from the log panel.
     Raw,
+}
+
+impl Purpose {
+    /// The outcome of the request sent for this purpose, in the type its
+    /// command answers: an answer of another kind is an error the user
+    /// sees, never silently dropped.
+    fn answer(self, outcome: Result<Outcome, Error>) -> Answer {
+        match self {
+            Purpose::Connect { folder } => Answer::Connected {
+                folder,
+                result: outcome.and_then(Connect::answer),
+            },
+            Purpose::ChangeFolder => Answer::FolderOpened(outcome.and_then(Cwd::answer)),
+            Purpose::List => Answer::Listed(outcome.and_then(List::answer)),
+            Purpose::Change { what } => Answer::Changed {
+                what,
+                result: outcome.and_then(Change::answer),
+            },
+            Purpose::Count { login, path } => Answer::Counted {
+                login,
+                path,
+                result: outcome.and_then(List::answer),
+            },
+            Purpose::Raw => Answer::Raw(outcome.and_then(Raw::answer)),
+        }
+    }
+}
+
+/// What a browsing request of the window answered, with what it was for.
+#[derive(Debug)]
+pub enum Answer {
+    /// Logged in; `folder` is to be opened next (else the login folder).
+    Connected {
+        folder: Option<String>,
+        result: Result<SessionInfo, Error>,
+    },
+    /// CWD or CDUP: the folder open now.
+    FolderOpened(Result<String, Error>),
+    /// The open folder's entries.
+    Listed(Result<Listing, Error>),
+    /// A change (mkdir, rename, delete, chmod) described by `what`.
+    Changed {
+        what: String,
+        result: Result<(), Error>,
+    },
+    /// The entries of `path`, chosen for deletion on login `login`.
+    Counted {
+        login: u64,
+        path: String,
+        result: Result<Listing, Error>,
+    },
+    /// A raw command's reply.
+    Raw(Result<Reply, Error>),
 }
 
 pub struct RemoteSession {
@@ -84,15 +141,59 @@ impl RemoteSession {
         event.connection == self.connection.id()
     }
 
-    pub fn send(&mut self, command: Command, purpose: Purpose) -> RequestId {
-        let id = self.connection.send(command);
-        self.pending.insert(id, purpose);
-        id
+    /// Logs in, then opens `folder` (see [`Answer::Connected`]).
+    pub fn connect(&mut self, options: ConnectOptions, folder: Option<String>) {
+        self.send(Connect { options }, Purpose::Connect { folder });
     }
 
-    /// What a finished request was for (once).
-    pub fn purpose(&mut self, request: RequestId) -> Option<Purpose> {
-        self.pending.remove(&request)
+    /// Opens `path` (CWD).
+    pub fn open_folder(&mut self, path: String) {
+        self.send(Cwd { path }, Purpose::ChangeFolder);
+    }
+
+    /// Opens the parent folder (CDUP).
+    pub fn open_parent(&mut self) {
+        self.send(Cdup {}, Purpose::ChangeFolder);
+    }
+
+    /// Lists the open folder.
+    pub fn list(&mut self) {
+        self.send(List { path: None }, Purpose::List);
+    }
+
+    /// A change to the server's files; `what` says it to the user.
+    pub fn change(&mut self, command: Command, what: String) {
+        self.send(Change(command), Purpose::Change { what });
+    }
+
+    /// Lists `path`, chosen for deletion on login `login`, to say how much
+    /// it holds.
+    pub fn count(&mut self, path: String, login: u64) {
+        let purpose = Purpose::Count {
+            login,
+            path: path.clone(),
+        };
+        self.send(List { path: Some(path) }, purpose);
+    }
+
+    /// A command line typed by the user.
+    pub fn raw(&mut self, line: String) {
+        self.send(Raw { line }, Purpose::Raw);
+    }
+
+    fn send(&mut self, command: impl TypedCommand, purpose: Purpose) {
+        let id = self.connection.send(command.command());
+        self.pending.insert(id, purpose);
+    }
+
+    /// What the request `request` answered, once; `None` for a request
+    /// this session did not send (or already answered).
+    pub fn answer(
+        &mut self,
+        request: RequestId,
+        outcome: Result<Outcome, Error>,
+    ) -> Option<Answer> {
+        Some(self.pending.remove(&request)?.answer(outcome))
     }
 
     /// Whether changes of some kind are still on their way.
@@ -161,5 +262,42 @@ impl Server {
             .map(|u| format!("{u}@"))
             .unwrap_or_default();
         format!("{user}{}:{}", options.host, options.port)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each purpose reads its answer in its own type: a listing request
+    /// answered by anything but a listing is an error the window shows,
+    /// where matching a union of answers used to let it pass unnoticed.
+    #[test]
+    fn an_answer_of_the_wrong_kind_is_an_error() {
+        let answer = Purpose::List.answer(Ok(Outcome::Size(3)));
+        let Answer::Listed(Err(err)) = answer else {
+            panic!("not a failed listing: {answer:?}");
+        };
+        assert!(err.to_string().contains("expected a listing"), "{err}");
+        let answer = Purpose::ChangeFolder.answer(Ok(Outcome::Path("/a".to_string())));
+        assert!(matches!(answer, Answer::FolderOpened(Ok(path)) if path == "/a"));
+        let answer = Purpose::Change {
+            what: "Deleting /a".to_string(),
+        }
+        .answer(Ok(Outcome::Listing(Listing::default())));
+        assert!(matches!(answer, Answer::Changed { result: Err(_), .. }));
+        let answer = Purpose::Count {
+            login: 2,
+            path: "/x".to_string(),
+        }
+        .answer(Err(Error::Cancelled));
+        assert!(matches!(
+            answer,
+            Answer::Counted {
+                login: 2,
+                result: Err(Error::Cancelled),
+                ..
+            }
+        ));
     }
 }

@@ -20,7 +20,6 @@ use crate::gui::file_table::{DragPayload, MenuItem, Picked, Side};
 use crate::gui::local_fs::LocalOp;
 use crate::gui::pane::PaneAction;
 use crate::gui::rows::FileRow;
-use crate::gui::server::Purpose;
 use crate::url::FtpUrl;
 
 impl FerryApp {
@@ -59,9 +58,7 @@ impl FerryApp {
             (true, PaneAction::Up) => {
                 if self.server(side).is_connected() {
                     self.pane(side).loading = true;
-                    self.server(side)
-                        .session
-                        .send(Command::Cdup, Purpose::ChangeFolder);
+                    self.server(side).session.open_parent();
                 }
             }
             (_, PaneAction::Refresh) => self.refresh(side),
@@ -103,9 +100,7 @@ impl FerryApp {
     fn change_server_folder(&mut self, side: Side, path: String) {
         if self.server(side).is_connected() && !path.is_empty() {
             self.pane(side).loading = true;
-            self.server(side)
-                .session
-                .send(Command::Cwd(path), Purpose::ChangeFolder);
+            self.server(side).session.open_folder(path);
         }
     }
 
@@ -124,7 +119,7 @@ impl FerryApp {
                 let what = format!("Renaming {from} to {to}");
                 self.server(*side)
                     .session
-                    .send(Command::Rename { from, to }, Purpose::Change { what });
+                    .change(Command::Rename { from, to }, what);
             }
         }
     }
@@ -189,13 +184,7 @@ impl FerryApp {
                     .local_fs
                     .send(LocalOp::Count(PathBuf::from(&item.path))),
                 Place::Server { side, login, .. } => {
-                    let purpose = Purpose::Count {
-                        login: *login,
-                        path: item.path.clone(),
-                    };
-                    self.server(*side)
-                        .session
-                        .send(Command::List(Some(item.path.clone())), purpose);
+                    self.server(*side).session.count(item.path.clone(), *login);
                 }
             }
         }
@@ -397,9 +386,7 @@ impl FerryApp {
                     Place::Computer => self.local_fs.send(LocalOp::Mkdir(PathBuf::from(path))),
                     Place::Server { side, .. } => {
                         let what = format!("Creating {path}");
-                        self.server(side)
-                            .session
-                            .send(Command::Mkdir(path), Purpose::Change { what });
+                        self.server(side).session.change(Command::Mkdir(path), what);
                     }
                 }
             }
@@ -411,7 +398,7 @@ impl FerryApp {
                     let what = format!("Setting {path} to {mode}");
                     self.server(side)
                         .session
-                        .send(Command::Chmod { path, mode }, Purpose::Change { what });
+                        .change(Command::Chmod { path, mode }, what);
                 }
             }
             DialogAnswer::Trust {
@@ -476,15 +463,11 @@ impl FerryApp {
                     } else {
                         Command::Delete(path)
                     };
-                    self.server(*side)
-                        .session
-                        .send(command, Purpose::Change { what });
+                    self.server(*side).session.change(command, what);
                 }
                 let shown = self.pane(*side).folder.clone();
                 if let Some(folder) = chosen.folder_after_delete(&shown) {
-                    self.server(*side)
-                        .session
-                        .send(Command::Cwd(folder), Purpose::ChangeFolder);
+                    self.server(*side).session.open_folder(folder);
                 }
             }
         }

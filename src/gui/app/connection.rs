@@ -6,15 +6,14 @@ use super::FerryApp;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use crate::engine::LogKind;
 use crate::engine::queue::{ExistsPolicy, QueueCommand, QueueOptions, TransferQueue};
-use crate::engine::{Command, LogKind};
 use crate::gui::connect_bar::LinkState;
 use crate::gui::dialogs::Dialog;
 use crate::gui::file_table::Side;
 use crate::gui::half::Source;
 use crate::gui::left_bar::LeftBarAction;
 use crate::gui::queues::{QueueRole, Routed};
-use crate::gui::server::Purpose;
 use crate::gui::site_worker::SiteOp;
 use crate::sites::{LogonType, Site, TrustedCertificates};
 
@@ -164,9 +163,7 @@ impl FerryApp {
         server.session.options = Some(options.clone());
         match known {
             true => {
-                server
-                    .session
-                    .send(Command::Connect(options), Purpose::Connect { folder });
+                server.session.connect(options, folder);
             }
             false => server.waiting_for_trust = Some(folder),
         }
@@ -192,9 +189,7 @@ impl FerryApp {
                 pin(last, &all);
             }
             let options = options.clone();
-            server
-                .session
-                .send(Command::Connect(options), Purpose::Connect { folder });
+            server.session.connect(options, folder);
         }
     }
 

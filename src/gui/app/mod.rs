@@ -11,7 +11,7 @@ mod connection;
 mod news;
 
 use crate::engine::queue::QueueEvent;
-use crate::engine::{Command, LogKind, display_lines, display_text};
+use crate::engine::{LogKind, display_lines, display_text};
 use crate::gui::bridge::Waker;
 use crate::gui::connect_bar::{BarAction, ConnectBar, LinkState};
 use crate::gui::dialogs::Dialog;
@@ -23,7 +23,7 @@ use crate::gui::log_view::{LogAction, LogView};
 use crate::gui::pane::Pane;
 use crate::gui::queue_view::QueueView;
 use crate::gui::queues::Queues;
-use crate::gui::server::{Purpose, Server};
+use crate::gui::server::Server;
 use crate::gui::settings::Settings;
 use crate::gui::site_manager::{SiteManager, SiteManagerAction};
 use crate::gui::site_worker::{SiteOp, SiteWorker};
@@ -478,10 +478,7 @@ impl FerryApp {
             }
             LogAction::Raw(line) => {
                 self.log.push_text(LogKind::Command, &line);
-                self.right
-                    .server
-                    .session
-                    .send(Command::Raw(line), Purpose::Raw);
+                self.right.server.session.raw(line);
             }
             LogAction::Save => {
                 let picked = rfd::FileDialog::new()
@@ -533,7 +530,7 @@ impl FerryApp {
         if self.is_server(side) {
             let server = self.server(side);
             if server.is_connected() {
-                server.session.send(Command::List(None), Purpose::List);
+                server.session.list();
                 self.pane(side).refreshing = true;
             }
         } else if !self.left.pane.folder.is_empty() {

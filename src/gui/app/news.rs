@@ -4,7 +4,7 @@
 use super::FerryApp;
 
 use crate::engine::queue::{Direction, ItemState, QueueEvent};
-use crate::engine::{Command, Error, EventKind, LogKind, Outcome};
+use crate::engine::{Error, EventKind, LogKind, SessionInfo};
 use crate::gui::bridge::take_some;
 use crate::gui::chosen::{FolderCount, Place};
 use crate::gui::connect_bar::LinkState;
@@ -13,7 +13,7 @@ use crate::gui::file_table::Side;
 use crate::gui::local_fs::LocalResult;
 use crate::gui::queues::QueueNews;
 use crate::gui::rows::FileRow;
-use crate::gui::server::Purpose;
+use crate::gui::server::Answer;
 use crate::gui::site_worker::SiteNews;
 use crate::sites::LogonType;
 
@@ -66,13 +66,13 @@ impl FerryApp {
                         }
                     }
                     EventKind::Finished { request, result } => {
-                        let purpose = self.server(side).session.purpose(request);
+                        let answer = self.server(side).session.answer(request, result);
                         // News of a server the left pane no longer shows
                         // must not land in it.
-                        if let Some(purpose) = purpose
+                        if let Some(answer) = answer
                             && self.is_server(side)
                         {
-                            self.server_news(side, purpose, result);
+                            self.server_news(side, answer);
                         }
                     }
                 }
@@ -171,85 +171,63 @@ impl FerryApp {
     }
 
     /// A browsing request of the server in the pane on `side` finished.
-    fn server_news(&mut self, side: Side, purpose: Purpose, result: Result<Outcome, Error>) {
-        match (purpose, result) {
-            (Purpose::Connect { folder }, Ok(Outcome::Connected(info))) => {
-                let server = self.server(side);
-                let host = server
-                    .session
-                    .options
-                    .as_ref()
-                    .map(|o| o.host.clone())
-                    .unwrap_or_default();
-                server.link = LinkState::Connected {
-                    host,
-                    tls: info.tls,
-                };
-                server.tls_note = match (&info.tls_details, info.tls) {
-                    (Some(details), _) => details.clone(),
-                    (None, true) => "TLS".to_string(),
-                    (None, false) => String::new(),
-                };
-                server.welcome = info.welcome.clone();
-                if side == Side::Right {
-                    self.start_queue();
-                    self.settings.remember(self.bar.recent());
-                }
-                match folder {
-                    Some(folder) => {
-                        self.server(side)
-                            .session
-                            .send(Command::Cwd(folder), Purpose::ChangeFolder);
-                    }
-                    None => {
-                        self.pane(side).folder = info.home.clone();
-                        self.server(side)
-                            .session
-                            .send(Command::List(None), Purpose::List);
-                    }
-                }
-                self.pane(side).loading = true;
-            }
-            (Purpose::Connect { .. }, result) => {
+    fn server_news(&mut self, side: Side, answer: Answer) {
+        match answer {
+            Answer::Connected {
+                folder,
+                result: Ok(info),
+            } => self.connected(side, folder, &info),
+            Answer::Connected {
+                result: Err(err), ..
+            } => {
                 self.server(side).link = LinkState::Disconnected;
                 self.pane(side).clear("Not connected");
-                match result {
-                    Err(Error::Certificate(problem)) => self.judge_certificate(side, problem),
-                    Err(err) => self.error(format!("Could not connect: {err}")),
-                    Ok(_) => {}
+                match err {
+                    Error::Certificate(problem) => self.judge_certificate(side, problem),
+                    Error::Cancelled => {}
+                    err => self.error(format!("Could not connect: {err}")),
                 }
             }
-            (Purpose::ChangeFolder, Ok(Outcome::Path(path))) => {
+            Answer::FolderOpened(Ok(path)) => {
                 let pane = self.pane(side);
                 pane.folder = path;
                 pane.loading = true;
-                self.server(side)
-                    .session
-                    .send(Command::List(None), Purpose::List);
+                self.server(side).session.list();
             }
-            (Purpose::List, Ok(Outcome::Listing(listing))) => {
+            Answer::FolderOpened(Err(err)) => self.browse_failed(side, "Opening the folder", &err),
+            Answer::Listed(Ok(listing)) => {
                 let rows = listing.entries.iter().map(FileRow::from_remote).collect();
                 let pane = self.pane(side);
                 let folder = pane.folder.clone();
                 pane.show_listing(folder, rows, listing.incomplete);
             }
-            (Purpose::Change { what }, Ok(_)) => {
+            Answer::Listed(Err(err)) => self.browse_failed(side, "Listing", &err),
+            Answer::Changed {
+                what,
+                result: Ok(()),
+            } => {
                 self.log
                     .push_text(LogKind::Status, &format!("{what}: done"));
                 if !self.server(side).session.busy_with_changes() {
                     self.refresh(side);
                 }
             }
-            (Purpose::Count { login, path }, result) => {
+            Answer::Changed {
+                what,
+                result: Err(err),
+            } => self.browse_failed(side, &what, &err),
+            Answer::Counted {
+                login,
+                path,
+                result,
+            } => {
                 let count = match result {
-                    Ok(Outcome::Listing(listing)) if listing.incomplete.is_none() => {
-                        Ok(FolderCount {
-                            items: listing.entries.len() as u64,
-                            folders: listing.entries.iter().filter(|e| e.is_dir()).count() as u64,
-                            whole_tree: false,
-                            at_least: false,
-                        })
-                    }
+                    Ok(listing) if listing.incomplete.is_none() => Ok(FolderCount {
+                        items: listing.entries.len() as u64,
+                        folders: listing.entries.iter().filter(|e| e.is_dir()).count() as u64,
+                        whole_tree: false,
+                        at_least: false,
+                    }),
                     Ok(_) => Err("the listing was not whole".to_string()),
                     Err(err) => Err(err.to_string()),
                 };
@@ -257,27 +235,60 @@ impl FerryApp {
                 let place = Place::Server { side, login, name };
                 self.folder_counted(&place, &path, &count);
             }
-            (Purpose::Raw, Ok(Outcome::Reply(reply))) => {
+            Answer::Raw(Ok(reply)) => {
                 if self.log.level == 0 {
                     self.log.push_text(LogKind::Reply, &reply.text);
                 }
             }
-            (_, Err(Error::Cancelled)) => {}
-            (purpose, Err(err)) => {
-                self.pane(side).loading = false;
-                self.pane(side).refreshing = false;
-                let what = match purpose {
-                    Purpose::Change { what } => what,
-                    Purpose::ChangeFolder => "Opening the folder".to_string(),
-                    Purpose::List => "Listing".to_string(),
-                    _ => "The command".to_string(),
-                };
-                self.error(format!("{what} failed: {err}"));
-                if !self.server(side).session.busy_with_changes() {
-                    self.refresh(side);
-                }
+            Answer::Raw(Err(err)) => self.browse_failed(side, "The command", &err),
+        }
+    }
+
+    /// The server on `side` logged in: the link says so, the transfer
+    /// queue starts (right side), and `folder` (or the login folder) opens.
+    fn connected(&mut self, side: Side, folder: Option<String>, info: &SessionInfo) {
+        let server = self.server(side);
+        let host = server
+            .session
+            .options
+            .as_ref()
+            .map(|o| o.host.clone())
+            .unwrap_or_default();
+        server.link = LinkState::Connected {
+            host,
+            tls: info.tls,
+        };
+        server.tls_note = match (&info.tls_details, info.tls) {
+            (Some(details), _) => details.clone(),
+            (None, true) => "TLS".to_string(),
+            (None, false) => String::new(),
+        };
+        server.welcome = info.welcome.clone();
+        if side == Side::Right {
+            self.start_queue();
+            self.settings.remember(self.bar.recent());
+        }
+        match folder {
+            Some(folder) => self.server(side).session.open_folder(folder),
+            None => {
+                self.pane(side).folder = info.home.clone();
+                self.server(side).session.list();
             }
-            (_, Ok(_)) => {}
+        }
+        self.pane(side).loading = true;
+    }
+
+    /// A browsing request failed: said in the status line (a cancelled one
+    /// silently), and the pane shows the server's folder as it is now.
+    fn browse_failed(&mut self, side: Side, what: &str, err: &Error) {
+        if matches!(err, Error::Cancelled) {
+            return;
+        }
+        self.pane(side).loading = false;
+        self.pane(side).refreshing = false;
+        self.error(format!("{what} failed: {err}"));
+        if !self.server(side).session.busy_with_changes() {
+            self.refresh(side);
         }
     }
 

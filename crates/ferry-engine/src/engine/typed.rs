@@ -72,6 +72,16 @@ typed!(
     |s| Command::List(s.path), Listing, "a listing"
 );
 typed!(
+    /// Open a folder: the working folder after it (PWD's answer).
+    Cwd(path: String) => String,
+    |s| Command::Cwd(s.path), Path, "a folder"
+);
+typed!(
+    /// Open the parent folder: the working folder after it.
+    Cdup() => String,
+    |_s| Command::Cdup, Path, "a folder"
+);
+typed!(
     /// Whether a file exists, how big, how old (SIZE and MDTM).
     Stat(path: String) => FileStat,
     |s| Command::Stat(s.path), Stat, "a file's size and time"
