@@ -9,22 +9,13 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::time::Duration;
 
-use common::gui::{App, connect, lists, row_in, shows, wait_for, window};
+use common::gui::{App, connect, lists, row_in, settle, shows, wait_for, window};
 use common::home::private_home;
 use common::unftp::UnftpServer;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
 use ferry::gui::{LinkState, Side};
-
-/// Runs frames long enough for whatever a key set off to show.
-fn settle(app: &mut App) {
-    for _ in 0..40 {
-        app.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 /// The folder: `x/` holding `outer.txt` and a folder `x/` that
 /// holds `inner.txt`.

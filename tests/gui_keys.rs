@@ -6,9 +6,8 @@ mod common;
 
 use std::fs;
 use std::path::Path;
-use std::time::Duration;
 
-use common::gui::{App, connect, lists, row_in, shows, wait_for, window};
+use common::gui::{App, connect, lists, row_in, settle, shows, wait_for, window};
 use common::unftp::UnftpServer;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -24,15 +23,6 @@ fn connected(server: &UnftpServer, local: &Path) -> App {
         matches!(app.state().link(), LinkState::Connected { .. })
     });
     app
-}
-
-/// Runs frames long enough for whatever a key set off to show: a listing,
-/// a queued transfer, an error.
-fn settle(app: &mut App) {
-    for _ in 0..40 {
-        app.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// Renames `old` to `new` in the pane on `side` as a person does with the
@@ -152,6 +142,12 @@ fn enter_that_ends_a_rename_of_a_local_folder_does_not_open_it() {
 /// Puts the local pane's keyboard cursor on the folder `trap`, so that a
 /// leaked Enter would open it.
 fn aim_at_trap(app: &mut App) {
+    // Half a second of the window's time since any earlier click, so this
+    // one is a click of its own, not the second of a double-click (which
+    // would open the folder).
+    for _ in 0..30 {
+        app.step();
+    }
     row_in(app, Side::Left, "trap").click();
     app.step();
     app.step();

@@ -327,8 +327,10 @@ fn closing_the_window_mid_download_stops_it_and_puts_nothing_in_place() {
     assert_partial_kept(&target, &data);
 }
 
-/// Frames for a second: time for late news from the engine (a relay
-/// thread away) to arrive and be shown, if any comes.
+/// Frames for a second: time for late news of a connection let go to
+/// arrive, if any comes. There is no event to wait for here (the window
+/// drops such news by design, which is what these tests check), so a
+/// fixed window it is; `common::gui::settle` for everything else.
 fn settle(app: &mut App) {
     for _ in 0..60 {
         app.step();

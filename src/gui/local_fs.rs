@@ -9,7 +9,7 @@ use std::thread;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use super::bridge::{Waker, relay};
+use super::bridge::{Waker, relay, take_some};
 use super::chosen::FolderCount;
 use super::rows::FileRow;
 
@@ -64,7 +64,10 @@ pub enum LocalResult {
 
 pub struct LocalFs {
     ops: Sender<LocalOp>,
-    pub results: Receiver<LocalResult>,
+    results: Receiver<LocalResult>,
+    /// Operations sent whose result has not been taken yet (each gives
+    /// exactly one).
+    outstanding: usize,
 }
 
 impl LocalFs {
@@ -83,11 +86,26 @@ impl LocalFs {
         LocalFs {
             ops,
             results: relay(results, waker, "local"),
+            outstanding: 0,
         }
     }
 
-    pub fn send(&self, op: LocalOp) {
-        let _ = self.ops.send(op);
+    pub fn send(&mut self, op: LocalOp) {
+        if self.ops.send(op).is_ok() {
+            self.outstanding += 1;
+        }
+    }
+
+    /// Results since the last call, at most `max`, and whether more wait.
+    pub fn results(&mut self, max: usize) -> (Vec<LocalResult>, bool) {
+        let (results, more) = take_some(&self.results, max);
+        self.outstanding = self.outstanding.saturating_sub(results.len());
+        (results, more)
+    }
+
+    /// Whether every operation sent has had its result taken.
+    pub fn is_idle(&self) -> bool {
+        self.outstanding == 0
     }
 }
 
@@ -228,7 +246,7 @@ mod tests {
     #[test]
     fn the_log_is_saved_on_the_disk_thread_and_a_failure_is_told() {
         let dir = tempfile::tempdir().unwrap();
-        let worker = LocalFs::start(Waker::default());
+        let mut worker = LocalFs::start(Waker::default());
         let path = dir.path().join("ferry-log.txt");
         worker.send(LocalOp::SaveLog {
             path: path.clone(),

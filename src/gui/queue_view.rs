@@ -123,6 +123,24 @@ pub struct QueueView {
     pub idle: bool,
 }
 
+impl QueueView {
+    /// Whether some item is under way without waiting for the user:
+    /// queued, being expanded, running or waiting to retry. (One that asks
+    /// what to do about an existing target waits for the user.)
+    pub fn working(&self) -> bool {
+        !self.idle
+            && self.items.values().any(|item| {
+                matches!(
+                    item.state,
+                    ItemState::Queued
+                        | ItemState::Expanding
+                        | ItemState::Running
+                        | ItemState::Retrying { .. }
+                )
+            })
+    }
+}
+
 impl Default for QueueView {
     fn default() -> QueueView {
         QueueView {

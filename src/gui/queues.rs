@@ -232,6 +232,13 @@ impl Queues {
         self.arrived.push(rx);
     }
 
+    /// Whether no queue has news waiting and none is still stopping.
+    pub fn is_quiet(&self) -> bool {
+        self.ending.is_empty()
+            && self.arrived.is_empty()
+            && self.running.iter().all(|q| q.events.is_empty())
+    }
+
     /// Whether queues let go are still stopping.
     pub fn any_ending(&self) -> bool {
         !self.ending.is_empty()

@@ -196,6 +196,11 @@ impl RemoteSession {
         Some(self.pending.remove(&request)?.answer(outcome))
     }
 
+    /// Whether every request sent has been answered and its answer taken.
+    pub fn is_idle(&self) -> bool {
+        self.pending.is_empty() && self.events.is_empty()
+    }
+
     /// Whether changes of some kind are still on their way.
     pub fn busy_with_changes(&self) -> bool {
         self.pending

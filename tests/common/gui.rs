@@ -52,6 +52,26 @@ pub fn wait_for(app: &mut App, what: &str, mut done: impl FnMut(&mut App) -> boo
     }
 }
 
+/// Runs frames until the window has been quiet (see
+/// `FerryApp::is_quiet`) for ten frames in a row: whatever the last input
+/// set off (a listing, a rename, a queued transfer, an error) has finished
+/// and been shown. Tests wait for this before saying that something did
+/// *not* happen, rather than for a fixed time that a slow machine could
+/// outlast.
+pub fn settle(app: &mut App) {
+    let started = Instant::now();
+    let mut quiet_frames = 0;
+    while quiet_frames < 10 {
+        app.step();
+        quiet_frames = match app.state().is_quiet() {
+            true => quiet_frames + 1,
+            false => 0,
+        };
+        assert!(started.elapsed() < DEADLINE, "the window never settled");
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
 /// The table row showing `name` (its label has the kind's icon), in
 /// whichever pane has it.
 pub fn row<'a>(app: &'a App, name: &str) -> egui_kittest::Node<'a> {

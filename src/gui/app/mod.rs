@@ -219,6 +219,20 @@ impl FerryApp {
         self.queues.arrive(events);
     }
 
+    /// Whether nothing the user set off is still under way: every request
+    /// of both servers answered, every disk operation done, no transfer
+    /// under way but those waiting for an answer from the user, and all
+    /// their news shown. Tests wait for this before saying
+    /// that something did *not* happen.
+    pub fn is_quiet(&self) -> bool {
+        self.left.server.session.is_idle()
+            && self.right.server.session.is_idle()
+            && self.local_fs.is_idle()
+            && self.queues.is_quiet()
+            && !self.queue_view.working()
+            && self.site_worker.news.is_empty()
+    }
+
     /// The errors shown now (the status line), newest last.
     pub fn errors(&self) -> Vec<String> {
         self.errors.iter().map(|(e, _)| e.clone()).collect()

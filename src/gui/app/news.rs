@@ -35,7 +35,7 @@ impl FerryApp {
         for news in news {
             self.site_news(news);
         }
-        let (results, left) = take_some(&self.local_fs.results, NEWS_PER_FRAME);
+        let (results, left) = self.local_fs.results(NEWS_PER_FRAME);
         more |= left;
         for result in results {
             self.local_news(result);
