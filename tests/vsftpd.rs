@@ -147,6 +147,25 @@ fn vsftpd_implicit_tls_lists_gets_and_puts() {
     ])
     .expect_status(0);
     assert_eq!(fs::read(back).unwrap(), data);
+    // The control connection goes through Ferry's own connect, as for the
+    // other kinds: from the chosen source address, and an address this
+    // machine does not have is a connection error (suppaftp's own
+    // implicit-TLS connect ignored it and connected from the default).
+    // (SYST: no data connection, which always went through Ferry's.)
+    let from = |ip: &str| {
+        ferry(&[
+            "--trust",
+            fp,
+            "--source-address",
+            ip,
+            "quote",
+            &folder,
+            "SYST",
+        ])
+    };
+    from("127.0.0.1").expect_status(0);
+    let run = from("192.0.2.1").expect_status(3);
+    assert!(run.stderr.contains("from 192.0.2.1"), "{}", run.stderr);
 }
 
 /// The tree of the transfer tests: nested, an empty folder, spaces and

@@ -32,7 +32,11 @@ pub fn connect(
         None => TcpStream::connect_timeout(&addr, timeout)?,
         Some(ip) => {
             let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-            socket.bind(&SocketAddr::new(ip, 0).into())?;
+            // The address named, for a user who typed it: "Cannot assign
+            // requested address" alone does not say which.
+            socket
+                .bind(&SocketAddr::new(ip, 0).into())
+                .map_err(|e| io::Error::new(e.kind(), format!("from {ip}: {e}")))?;
             socket.connect_timeout(&addr.into(), timeout)?;
             socket.into()
         }

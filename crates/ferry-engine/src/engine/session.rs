@@ -797,20 +797,25 @@ fn open_control(
     connector: impl FnOnce() -> FtpsConnector,
     watchdog: &Watchdog,
 ) -> suppaftp::FtpResult<FtpClient> {
+    let tcp = net::connect(addr, options.source_address, options.timeout)
+        .map_err(FtpError::ConnectionError)?;
+    watchdog.watch(&tcp);
     match options.security {
-        // suppaftp connects by itself here; the connector hands the
-        // socket to the watchdog as soon as it sees it.
-        Security::ImplicitTls => within(watchdog, options.timeout * 2, || {
-            FtpClient::connect_secure_implicit(addr, connector(), tls_host(&options.host))
-        }),
-        _ => {
-            let tcp = net::connect(addr, options.source_address, options.timeout)
+        Security::ImplicitTls => {
+            // suppaftp's implicit-TLS connect opens a socket of its own:
+            // it gets a loopback stand-in's address, and the connector
+            // swaps in the real server's socket (FtpsConnector::with_control).
+            let stand_in = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+                .and_then(|l| Ok((l.local_addr()?, l)))
                 .map_err(FtpError::ConnectionError)?;
-            watchdog.watch(&tcp);
-            within(watchdog, options.timeout, || {
-                FtpClient::connect_with_stream(tcp)
+            let connector = connector().with_control(tcp);
+            within(watchdog, options.timeout * 2, || {
+                FtpClient::connect_secure_implicit(stand_in.0, connector, tls_host(&options.host))
             })
         }
+        _ => within(watchdog, options.timeout, || {
+            FtpClient::connect_with_stream(tcp)
+        }),
     }
 }
 

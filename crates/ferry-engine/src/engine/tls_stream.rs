@@ -154,6 +154,10 @@ pub struct FtpsConnector {
     /// The session's watchdog, which must see the control socket even when
     /// suppaftp opens it (implicit FTPS).
     watch: WatchHandle,
+    /// For implicit FTPS: the control connection Ferry opened itself, used
+    /// instead of the socket suppaftp hands to the first handshake (see
+    /// [`FtpsConnector::with_control`]).
+    control: Mutex<Option<TcpStream>>,
 }
 
 impl FtpsConnector {
@@ -170,7 +174,22 @@ impl FtpsConnector {
             negotiated,
             clear_data,
             watch,
+            control: Mutex::new(None),
         }
+    }
+
+    /// Uses `control` for the first handshake, in place of the socket
+    /// suppaftp opened. suppaftp's implicit-TLS connect opens its own
+    /// `TcpStream` to the address it is given, with no timeout and no
+    /// source address, and offers no way to hand it a connected socket;
+    /// so the session connects the real server itself (same path,
+    /// timeout, source address and IPv6 handling as every other
+    /// connection), gives suppaftp the address of a loopback stand-in to
+    /// connect to, and swaps the sockets here. Data connections (every
+    /// later handshake) use the socket they are given.
+    pub fn with_control(self, control: TcpStream) -> FtpsConnector {
+        *self.control.lock().unwrap_or_else(|e| e.into_inner()) = Some(control);
+        self
     }
 }
 
@@ -178,6 +197,13 @@ impl TlsConnector for FtpsConnector {
     type Stream = FtpsStream;
 
     fn connect(&self, domain: &str, stream: TcpStream) -> FtpResult<FtpsStream> {
+        let ours = self
+            .control
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        // The stand-in's socket goes; the real server's takes its place.
+        let stream = ours.unwrap_or(stream);
         self.watch.watch_first(&stream);
         if self.clear_data.load(Ordering::Relaxed) {
             return Ok(FtpsStream {
