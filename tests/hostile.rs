@@ -8,8 +8,11 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
 use common::alone::alone;
-use common::harness::{Harness, options, peak_rss_kib};
+#[cfg(target_os = "linux")]
+use common::harness::peak_rss_kib;
+use common::harness::{Harness, options};
 use common::scripted::{Peer, ScriptedServer};
 use ferry::engine::{Command, Error, Outcome};
 

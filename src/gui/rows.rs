@@ -126,7 +126,8 @@ pub fn local_time(utc: NaiveDateTime) -> String {
         .to_string()
 }
 
-#[cfg(test)]
+// The test makes a symbolic link the Unix way.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

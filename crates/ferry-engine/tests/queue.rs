@@ -7,8 +7,11 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
+#[cfg(target_os = "linux")]
 use common::alone::alone;
-use common::harness::{options, peak_rss_kib};
+use common::harness::options;
+#[cfg(target_os = "linux")]
+use common::harness::peak_rss_kib;
 use common::queue::{QueueRun, download, snapshot, upload};
 use common::unftp::UnftpServer;
 use ferry_engine::engine::ConnectOptions;

@@ -8,9 +8,12 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+#[cfg(target_os = "linux")]
 use common::alone::alone;
 use common::faulty::{Faults, FaultyServer, Tree};
-use common::harness::{options, peak_rss_kib};
+use common::harness::options;
+#[cfg(target_os = "linux")]
+use common::harness::peak_rss_kib;
 use common::queue::{QueueRun, download, snapshot, upload};
 use ferry_engine::engine::queue::{
     ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions,

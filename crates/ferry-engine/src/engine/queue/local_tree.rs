@@ -99,7 +99,8 @@ pub(super) fn ensure_local_dir(dir: &Path, parents: bool) -> Result<()> {
     }
 }
 
-#[cfg(test)]
+// The tests make symbolic links the Unix way.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
