@@ -14,12 +14,7 @@ const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
 
 fn connected(server: &UnftpServer, local: &std::path::Path) -> App {
-    let mut app = window(local);
-    connect(&mut app, server.port, USER, PASSWORD);
-    wait_for(&mut app, "connected", |app| {
-        matches!(app.state().link(), LinkState::Connected { .. })
-    });
-    app
+    common::gui::connected(local, server.port, USER, PASSWORD)
 }
 
 #[test]

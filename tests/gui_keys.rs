@@ -7,7 +7,7 @@ mod common;
 use std::fs;
 use std::path::Path;
 
-use common::gui::{App, connect, lists, row_in, settle, shows, wait_for, window};
+use common::gui::{App, lists, row_in, settle, shows, wait_for, window};
 use common::unftp::UnftpServer;
 use egui::{Key, Modifiers};
 use egui_kittest::kittest::Queryable;
@@ -17,12 +17,7 @@ const USER: &str = "alice";
 const PASSWORD: &str = "s3cret-pw";
 
 fn connected(server: &UnftpServer, local: &Path) -> App {
-    let mut app = window(local);
-    connect(&mut app, server.port, USER, PASSWORD);
-    wait_for(&mut app, "connected", |app| {
-        matches!(app.state().link(), LinkState::Connected { .. })
-    });
-    app
+    common::gui::connected(local, server.port, USER, PASSWORD)
 }
 
 /// Renames `old` to `new` in the pane on `side` as a person does with the

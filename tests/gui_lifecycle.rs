@@ -35,8 +35,7 @@ fn slow_server(tree: Tree) -> FaultyServer {
 
 /// A window connected to `server`, its listing shown.
 fn connected(server: &FaultyServer, local: &Path) -> App {
-    let mut app = window(local);
-    connect(&mut app, server.port, "user", "pw");
+    let mut app = common::gui::connected(local, server.port, "user", "pw");
     wait_for(&mut app, "the remote listing", |app| {
         !app.state_mut().right_pane().table.rows().is_empty()
     });

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::gui::{FerryApp, Settings, Side};
+use ferry::gui::{FerryApp, LinkState, Settings, Side};
 
 /// Long enough for the slowest CI machine; a stuck window fails the test.
 const DEADLINE: Duration = Duration::from_secs(30);
@@ -105,6 +105,22 @@ fn rows_named<'a>(app: &'a App, name: &str, side: Option<Side>) -> Vec<egui_kitt
 /// Whether some node's label contains `text`.
 pub fn shows(app: &App, text: &str) -> bool {
     app.query_all_by_label_contains(text).next().is_some()
+}
+
+/// A window whose left pane shows `local`, connected through the bar to
+/// the server on `port`, with the server's folder listed: until then there
+/// is no folder to put files into (the window refuses a drop with a
+/// message).
+pub fn connected(local: &Path, port: u16, user: &str, password: &str) -> App {
+    let mut app = window(local);
+    connect(&mut app, port, user, password);
+    wait_for(&mut app, "connected", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    wait_for(&mut app, "the remote folder listed", |app| {
+        !app.state_mut().right_pane().table.folder().is_empty()
+    });
+    app
 }
 
 /// Types into the connect bar and presses Connect.

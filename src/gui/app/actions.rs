@@ -337,8 +337,15 @@ impl FerryApp {
             return;
         }
         let folder = self.right.pane.table.folder().to_string();
-        if !self.right.server.is_connected() || folder.is_empty() {
+        if !self.right.server.is_connected() {
             return self.error("Connect to a server first, then drop files on it.");
+        }
+        if folder.is_empty() {
+            // Connected, but the folder that the files would go to has not
+            // been listed yet: no guessing where the user meant.
+            return self.error(
+                "The server's folder is still opening: drop the files again once it shows.",
+            );
         }
         for path in dropped {
             let Some(name) = path
