@@ -6,7 +6,7 @@ use ferry_testkit as common;
 
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 #[cfg(target_os = "linux")]
 use common::alone::alone;
@@ -870,5 +870,91 @@ fn shut_down_mid_download_returns_with_no_worker_left_to_rename() {
             }
         )),
         "{last:?}"
+    );
+}
+
+/// A tree listed with MLSD, whose `modify` facts are exact and UTC: the
+/// files are dated from them, with no MDTM per file (a round trip each
+/// over a slow link). A server without MLSD still gets MDTM, since
+/// LIST's times are to the minute at best.
+#[test]
+fn a_tree_listed_with_mlsd_is_dated_from_the_listing_without_mdtm() {
+    for no_mlsd in [false, true] {
+        let mut tree = Tree::new();
+        for i in 0..5 {
+            tree = tree.file(&format!("/d/f{i}.bin"), pattern(1_000, i + 3));
+        }
+        let server = FaultyServer::start(
+            tree,
+            Faults {
+                no_mlsd,
+                ..Faults::default()
+            },
+        );
+        let local = tempfile::tempdir().unwrap();
+        let mut run = run_with(&server, 2);
+        run.run(download("/d", &local.path().join("d"), true));
+        let mdtms = server
+            .commands()
+            .iter()
+            .filter(|c| c.starts_with("MDTM"))
+            .count();
+        match no_mlsd {
+            false => assert_eq!(mdtms, 0, "{:?}", server.commands()),
+            true => assert_eq!(mdtms, 5, "{:?}", server.commands()),
+        }
+        for i in 0..5 {
+            let path = local.path().join(format!("d/f{i}.bin"));
+            assert_eq!(std::fs::read(&path).unwrap(), pattern(1_000, i + 3));
+            let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+            let age = SystemTime::now()
+                .duration_since(modified)
+                .unwrap_or_default();
+            // The server's times are years old; a file left undated would
+            // be seconds old.
+            assert!(age > Duration::from_secs(86_400), "f{i}: dated {age:?} ago");
+        }
+    }
+}
+
+/// The work is done on the first connection while the others are still
+/// logging in (a slow server): the queue ends without waiting for those
+/// logins, which have touched no file.
+#[test]
+fn a_queue_ends_without_waiting_for_logins_still_in_progress() {
+    let server = FaultyServer::start(
+        Tree::new().file("/d/a.bin", pattern(1_000, 7)),
+        Faults {
+            slow_greeting_after_first: Some(Duration::from_secs(30)),
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    // Patient enough to wait for those logins, were it asked to.
+    let mut connect = ferry_options(&server);
+    connect.timeout = Duration::from_secs(60);
+    let options = QueueOptions {
+        connections: 3,
+        ..QueueOptions::default()
+    };
+    let mut run = QueueRun::start(connect, options);
+    run.run(download("/d", &local.path().join("d"), true));
+    assert_eq!(
+        std::fs::read(local.path().join("d/a.bin")).unwrap(),
+        pattern(1_000, 7)
+    );
+    assert!(
+        server.connections_accepted() >= 2,
+        "the other connections were not even opened"
+    );
+    let QueueRun { queue, events, .. } = run;
+    let ending = Instant::now();
+    drop(queue);
+    while events.recv_timeout(Duration::from_secs(60)).is_ok() {}
+    // The logins would take 30 s more; the queue's end does not wait.
+    assert!(
+        ending.elapsed() < Duration::from_secs(15),
+        "the queue took {:?} to end",
+        ending.elapsed()
     );
 }

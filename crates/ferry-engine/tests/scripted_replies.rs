@@ -176,6 +176,7 @@ fn epsv_refusal_falls_back_to_pasv_with_someone_elses_logger_installed() {
     let Ok(Outcome::Listing(ferry_engine::engine::Listing {
         entries,
         incomplete,
+        ..
     })) = listed
     else {
         panic!("{listed:?} {:?}", h.log_text())

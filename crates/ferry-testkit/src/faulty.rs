@@ -95,6 +95,10 @@ pub struct Faults {
     /// Answer "421 Too many connections" in the greeting (and close) to a
     /// connection that would make more than this many at once.
     pub max_connections: Option<usize>,
+    /// Every connection but the first waits this long before its greeting
+    /// (pure-ftpd's logins take seconds): the second and later logins are
+    /// still in progress long after the first connection is working.
+    pub slow_greeting_after_first: Option<Duration>,
     /// The first N RETR commands (across the whole server) get
     /// "450 File temporarily unavailable" instead of data.
     pub fail_first_retrs: usize,
@@ -421,6 +425,11 @@ impl Session {
     }
 
     fn run(mut self) {
+        if self.id > 0
+            && let Some(delay) = self.shared.faults.slow_greeting_after_first
+        {
+            thread::sleep(delay);
+        }
         if self.reply("220 Faulty FTP server ready").is_err() {
             return;
         }

@@ -195,6 +195,10 @@ pub struct Listing {
     /// Why the listing may not name everything the folder holds (lines that
     /// could not be read, the server truncating it); `None` when complete.
     pub incomplete: Option<String>,
+    /// The entries' times are exact and in UTC (MLSD's `modify` facts), as
+    /// MDTM would give them: a download can be dated from them without
+    /// asking again. LIST's are server-local and to the minute at best.
+    pub exact_times: bool,
 }
 
 impl Listing {
@@ -203,6 +207,7 @@ impl Listing {
         Listing {
             entries,
             incomplete: None,
+            exact_times: false,
         }
     }
 

@@ -131,12 +131,13 @@ impl Connection {
         self.cancels.cancel(id);
     }
 
-    /// Stops everything: what runs aborts, what is queued or sent later
-    /// finishes as cancelled without running. For owners letting go of
-    /// several connections, so that all stop at once before any is waited
-    /// for.
-    pub(crate) fn cancel_all(&self) {
+    /// Tells the worker to finish without waiting for it: what runs aborts,
+    /// what is queued finishes as cancelled, then it says QUIT. Owners
+    /// letting go of several connections hang up on all of them first, so
+    /// they all stop at once and their QUITs go out together, then wait.
+    pub(crate) fn hang_up(&mut self) {
         self.cancels.cancel_all();
+        self.requests = None;
     }
 
     /// Debug level 0, 1 or 2, effective at once (like ftplib's `set_debuglevel`).

@@ -175,9 +175,14 @@ impl Coordinator {
     /// item ended: what completed before the stop is done, the rest is
     /// cancelled. So when the events channel closes, no worker of this
     /// queue is left to touch a file.
+    ///
+    /// A connection still logging in is not waited for: it has touched no
+    /// file and is given none, and a slow server's login (pure-ftpd takes
+    /// seconds) must not hold up the end of work already done. Its thread
+    /// ends on its own when the login does, saying QUIT.
     fn stop(&mut self) {
-        for slot in &self.slots {
-            slot.connection.cancel_all();
+        for slot in &mut self.slots {
+            slot.connection.hang_up();
         }
         let busy: Vec<(ConnectionId, (RequestId, Job))> = self
             .slots
@@ -185,7 +190,12 @@ impl Coordinator {
             .filter_map(|s| s.busy.map(|busy| (s.connection.id(), busy)))
             .collect();
         for slot in self.slots.drain(..) {
-            slot.connection.close();
+            let logging_in = matches!(slot.busy, Some((_, Job::Connect | Job::ConnectPartner)));
+            if logging_in {
+                drop(slot.connection);
+            } else {
+                slot.connection.close();
+            }
         }
         // The workers have ended: their last outcomes are all here.
         while let Ok(event) = self.engine_rx.try_recv() {
@@ -450,7 +460,15 @@ impl Coordinator {
 
     fn schedule(&mut self) {
         let now = Instant::now();
-        let runnable = self.items.iter().filter(|i| i.is_runnable(now)).count();
+        // A folder to list is work for every connection once it is read:
+        // they log in now, while it is listed, not one after the other
+        // after it (each login is several round trips).
+        let runnable: usize = self
+            .items
+            .iter()
+            .filter(|i| i.is_runnable(now))
+            .map(|i| if i.is_folder() { self.max_slots } else { 1 })
+            .sum();
         // Connections that are idle or still logging in will take waiting
         // items; open more only for what they cannot (one file, one
         // connection).

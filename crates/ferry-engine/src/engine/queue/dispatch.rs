@@ -365,6 +365,7 @@ impl Coordinator {
         item.transferred = true;
         let spec = item.spec.clone();
         let source_time = item.source.and_then(|s| s.modified);
+        let exact_source_time = source_time.filter(|_| item.source_time_exact);
         let features = &self.slots[slot].features;
         let times = match spec.direction {
             Direction::Download => self.options.download_times,
@@ -375,6 +376,11 @@ impl Coordinator {
         };
         if times {
             match spec.direction {
+                // The listing (MLSD) or the stat before the transfer gave
+                // the exact time: no MDTM round trip per file.
+                Direction::Download if let Some(time) = exact_source_time => {
+                    self.date_download(&spec.local, time);
+                }
                 Direction::Download if features.supports("MDTM") || features.lines.is_empty() => {
                     return self.send_job(
                         slot,
@@ -395,6 +401,16 @@ impl Coordinator {
             }
         }
         self.set_state(id, ItemState::Done);
+    }
+
+    /// Dates a downloaded file like the original; a failure is a warning.
+    fn date_download(&self, local: &std::path::Path, time: chrono::NaiveDateTime) {
+        if let Err(err) = set_local_time(local, time) {
+            self.warn(&format!(
+                "could not set the time of {}: {err}",
+                local.display()
+            ));
+        }
     }
 
     /// Reads the outcome of a job other than connecting.
@@ -473,6 +489,8 @@ impl Coordinator {
                 let copy = self.items_spec(id).direction == Direction::Copy;
                 if let Some(item) = self.item_mut(id) {
                     item.source = Some(source);
+                    // SIZE and MDTM (or MLST): an exact time, in UTC.
+                    item.source_time_exact = source.modified.is_some();
                 }
                 // Decide again, now with the facts.
                 if copy {
@@ -503,12 +521,7 @@ impl Coordinator {
             (Job::FetchTime(id), result) => {
                 if let Ok(Outcome::ModificationTime(time)) = result {
                     let local = self.items_spec(id).local;
-                    if let Err(err) = set_local_time(&local, time) {
-                        self.warn(&format!(
-                            "could not set the time of {}: {err}",
-                            local.display()
-                        ));
-                    }
+                    self.date_download(&local, time);
                 }
                 self.set_state(id, ItemState::Done);
             }
@@ -550,6 +563,7 @@ impl Coordinator {
                         }
                         if let Some(item) = self.item_mut(id) {
                             item.source = Some(stat);
+                            item.source_time_exact = stat.modified.is_some();
                             item.total = stat.size;
                         }
                         let spec = self.items_spec(id);

@@ -7,7 +7,7 @@
 //! a name the source positively does not have; the coordinator holds the
 //! plans until every folder of the run has been read (`release_deletions`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::coordinator::Coordinator;
 use super::item::{ItemKind, ItemState};
@@ -40,6 +40,7 @@ impl Coordinator {
             return self.set_state(id, ItemState::Failed(Error::Protocol(why)));
         }
         let mut kept = HashSet::new();
+        let exact_times = listing.exact_times;
         for entry in listing.entries {
             let remote = remote_join(&parent.remote, &entry.name);
             if !is_safe_local_name(&entry.name) {
@@ -87,6 +88,7 @@ impl Coordinator {
                     size: entry.size,
                     modified: entry.modified,
                 });
+                item.source_time_exact = exact_times && entry.modified.is_some();
             }
         }
         if let Some(why) = listing.incomplete {
@@ -124,12 +126,19 @@ impl Coordinator {
             );
         }
         let remote_entries: &[RemoteEntry] = remote.as_ref().map_or(&[], |l| &l.entries);
+        // By name, once: a folder of 100 000 files is not searched 100 000
+        // times.
+        // (The first of a name listed twice, as a search would find.)
+        let mut remote_by_name: HashMap<&str, &RemoteEntry> = HashMap::new();
+        for entry in remote_entries {
+            remote_by_name.entry(entry.name.as_str()).or_insert(entry);
+        }
         // Only a whole listing tells that a name is absent there.
         let absent_is_known = remote.as_ref().is_some_and(Listing::is_complete);
         let mut local_names = HashSet::new();
         for entry in entries {
             local_names.insert(entry.name.clone());
-            let existing = remote_entries.iter().find(|r| r.name == entry.name);
+            let existing = remote_by_name.get(entry.name.as_str());
             let spec = TransferSpec {
                 direction: Direction::Upload,
                 remote: remote_join(&parent.remote, &entry.name),

@@ -77,6 +77,9 @@ pub(super) struct Item {
     pub total: Option<u64>,
     /// What is known of the source (from a listing or the local disk).
     pub source: Option<FileStat>,
+    /// The source's time is exact and UTC (from MLSD or MDTM): a download
+    /// is dated from it without another MDTM.
+    pub source_time_exact: bool,
     /// What is known of the target: `Some(None)` when it is known to be
     /// absent, `None` when nobody has looked yet.
     pub target: Option<Option<FileStat>>,
@@ -115,6 +118,7 @@ impl Item {
             bytes_done: 0,
             total: None,
             source: None,
+            source_time_exact: false,
             target: None,
             answer: None,
             rename: None,

@@ -115,6 +115,7 @@ impl Session {
                     return Ok(Listing {
                         entries,
                         incomplete,
+                        exact_times: format == ListingFormat::Mlsd,
                     });
                 }
                 // Only "not understood" falls back; a missing folder does not.
