@@ -5,9 +5,17 @@
 #   benches/transfer.sh                                  # full run (1 GiB, best of 3)
 #   BENCH_BIG_MB=256 BENCH_REPEAT=1 benches/transfer.sh  # quick run
 #   BENCH_TMPDIR=/dev/shm benches/transfer.sh            # local files in RAM
+#   BENCH_RTT_MS=20 BENCH_CASES=tree BENCH_TREE_DIRS=3 benches/transfer.sh
+#                                       # 300 small files over a 20 ms link
 #
 # Environment: BENCH_BIG_MB (MiB, default 1024), BENCH_REPEAT (default 3),
-# BENCH_TMPDIR (where the client-side files go, default /tmp).
+# BENCH_TMPDIR (where the client-side files go, default /tmp),
+# BENCH_CASES ("big tree" by default: the one-big-file cases, the tree
+# cases), BENCH_TREE_DIRS (20) and BENCH_TREE_FILES_PER_DIR (100),
+# BENCH_RTT_MS (0: none): every client then talks to vsftpd through
+# benches/latency_proxy.py, which holds every chunk half that long each
+# way, data connections included (passive replies are rewritten), as a
+# link of that round-trip time would.
 #
 # Needs root (apt-get, useradd, vsftpd) on Debian/Ubuntu. Installs vsftpd,
 # lftp, curl and GNU time when missing, builds `cargo build --release`,
@@ -21,9 +29,12 @@
 #     two logins): Ferry's relay (`ferry copy`) and FXP (`--fxp`) against
 #     curl downloading it and uploading it again (what a user without a
 #     server-to-server tool does);
-#   - recursive download of 2000 files of 4 KiB in 20 folders, one
-#     connection and four (ferry get -r -j N / lftp mirror --parallel=N),
-#     Ferry by default (file times set with MDTM) and with --no-times.
+#   - recursive download and upload of 2000 files of 4 KiB in 20 folders,
+#     one connection and four (ferry get/put -r -j N, lftp mirror [-R]
+#     --parallel=N, rclone copy --transfers N --checkers N), Ferry also
+#     with --no-times (downloads).
+# Tree cases report the median run (round trips make them noisy), the
+# big-file cases the best.
 # Nothing is dropped from the page cache: the data is in RAM throughout,
 # so reads never wait for the disk. Writes can: Ferry (at the time of
 # writing) fdatasyncs every downloaded file before renaming it into place,
@@ -45,8 +56,10 @@ FTP_USER=ferrybench
 FTP_PASS=ferrybench-pw
 PASV_MIN=${BENCH_PASV_MIN:-50000}
 PASV_MAX=${BENCH_PASV_MAX:-50100}
-TREE_DIRS=20
-TREE_FILES_PER_DIR=100
+CASES=${BENCH_CASES:-big tree}
+RTT_MS=${BENCH_RTT_MS:-0}
+TREE_DIRS=${BENCH_TREE_DIRS:-20}
+TREE_FILES_PER_DIR=${BENCH_TREE_FILES_PER_DIR:-100}
 TREE_FILE_SIZE=4096
 TREE_FILES=$((TREE_DIRS * TREE_FILES_PER_DIR))
 
@@ -58,6 +71,8 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [[ $BIG_MB =~ ^[1-9][0-9]*$ ]] || die "BENCH_BIG_MB must be a positive integer (MiB), got '$BIG_MB'"
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer, got '$REPEAT'"
+[[ $RTT_MS =~ ^[0-9]+$ ]] || die "BENCH_RTT_MS must be a whole number of milliseconds, got '$RTT_MS'"
+has_case() { [[ " $CASES " == *" $1 "* ]]; }
 [[ $(id -u) -eq 0 ]] || die "run as root (it installs packages, adds a user and starts vsftpd)"
 
 # ---------------------------------------------------------------- tools
@@ -66,6 +81,8 @@ need_install=()
 command -v lftp >/dev/null || need_install+=(lftp)
 command -v curl >/dev/null || need_install+=(curl)
 [[ -x /usr/bin/time ]] || need_install+=(time)
+command -v rclone >/dev/null || need_install+=(rclone)
+((RTT_MS == 0)) || command -v python3 >/dev/null || need_install+=(python3)
 if ((${#need_install[@]})); then
     log "installing ${need_install[*]}"
     apt-get update -qq
@@ -83,12 +100,14 @@ FTP_HOME=$(getent passwd "$FTP_USER" | cut -d: -f6)
 
 TMP=""
 VSFTPD_PID=""
+PROXY_PID=""
 REMOTE_REL=bench-$$ # work folder, relative to the login (home) folder
 WORK=$FTP_HOME/$REMOTE_REL
 
 cleanup() {
     local status=$?
     set +e
+    [[ -n $PROXY_PID ]] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
     if [[ -n $VSFTPD_PID ]]; then
         kill -TERM -- "-$VSFTPD_PID" 2>/dev/null
         for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -193,12 +212,35 @@ done
 [[ -n $PORT ]] || die "could not start vsftpd on any port in 2121-2199"
 log "vsftpd (pid $VSFTPD_PID) on 127.0.0.1:$PORT, passive ports $PASV_MIN-$PASV_MAX"
 
-BASE_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$PORT/$REMOTE_REL
+# Where the clients connect: vsftpd itself, or the latency proxy before it.
+CLIENT_PORT=$PORT
+if ((RTT_MS > 0)); then
+    for candidate in $(seq 2221 2299); do
+        port_free "$candidate" || continue
+        python3 "$ROOT/benches/latency_proxy.py" "$candidate" "$PORT" "$RTT_MS" >"$TMP/proxy.log" 2>&1 &
+        PROXY_PID=$!
+        for _ in $(seq 50); do
+            ! port_free "$candidate" && break
+            sleep 0.1
+        done
+        if ! port_free "$candidate"; then
+            CLIENT_PORT=$candidate
+            break
+        fi
+        kill "$PROXY_PID" 2>/dev/null
+        PROXY_PID=""
+    done
+    [[ $CLIENT_PORT != "$PORT" ]] || die "could not start the latency proxy: $(cat "$TMP/proxy.log")"
+    log "latency proxy (pid $PROXY_PID) on 127.0.0.1:$CLIENT_PORT: $RTT_MS ms round trip"
+fi
+
+BASE_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$CLIENT_PORT/$REMOTE_REL
+RCLONE_REMOTE=":ftp,host=127.0.0.1,port=$CLIENT_PORT,user=$FTP_USER,pass=$(rclone obscure "$FTP_PASS"):$REMOTE_REL"
 
 # ---------------------------------------------------------------- test data
 BIG_BYTES=$((BIG_MB * 1024 * 1024))
 log "making $BIG_MB MiB of random bytes and a tree of $TREE_FILES files of $TREE_FILE_SIZE bytes"
-head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+if has_case big; then head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"; fi
 for ((d = 0; d < TREE_DIRS; d++)); do
     dir=$(printf '%s/tree/d%02d' "$WORK" "$d")
     mkdir -p "$dir"
@@ -207,11 +249,13 @@ for ((d = 0; d < TREE_DIRS; d++)); do
 done
 chown -R "$FTP_USER:" "$WORK"
 [[ $(find "$WORK/tree" -type f | wc -l) -eq $TREE_FILES ]] || die "test tree was not made"
+# The same tree on the client side, for the uploads.
+cp -r "$WORK/tree" "$TMP/tree-src"
 sync # write the new data out now, not during the first measured runs
 
 # ---------------------------------------------------------------- measuring
 LFTP_SET="set cmd:fail-exit yes; set ftp:ssl-allow no; set ftp:passive-mode on; set net:max-retries 1; set net:timeout 30"
-LFTP=(lftp --norc -u "$FTP_USER,$FTP_PASS" -p "$PORT") # then: -e "$LFTP_SET; COMMANDS; quit" 127.0.0.1
+LFTP=(lftp --norc -u "$FTP_USER,$FTP_PASS" -p "$CLIENT_PORT") # then: -e "$LFTP_SET; COMMANDS; quit" 127.0.0.1
 
 LAST_TIME=""
 LAST_RSS=""
@@ -233,6 +277,9 @@ run_timed() {
 }
 
 declare -A BEST RSS ALL
+median() { # case tool -> the median of its runs
+    tr ' ' '\n' <<<"${ALL[$1|$2]:-}" | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 record() { # case tool
     local key="$1|$2"
     ALL[$key]="${ALL[$key]:-}${ALL[$key]:+ }$LAST_TIME"
@@ -256,7 +303,7 @@ check_tree() { # dir what full
     n=$(find "$1" -type f 2>/dev/null | wc -l)
     [[ $n -eq $TREE_FILES ]] || die "$2: $1 has $n files, expected $TREE_FILES"
     if [[ $3 == full ]]; then
-        diff -r -q "$WORK/tree" "$1" >/dev/null || die "$2: $1 differs from the source tree"
+        diff -r -q "$WORK/tree" "$1" >"$TMP/diff.txt" || die "$2: $1 differs from the source tree: $(head -n 5 "$TMP/diff.txt")"
     fi
 }
 
@@ -314,8 +361,29 @@ bench_tree() { # case tool jobs rep [ferry options...]
     case $tool in
     ferry) run_timed "$case-ferry-$rep" "$FERRY" get -r -j "$jobs" --overwrite "$@" "$BASE_URL/tree" "$TREE_OUT" ;;
     lftp) run_timed "$case-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; mirror --parallel=$jobs $REMOTE_REL/tree $TREE_OUT; quit" 127.0.0.1 ;;
+    rclone) run_timed "$case-rclone-$rep" rclone copy --transfers "$jobs" --checkers "$jobs" "$RCLONE_REMOTE/tree" "$TREE_OUT" ;;
     esac
-    check_tree "$TREE_OUT" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    # Ferry puts the folder itself inside the target: tree-out/tree.
+    local got=$TREE_OUT
+    [[ $tool == ferry ]] && got=$TREE_OUT/tree
+    check_tree "$got" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "$case" "$tool"
+}
+
+TREE_UP=$WORK/up-tree
+bench_tree_up() { # case tool jobs rep
+    local case=$1 tool=$2 jobs=$3 rep=$4
+    rm -rf -- "$TREE_UP"
+    install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$TREE_UP"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" put -r -j "$jobs" --overwrite "$TMP/tree-src" "$BASE_URL/up-tree" ;;
+    lftp) run_timed "$case-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; mirror -R --parallel=$jobs $TMP/tree-src $REMOTE_REL/up-tree; quit" 127.0.0.1 ;;
+    rclone) run_timed "$case-rclone-$rep" rclone copy --transfers "$jobs" --checkers "$jobs" "$TMP/tree-src" "$RCLONE_REMOTE/up-tree" ;;
+    esac
+    # Ferry puts the folder itself inside the target: up-tree/tree-src.
+    local got=$TREE_UP
+    [[ -d $TREE_UP/tree-src ]] && got=$TREE_UP/tree-src
+    check_tree "$got" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
     record "$case" "$tool"
 }
 
@@ -326,25 +394,44 @@ fi
 # Tools take turns within each repetition, so a slow phase of the machine
 # hits all of them alike.
 for ((rep = 1; rep <= REPEAT; rep++)); do
-    log "round $rep/$REPEAT: download $BIG_MB MiB"
-    for tool in ferry curl lftp; do bench_download "$tool" "$rep"; done
-    rm -f -- "$DL"
-    log "round $rep/$REPEAT: upload $BIG_MB MiB"
-    for tool in ferry curl lftp; do bench_upload "$tool" "$rep"; done
-    rm -f -- "$UP"
-    log "round $rep/$REPEAT: server to server $BIG_MB MiB"
-    bench_copy copy ferry "$rep"
-    bench_copy copy-fxp ferry-fxp "$rep"
-    bench_copy copy curl "$rep"
-    rm -f -- "$COPY" "$DL"
-    for jobs in 1 4; do
-        log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s)"
-        bench_tree "tree-j$jobs" ferry "$jobs" "$rep"
-        bench_tree "tree-j$jobs" lftp "$jobs" "$rep"
-        bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times
-    done
-    rm -rf -- "$TREE_OUT"
+    if has_case big; then
+        log "round $rep/$REPEAT: download $BIG_MB MiB"
+        for tool in ferry curl lftp; do bench_download "$tool" "$rep"; done
+        rm -f -- "$DL"
+        log "round $rep/$REPEAT: upload $BIG_MB MiB"
+        for tool in ferry curl lftp; do bench_upload "$tool" "$rep"; done
+        rm -f -- "$UP"
+        log "round $rep/$REPEAT: server to server $BIG_MB MiB"
+        bench_copy copy ferry "$rep"
+        bench_copy copy-fxp ferry-fxp "$rep"
+        bench_copy copy curl "$rep"
+        rm -f -- "$COPY" "$DL"
+    fi
+    if has_case tree; then
+        for jobs in 1 4; do
+            log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s)"
+            for tool in ferry lftp rclone; do bench_tree "tree-j$jobs" "$tool" "$jobs" "$rep"; done
+            bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times
+            for tool in ferry lftp rclone; do bench_tree_up "tree-up-j$jobs" "$tool" "$jobs" "$rep"; done
+        done
+        rm -rf -- "$TREE_OUT" "$TREE_UP"
+    fi
 done
+
+# Commands Ferry sends per file: one more run of each tree case with the
+# protocol log (-vv), counted, not timed.
+declare -A PER_FILE
+if has_case tree; then
+    rm -rf -- "$TREE_OUT"
+    "$FERRY" -vv get -r -j 1 --overwrite "$BASE_URL/tree" "$TREE_OUT" 2>"$TMP/out/commands-get.log" >/dev/null
+    rm -rf -- "$TREE_UP"
+    install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$TREE_UP"
+    "$FERRY" -vv put -r -j 1 --overwrite "$TMP/tree-src" "$BASE_URL/up-tree" 2>"$TMP/out/commands-put.log" >/dev/null
+    for what in get put; do
+        n=$(grep -c '^> ' "$TMP/out/commands-$what.log" || true)
+        PER_FILE[$what]=$(awk -v n="$n" -v f="$TREE_FILES" 'BEGIN { printf "%.2f", n / f }')
+    done
+fi
 
 # ---------------------------------------------------------------- report
 fmt_time() { [[ -n ${1:-} ]] && printf '%.2f s' "$1" || printf 'n/a'; }
@@ -374,32 +461,60 @@ cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
 ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
 
+tree_row() { # label case [ferry-case]: medians; the ratio is against the faster peer
+    local label=$1 case=$2 fcase=${3:-$2}
+    local f l r best
+    f=$(median "$fcase" ferry)
+    l=$(median "$case" lftp)
+    r=$(median "$case" rclone)
+    best=$(awk -v l="$l" -v r="$r" 'BEGIN { if (l == "") print r; else if (r == "" || l < r) print l; else print r }')
+    printf '| %s | %s | %s | %s | %s |\n' "$label" "$(fmt_time "$f")" "$(fmt_time "$l")" "$(fmt_time "$r")" "$(fmt_ratio "$best" "$f")"
+}
+
+link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
+((RTT_MS == 0)) || link="$link behind a latency proxy: $RTT_MS ms round trip (every chunk held $((RTT_MS / 2)) ms each way, data connections included)"
 {
     echo
     echo "## Ferry transfer benchmark"
     echo
-    echo "vsftpd on 127.0.0.1 (plain FTP, passive mode), $REPEAT runs per case, best (fastest) run shown;"
+    echo "$link, $REPEAT runs per case;"
     echo "warm page cache (nothing dropped); client-side files in ${BENCH_TMPDIR:-/tmp}" \
         "($(df --output=source,fstype "$TMP" | awk 'NR==2 {print $1 ", " $2}')), server files in $FTP_HOME" \
         "($(df --output=source,fstype "$WORK" | awk 'NR==2 {print $1 ", " $2}'))."
     echo "Ratios are throughput ratios: other tool's time / Ferry's time (> 1.0: Ferry is faster)."
-    echo "MB/s = 10^6 bytes per second. Tree: $TREE_FILES files of $TREE_FILE_SIZE bytes in $TREE_DIRS folders."
-    echo
-    echo "| case | Ferry | curl | lftp | Ferry vs curl | Ferry vs lftp |"
-    echo "| --- | --- | --- | --- | --- | --- |"
-    row "download $BIG_MB MiB" download big
-    row "upload $BIG_MB MiB" upload big
-    row "server to server $BIG_MB MiB (Ferry relay; curl: download, then upload)" copy big
-    row "server to server $BIG_MB MiB, Ferry --fxp" copy big copy-fxp
-    row "tree get, 1 connection" tree-j1 tree
-    row "tree get, 4 connections" tree-j4 tree
-    row "tree get, 1 connection, Ferry --no-times" tree-j1 tree tree-j1-notimes
-    row "tree get, 4 connections, Ferry --no-times" tree-j4 tree tree-j4-notimes
-    echo
-    echo "Peak RSS (GNU time %M, largest over the runs): download $BIG_MB MiB: ferry ${RSS[download|ferry]} KiB," \
-        "curl ${RSS[download|curl]} KiB, lftp ${RSS[download|lftp]} KiB;" \
-        "copy $BIG_MB MiB: ferry ${RSS[copy|ferry]} KiB (relay), ${RSS[copy-fxp|ferry]} KiB (FXP);" \
-        "tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB."
+    if has_case big; then
+        echo
+        echo "One file of $BIG_MB MiB, best (fastest) run; MB/s = 10^6 bytes per second."
+        echo
+        echo "| case | Ferry | curl | lftp | Ferry vs curl | Ferry vs lftp |"
+        echo "| --- | --- | --- | --- | --- | --- |"
+        row "download $BIG_MB MiB" download big
+        row "upload $BIG_MB MiB" upload big
+        row "server to server $BIG_MB MiB (Ferry relay; curl: download, then upload)" copy big
+        row "server to server $BIG_MB MiB, Ferry --fxp" copy big copy-fxp
+        echo
+        echo "Peak RSS (GNU time %M, largest over the runs): download $BIG_MB MiB: ferry ${RSS[download|ferry]} KiB," \
+            "curl ${RSS[download|curl]} KiB, lftp ${RSS[download|lftp]} KiB;" \
+            "copy $BIG_MB MiB: ferry ${RSS[copy|ferry]} KiB (relay), ${RSS[copy-fxp|ferry]} KiB (FXP)."
+    fi
+    if has_case tree; then
+        echo
+        echo "Tree: $TREE_FILES files of $TREE_FILE_SIZE bytes in $TREE_DIRS folders, median run;" \
+            "ferry get/put -r -j N, lftp mirror [-R] --parallel=N, rclone copy --transfers N --checkers N."
+        echo
+        echo "| case | Ferry | lftp | rclone | Ferry vs the faster of lftp and rclone |"
+        echo "| --- | --- | --- | --- | --- |"
+        tree_row "tree get, 1 connection" tree-j1
+        tree_row "tree get, 4 connections" tree-j4
+        tree_row "tree get, 1 connection, Ferry --no-times" tree-j1 tree-j1-notimes
+        tree_row "tree get, 4 connections, Ferry --no-times" tree-j4 tree-j4-notimes
+        tree_row "tree put, 1 connection" tree-up-j1
+        tree_row "tree put, 4 connections" tree-up-j4
+        echo
+        echo "Commands Ferry sends per file (protocol log of a -j 1 run, logins and listings included):" \
+            "get ${PER_FILE[get]}, put ${PER_FILE[put]}." \
+            "Peak RSS, tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB, rclone ${RSS[tree-j4|rclone]} KiB."
+    fi
     echo
     if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
         echo "**Warning: the machine was busy before the runs (load average $LOAD_BEFORE, over half the cores;" \
@@ -407,7 +522,7 @@ ver() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo '?'; }
         echo
     fi
     echo "Machine: $(nproc) cores, $cpu, $mem RAM, Linux $(uname -r);" \
-        "$("$FERRY" --version), curl $(ver curl), lftp $(ver lftp), vsftpd $(ver vsftpd);" \
+        "$("$FERRY" --version), curl $(ver curl), lftp $(ver lftp), rclone $(ver rclone), vsftpd $(ver vsftpd);" \
         "load average before the runs $LOAD_BEFORE, after $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
     echo "All runs (seconds):"
