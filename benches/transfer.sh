@@ -10,6 +10,7 @@
 #
 # Environment: BENCH_BIG_MB (MiB, default 1024), BENCH_REPEAT (default 3),
 # BENCH_TMPDIR (where the client-side files go, default /tmp),
+# BENCH_FERRY (a ferry binary to measure instead of building this tree),
 # BENCH_CASES ("big tree" by default: the one-big-file cases, the tree
 # cases), BENCH_TREE_DIRS (20) and BENCH_TREE_FILES_PER_DIR (100),
 # BENCH_RTT_MS (0: none): every client then talks to vsftpd through
@@ -128,9 +129,15 @@ trap 'exit 143' TERM
 TMP=$(mktemp -d "${BENCH_TMPDIR:-/tmp}/ferry-bench.XXXXXX")
 mkdir -p "$TMP/empty" "$TMP/out"
 
-log "building ferry (cargo build --release)"
-(cd "$ROOT" && cargo build --release --quiet)
-[[ -x $FERRY ]] || die "$FERRY was not built"
+if [[ -n ${BENCH_FERRY:-} ]]; then
+    # Another build, e.g. the last release's, to compare with.
+    FERRY=$BENCH_FERRY
+    [[ -x $FERRY ]] || die "BENCH_FERRY=$FERRY is not an executable"
+else
+    log "building ferry (cargo build --release)"
+    (cd "$ROOT" && cargo build --release --quiet)
+    [[ -x $FERRY ]] || die "$FERRY was not built"
+fi
 # A private copy, so a rebuild in the work tree during the run cannot
 # swap the binary under the measurements.
 cp "$FERRY" "$TMP/ferry"
