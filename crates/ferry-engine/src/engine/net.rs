@@ -48,6 +48,48 @@ pub fn connect(
     Ok(stream)
 }
 
+/// Starts a data connection to `addr` and returns before its handshake
+/// completes, so the command that uses it (RETR, STOR, LIST) goes out in
+/// the same round trip as the connection's SYN: waiting for the handshake
+/// first cost a round trip per file. On Linux a blocking read or write on
+/// a socket still connecting waits for the handshake (and a failure to
+/// connect is the error of that read or write, within the socket
+/// timeouts); elsewhere this connects as [`connect`] does.
+#[cfg(not(target_os = "linux"))]
+pub fn start_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
+    connect(addr, source, timeout)
+}
+
+/// See the other `start_connect`.
+#[cfg(target_os = "linux")]
+pub fn start_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if let Some(ip) = source {
+        socket
+            .bind(&SocketAddr::new(ip, 0).into())
+            .map_err(|e| io::Error::new(e.kind(), format!("from {ip}: {e}")))?;
+    }
+    socket.set_nonblocking(true)?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(err) if err.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(err) => return Err(err),
+    }
+    socket.set_nonblocking(false)?;
+    let stream: TcpStream = socket.into();
+    set_timeouts(&stream, timeout)?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
 /// Read and write timeouts on an existing socket.
 pub fn set_timeouts(stream: &TcpStream, timeout: Duration) -> io::Result<()> {
     stream.set_read_timeout(Some(timeout))?;

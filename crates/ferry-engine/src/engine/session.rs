@@ -777,7 +777,7 @@ fn configure_data_connections(
         if let Some(log) = debug_log::thread_sink() {
             log.detail(&format!("Opening data connection to {addr}"));
         }
-        net::connect(addr, source, timeout).map_err(FtpError::ConnectionError)
+        net::start_connect(addr, source, timeout).map_err(FtpError::ConnectionError)
     });
     match options.data_mode {
         DataMode::Passive => {
