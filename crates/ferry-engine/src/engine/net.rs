@@ -30,17 +30,30 @@ pub fn connect(
 ) -> io::Result<TcpStream> {
     let stream = match source {
         None => TcpStream::connect_timeout(&addr, timeout)?,
-        Some(ip) => {
-            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-            // The address named, for a user who typed it: "Cannot assign
-            // requested address" alone does not say which.
-            socket
-                .bind(&SocketAddr::new(ip, 0).into())
-                .map_err(|e| io::Error::new(e.kind(), format!("from {ip}: {e}")))?;
+        Some(_) => {
+            let socket = socket_for(addr, source)?;
             socket.connect_timeout(&addr.into(), timeout)?;
             socket.into()
         }
     };
+    finish(stream, timeout)
+}
+
+/// A TCP socket for `addr`, bound to `source` when given.
+fn socket_for(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    if let Some(ip) = source {
+        // The address named, for a user who typed it: "Cannot assign
+        // requested address" alone does not say which.
+        socket
+            .bind(&SocketAddr::new(ip, 0).into())
+            .map_err(|e| io::Error::new(e.kind(), format!("from {ip}: {e}")))?;
+    }
+    Ok(socket)
+}
+
+/// Timeouts and no Nagle on a new connection.
+fn finish(stream: TcpStream, timeout: Duration) -> io::Result<TcpStream> {
     set_timeouts(&stream, timeout)?;
     // FTP is a conversation of small lines: a command held back by Nagle's
     // algorithm until the server's delayed ACK comes costs 40 ms a file.
@@ -71,12 +84,7 @@ pub fn start_connect(
     source: Option<IpAddr>,
     timeout: Duration,
 ) -> io::Result<TcpStream> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    if let Some(ip) = source {
-        socket
-            .bind(&SocketAddr::new(ip, 0).into())
-            .map_err(|e| io::Error::new(e.kind(), format!("from {ip}: {e}")))?;
-    }
+    let socket = socket_for(addr, source)?;
     socket.set_nonblocking(true)?;
     match socket.connect(&addr.into()) {
         Ok(()) => {}
@@ -84,10 +92,7 @@ pub fn start_connect(
         Err(err) => return Err(err),
     }
     socket.set_nonblocking(false)?;
-    let stream: TcpStream = socket.into();
-    set_timeouts(&stream, timeout)?;
-    let _ = stream.set_nodelay(true);
-    Ok(stream)
+    finish(socket.into(), timeout)
 }
 
 /// Read and write timeouts on an existing socket.
