@@ -102,6 +102,7 @@ fn a_transfer_that_stalls_half_way_ends_in_a_timeout_and_keeps_the_part() {
             local: target.clone(),
             resume: false,
             size: None,
+            fetch_time: false,
         })
         .unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
@@ -163,6 +164,7 @@ fn a_short_transfer_reported_as_complete_is_a_failure_and_keeps_the_part() {
             local: target.clone(),
             resume: false,
             size: None,
+            fetch_time: false,
         })
         .unwrap_err();
     assert!(matches!(err, Error::Protocol(_)), "{err:?}");
@@ -232,6 +234,7 @@ fn a_pasv_reply_pointing_elsewhere_is_not_followed_so_its_bytes_never_arrive() {
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     });
     assert!(result.is_ok(), "{result:?}\n{}", h.log_text().join("\n"));
     assert_eq!(fs::read(&target).unwrap(), b"GOOD BYTES");
@@ -411,6 +414,7 @@ fn a_latin1_name_on_a_utf8_site_is_shown_escaped_and_fetched_by_its_real_bytes()
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     });
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(fs::read(&target).unwrap(), b"bytes");
@@ -512,6 +516,7 @@ fn a_transfer_reply_dripped_after_the_data_times_out() {
             local: target.clone(),
             resume: false,
             size: None,
+            fetch_time: false,
         })
         .unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
@@ -541,6 +546,7 @@ fn download_data_dripped_a_byte_a_second_times_out_and_keeps_the_part() {
             local: target.clone(),
             resume: false,
             size: None,
+            fetch_time: false,
         })
         .unwrap_err();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");

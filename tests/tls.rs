@@ -114,6 +114,7 @@ fn list_get_and_put(h: &mut Harness, server: &UnftpServer, name: &str, contents:
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(&target).unwrap(), contents);

@@ -294,6 +294,7 @@ fn vsftpd_abort_keeps_the_control_connection_in_step() {
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     });
     h.wait_for_first_bytes();
     h.connection.cancel(id);

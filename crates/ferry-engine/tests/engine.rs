@@ -152,6 +152,7 @@ fn downloads_and_uploads_stream_with_progress() {
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     }) else {
         panic!()
     };
@@ -200,6 +201,7 @@ fn a_download_resumes_from_the_partial_file_an_interrupted_one_left() {
         local: target.clone(),
         resume,
         size: None,
+        fetch_time: false,
     };
     h.call(download(false)).unwrap_err();
     let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
@@ -235,6 +237,7 @@ fn a_partial_file_ferry_did_not_make_is_never_resumed_or_touched() {
         local: target.clone(),
         resume: true,
         size: None,
+        fetch_time: false,
     }) else {
         panic!()
     };
@@ -279,6 +282,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     });
     h.wait_for_first_bytes();
     h.connection.cancel(id);
@@ -304,6 +308,7 @@ fn abort_stops_a_download_keeps_the_part_and_the_connection_works() {
         local: target.clone(),
         resume: true,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(&target).unwrap(), data);
@@ -344,6 +349,7 @@ fn ascii_mode_converts_line_endings_both_ways() {
         local: back.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(&back).unwrap(), b"one\ntwo\n");
@@ -355,6 +361,7 @@ fn ascii_mode_converts_line_endings_both_ways() {
         local: raw.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(&raw).unwrap(), b"one\r\ntwo\r\n");
@@ -381,6 +388,7 @@ fn active_mode_lists_and_transfers() {
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(target).unwrap(), b"active");
@@ -423,6 +431,7 @@ fn debug_levels_filter_and_the_password_never_appears() {
         local: local.path().join("f.txt"),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     // The password typed into the raw console is masked too.
@@ -497,6 +506,7 @@ fn connects_from_the_chosen_source_address() {
         local: local.path().join("s.txt"),
         resume: false,
         size: None,
+        fetch_time: false,
     })
     .unwrap();
     // An address this machine does not have is a clear connection error.
@@ -519,6 +529,7 @@ fn a_listed_size_that_went_stale_is_checked_with_size_not_called_short() {
         local: target.clone(),
         resume: false,
         size: Some(5),
+        fetch_time: false,
     })
     .unwrap();
     assert_eq!(fs::read(&target).unwrap(), b"now longer than listed");
@@ -534,6 +545,7 @@ fn a_listed_size_that_went_stale_is_checked_with_size_not_called_short() {
         local: target.clone(),
         resume: false,
         size: Some(22),
+        fetch_time: false,
     })
     .unwrap();
     let after = h
@@ -582,6 +594,7 @@ fn dropping_a_connection_aborts_its_download_and_runs_nothing_queued_behind_it()
         local: target.clone(),
         resume: false,
         size: None,
+        fetch_time: false,
     });
     let behind = connection.send(Command::Mkdir("/never".into()));
     loop {

@@ -699,6 +699,7 @@ fn a_partial_file_of_ours_for_an_older_version_is_not_resumed() {
         local: target.clone(),
         resume,
         size: None,
+        fetch_time: false,
     };
     h.call(download(false)).unwrap_err();
     let part = ferry_engine::engine::part_path(&target).expect("a partial file of ours");
@@ -956,5 +957,111 @@ fn a_queue_ends_without_waiting_for_logins_still_in_progress() {
         ending.elapsed() < Duration::from_secs(15),
         "the queue took {:?} to end",
         ending.elapsed()
+    );
+}
+
+/// Five files in a folder, listed with LIST only (so each needs MDTM).
+fn five_files_without_mlsd(faults: Faults) -> FaultyServer {
+    let mut tree = Tree::new();
+    for i in 0..5 {
+        tree = tree.file(&format!("/d/f{i}.bin"), pattern(3_000, i + 7));
+    }
+    FaultyServer::start(
+        tree,
+        Faults {
+            no_mlsd: true,
+            ..faults
+        },
+    )
+}
+
+/// Downloads /d on one connection and checks every file arrived whole and
+/// dated like the server's (2024), not now.
+fn download_five_files_dated(server: &FaultyServer) {
+    let local = tempfile::tempdir().unwrap();
+    let mut run = run_with(server, 1);
+    run.run(download("/d", &local.path().join("d"), true));
+    for i in 0..5 {
+        let path = local.path().join(format!("d/f{i}.bin"));
+        assert_eq!(fs::read(&path).unwrap(), pattern(3_000, i + 7), "f{i}");
+        let modified = fs::metadata(&path).unwrap().modified().unwrap();
+        let since_epoch = modified.duration_since(SystemTime::UNIX_EPOCH).unwrap();
+        assert_eq!(
+            since_epoch.as_secs(),
+            1_704_164_645,
+            "f{i} dated 2024-01-02 03:04:05"
+        );
+    }
+    let mdtms = server
+        .commands()
+        .iter()
+        .filter(|c| c.starts_with("MDTM"))
+        .count();
+    assert_eq!(mdtms, 5, "{:?}", server.commands());
+}
+
+/// Over a distant link each wait for a reply is a round trip: once a
+/// file's data is in, its MDTM and the next data connection's EPSV go out
+/// before its 226 is read, so a file costs two round trips, not four.
+#[test]
+fn each_files_time_and_the_next_data_address_are_asked_with_its_end() {
+    let server = five_files_without_mlsd(Faults::default());
+    download_five_files_dated(&server);
+    // TYPE with PWD at login, then MDTM with EPSV after each file (and
+    // EPSV after the listing).
+    assert!(
+        server.commands_sent_together() >= 6,
+        "{} sent together: {:?}",
+        server.commands_sent_together(),
+        server.commands()
+    );
+}
+
+/// A server that reads one command and throws away what came with it is
+/// found at login (PWD goes unanswered) and gets one command at a time:
+/// the login is made again and every file still arrives, dated.
+#[test]
+fn a_server_that_drops_commands_sent_together_gets_one_at_a_time() {
+    let server = five_files_without_mlsd(Faults {
+        drops_commands_sent_together: true,
+        ..Faults::default()
+    });
+    download_five_files_dated(&server);
+    assert_eq!(
+        server.commands_sent_together(),
+        1,
+        "{:?}",
+        server.commands()
+    );
+    assert_eq!(
+        server.connections_accepted(),
+        2,
+        "the first login is made again"
+    );
+}
+
+/// A server that answers the command after a transfer before the
+/// transfer's 226 (libunftp may): the replies are put back in order by
+/// their codes, and the server gets one command at a time from then on.
+#[test]
+fn replies_out_of_order_are_sorted_and_the_server_gets_one_command_at_a_time() {
+    let server = five_files_without_mlsd(Faults {
+        end_reply_after_next_command: true,
+        ..Faults::default()
+    });
+    download_five_files_dated(&server);
+    // TYPE with PWD at login; the EPSV after the listing's data, answered
+    // before its 226, is the last command sent together.
+    assert_eq!(
+        server.commands_sent_together(),
+        1,
+        "{:?}",
+        server.commands()
+    );
+    let epsv_then_list_then = ["EPSV", "LIST /d", "EPSV", "EPSV", "RETR /d/f0.bin"];
+    let commands = server.commands();
+    assert!(
+        commands.windows(5).any(|w| w == epsv_then_list_then),
+        "{commands:?}"
     );
 }

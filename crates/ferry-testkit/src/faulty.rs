@@ -99,6 +99,14 @@ pub struct Faults {
     /// (pure-ftpd's logins take seconds): the second and later logins are
     /// still in progress long after the first connection is working.
     pub slow_greeting_after_first: Option<Duration>,
+    /// Reads each command with one read and throws away whatever came
+    /// with it: a second command sent together with the first is never
+    /// answered (servers that mishandle pipelining).
+    pub drops_commands_sent_together: bool,
+    /// After a RETR's or a listing's data, answers the next command (if
+    /// one comes within 300 ms) before the 226, as libunftp may when its data task is
+    /// slower than its control loop: replies out of order.
+    pub end_reply_after_next_command: bool,
     /// The first N RETR commands (across the whole server) get
     /// "450 File temporarily unavailable" instead of data.
     pub fail_first_retrs: usize,
@@ -166,6 +174,8 @@ struct State {
     nodes: BTreeMap<String, Node>,
     raw: Vec<(String, String, usize)>,
     commands: Vec<String>,
+    /// Commands that arrived before the reply to the one in front of them.
+    sent_together: usize,
     accepted: usize,
     /// Control connections open now (those greeted with 220).
     open: usize,
@@ -326,6 +336,11 @@ impl FaultyServer {
         self.state.lock().commands.clone()
     }
 
+    /// How many commands arrived before the reply to the one in front.
+    pub fn commands_sent_together(&self) -> usize {
+        self.state.lock().sent_together
+    }
+
     /// Control connections accepted, including those turned away with 421.
     pub fn connections_accepted(&self) -> usize {
         self.state.lock().accepted
@@ -438,7 +453,14 @@ impl Session {
             let (verb, arg) = text.split_once(' ').unwrap_or((&text, ""));
             let verb = verb.to_ascii_uppercase();
             let logged = if verb == "PASS" { "PASS ****" } else { &text };
-            self.shared.lock().commands.push(logged.to_string());
+            let behind = self.ctrl.buffer().len();
+            let mut state = self.shared.lock();
+            state.commands.push(logged.to_string());
+            state.sent_together += usize::from(behind > 0);
+            drop(state);
+            if behind > 0 && self.shared.faults.drops_commands_sent_together {
+                self.ctrl.consume(behind);
+            }
             let go_on = if too_long {
                 self.reply("500 Command line too long").map(|()| true)
             } else if line.contains(&0) {
@@ -677,10 +699,29 @@ impl Session {
         }
         let _ = data.shutdown(Shutdown::Write);
         drop(data);
+        if sent.is_ok() && self.shared.faults.end_reply_after_next_command {
+            self.answer_next_command_first()?;
+        }
         match sent {
             Ok(()) => self.reply(done),
             Err(_) => self.reply("426 Connection closed; transfer aborted"),
         }
+    }
+
+    /// See [`Faults::end_reply_after_next_command`].
+    fn answer_next_command_first(&mut self) -> io::Result<()> {
+        self.ctrl
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(300)))?;
+        let next = read_line(&mut self.ctrl);
+        self.ctrl.get_ref().set_read_timeout(Some(IO_TIMEOUT))?;
+        if let Ok(Some((line, _))) = next {
+            let text = String::from_utf8_lossy(&line).into_owned();
+            self.shared.lock().commands.push(text.clone());
+            let (verb, arg) = text.split_once(' ').unwrap_or((&text, ""));
+            self.handle(&verb.to_ascii_uppercase(), arg)?;
+        }
+        Ok(())
     }
 
     fn retr(&mut self, arg: &str) -> io::Result<bool> {

@@ -76,6 +76,18 @@ pub enum TransferType {
     Ascii,
 }
 
+impl TransferType {
+    /// Plain `TYPE A`, never suppaftp's `TYPE A N`: the format control is
+    /// optional (RFC 959, N is the default) and pyftpdlib refuses it with
+    /// 504, which failed every `--ascii` login.
+    pub fn command(self) -> &'static str {
+        match self {
+            TransferType::Binary => "TYPE I",
+            TransferType::Ascii => "TYPE A",
+        }
+    }
+}
+
 /// A password or account string that never prints itself.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
@@ -243,6 +255,10 @@ pub enum Command {
         /// file. If the bytes that arrive disagree, SIZE is asked before
         /// the download counts as short (the file may have changed since).
         size: Option<u64>,
+        /// Also ask for the file's modification time (MDTM), in the same
+        /// round trip as the transfer's end where the server allows; it
+        /// comes back in the summary's `source_modified`.
+        fetch_time: bool,
     },
     /// Upload one file; `resume` appends to a shorter remote file.
     Upload {

@@ -254,7 +254,7 @@ pub struct Paced<'a> {
 
 impl<'a> Paced<'a> {
     pub fn new(stream: &'a mut DataStream, timeout: Duration) -> Paced<'a> {
-        let socket = stream.get_ref().get_ref();
+        let socket = stream.socket();
         let step = Some(POLL.min(timeout).max(Duration::from_millis(1)));
         let _ = socket.set_read_timeout(step);
         let _ = socket.set_write_timeout(step);
@@ -312,7 +312,7 @@ impl Write for Paced<'_> {
 impl Drop for Paced<'_> {
     /// Back to whole-timeout waits for whoever uses the stream next.
     fn drop(&mut self) {
-        let socket = self.stream.get_ref().get_ref();
+        let socket = self.stream.socket();
         let _ = socket.set_read_timeout(Some(self.progress.timeout));
         let _ = socket.set_write_timeout(Some(self.progress.timeout));
     }

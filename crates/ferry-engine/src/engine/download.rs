@@ -29,6 +29,8 @@ pub struct DownloadTarget<'a> {
     pub resume: bool,
     /// The size a listing reported, if any (saves a SIZE).
     pub listed_size: Option<u64>,
+    /// Ask for the file's modification time too (see `Command::Download`).
+    pub fetch_time: bool,
 }
 
 /// Downloads `remote` to `local` through a partial file of ours beside it;
@@ -45,6 +47,7 @@ pub fn download(
         local,
         resume,
         listed_size,
+        fetch_time,
     } = *target;
     check_command_argument("the remote path", remote)?;
     let ascii = session.transfer_type() == TransferType::Ascii;
@@ -67,17 +70,24 @@ pub fn download(
     if total == Some(offset) && offset > 0 {
         // Everything is already here; no data connection needed.
         stop_if_cancelled(observer)?;
-        return finish_download(partial, local, offset, offset, Instant::now());
+        let time = fetch_time.then(|| session.modification_time(remote).ok());
+        return finish_download(
+            partial,
+            local,
+            (offset, offset),
+            time.flatten(),
+            Instant::now(),
+        );
     }
 
     let started = Instant::now();
     let mut total = total;
     let mut from = offset;
-    let done = loop {
+    let (done, source_modified) = loop {
         let received = receive(
             session,
             request,
-            remote,
+            (remote, fetch_time),
             &mut partial,
             from,
             total,
@@ -150,7 +160,7 @@ pub fn download(
             .map_err(|e| Error::local(&path, &e))?;
     }
     stop_if_cancelled(observer)?;
-    finish_download(partial, local, done, offset, started)
+    finish_download(partial, local, (done, offset), source_modified, started)
 }
 
 /// The last look before the rename: a download cancelled while its last
@@ -225,16 +235,17 @@ enum Received {
 }
 
 /// One RETR from `offset` into the partial file: returns the bytes it
-/// holds afterwards. With a known `total`, never writes past it.
+/// holds afterwards, and the file's time if asked (`fetch_time`) and
+/// given. With a known `total`, never writes past it.
 fn receive(
     session: &mut Session,
     request: RequestId,
-    remote: &str,
+    (remote, fetch_time): (&str, bool),
     partial: &mut Partial,
     offset: u64,
     total: Option<u64>,
     observer: &mut dyn TransferObserver,
-) -> std::result::Result<u64, Received> {
+) -> std::result::Result<(u64, Option<chrono::NaiveDateTime>), Received> {
     let ascii = session.transfer_type() == TransferType::Ascii;
     let mut stream = session
         .open_data(&format!("RETR {remote}"), offset)
@@ -275,19 +286,21 @@ fn receive(
         Ok(())
     });
     drop(paced);
-    let ended = end_transfer(session, stream, result, &mut meter, observer);
+    let time_of = fetch_time.then_some(remote);
+    let ended = end_transfer(session, stream, result, time_of, &mut meter, observer);
     match (ended, too_much, total) {
         (_, true, Some(cap)) => Err(Received::TooMuch(cap)),
         (Err(err), _, _) => Err(Received::Failed(err)),
-        (Ok(()), _, _) => Ok(meter.done),
+        (Ok(time), _, _) => Ok((meter.done, time)),
     }
 }
 
+/// `(done, offset)`: the bytes the file holds, and where this run began.
 fn finish_download(
     partial: Partial,
     local: &Path,
-    done: u64,
-    offset: u64,
+    (done, offset): (u64, u64),
+    source_modified: Option<chrono::NaiveDateTime>,
     started: Instant,
 ) -> Result<TransferSummary> {
     refuse_unless_regular(local)?;
@@ -296,6 +309,7 @@ fn finish_download(
         bytes: done - offset,
         resumed_from: offset,
         elapsed: started.elapsed(),
+        source_modified,
     })
 }
 

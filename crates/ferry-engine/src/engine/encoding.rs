@@ -207,6 +207,17 @@ impl FileNameEncoding {
         }
     }
 
+    /// Encodes a command line for the wire; a name that cannot be written
+    /// in this encoding is an error, not a different name.
+    pub fn encode(&self, text: &str) -> io::Result<Vec<u8>> {
+        use suppaftp::Encoding;
+        match self {
+            FileNameEncoding::Utf8 => Utf8Lossless.encode(text),
+            FileNameEncoding::Latin1 => Latin1.encode(text),
+            FileNameEncoding::Other(e) => e.encode(text),
+        }
+    }
+
     pub fn is_utf8(&self) -> bool {
         matches!(self, FileNameEncoding::Utf8)
     }

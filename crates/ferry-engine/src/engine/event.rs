@@ -159,7 +159,7 @@ pub fn eta_at(left: u64, rate: f64) -> Option<Duration> {
 }
 
 /// A server reply: code and full (possibly multi-line) text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reply {
     pub code: u16,
     pub text: String,
@@ -244,6 +244,9 @@ pub struct TransferSummary {
     /// Where it resumed from (0 for a fresh transfer).
     pub resumed_from: u64,
     pub elapsed: Duration,
+    /// The source's modification time, for a download that asked for it
+    /// (`fetch_time`) from a server that gave it.
+    pub source_modified: Option<chrono::NaiveDateTime>,
 }
 
 #[cfg(test)]

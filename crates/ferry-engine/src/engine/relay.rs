@@ -59,6 +59,7 @@ pub fn copy(
             bytes: 0,
             resumed_from: offset,
             elapsed: started.elapsed(),
+            source_modified: None,
         });
     }
     if offset > 0 {
@@ -75,6 +76,7 @@ pub fn copy(
                     bytes,
                     resumed_from: offset,
                     elapsed: started.elapsed(),
+                    source_modified: None,
                 });
             }
             FxpOutcome::Refused(reason) => source.log().warning(&format!(
@@ -87,6 +89,7 @@ pub fn copy(
         bytes,
         resumed_from: offset,
         elapsed: started.elapsed(),
+        source_modified: None,
     })
 }
 
@@ -143,7 +146,7 @@ fn relay(
     // Whatever happened, the target keeps what arrived: closing its data
     // connection ends the upload there, ready for a resume (APPE).
     let stored = target.finish_data(to);
-    let ended = end_transfer(source, from, result, &mut meter, observer);
+    let ended = end_transfer(source, from, result, None, &mut meter, observer).map(drop);
     if let (true, Some(total)) = (too_much, total) {
         // What the target holds has the announced size but may not be the
         // file: a resume would take it as complete, so it goes.

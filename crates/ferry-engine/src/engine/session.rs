@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use suppaftp::{FtpError, ImplFtpStream, Mode, Status, TransferStream};
+use suppaftp::{FtpError, ImplFtpStream, Mode, Status};
 
 use super::command::{ConnectOptions, DataMode, Security, TransferType};
 use super::deadline::Watchdog;
@@ -28,17 +28,23 @@ use super::reply::{classify, describe_ftp_error, parse_pwd, reply_from, welcome_
 use super::tls::{self, RefusedCertificate};
 use super::tls_stream::{FtpsConnector, FtpsStream, Negotiated};
 
-/// A data connection in flight.
-pub type DataStream = TransferStream<FtpsStream>;
-
 /// suppaftp's client over our stream type.
 type FtpClient = ImplFtpStream<FtpsStream>;
+
+/// Commands after which a passive address asked for ahead may no longer
+/// be listened on.
+const REPLACES_LISTENER: [&str; 9] = [
+    "PASV", "EPSV", "SPSV", "LPSV", "PORT", "EPRT", "LPRT", "REIN", "ABOR",
+];
 
 /// Longest reply line we accept; longer is a protocol error.
 pub const MAX_REPLY_LINE: usize = 64 * 1024;
 
+mod data;
 mod listing;
+mod pipeline;
 
+pub use data::DataStream;
 pub use listing::{MAX_LISTING_BYTES, MAX_LISTING_ENTRIES, MAX_LISTING_LINE};
 
 pub struct Session {
@@ -67,6 +73,11 @@ pub struct Session {
     data_address_given: Arc<AtomicBool>,
     /// Ends a control-connection exchange that outlives its deadline.
     watchdog: Watchdog,
+    /// Commands sent together, data connections of our own.
+    pipeline: pipeline::Pipeline,
+    /// The replies of the last transfer on a data connection of our own
+    /// (its 150 and its end), for a listing that looks for "truncated".
+    direct_replies: Option<String>,
 }
 
 impl Session {
@@ -158,6 +169,12 @@ impl Session {
         };
         let data_address_given = Arc::new(AtomicBool::new(false));
         let ftp = configure_data_connections(ftp, options, data_address_given.clone());
+        let plain_passive = !options.security.is_tls() && options.data_mode == DataMode::Passive;
+        let mut pipeline =
+            pipeline::Pipeline::new(&options.host, options.port, &welcome, plain_passive);
+        pipeline.source = options.source_address;
+        pipeline.trust_pasv_address = options.trust_pasv_address;
+        let log_again = log.clone();
         let mut session = Session {
             ftp,
             origin: format!(
@@ -185,6 +202,8 @@ impl Session {
             clear_data: clear_data.clone(),
             data_address_given,
             watchdog,
+            pipeline,
+            direct_replies: None,
         };
         if options.security == Security::ImplicitTls {
             // suppaftp's implicit mode does not negotiate data protection.
@@ -193,8 +212,11 @@ impl Session {
         }
         session.login(options)?;
         session.read_features();
-        session.set_transfer_type(options.transfer_type)?;
-        session.info.home = session.pwd()?;
+        match session.type_and_home(options.transfer_type)? {
+            Some(home) => session.info.home = home,
+            // Out of step: start again, one command at a time.
+            None => return Session::connect(options, log_again, on_welcome),
+        }
         if options.clear_data && session.info.tls {
             session.clear_data_channel()?;
         }
@@ -372,6 +394,14 @@ impl Session {
     /// Sends one command line and returns the reply, whatever its code.
     pub fn raw(&mut self, line: &str) -> Result<Reply> {
         check_command_argument("the command", line)?;
+        let verb = line
+            .split(' ')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        if REPLACES_LISTENER.contains(&verb.as_str()) {
+            self.pipeline.forget_ready();
+        }
         match self.exchange(1, |ftp| ftp.custom_command(line, &[])) {
             Err(FtpError::UnexpectedResponse(response)) => {
                 let reply = reply_from(&response, &self.encoding);
@@ -392,6 +422,11 @@ impl Session {
         }
     }
 
+    /// See [`super::Connection::ask_ahead`].
+    pub fn ask_ahead(&mut self, on: bool) {
+        self.pipeline.ahead = on;
+    }
+
     /// The server's address on the control connection.
     pub fn peer_ip(&self) -> Option<std::net::IpAddr> {
         self.ftp.get_ref().peer_addr().ok().map(|a| a.ip())
@@ -409,20 +444,39 @@ impl Session {
     /// not read for a command without a data connection of ours.
     pub fn send_unread(&mut self, line: &str) -> Result<()> {
         check_command_argument("the command", line)?;
+        // FXP's PASV or PORT replaces a listener asked for ahead.
+        self.pipeline.forget_ready();
+        self.write_commands(&[line.to_string()])
+    }
+
+    /// Writes the `lines`, each with its CRLF, in one write on a plain
+    /// control connection (names in the site's file-name encoding, as
+    /// suppaftp writes them), logging each line as a command.
+    fn write_commands(&mut self, lines: &[String]) -> Result<()> {
+        let mut bytes = Vec::new();
+        for line in lines {
+            let encoded = self.encoding.encode(line).map_err(|e| {
+                Error::InvalidInput(format!("{}: {e}", super::encoding::display_text(line)))
+            })?;
+            bytes.extend_from_slice(&encoded);
+            bytes.extend_from_slice(b"\r\n");
+        }
         if self.info.tls {
             return Err(Error::Tls(
                 "commands can be written directly only on a plain control connection".to_string(),
             ));
         }
-        self.log.emit(
-            crate::engine::LogLevel::Protocol,
-            crate::engine::LogKind::Command,
-            line,
-        );
+        for line in lines {
+            self.log.emit(
+                crate::engine::LogLevel::Protocol,
+                crate::engine::LogKind::Command,
+                line,
+            );
+        }
         let socket = self.ftp.get_ref();
         let mut writer: &std::net::TcpStream = &socket;
         writer
-            .write_all(format!("{line}\r\n").as_bytes())
+            .write_all(&bytes)
             .and_then(|()| writer.flush())
             .map_err(|e| {
                 self.broken = true;
@@ -527,10 +581,8 @@ impl Session {
 
     pub fn modification_time(&mut self, path: &str) -> Result<chrono::NaiveDateTime> {
         let reply = self.path_command("MDTM", path, |c| c == 213)?;
-        let stamp = reply.text.get(4..).unwrap_or_default().trim();
-        let digits = stamp.split('.').next().unwrap_or_default();
-        chrono::NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S")
-            .map_err(|_| Error::Protocol(format!("cannot read a time from {:?}", reply.text)))
+        pipeline::parse_mdtm(&reply.text)
+            .ok_or_else(|| Error::Protocol(format!("cannot read a time from {:?}", reply.text)))
     }
 
     /// Size and modification time of a file, each only if the server
@@ -583,17 +635,10 @@ impl Session {
             .map(drop)
     }
 
-    /// `TYPE I` or `TYPE A`. Plain `TYPE A`, never suppaftp's `TYPE A N`:
-    /// the format control is optional (RFC 959, N is the default) and
-    /// pyftpdlib refuses it with 504, which failed every `--ascii` login.
-    /// Line endings are converted in `transfer`, not by suppaftp, so its
+    /// `TYPE I` or `TYPE A` (see [`TransferType::command`]). Line endings are converted in `transfer`, not by suppaftp, so its
     /// own notion of the type is not needed.
     pub fn set_transfer_type(&mut self, kind: TransferType) -> Result<()> {
-        let line = match kind {
-            TransferType::Binary => "TYPE I",
-            TransferType::Ascii => "TYPE A",
-        };
-        self.expect(line, |c| c == 200)?;
+        self.expect(kind.command(), |c| c == 200)?;
         self.transfer_type = kind;
         Ok(())
     }
@@ -603,6 +648,11 @@ impl Session {
     /// to PASV when the server does not understand EPSV.
     pub fn open_data(&mut self, command: &str, offset: u64) -> Result<DataStream> {
         check_command_argument("the command", command)?;
+        self.direct_replies = None;
+        if self.pipeline.allowed {
+            return self.open_direct(command, offset);
+        }
+        self.pipeline.forget_ready();
         // At most one fallback of each kind: EPSV → PASV, PROT C → PROT P.
         for _ in 0..3 {
             if offset > 0 {
@@ -623,8 +673,9 @@ impl Session {
             });
             match opened {
                 Ok((_, stream)) => {
-                    let _ = net::set_timeouts(stream.get_ref().get_ref(), self.timeout);
-                    if let Ok(peer) = stream.get_ref().get_ref().peer_addr() {
+                    let stream = DataStream::Suppaftp(stream);
+                    let _ = net::set_timeouts(stream.socket(), self.timeout);
+                    if let Ok(peer) = stream.socket().peer_addr() {
                         self.log
                             .detail(&format!("Data connection open with {peer}"));
                     }
@@ -670,8 +721,34 @@ impl Session {
 
     /// Closes a finished data connection and checks the server's 226/250.
     pub fn finish_data(&mut self, stream: DataStream) -> Result<()> {
-        self.exchange(1, |_| stream.finish())
-            .map_err(|e| self.fail(e))
+        self.finish_data_and_time(stream, None).map(drop)
+    }
+
+    /// Like [`Session::finish_data`], and asks for `time_of`'s modification
+    /// time too: in the same round trip where the server allows (see
+    /// [`pipeline`]). `Ok(None)` when the server gives no time.
+    pub fn finish_data_and_time(
+        &mut self,
+        stream: DataStream,
+        time_of: Option<&str>,
+    ) -> Result<Option<chrono::NaiveDateTime>> {
+        match stream {
+            DataStream::Suppaftp(stream) => {
+                self.exchange(1, |_| stream.finish())
+                    .map_err(|e| self.fail(e))?;
+                Ok(time_of.and_then(|path| self.modification_time(path).ok()))
+            }
+            DataStream::Direct(direct) => {
+                let (time, replies) = self.finish_direct(direct, time_of)?;
+                self.direct_replies = Some(replies);
+                Ok(time)
+            }
+        }
+    }
+
+    /// The replies of the last transfer on a data connection of our own.
+    pub(super) fn take_direct_replies(&mut self) -> Option<String> {
+        self.direct_replies.take()
     }
 
     /// The session timeout: per reply, and per window of a data transfer.
@@ -710,6 +787,16 @@ impl Session {
     /// connection is in step; if it is not, the session is marked broken
     /// and the worker reconnects.
     pub fn abort_data(&mut self, stream: DataStream) {
+        let stream = match stream {
+            DataStream::Suppaftp(stream) => stream,
+            DataStream::Direct(direct) => {
+                if !self.end_direct_for_abort(direct) {
+                    self.broken = true;
+                    return;
+                }
+                return self.abort_and_check();
+            }
+        };
         match self.exchange(1, |_| stream.finish()) {
             Ok(()) => {}
             Err(FtpError::UnexpectedResponse(response)) => {
@@ -728,6 +815,12 @@ impl Session {
                 return;
             }
         }
+        self.abort_and_check();
+    }
+
+    /// ABOR once the transfer has ended, then a NOOP to prove the replies
+    /// are in step (see [`Session::abort_data`]).
+    fn abort_and_check(&mut self) {
         match self.raw("ABOR") {
             Ok(reply) => self.log.detail(&format!("ABOR: {}", reply.one_line())),
             Err(_) => {

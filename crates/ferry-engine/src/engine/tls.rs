@@ -18,7 +18,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-use super::tls_stream::FtpsStream;
+use super::session::DataStream;
 
 use super::command::{TlsTrust, TlsVersions};
 use super::error::CertificateProblem;
@@ -347,11 +347,11 @@ pub fn normalize_fingerprint(text: &str) -> Option<String> {
 /// `require_ssl_reuse`) refuse a data connection without one, and rustls
 /// hands out each ticket once, so an upload that never reads would use up
 /// the tickets the login brought.
-pub fn collect_session_tickets(
-    stream: &mut suppaftp::TransferStream<FtpsStream>,
-    tickets: &Tickets,
-) {
+pub fn collect_session_tickets(stream: &mut DataStream, tickets: &Tickets) {
     use std::sync::atomic::Ordering;
+    let DataStream::Suppaftp(stream) = stream else {
+        return;
+    };
     let suppaftp::DataStream::Ssl(tls) = stream.get_mut() else {
         return;
     };

@@ -65,6 +65,7 @@ pub fn upload(
                 bytes: 0,
                 resumed_from: total,
                 elapsed: Duration::ZERO,
+                source_modified: None,
             });
         }
         if remote_size < total {
@@ -109,7 +110,7 @@ pub fn upload(
     // An upload never reads, so the session ticket the server sent for the
     // next data connection would be lost with this one: take it now.
     tls::collect_session_tickets(&mut stream, session.tickets());
-    end_transfer(session, stream, result, &mut meter, observer)?;
+    end_transfer(session, stream, result, None, &mut meter, observer)?;
     session.log().detail(&format!(
         "{command}: {} bytes in {:.2?}",
         meter.done - offset,
@@ -120,6 +121,7 @@ pub fn upload(
         bytes: meter.done - offset,
         resumed_from: offset,
         elapsed: started.elapsed(),
+        source_modified: None,
     })
 }
 
@@ -197,15 +199,18 @@ pub(super) fn pump(
 
 /// Completes the data connection after `result`: the server's 226 on
 /// success, an abort on failure. A final progress event goes out either way.
+/// With `time_of`, a download also asks for that file's modification time
+/// (see [`Session::finish_data_and_time`]).
 pub(super) fn end_transfer(
     session: &mut Session,
     stream: DataStream,
     result: Result<()>,
+    time_of: Option<&str>,
     meter: &mut Meter,
     observer: &mut dyn TransferObserver,
-) -> Result<()> {
+) -> Result<Option<chrono::NaiveDateTime>> {
     let outcome = match result {
-        Ok(()) => session.finish_data(stream),
+        Ok(()) => session.finish_data_and_time(stream, time_of),
         Err(err) => {
             session.abort_data(stream);
             Err(err)

@@ -71,6 +71,8 @@ pub struct Connection {
     next_request: AtomicU64,
     cancels: Arc<CancelSet>,
     debug_level: Arc<AtomicU8>,
+    /// See [`Connection::ask_ahead`].
+    ask_ahead: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -80,7 +82,9 @@ impl Connection {
         let (requests, inbox) = unbounded();
         let cancels = Arc::new(CancelSet::default());
         let debug_level = Arc::new(AtomicU8::new(0));
+        let ask_ahead = Arc::new(AtomicBool::new(false));
         let worker = Worker {
+            ask_ahead: ask_ahead.clone(),
             id,
             inbox,
             events: events.clone(),
@@ -102,6 +106,7 @@ impl Connection {
             next_request: AtomicU64::new(1),
             cancels,
             debug_level,
+            ask_ahead,
             thread,
         }
     }
@@ -140,6 +145,15 @@ impl Connection {
         self.requests = None;
     }
 
+    /// For a connection that runs one transfer after another (a queue's):
+    /// after each download or listing, ask for the next data connection's
+    /// address in the same round trip (see `session::pipeline`). Not for
+    /// browsing, where the next request may never come and the server
+    /// would hold a listener for nothing. Takes effect at the next login.
+    pub fn ask_ahead(&self) {
+        self.ask_ahead.store(true, Ordering::Relaxed);
+    }
+
     /// Debug level 0, 1 or 2, effective at once (like ftplib's `set_debuglevel`).
     pub fn set_debug_level(&self, level: u8) {
         self.debug_level.store(level.min(2), Ordering::Relaxed);
@@ -167,6 +181,7 @@ impl Drop for Connection {
 
 struct Worker {
     id: ConnectionId,
+    ask_ahead: Arc<AtomicBool>,
     inbox: Receiver<Request>,
     events: Sender<Event>,
     cancels: Arc<CancelSet>,
@@ -456,6 +471,7 @@ impl Worker {
                 local,
                 resume,
                 size,
+                fetch_time,
             } => {
                 let mut observer = self.observer(request.id);
                 let session = self.session()?;
@@ -464,6 +480,7 @@ impl Worker {
                     local,
                     resume: *resume,
                     listed_size: *size,
+                    fetch_time: *fetch_time,
                 };
                 transfer::download(session, request.id, &target, &mut observer)
                     .map(Outcome::Transferred)
@@ -506,7 +523,8 @@ impl Worker {
                 kind: EventKind::Welcome(text.to_string()),
             });
         };
-        let session = Session::connect(options, self.log.clone(), &mut on_welcome)?;
+        let mut session = Session::connect(options, self.log.clone(), &mut on_welcome)?;
+        session.ask_ahead(self.ask_ahead.load(Ordering::Relaxed));
         let info = session.info().clone();
         self.session = Some(session);
         self.emit(EventKind::Connected(info.clone()));
@@ -562,6 +580,7 @@ mod tests {
         let (events, _) = unbounded();
         Worker {
             id: 1,
+            ask_ahead: Arc::default(),
             inbox,
             events: events.clone(),
             cancels: Arc::default(),

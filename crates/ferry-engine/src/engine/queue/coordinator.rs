@@ -40,8 +40,6 @@ pub(super) enum Job {
     StatSource(ItemId),
     /// Deleting a remote file or tree (mirror `--delete`).
     Delete(ItemId),
-    /// MDTM after a download, to date the local file.
-    FetchTime(ItemId),
     /// MFMT after an upload.
     PushTime(ItemId),
     /// SIZE and MDTM of a path asked for as a tree that could not be
@@ -62,7 +60,6 @@ impl Job {
             | Job::StatTarget(id)
             | Job::StatSource(id)
             | Job::Delete(id)
-            | Job::FetchTime(id)
             | Job::PushTime(id)
             | Job::ProbeFile(id)
             | Job::MkdirCopyTarget(id) => Some(id),
@@ -506,6 +503,7 @@ impl Coordinator {
         self.next_slot_id += 1;
         let connection = Connection::spawn(id, self.engine_tx.clone());
         connection.set_debug_level(self.options.debug_level.min(2));
+        connection.ask_ahead();
         let request = connection.send(Command::Connect(self.connect.clone()));
         self.slots.push(Slot {
             connection,

@@ -332,12 +332,14 @@ impl Coordinator {
             return self.set_state(id, ItemState::Planned(what));
         }
         let size = self.item(id).and_then(|i| i.source).and_then(|s| s.size);
+        let fetch_time = self.wants_server_time(slot, id);
         let command = match spec.direction {
             Direction::Download => Command::Download {
                 remote: spec.remote,
                 local: spec.local,
                 resume,
                 size,
+                fetch_time,
             },
             Direction::Upload => Command::Upload {
                 local: spec.local,
@@ -356,9 +358,26 @@ impl Coordinator {
         self.send_job(slot, command, Job::Transfer(id));
     }
 
-    /// The bytes are there: date the copy like the original if asked, then
-    /// the item is done.
-    fn transferred(&mut self, slot: usize, id: ItemId) {
+    /// Whether a download asks the server for the file's time: times are
+    /// kept and neither the listing (MLSD) nor a stat gave the exact one.
+    /// It comes with the transfer's end, in the same round trip where the
+    /// server allows (see `session::pipeline`).
+    fn wants_server_time(&self, slot: usize, id: ItemId) -> bool {
+        let Some(item) = self.item(id) else {
+            return false;
+        };
+        let exact = item.source_time_exact && item.source.and_then(|s| s.modified).is_some();
+        let features = &self.slots[slot].features;
+        self.options.download_times
+            && item.spec.direction == Direction::Download
+            && !exact
+            && (features.supports("MDTM") || features.lines.is_empty())
+    }
+
+    /// The bytes are there: date the copy like the original if asked (the
+    /// time the listing gave, else the one `fetched` with the download),
+    /// then the item is done.
+    fn transferred(&mut self, slot: usize, id: ItemId, fetched: Option<chrono::NaiveDateTime>) {
         let Some(item) = self.item_mut(id) else {
             return;
         };
@@ -367,38 +386,24 @@ impl Coordinator {
         let source_time = item.source.and_then(|s| s.modified);
         let exact_source_time = source_time.filter(|_| item.source_time_exact);
         let features = &self.slots[slot].features;
-        let times = match spec.direction {
-            Direction::Download => self.options.download_times,
-            Direction::Upload => self.options.upload_times,
-            // The partner's features are not known here; copies keep the
-            // target server's own time.
-            Direction::Copy => false,
-        };
-        if times {
-            match spec.direction {
-                // The listing (MLSD) or the stat before the transfer gave
-                // the exact time: no MDTM round trip per file.
-                Direction::Download if let Some(time) = exact_source_time => {
+        match spec.direction {
+            Direction::Download if self.options.download_times => {
+                if let Some(time) = exact_source_time.or(fetched) {
                     self.date_download(&spec.local, time);
                 }
-                Direction::Download if features.supports("MDTM") || features.lines.is_empty() => {
-                    return self.send_job(
-                        slot,
-                        Command::ModificationTime(spec.remote),
-                        Job::FetchTime(id),
-                    );
-                }
-                Direction::Upload if features.supports("MFMT") => {
-                    if let Some(time) = source_time {
-                        let command = Command::SetModificationTime {
-                            path: spec.remote,
-                            time,
-                        };
-                        return self.send_job(slot, command, Job::PushTime(id));
-                    }
-                }
-                _ => {}
             }
+            Direction::Upload if self.options.upload_times && features.supports("MFMT") => {
+                if let Some(time) = source_time {
+                    let command = Command::SetModificationTime {
+                        path: spec.remote,
+                        time,
+                    };
+                    return self.send_job(slot, command, Job::PushTime(id));
+                }
+            }
+            // The partner's features are not known here; copies keep the
+            // target server's own time.
+            _ => {}
         }
         self.set_state(id, ItemState::Done);
     }
@@ -417,11 +422,13 @@ impl Coordinator {
     pub(super) fn finished(&mut self, slot: usize, job: Job, result: Result<Outcome, Error>) {
         match (job, result) {
             (Job::Transfer(id), Ok(outcome)) => {
+                let mut fetched = None;
                 if let (Outcome::Transferred(summary), Some(item)) = (outcome, self.item_mut(id)) {
                     item.bytes_done = summary.resumed_from + summary.bytes;
                     item.total = Some(item.bytes_done);
+                    fetched = summary.source_modified;
                 }
-                self.transferred(slot, id);
+                self.transferred(slot, id, fetched);
             }
             (Job::List(id), Ok(Outcome::Listing(listing))) => {
                 let spec = self.items_spec(id);
@@ -518,13 +525,6 @@ impl Coordinator {
                 Ok(_) => self.set_state(id, ItemState::Done),
                 Err(err) => self.item_failed(id, err),
             },
-            (Job::FetchTime(id), result) => {
-                if let Ok(Outcome::ModificationTime(time)) = result {
-                    let local = self.items_spec(id).local;
-                    self.date_download(&local, time);
-                }
-                self.set_state(id, ItemState::Done);
-            }
             (Job::PushTime(id), result) => {
                 if let Err(err) = result {
                     self.warn(&format!("could not set the remote time: {err}"));

@@ -254,7 +254,9 @@ impl Session {
         match outcome {
             Ok(()) => {
                 self.finish_data(stream)?;
-                let replies = debug_log::replies_since_last_command();
+                let replies = self
+                    .take_direct_replies()
+                    .or_else(debug_log::replies_since_last_command);
                 self.log
                     .detail(&format!("{verb}: {} lines, {total} bytes", lines.len()));
                 Ok((lines, replies))
