@@ -434,7 +434,7 @@ fn pasv_address(text: &str) -> Option<SocketAddr> {
         .find_map(|run| {
             let numbers: Vec<u8> = run
                 .split(',')
-                .map(|n| n.parse().ok())
+                .map(|n| n.parse::<u8>().ok())
                 .collect::<Option<_>>()?;
             let [a, b, c, d, high, low] = numbers.as_slice() else {
                 return None;
