@@ -13,6 +13,7 @@
 # BENCH_FERRY (a ferry binary to measure instead of building this tree),
 # BENCH_CASES ("big tree" by default: the one-big-file cases, the tree
 # cases), BENCH_TREE_DIRS (20) and BENCH_TREE_FILES_PER_DIR (100),
+# BENCH_LIST_ENTRIES (100000: the folder the "list" case lists),
 # BENCH_RTT_MS (0: none): every client then talks to vsftpd through
 # benches/latency_proxy.py, which holds every chunk half that long each
 # way, data connections included (passive replies are rewritten), as a
@@ -33,7 +34,10 @@
 #   - recursive download and upload of 2000 files of 4 KiB in 20 folders,
 #     one connection and four (ferry get/put -r -j N, lftp mirror [-R]
 #     --parallel=N, rclone copy --transfers N --checkers N), Ferry also
-#     with --no-times (downloads).
+#     with --no-times (downloads);
+#   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
+#     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
+#     lftp ls), output to /dev/null after its lines are counted.
 # Tree cases report the median run (round trips make them noisy), the
 # big-file cases the best.
 # Nothing is dropped from the page cache: the data is in RAM throughout,
@@ -61,6 +65,7 @@ CASES=${BENCH_CASES:-big tree}
 RTT_MS=${BENCH_RTT_MS:-0}
 TREE_DIRS=${BENCH_TREE_DIRS:-20}
 TREE_FILES_PER_DIR=${BENCH_TREE_FILES_PER_DIR:-100}
+LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}
 TREE_FILE_SIZE=4096
 TREE_FILES=$((TREE_DIRS * TREE_FILES_PER_DIR))
 
@@ -254,6 +259,10 @@ for ((d = 0; d < TREE_DIRS; d++)); do
     head -c $((TREE_FILES_PER_DIR * TREE_FILE_SIZE)) /dev/urandom |
         split -b "$TREE_FILE_SIZE" -a 3 -d --additional-suffix=.dat - "$dir/f"
 done
+if has_case list; then
+    mkdir -p "$WORK/many"
+    (cd "$WORK/many" && seq -f 'entry-%06g.dat' "$LIST_ENTRIES" | xargs touch)
+fi
 chown -R "$FTP_USER:" "$WORK"
 [[ $(find "$WORK/tree" -type f | wc -l) -eq $TREE_FILES ]] || die "test tree was not made"
 # The same tree on the client side, for the uploads.
@@ -394,6 +403,19 @@ bench_tree_up() { # case tool jobs rep
     record "$case" "$tool"
 }
 
+bench_list() { # tool rep
+    local tool=$1 rep=$2
+    case $tool in
+    ferry) run_timed "list-ferry-$rep" "$FERRY" ls -l "$BASE_URL/many" ;;
+    curl) run_timed "list-curl-$rep" curl -sS --fail "$BASE_URL/many/" ;;
+    lftp) run_timed "list-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; ls $REMOTE_REL/many; quit" 127.0.0.1 ;;
+    esac
+    local n
+    n=$(wc -l <"$TMP/out/list-$tool-$rep.log")
+    [[ $n -eq $LIST_ENTRIES ]] || die "list $tool: $n lines, expected $LIST_ENTRIES"
+    record list "$tool"
+}
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
     log "warning: the machine is busy (load average $LOAD_BEFORE on $(nproc) cores): expect noisy numbers"
@@ -423,20 +445,28 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         done
         rm -rf -- "$TREE_OUT" "$TREE_UP"
     fi
+    if has_case list; then
+        log "round $rep/$REPEAT: ls -l of $LIST_ENTRIES entries"
+        for tool in ferry curl lftp; do bench_list "$tool" "$rep"; done
+    fi
 done
 
 # Commands Ferry sends per file: one more run of each tree case with the
 # protocol log (-vv), counted, not timed.
-declare -A PER_FILE
+declare -A PER_FILE TRIPS
 if has_case tree; then
     rm -rf -- "$TREE_OUT"
     "$FERRY" -vv get -r -j 1 --overwrite "$BASE_URL/tree" "$TREE_OUT" 2>"$TMP/out/commands-get.log" >/dev/null
     rm -rf -- "$TREE_UP"
     install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$TREE_UP"
     "$FERRY" -vv put -r -j 1 --overwrite "$TMP/tree-src" "$BASE_URL/up-tree" 2>"$TMP/out/commands-put.log" >/dev/null
+    # Round trips: each run of commands written before the next reply is
+    # read (commands sent together) is one wait for the server.
     for what in get put; do
         n=$(grep -c '^> ' "$TMP/out/commands-$what.log" || true)
+        waits=$(awk '/^> / { if (!sending) n++; sending = 1; next } /^< / { sending = 0 } END { print n + 0 }' "$TMP/out/commands-$what.log")
         PER_FILE[$what]=$(awk -v n="$n" -v f="$TREE_FILES" 'BEGIN { printf "%.2f", n / f }')
+        TRIPS[$what]=$(awk -v n="$waits" -v f="$TREE_FILES" 'BEGIN { printf "%.2f", n / f }')
     done
 fi
 
@@ -519,8 +549,19 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
         tree_row "tree put, 4 connections" tree-up-j4
         echo
         echo "Commands Ferry sends per file (protocol log of a -j 1 run, logins and listings included):" \
-            "get ${PER_FILE[get]}, put ${PER_FILE[put]}." \
+            "get ${PER_FILE[get]}, put ${PER_FILE[put]};" \
+            "round trips per file (runs of commands sent before the next reply is read): get ${TRIPS[get]}, put ${TRIPS[put]}." \
             "Peak RSS, tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB, rclone ${RSS[tree-j4|rclone]} KiB."
+    fi
+    if has_case list; then
+        echo
+        echo "Listing one folder of $LIST_ENTRIES entries, best run (ferry ls -l, curl LIST, lftp ls)."
+        echo
+        echo "| case | Ferry | curl | lftp | Ferry vs curl | Ferry vs lftp |"
+        echo "| --- | --- | --- | --- | --- | --- |"
+        row "list $LIST_ENTRIES entries" list tree
+        echo
+        echo "Peak RSS listing $LIST_ENTRIES entries: ferry ${RSS[list|ferry]} KiB, curl ${RSS[list|curl]} KiB, lftp ${RSS[list|lftp]} KiB."
     fi
     echo
     if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then

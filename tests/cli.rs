@@ -58,6 +58,27 @@ fn ls_prints_names_long_lines_and_json() {
     assert_eq!(file["size"], 5);
 }
 
+/// `ls` prints a folder while it is read, in parts: every entry of a
+/// folder of several parts comes out once, in the server's order.
+#[test]
+fn ls_of_a_folder_of_several_parts_prints_every_entry_once_in_order() {
+    let mut tree = Tree::new().dir("/big");
+    for i in 0..3000 {
+        tree = tree.raw_entry("/big", &format!("f{i:04}.txt"), 7);
+    }
+    let server = FaultyServer::start(tree, Faults::default());
+    let want: Vec<String> = (0..3000).map(|i| format!("f{i:04}.txt")).collect();
+    let run = ferry(&["ls", "-l", &server.url("/big")]).expect_status(0);
+    let names: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|line| line.rsplit(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(names, want, "{}", run.stderr);
+    let run = ferry(&["ls", &server.url("/big")]).expect_status(0);
+    assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want);
+}
+
 #[test]
 fn get_and_put_move_files_byte_for_byte() {
     let server = UnftpServer::plain();

@@ -9,10 +9,11 @@ use crossbeam_channel::Receiver;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::output::print_log_line;
-use crate::engine::typed::TypedCommand;
+use crate::engine::typed::{List, TypedCommand};
 use crate::engine::{
-    Command, Connection, Error, Event, EventKind, LogKind, LogLine, Outcome, Progress,
+    Command, Connection, Error, Event, EventKind, Listing, LogKind, LogLine, Outcome, Progress,
 };
+use crate::listing::RemoteEntry;
 
 pub struct Client {
     /// Always `Some` until dropped.
@@ -39,8 +40,29 @@ impl Client {
         R::answer(self.call(request.command())?)
     }
 
+    /// Lists a folder, handing its entries to `part` as they are read;
+    /// the listing returned holds those not handed over yet (see
+    /// `Session::list_in_parts`).
+    pub fn list_in_parts(
+        &mut self,
+        path: Option<String>,
+        part: &mut dyn FnMut(Vec<RemoteEntry>),
+    ) -> Result<Listing, Error> {
+        let outcome = self.call_with_parts(Command::ListInParts(path), part)?;
+        List::answer(outcome)
+    }
+
     /// Runs one command to its outcome.
     fn call(&mut self, command: Command) -> Result<Outcome, Error> {
+        self.call_with_parts(command, &mut |_| {})
+    }
+
+    /// Runs one command to its outcome, handing listing parts to `part`.
+    fn call_with_parts(
+        &mut self,
+        command: Command,
+        part: &mut dyn FnMut(Vec<RemoteEntry>),
+    ) -> Result<Outcome, Error> {
         let Some(connection) = &self.connection else {
             return Err(Error::NotConnected);
         };
@@ -55,6 +77,9 @@ impl Client {
                 EventKind::Progress(progress) if progress.request == id => {
                     self.show_progress(&progress);
                 }
+                EventKind::ListingPart {
+                    request, entries, ..
+                } if request == id => part(entries),
                 EventKind::Finished { request, result } if request == id => {
                     if let Some(bar) = self.bar.take() {
                         bar.finish_and_clear();

@@ -119,7 +119,17 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Ls { long, json, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = (!url.path.is_empty()).then(|| url.path.clone());
-            let listing = match client.request(List { path: path.clone() }) {
+            // Text goes out as it is read: a folder of 100 000 entries is
+            // never held whole. JSON is one array, printed at the end.
+            let listed = if json {
+                client.request(List { path: path.clone() })
+            } else {
+                let mut print = |part: Vec<crate::listing::RemoteEntry>| {
+                    output::print_listing(&part, long, false)
+                };
+                client.list_in_parts(path.clone(), &mut print)
+            };
+            let listing = match listed {
                 Ok(listing) => listing,
                 // Not a folder: a file is listed as itself, as `ls file` does.
                 Err(not_a_folder @ Error::Permanent { .. }) => {

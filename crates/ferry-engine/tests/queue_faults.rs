@@ -18,6 +18,7 @@ use common::queue::{QueueRun, download, snapshot, upload};
 use ferry_engine::engine::queue::{
     ExistsPolicy, ItemState, QueueCommand, QueueEvent, QueueOptions,
 };
+use ferry_engine::engine::{Command, EventKind, Outcome};
 
 fn run_with(server: &FaultyServer, connections: usize) -> QueueRun {
     let options = QueueOptions {
@@ -1064,4 +1065,89 @@ fn replies_out_of_order_are_sorted_and_the_server_gets_one_command_at_a_time() {
         commands.windows(5).any(|w| w == epsv_then_list_then),
         "{commands:?}"
     );
+}
+
+/// `ferry ls` prints a folder while it is read: the entries come in parts
+/// of 1024 as the listing arrives, in order, and the final listing holds
+/// the rest; nothing is lost or repeated, and the listing is whole.
+#[test]
+fn a_folder_is_handed_over_in_parts_while_it_is_read() {
+    let mut tree = Tree::new().dir("/big");
+    for i in 0..5000 {
+        tree = tree.raw_entry("/big", &format!("e{i:05}"), 1);
+    }
+    let server = FaultyServer::start(tree, Faults::default());
+    let mut h = common::harness::Harness::new(0);
+    h.connect(ferry_options(&server));
+    let outcome = h.call(Command::ListInParts(Some("/big".into())));
+    let Ok(Outcome::Listing(rest)) = outcome else {
+        panic!("{outcome:?}")
+    };
+    let parts: Vec<Vec<String>> = h
+        .seen
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::ListingPart { entries, .. } => {
+                Some(entries.iter().map(|e| e.name.clone()).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        parts.len(),
+        4,
+        "5000 entries: four parts of 1024 and the rest"
+    );
+    assert!(parts.iter().all(|part| part.len() == 1024));
+    assert_eq!(rest.entries.len(), 5000 - 4 * 1024);
+    assert_eq!(rest.incomplete, None);
+    let names: Vec<String> = parts
+        .into_iter()
+        .flatten()
+        .chain(rest.entries.into_iter().map(|e| e.name))
+        .collect();
+    let want: Vec<String> = (0..5000).map(|i| format!("e{i:05}")).collect();
+    assert_eq!(names, want);
+}
+
+/// A reader slower than the server (a terminal, a pipe) does not make the
+/// connection pile the folder up in memory: it reads four parts ahead and
+/// waits for the reader to take them.
+#[test]
+fn a_folder_read_faster_than_it_is_taken_waits_four_parts_ahead() {
+    let mut tree = Tree::new().dir("/big");
+    for i in 0..20_000 {
+        tree = tree.raw_entry("/big", &format!("e{i:05}"), 1);
+    }
+    let server = FaultyServer::start(tree, Faults::default());
+    let (connection, events) = ferry_engine::engine::Connection::open();
+    connection.send(Command::Connect(ferry_options(&server)));
+    let listing = connection.send(Command::ListInParts(Some("/big".into())));
+    std::thread::sleep(Duration::from_millis(700));
+    let waiting: Vec<_> = events.try_iter().collect();
+    let parts = |events: &[ferry_engine::engine::Event]| {
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::ListingPart { .. }))
+            .count()
+    };
+    assert_eq!(parts(&waiting), 4, "parts waiting for the reader");
+    drop(waiting);
+    // Taken one at a time, the rest follow, and nothing is lost.
+    let mut names = 0;
+    loop {
+        let event = events.recv_timeout(Duration::from_secs(30)).unwrap();
+        match event.kind {
+            EventKind::ListingPart { entries, .. } => names += entries.len(),
+            EventKind::Finished { request, result } if request == listing => {
+                let Ok(Outcome::Listing(rest)) = result else {
+                    panic!("{result:?}")
+                };
+                names += rest.entries.len();
+                break;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(names, 20_000 - 4 * 1024);
 }

@@ -54,7 +54,10 @@ impl FerryApp {
                 match event.kind {
                     EventKind::Log(line) => self.log.push(&line),
                     EventKind::Welcome(text) => self.server(side).welcome = text,
-                    EventKind::Progress(_) | EventKind::Connected(_) => {}
+                    // The window lists whole folders (Command::List).
+                    EventKind::Progress(_)
+                    | EventKind::Connected(_)
+                    | EventKind::ListingPart { .. } => {}
                     EventKind::Disconnected { reason } => {
                         if let Some(reason) = reason {
                             self.log.push_text(

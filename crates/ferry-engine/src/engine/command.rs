@@ -214,6 +214,10 @@ pub enum Command {
     /// List a folder (the current one if `None`): MLSD when offered, else
     /// LIST, else NLST.
     List(Option<String>),
+    /// Like `List`, with the entries also sent as `ListingPart` events
+    /// while the folder is read; the final listing holds the rest (see
+    /// `Session::list_in_parts`). For callers that print and forget.
+    ListInParts(Option<String>),
     /// NLST: names only.
     NameList(Option<String>),
     Mkdir(String),

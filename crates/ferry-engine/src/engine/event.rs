@@ -16,6 +16,20 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// Held by every listing part not yet dropped by whoever reads the
+/// events: the connection reads at most a few parts ahead of its reader,
+/// so a folder read faster than it is printed is not piled up in memory
+/// (the event channel has no bound of its own).
+#[derive(Debug, Clone, Default)]
+pub struct Unread(std::sync::Arc<()>);
+
+impl Unread {
+    /// Parts sent with this and not dropped yet.
+    pub fn parts_held(&self) -> usize {
+        std::sync::Arc::strong_count(&self.0) - 1
+    }
+}
+
 /// What happened.
 #[derive(Debug, Clone)]
 pub enum EventKind {
@@ -28,6 +42,12 @@ pub enum EventKind {
     Connected(SessionInfo),
     /// Transfer progress, at most about ten per second per transfer.
     Progress(Progress),
+    /// Entries of a folder being read for `Command::ListInParts`, in order.
+    ListingPart {
+        request: RequestId,
+        entries: Vec<crate::listing::RemoteEntry>,
+        unread: Unread,
+    },
     /// The outcome of a request; exactly one per request.
     Finished {
         request: RequestId,

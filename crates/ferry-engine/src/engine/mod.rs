@@ -37,7 +37,7 @@ pub use encoding::{
 pub use error::{CertificateProblem, Error, Result};
 pub use event::{
     ConnectionId, Event, EventKind, Features, FileStat, Listing, LogKind, LogLevel, LogLine,
-    Outcome, Progress, Reply, SessionInfo, TransferSummary, eta_at,
+    Outcome, Progress, Reply, SessionInfo, TransferSummary, Unread, eta_at,
 };
 pub use partial::{part_path, partial_target};
 pub use session::{MAX_LISTING_BYTES, MAX_LISTING_ENTRIES, MAX_LISTING_LINE, MAX_REPLY_LINE};

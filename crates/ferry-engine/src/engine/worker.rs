@@ -9,13 +9,14 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::command::{Command, ConnectOptions, Request, RequestId};
 use super::debug_log::{self, LogSink};
 use super::error::{Error, Result};
-use super::event::{ConnectionId, Event, EventKind, Outcome, Progress, SessionInfo};
+use super::event::{ConnectionId, Event, EventKind, Outcome, Progress, SessionInfo, Unread};
 use super::relay;
 use super::session::Session;
 use super::transfer::{self, TransferObserver};
@@ -434,6 +435,23 @@ impl Worker {
                 Ok(Outcome::Path(cwd))
             }
             Command::List(path) => self.session()?.list(path.as_deref()).map(Outcome::Listing),
+            Command::ListInParts(path) => {
+                let (events, connection, request) = (self.events.clone(), self.id, request.id);
+                let unread = Unread::default();
+                let mut part = |entries| {
+                    wait_for_reader(&unread);
+                    let unread = unread.clone();
+                    let kind = EventKind::ListingPart {
+                        request,
+                        entries,
+                        unread,
+                    };
+                    let _ = events.send(Event { connection, kind });
+                };
+                self.session()?
+                    .list_in_parts(path.as_deref(), &mut part)
+                    .map(Outcome::Listing)
+            }
             Command::NameList(path) => self
                 .session()?
                 .name_list(path.as_deref())
@@ -551,6 +569,19 @@ fn asks_whether_it_exists(command: &Command) -> bool {
 }
 
 /// Forwards a transfer's progress as events and reads its cancel flag.
+/// Listing parts read ahead of the reader at most (4 096 entries).
+const PARTS_AHEAD: usize = 4;
+
+/// Waits while the reader holds [`PARTS_AHEAD`] parts, for at most a
+/// second each time: a reader that keeps every event (a test's log of
+/// them) slows the listing down, never stops it.
+fn wait_for_reader(unread: &Unread) {
+    let started = std::time::Instant::now();
+    while unread.parts_held() >= PARTS_AHEAD && started.elapsed() < Duration::from_secs(1) {
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
 struct WorkerObserver {
     request: RequestId,
     connection: ConnectionId,

@@ -146,16 +146,26 @@ pub fn parse_listing(
     let mut entries = Vec::with_capacity(lines.len());
     let mut errors = Vec::new();
     for line in lines {
-        let parsed = match format {
-            ListingFormat::Mlsd => parse_mlsd_line(line),
-            ListingFormat::List => parse_list_line(line, now),
-            ListingFormat::Nlst => Ok(parse_nlst_line(line)),
-        };
-        match parsed {
-            Ok(Some(entry)) if entry.name != "." && entry.name != ".." => entries.push(entry),
-            Ok(_) => {}
+        match parse_listing_line(format, line, now) {
+            Ok(Some(entry)) => entries.push(entry),
+            Ok(None) => {}
             Err(err) => errors.push(err),
         }
     }
     (entries, errors)
+}
+
+/// One line of a listing: an entry, `None` for lines that name none
+/// (`total 12`, blank, `.` and `..`), or why it could not be read.
+pub fn parse_listing_line(
+    format: ListingFormat,
+    line: &str,
+    now: NaiveDateTime,
+) -> Result<Option<RemoteEntry>, ParseError> {
+    let parsed = match format {
+        ListingFormat::Mlsd => parse_mlsd_line(line),
+        ListingFormat::List => parse_list_line(line, now),
+        ListingFormat::Nlst => Ok(parse_nlst_line(line)),
+    }?;
+    Ok(parsed.filter(|entry| entry.name != "." && entry.name != ".."))
 }

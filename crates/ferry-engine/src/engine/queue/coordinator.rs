@@ -577,7 +577,10 @@ impl Coordinator {
                     (job, result) => self.finished(slot, job, result),
                 }
             }
-            EventKind::Welcome(_) | EventKind::Disconnected { .. } => {}
+            // The queue lists with Command::List: no parts.
+            EventKind::Welcome(_)
+            | EventKind::Disconnected { .. }
+            | EventKind::ListingPart { .. } => {}
         }
     }
 

@@ -23,6 +23,8 @@ pub const MAX_LISTING_BYTES: usize = 64 * 1024 * 1024;
 /// Most entries (lines) of one listing: 64 MiB of one-byte lines would
 /// otherwise become tens of millions of strings.
 pub const MAX_LISTING_ENTRIES: usize = 1_000_000;
+/// Entries handed over at a time by [`Session::list_in_parts`].
+pub const LISTING_PART: usize = 1024;
 /// Unreadable listing lines reported one by one; the rest are counted.
 const MAX_WARNED_LINES: usize = 10;
 
@@ -39,6 +41,29 @@ impl Session {
     /// nothing (or the folder's own line), and `LIST` of a file with that
     /// file's line.
     pub fn list(&mut self, path: Option<&str>) -> Result<Listing> {
+        self.list_streaming(path, None)
+    }
+
+    /// Like [`Session::list`], handing the entries to `part` in parts of
+    /// [`LISTING_PART`] as they are read, so a caller that only prints
+    /// them never holds the whole folder; the [`Listing`] returned holds
+    /// the rest. Nothing is handed over before the second entry (a listing
+    /// of one entry or none is believed only once confirmed), and entries
+    /// handed over stay valid if the listing then fails or is incomplete:
+    /// the result says so, as for [`Session::list`].
+    pub fn list_in_parts(
+        &mut self,
+        path: Option<&str>,
+        part: &mut dyn FnMut(Vec<RemoteEntry>),
+    ) -> Result<Listing> {
+        self.list_streaming(path, Some(part))
+    }
+
+    fn list_streaming(
+        &mut self,
+        path: Option<&str>,
+        mut part: Option<&mut dyn FnMut(Vec<RemoteEntry>)>,
+    ) -> Result<Listing> {
         let mut formats = vec![ListingFormat::List, ListingFormat::Nlst];
         if self.info.features.has_mlsd() {
             formats.insert(0, ListingFormat::Mlsd);
@@ -50,26 +75,49 @@ impl Session {
                 ListingFormat::List => "LIST",
                 ListingFormat::Nlst => "NLST",
             };
-            match self.listing_lines(verb, path) {
-                Ok((lines, final_reply)) => {
-                    let now = chrono::Local::now().naive_local();
-                    let (entries, errors) = listing::parse_listing(format, &lines, now);
+            let now = chrono::Local::now().naive_local();
+            let mut parsed = Parsed::default();
+            let mut handed = 0usize;
+            // Held whole, the lines wait as text (a third of the size of
+            // entries) until the read is done, so a listing cut at the
+            // size limit has never cost more than its text.
+            let mut lines = Vec::new();
+            let read = self.read_listing(verb, path, &mut |line| match part.as_mut() {
+                None => lines.push(line.to_string()),
+                Some(part) => {
+                    parsed.add(format, line, now);
+                    if parsed.entries.len() >= LISTING_PART {
+                        handed += parsed.entries.len();
+                        part(std::mem::take(&mut parsed.entries));
+                    }
+                }
+            });
+            if read.is_ok() {
+                for line in std::mem::take(&mut lines) {
+                    parsed.add(format, &line, now);
+                }
+            }
+            drop(lines);
+            let Parsed {
+                entries,
+                errors,
+                unread,
+            } = parsed;
+            match read {
+                Ok(final_reply) => {
                     let mut problems = Vec::new();
-                    if !errors.is_empty() {
-                        for error in errors.iter().take(MAX_WARNED_LINES) {
+                    if unread > 0 {
+                        for error in &errors {
                             self.log
                                 .warning(&format!("Could not read a listing line: {error}"));
                         }
-                        if errors.len() > MAX_WARNED_LINES {
+                        if unread > MAX_WARNED_LINES {
                             self.log.warning(&format!(
                                 "… and {} more listing lines that could not be read",
-                                errors.len() - MAX_WARNED_LINES
+                                unread - MAX_WARNED_LINES
                             ));
                         }
-                        problems.push(format!(
-                            "{} listing line(s) could not be read",
-                            errors.len()
-                        ));
+                        problems.push(format!("{unread} listing line(s) could not be read"));
                     }
                     let final_reply = match final_reply {
                         Some(reply) => reply,
@@ -95,7 +143,7 @@ impl Session {
                         problems.push(format!("the server cut the listing short ({cut})"));
                     }
                     if let Some(folder) = path.filter(|p| !p.is_empty())
-                        && entries.len() <= 1
+                        && handed + entries.len() <= 1
                     {
                         self.confirm_folder(folder)?;
                         if let [only] = entries.as_slice() {
@@ -188,22 +236,25 @@ impl Session {
 
     /// NLST: names only.
     pub fn name_list(&mut self, path: Option<&str>) -> Result<Vec<String>> {
-        let (lines, _) = self.listing_lines("NLST", path)?;
-        Ok(lines
-            .iter()
-            .filter_map(|line| listing::parse_nlst_line(line))
-            .map(|entry| entry.name)
-            .collect())
+        let mut names = Vec::new();
+        self.read_listing("NLST", path, &mut |line| {
+            if let Some(entry) = listing::parse_nlst_line(line) {
+                names.push(entry.name);
+            }
+        })?;
+        Ok(names)
     }
 
-    /// Runs a listing command and reads its lines within the size limits;
-    /// also returns the replies to it (the 150 and the final 226), whose
+    /// Runs a listing command and hands each line (without its CRLF,
+    /// blank lines skipped) to `line` as it is read, within the size
+    /// limits; returns the replies to it (the 150 and the final 226), whose
     /// words may say the listing was cut short (`None`: they cannot be read).
-    fn listing_lines(
+    fn read_listing(
         &mut self,
         verb: &str,
         path: Option<&str>,
-    ) -> Result<(Vec<String>, Option<String>)> {
+        each: &mut dyn FnMut(&str),
+    ) -> Result<Option<String>> {
         let command = match path {
             Some(p) if !p.is_empty() => {
                 check_command_argument("the path", p)?;
@@ -212,8 +263,9 @@ impl Session {
             _ => verb.to_string(),
         };
         let mut stream = self.open_data(&command, 0)?;
+        let encoding = self.encoding;
         let mut reader = BufReader::with_capacity(64 * 1024, Paced::new(&mut stream, self.timeout));
-        let mut lines = Vec::new();
+        let mut lines = 0usize;
         let mut total = 0usize;
         let mut line = Vec::new();
         let outcome = loop {
@@ -239,12 +291,13 @@ impl Session {
                     let bytes = line.strip_suffix(b"\n").unwrap_or(&line);
                     let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
                     if !bytes.is_empty() {
-                        if lines.len() == MAX_LISTING_ENTRIES {
+                        if lines == MAX_LISTING_ENTRIES {
                             break Err(Error::Protocol(format!(
                                 "the {verb} listing has more than {MAX_LISTING_ENTRIES} entries"
                             )));
                         }
-                        lines.push(self.encoding.decode(bytes));
+                        lines += 1;
+                        each(&encoding.decode(bytes));
                     }
                 }
                 Err(err) => break Err(net::io_error("reading the listing", &err)),
@@ -258,12 +311,36 @@ impl Session {
                     .take_direct_replies()
                     .or_else(debug_log::replies_since_last_command);
                 self.log
-                    .detail(&format!("{verb}: {} lines, {total} bytes", lines.len()));
-                Ok((lines, replies))
+                    .detail(&format!("{verb}: {lines} lines, {total} bytes"));
+                Ok(replies)
             }
             Err(err) => {
                 self.abort_data(stream);
                 Err(err)
+            }
+        }
+    }
+}
+
+/// Entries read so far, and the lines that could not be read (the first
+/// few kept for the log, all counted).
+#[derive(Default)]
+struct Parsed {
+    entries: Vec<RemoteEntry>,
+    errors: Vec<listing::ParseError>,
+    unread: usize,
+}
+
+impl Parsed {
+    fn add(&mut self, format: ListingFormat, line: &str, now: chrono::NaiveDateTime) {
+        match listing::parse_listing_line(format, line, now) {
+            Ok(Some(entry)) => self.entries.push(entry),
+            Ok(None) => {}
+            Err(error) => {
+                self.unread += 1;
+                if self.errors.len() < MAX_WARNED_LINES {
+                    self.errors.push(error);
+                }
             }
         }
     }
