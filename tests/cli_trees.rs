@@ -237,3 +237,108 @@ fn a_refused_login_is_status_3_for_tree_transfers_too() {
     ferry(&["get", "-r", &bad, s(local.path())]).expect_status(3);
     ferry(&["mirror", &bad, s(&local.path().join("m"))]).expect_status(3);
 }
+
+/// `--exclude` and `--include` choose what a tree transfer takes, both
+/// ways, and what they leave out a mirror never deletes: the site goes up
+/// without its `.git` and logs, and the server's own logs stay.
+#[test]
+fn include_and_exclude_choose_what_moves_and_what_is_left_out_is_never_deleted() {
+    let server = UnftpServer::plain();
+    let site = server.path("site");
+    fs::create_dir_all(site.join(".git/objects")).unwrap();
+    fs::create_dir_all(site.join("css")).unwrap();
+    fs::create_dir_all(site.join("docs")).unwrap();
+    fs::write(site.join(".git/objects/x"), b"git").unwrap();
+    fs::write(site.join("index.html"), b"<h1>").unwrap();
+    fs::write(site.join("css/site.css"), b"body{}").unwrap();
+    fs::write(site.join("debug.log"), b"log").unwrap();
+    fs::write(site.join("docs/a.pdf"), b"pdf").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    // Files only, below the tree's own folder.
+    let names = |root: &Path| -> Vec<String> {
+        let files = snapshot(&root.join("site"))
+            .into_iter()
+            .map(|(name, _)| name);
+        files.filter(|name| !name.ends_with('/')).collect()
+    };
+
+    let down = local.path().join("down");
+    let run = ferry(&[
+        "get",
+        "-r",
+        "--exclude",
+        ".git",
+        "--exclude",
+        "*.log",
+        "--exclude",
+        "docs/*.pdf",
+        &url(&server, "site"),
+        s(&down),
+    ])
+    .expect_status(0);
+    assert_eq!(
+        names(&down),
+        ["css/site.css", "index.html"],
+        "{}",
+        run.stderr
+    );
+
+    let only = local.path().join("only");
+    ferry(&[
+        "get",
+        "-r",
+        "--include",
+        "*.css",
+        &url(&server, "site"),
+        s(&only),
+    ])
+    .expect_status(0);
+    assert_eq!(names(&only), ["css/site.css"]);
+
+    // Mirror up with --delete: the server's debug.log and .git are left
+    // out, so they stay although the local folder has neither.
+    let down = down.join("site");
+    fs::write(down.join("new.html"), b"new").unwrap();
+    let run = ferry(&[
+        "mirror",
+        "--reverse",
+        "--delete",
+        "--exclude",
+        "*.log",
+        "--exclude",
+        ".git/",
+        &url(&server, "site"),
+        s(&down),
+    ])
+    .expect_status(0);
+    assert!(site.join("new.html").exists(), "{}", run.stderr);
+    assert!(site.join("debug.log").exists(), "{}", run.stderr);
+    assert!(site.join(".git/objects/x").exists(), "{}", run.stderr);
+    // The local docs/ is empty (its pdf was left out of the download, not
+    // of this mirror): the server's pdf goes.
+    assert!(!site.join("docs/a.pdf").exists(), "{}", run.stderr);
+
+    // Mirror down with --delete: a local file left out stays.
+    fs::write(down.join("local.log"), b"mine").unwrap();
+    ferry(&[
+        "mirror",
+        "--delete",
+        "--exclude",
+        "*.log",
+        &url(&server, "site"),
+        s(&down),
+    ])
+    .expect_status(0);
+    assert!(down.join("local.log").exists());
+
+    let run = ferry(&[
+        "get",
+        "-r",
+        "--exclude",
+        "[a-",
+        &url(&server, "site"),
+        s(&down),
+    ]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a glob"), "{}", run.stderr);
+}

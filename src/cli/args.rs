@@ -233,6 +233,16 @@ pub struct QueueArgs {
     /// endless tree stops here, with an error).
     #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_ENTRIES)]
     pub max_entries: u64,
+    /// Leave out files and folders matching GLOB (repeatable): a name at
+    /// any depth (`*.log`, `.git`), a path from the top of the tree
+    /// (`docs/*.pdf`, `/build`, `**/cache`), folders only with a trailing
+    /// `/` (`tmp/`). What is left out is never deleted by mirror --delete.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Take only files matching GLOB (repeatable, same forms as
+    /// --exclude); folders are still entered to find them.
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

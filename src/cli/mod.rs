@@ -292,7 +292,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 copy_to: String::new(),
             };
             let mut options =
-                transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose);
+                transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose)?;
             options.delete_extraneous = delete;
             options.files_as_trees = false;
             options.max_delete = Some(max_delete);

@@ -13,8 +13,8 @@ use super::args::{ExistsArgs, QueueArgs, TransferArgs};
 use super::exit::Phase;
 use super::output::{self, print_log_line};
 use crate::engine::queue::{
-    Direction, ExistsPolicy, ItemId, ItemKind, ItemState, Overall, QueueEvent, QueueOptions,
-    TARGET_EXISTS, TransferQueue, TransferSpec,
+    Direction, ExistsPolicy, ItemId, ItemKind, ItemState, NameFilter, NamePattern, Overall,
+    QueueEvent, QueueOptions, TARGET_EXISTS, TransferQueue, TransferSpec,
 };
 use crate::engine::{ConnectOptions, Error, LogKind, display_text};
 use crate::units::{count, human_size};
@@ -47,8 +47,25 @@ pub fn refuses_existing(args: &ExistsArgs, resume: bool) -> bool {
         || args.skip_existing)
 }
 
-pub fn queue_options(args: &QueueArgs, exists: ExistsPolicy, verbose: u8) -> QueueOptions {
-    QueueOptions {
+/// The queue's options from the flags; a pattern that is not a glob is
+/// a usage error.
+pub fn queue_options(
+    args: &QueueArgs,
+    exists: ExistsPolicy,
+    verbose: u8,
+) -> Result<QueueOptions, Failure> {
+    let patterns = |texts: &[String]| {
+        texts
+            .iter()
+            .map(|text| NamePattern::new(text))
+            .collect::<Result<Vec<_>, String>>()
+            .map_err(super::usage)
+    };
+    let filter = NameFilter {
+        include: patterns(&args.include)?,
+        exclude: patterns(&args.exclude)?,
+    };
+    Ok(QueueOptions {
         connections: usize::from(args.jobs),
         exists,
         max_attempts: args.retries.saturating_add(1),
@@ -57,8 +74,9 @@ pub fn queue_options(args: &QueueArgs, exists: ExistsPolicy, verbose: u8) -> Que
         max_depth: args.max_depth,
         max_entries: args.max_entries,
         debug_level: verbose.min(2),
+        filter,
         ..QueueOptions::default()
-    }
+    })
 }
 
 /// How the run went, for the exit status.
@@ -82,7 +100,7 @@ pub fn run_with_args(
 ) -> Result<(), Failure> {
     let exists = exists_policy(&args.exists, args.resume);
     let refuse = refuses_existing(&args.exists, args.resume);
-    let mut options = queue_options(&args.queue, exists, verbose);
+    let mut options = queue_options(&args.queue, exists, verbose)?;
     adjust(&mut options);
     run(servers, options, spec, refuse, verbose)
 }

@@ -411,6 +411,26 @@ impl Coordinator {
         })
     }
 
+    /// Whether `--include`/`--exclude` leave out `name`, a file or folder
+    /// in `parent`'s folder (paths count from the top of its tree).
+    pub(super) fn leaves_out(&self, parent: ItemId, name: &str, is_dir: bool) -> bool {
+        let filter = &self.options.filter;
+        let Some(item) = self.item(parent).filter(|_| !filter.is_empty()) else {
+            return false;
+        };
+        let top = self
+            .item(item.root)
+            .map_or("", |top| top.spec.remote.as_str());
+        let folder = item.spec.remote.strip_prefix(top).unwrap_or_default();
+        let folder = folder.trim_matches('/');
+        let path = if folder.is_empty() {
+            name.to_string()
+        } else {
+            format!("{folder}/{name}")
+        };
+        filter.leaves_out(&path, is_dir)
+    }
+
     fn cancel(&mut self, id: ItemId) {
         let Some(item) = self.item(id) else { return };
         if item.state.is_final() {

@@ -141,6 +141,10 @@ impl Coordinator {
                 ));
                 continue;
             };
+            // What the filter leaves out is left alone on both sides.
+            if self.leaves_out(id, &name, path.is_dir()) {
+                continue;
+            }
             // Only a partial file a record proves ours, for a name still
             // listed; a real file that merely looks like one is an extra.
             let is_our_part = crate::engine::partial_target(&path)
@@ -187,7 +191,10 @@ impl Coordinator {
             .count();
         let mut extras = Vec::new();
         for entry in remote_entries {
-            if local_names.contains(&entry.name) || matches!(entry.name.as_str(), "." | "..") {
+            if local_names.contains(&entry.name)
+                || matches!(entry.name.as_str(), "." | "..")
+                || self.leaves_out(id, &entry.name, entry.kind == EntryKind::Dir)
+            {
                 continue;
             }
             let remote = remote_join(&parent.remote, &entry.name);

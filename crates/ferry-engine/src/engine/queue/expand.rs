@@ -59,6 +59,9 @@ impl Coordinator {
                 continue;
             }
             kept.insert(entry.name.clone());
+            if self.leaves_out(id, &entry.name, entry.kind == EntryKind::Dir) {
+                continue;
+            }
             let spec = TransferSpec {
                 direction: parent.direction,
                 remote,
@@ -138,6 +141,9 @@ impl Coordinator {
         let mut local_names = HashSet::new();
         for entry in entries {
             local_names.insert(entry.name.clone());
+            if self.leaves_out(id, &entry.name, entry.is_dir) {
+                continue;
+            }
             let existing = remote_by_name.get(entry.name.as_str());
             let spec = TransferSpec {
                 direction: Direction::Upload,

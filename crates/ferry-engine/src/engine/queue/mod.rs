@@ -14,6 +14,7 @@ mod coordinator;
 mod deletions;
 mod dispatch;
 mod expand;
+mod filter;
 mod item;
 mod local_tree;
 mod policy;
@@ -28,6 +29,7 @@ use super::command::ConnectOptions;
 use super::error::Error;
 use super::event::LogLine;
 
+pub use filter::{NameFilter, NamePattern};
 pub use item::{ItemKind, ItemState};
 pub use policy::{ExistsPolicy, TARGET_EXISTS};
 
@@ -114,6 +116,9 @@ pub struct QueueOptions {
     pub dry_run: bool,
     /// Copies between servers try FXP first (and relay when refused).
     pub fxp: bool,
+    /// Names a tree transfer leaves out (`--include`, `--exclude`); they
+    /// are never deleted by a mirror either.
+    pub filter: NameFilter,
     /// The first item's id (then counting up), so that several queues
     /// can share one view without their ids meeting.
     pub first_item_id: ItemId,
@@ -138,6 +143,7 @@ impl Default for QueueOptions {
             max_entries: DEFAULT_MAX_ENTRIES,
             dry_run: false,
             fxp: false,
+            filter: NameFilter::default(),
             first_item_id: 1,
         }
     }
