@@ -122,7 +122,8 @@ impl Session {
         let reply = self.read_unread_reply(patience, &mut || false);
         if let Err(Error::Timeout(_)) = &reply {
             self.pipeline.one_at_a_time();
-            self.log.warning(
+            // Nothing the user must act on: said in the log, not warned.
+            self.log.status(
                 "The server did not answer a command sent together with another; \
                  it gets one command at a time from now on",
             );
@@ -319,7 +320,7 @@ impl Session {
         behind: &[String],
     ) -> (Reply, Vec<Reply>) {
         self.pipeline.one_at_a_time();
-        self.log.warning(
+        self.log.status(
             "The server answered commands sent together out of order; \
              it gets one command at a time from now on",
         );
