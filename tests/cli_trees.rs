@@ -342,3 +342,66 @@ fn include_and_exclude_choose_what_moves_and_what_is_left_out_is_never_deleted()
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(run.stderr.contains("not a glob"), "{}", run.stderr);
 }
+
+/// Several sources in one run share one queue and one set of logins: two
+/// folders and a file from one server, on one connection with -j 1; files
+/// without -r go into a folder made for them; uploads of several go into
+/// the URL's folder; a source on another server is a usage error.
+#[test]
+fn several_sources_go_in_one_run_on_one_connection() {
+    let tree = Tree::new()
+        .file("/a/1.txt", b"one".to_vec())
+        .file("/b/2.txt", b"two".to_vec())
+        .file("/c.txt", b"three".to_vec())
+        .dir("/up");
+    let server = FaultyServer::start(tree, Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let out = local.path().join("out");
+    let run = ferry(&[
+        "get",
+        "-r",
+        "-j",
+        "1",
+        &server.url("/a"),
+        &server.url("/b"),
+        &server.url("/c.txt"),
+        s(&out),
+    ])
+    .expect_status(0);
+    assert_eq!(
+        fs::read(out.join("a/1.txt")).unwrap(),
+        b"one",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(out.join("b/2.txt")).unwrap(), b"two");
+    assert_eq!(fs::read(out.join("c.txt")).unwrap(), b"three");
+    assert_eq!(server.connections_accepted(), 1, "one login for the run");
+
+    let files = local.path().join("files");
+    ferry(&[
+        "get",
+        &server.url("/a/1.txt"),
+        &server.url("/b/2.txt"),
+        s(&files),
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(files.join("1.txt")).unwrap(), b"one");
+    assert_eq!(fs::read(files.join("2.txt")).unwrap(), b"two");
+
+    ferry(&[
+        "put",
+        "-r",
+        s(&out.join("a")),
+        s(&out.join("c.txt")),
+        &server.url("/up"),
+    ])
+    .expect_status(0);
+    assert_eq!(server.file("/up/a/1.txt").as_deref(), Some(&b"one"[..]));
+    assert_eq!(server.file("/up/c.txt").as_deref(), Some(&b"three"[..]));
+
+    let other = FaultyServer::start(Tree::new(), Faults::default());
+    let run = ferry(&["get", &server.url("/c.txt"), &other.url("/x"), s(&files)]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("another server"), "{}", run.stderr);
+}

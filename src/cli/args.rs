@@ -39,21 +39,25 @@ pub enum Action {
         json: bool,
         url: String,
     },
-    /// Download a file, or with -r a folder tree.
+    /// Download files, or with -r folder trees, from one server in one run
+    /// (one set of logins).
     Get {
         #[command(flatten)]
         transfer: TransferArgs,
-        url: String,
-        /// File or folder to save to (default: the current folder).
-        local: Option<PathBuf>,
+        /// One or more URLs (paths with --site), then the file or folder to
+        /// save to (default: the current folder). With several sources,
+        /// LOCAL is a folder, made if missing.
+        #[arg(value_name = "URL... [LOCAL]", required = true, num_args = 1..)]
+        args: Vec<PathBuf>,
     },
-    /// Upload a file, or with -r a folder tree. A URL ending in / names the
-    /// folder to upload into.
+    /// Upload files, or with -r folder trees, in one run. A URL ending in
+    /// / names the folder to upload into (with several sources it always
+    /// does).
     Put {
         #[command(flatten)]
         transfer: TransferArgs,
-        local: PathBuf,
-        url: String,
+        #[arg(value_name = "LOCAL... URL", required = true, num_args = 2..)]
+        args: Vec<PathBuf>,
     },
     /// Copy a file, or with -r a folder tree, from one server to another
     /// without a trip through the local disk (FXP with --fxp where both

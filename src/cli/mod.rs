@@ -151,66 +151,82 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 None => Ok(()),
             }
         }
-        Action::Get {
-            transfer,
-            url,
-            local,
-        } => {
-            let (parsed, connect) = target(&url, shared)?;
-            let path = parsed.path.trim_end_matches('/');
-            let target = if transfer.recursive {
-                folder_download_target(path, local)?
-            } else {
-                if path.is_empty() || parsed.path.ends_with('/') {
+        Action::Get { transfer, args } => {
+            let (sources, local) = split_get_args(args, shared.site.is_some())?;
+            let (connect, paths) = sources_on_one_server(&sources, shared)?;
+            let several = paths.len() > 1;
+            let mut specs = Vec::new();
+            for path in paths {
+                let trimmed = path.trim_end_matches('/');
+                let target = if transfer.recursive {
+                    folder_download_target(trimmed, local.clone())?
+                } else if trimmed.is_empty() || path.ends_with('/') {
                     return Err(usage(
                         "the URL must name a file to download (or use -r for a folder)".to_string(),
                     ));
-                }
-                download_target(path, local)?
-            };
-            let spec = TransferSpec {
-                direction: Direction::Download,
-                remote: path.to_string(),
-                local: target,
-                recursive: transfer.recursive,
-                copy_to: String::new(),
-            };
+                } else if several {
+                    let folder = local.clone().unwrap_or_else(|| PathBuf::from("."));
+                    folder.join(local_name(remote_basename(trimmed))?)
+                } else {
+                    download_target(trimmed, local.clone())?
+                };
+                specs.push(TransferSpec {
+                    direction: Direction::Download,
+                    remote: trimmed.to_string(),
+                    local: target,
+                    recursive: transfer.recursive,
+                    copy_to: String::new(),
+                });
+            }
+            if let (true, Some(folder)) = (several, &local) {
+                std::fs::create_dir_all(folder).map_err(|e| Error::local(folder, &e))?;
+            }
             transfers::run_with_args(
                 transfers::Servers::One(connect),
                 &transfer,
-                spec,
+                specs,
                 shared.verbose,
                 |options| options.resume = transfer.resume,
             )
         }
-        Action::Put {
-            transfer,
-            local,
-            url,
-        } => {
-            let (parsed, connect) = target(&url, shared)?;
-            let is_dir = local.is_dir();
-            if is_dir && !transfer.recursive {
-                return Err(usage(format!("{} is a folder (use -r)", local.display())));
-            }
-            if !local.exists() {
-                return Err(Error::LocalIo {
-                    path: local.display().to_string(),
-                    message: "does not exist".to_string(),
+        Action::Put { transfer, mut args } => {
+            let url = args.pop().unwrap_or_default();
+            let url = url
+                .to_str()
+                .ok_or_else(|| usage(format!("{} is not a URL", url.display())))?;
+            let (parsed, connect) = target(url, shared)?;
+            // Several sources always go into the folder the URL names.
+            let into = match parsed.path.as_str() {
+                path if args.len() > 1 && !path.is_empty() && !path.ends_with('/') => {
+                    format!("{path}/")
                 }
-                .into());
-            }
-            let spec = TransferSpec {
-                direction: Direction::Upload,
-                remote: upload_target(&parsed.path, &local)?,
-                local,
-                recursive: is_dir,
-                copy_to: String::new(),
+                path => path.to_string(),
             };
+            let mut specs = Vec::new();
+            for local in args {
+                let is_dir = local.is_dir();
+                if is_dir && !transfer.recursive {
+                    return Err(usage(format!("{} is a folder (use -r)", local.display())));
+                }
+                if !local.exists() {
+                    return Err(Error::LocalIo {
+                        path: local.display().to_string(),
+                        message: "does not exist".to_string(),
+                    }
+                    .into());
+                }
+                specs.push(TransferSpec {
+                    direction: Direction::Upload,
+                    remote: upload_target(&into, &local)?,
+                    local,
+                    recursive: is_dir,
+                    copy_to: String::new(),
+                });
+            }
             transfers::run_with_args(
                 transfers::Servers::One(connect),
                 &transfer,
-                spec,
+                specs,
                 shared.verbose,
                 |_| {},
             )
@@ -258,7 +274,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 copy_to: to_path.trim_end_matches('/').to_string(),
             };
             let servers = transfers::Servers::Two(source_options, target_options);
-            transfers::run_with_args(servers, &transfer, spec, shared.verbose, |options| {
+            transfers::run_with_args(servers, &transfer, vec![spec], shared.verbose, |options| {
                 options.fxp = fxp
             })
         }
@@ -302,7 +318,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             transfers::run(
                 transfers::Servers::One(connect),
                 options,
-                spec,
+                vec![spec],
                 false,
                 shared.verbose,
             )
@@ -523,6 +539,65 @@ fn download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Fail
     } else {
         Ok(local)
     }
+}
+
+/// `get`'s arguments: the sources, then LOCAL when there are several
+/// arguments and the last is not a URL (with --site every argument is a
+/// path, so the last of several is LOCAL, as with `cp`).
+fn split_get_args(
+    mut args: Vec<PathBuf>,
+    with_site: bool,
+) -> Result<(Vec<String>, Option<PathBuf>), Failure> {
+    let last_is_local = args.len() > 1
+        && (with_site
+            || !args
+                .last()
+                .is_some_and(|a| a.to_string_lossy().contains("://")));
+    let local = if last_is_local { args.pop() } else { None };
+    let sources = args
+        .into_iter()
+        .map(|a| {
+            a.into_os_string()
+                .into_string()
+                .map_err(|a| usage(format!("{} is not a URL", a.to_string_lossy())))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((sources, local))
+}
+
+/// The connection for `sources` and the path of each: they must all be on
+/// the server the first names (one queue, one set of logins; the password
+/// is read once).
+fn sources_on_one_server(
+    sources: &[String],
+    shared: &SharedOptions,
+) -> Result<(ConnectOptions, Vec<String>), Failure> {
+    let (first, rest) = sources
+        .split_first()
+        .ok_or_else(|| usage("nothing to transfer".to_string()))?;
+    let (url, connect) = target(first, shared)?;
+    let mut paths = vec![url.path.clone()];
+    for source in rest {
+        if shared.site.is_some() {
+            if source.contains("://") {
+                return Err(usage(format!(
+                    "with --site, give paths on the site, not URLs ({source:?})"
+                )));
+            }
+            paths.push(source.clone());
+            continue;
+        }
+        let other = FtpUrl::parse(source).map_err(|e| usage(e.to_string()))?;
+        let same = (&other.security, &other.host, other.port, &other.user)
+            == (&url.security, &url.host, url.port, &url.user);
+        if !same {
+            return Err(usage(format!(
+                "{source} is on another server than {first}: one run takes one server"
+            )));
+        }
+        paths.push(other.path);
+    }
+    Ok((connect, paths))
 }
 
 /// Where a folder download goes: the remote folder's name inside LOCAL

@@ -94,7 +94,7 @@ struct Tally {
 pub fn run_with_args(
     servers: Servers,
     args: &TransferArgs,
-    spec: TransferSpec,
+    specs: Vec<TransferSpec>,
     verbose: u8,
     adjust: impl FnOnce(&mut QueueOptions),
 ) -> Result<(), Failure> {
@@ -102,7 +102,7 @@ pub fn run_with_args(
     let refuse = refuses_existing(&args.exists, args.resume);
     let mut options = queue_options(&args.queue, exists, verbose)?;
     adjust(&mut options);
-    run(servers, options, spec, refuse, verbose)
+    run(servers, options, specs, refuse, verbose)
 }
 
 /// The server of a transfer, or the two of a copy (source, target).
@@ -111,22 +111,24 @@ pub enum Servers {
     Two(ConnectOptions, ConnectOptions),
 }
 
-/// Runs `spec` through a queue to the end. `refuse_existing` turns files
-/// skipped because they exist into a failure.
+/// Runs `specs` through one queue (one set of logins) to the end.
+/// `refuse_existing` turns files skipped because they exist into a failure.
 pub fn run(
     servers: Servers,
     options: QueueOptions,
-    spec: TransferSpec,
+    specs: Vec<TransferSpec>,
     refuse_existing: bool,
     verbose: u8,
 ) -> Result<(), Failure> {
-    let summary_wanted = spec.recursive;
+    let summary_wanted = specs.len() > 1 || specs.iter().any(|spec| spec.recursive);
     let dry_run = options.dry_run;
     let (queue, events) = match servers {
         Servers::One(connect) => TransferQueue::start(connect, options)?,
         Servers::Two(source, target) => TransferQueue::start_copy(source, target, options)?,
     };
-    queue.add(spec);
+    for spec in specs {
+        queue.add(spec);
+    }
     let started = std::time::Instant::now();
     let bar = overall_bar();
     let mut specs: HashMap<ItemId, (TransferSpec, ItemKind)> = HashMap::new();
