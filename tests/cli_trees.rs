@@ -400,6 +400,26 @@ fn several_sources_go_in_one_run_on_one_connection() {
     assert_eq!(server.file("/up/a/1.txt").as_deref(), Some(&b"one"[..]));
     assert_eq!(server.file("/up/c.txt").as_deref(), Some(&b"three"[..]));
 
+    // Two sources of one name into one folder: refused, nothing written
+    // (the second would have replaced the first).
+    let twice = local.path().join("twice");
+    let run = ferry(&[
+        "get",
+        &server.url("/a/1.txt"),
+        &server.url("/up/a/1.txt"),
+        s(&twice),
+    ]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("both go to"), "{}", run.stderr);
+    assert!(!twice.exists());
+    let run = ferry(&[
+        "put",
+        s(&out.join("c.txt")),
+        s(&files.join("..").join("out/c.txt")),
+        &server.url("/up"),
+    ]);
+    assert_eq!(run.status, 2, "{}", run.stderr);
+
     let other = FaultyServer::start(Tree::new(), Faults::default());
     let run = ferry(&["get", &server.url("/c.txt"), &other.url("/x"), s(&files)]);
     assert_eq!(run.status, 2, "{}", run.stderr);

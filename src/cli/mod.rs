@@ -178,6 +178,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                     copy_to: String::new(),
                 });
             }
+            distinct_targets(&specs)?;
             if let (true, Some(folder)) = (several, &local) {
                 std::fs::create_dir_all(folder).map_err(|e| Error::local(folder, &e))?;
             }
@@ -223,6 +224,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                     copy_to: String::new(),
                 });
             }
+            distinct_targets(&specs)?;
             transfers::run_with_args(
                 transfers::Servers::One(connect),
                 &transfer,
@@ -539,6 +541,26 @@ fn download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBuf, Fail
     } else {
         Ok(local)
     }
+}
+
+/// Several sources of one run must not land on one target (`/a/x.txt` and
+/// `/b/x.txt` into one folder): both would find it absent, and the second
+/// would replace the first without a word. Refused before anything runs.
+fn distinct_targets(specs: &[TransferSpec]) -> Result<(), Failure> {
+    let mut seen = std::collections::HashSet::new();
+    for spec in specs {
+        let target = match spec.direction {
+            Direction::Upload => spec.remote.clone(),
+            _ => spec.local.display().to_string(),
+        };
+        if !seen.insert(target.clone()) {
+            return Err(usage(format!(
+                "two sources would both go to {}: give them one at a time",
+                crate::engine::display_text(&target)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// `get`'s arguments: the sources, then LOCAL when there are several
