@@ -543,3 +543,54 @@ fn vsftpd_a_mistyped_or_unreadable_folder_never_empties_a_mirror() {
     assert!(!backup.join("peek/peek").exists());
     assert!(backup.join("mine.txt").exists());
 }
+
+/// A small upload sends its bytes without waiting for vsftpd's 150: into
+/// a folder the login may not write, vsftpd refuses the STOR (and never
+/// takes the bytes); that refusal is the error, and the connection stays
+/// in step for the next upload, which arrives whole.
+#[test]
+fn vsftpd_a_refused_small_upload_is_the_servers_refusal_and_the_next_one_lands() {
+    use common::harness::{Harness, options};
+    use ferry::engine::{Command, Error, Outcome};
+    let server = Vsftpd::start();
+    // Root's, mode 755: the test login may list it, not write in it.
+    fs::create_dir_all(server.home.join("closed")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let source = local.path().join("small.bin");
+    let data: Vec<u8> = (0..4096u32).map(|i| (i % 199) as u8).collect();
+    fs::write(&source, &data).unwrap();
+    let home = server.home.display().to_string();
+
+    let mut h = Harness::new(1);
+    h.connect(options(server.port, &server.user, &server.password));
+    let refused = h.call(Command::Upload {
+        local: source.clone(),
+        remote: format!("{home}/closed/small.bin"),
+        resume: false,
+    });
+    assert!(
+        matches!(refused, Err(Error::Permanent { code: 553, .. })),
+        "{refused:?}\n{}",
+        h.log_text().join("\n")
+    );
+    assert!(!server.home.join("closed/small.bin").exists());
+    for round in 0..3 {
+        let remote = format!("{home}/small-{round}.bin");
+        let sent = h.call(Command::Upload {
+            local: source.clone(),
+            remote: remote.clone(),
+            resume: false,
+        });
+        assert!(sent.is_ok(), "{sent:?}\n{}", h.log_text().join("\n"));
+        assert_eq!(
+            fs::read(server.home.join(format!("small-{round}.bin"))).unwrap(),
+            data
+        );
+        let Ok(Outcome::Size(size)) = h.call(Command::Size(remote)) else {
+            panic!("{}", h.log_text().join("\n"))
+        };
+        assert_eq!(size, data.len() as u64);
+    }
+    let log = h.log_text().join("\n");
+    assert!(!log.contains("out of step"), "{log}");
+}

@@ -1067,6 +1067,57 @@ fn replies_out_of_order_are_sorted_and_the_server_gets_one_command_at_a_time() {
     );
 }
 
+/// A small upload's bytes follow STOR at once, without waiting for the
+/// server's 150 (the 150 and the 226 then come back together: a round trip
+/// less a file); a big one waits for the 150, so a refusal can never leave
+/// it writing into a connection nobody accepts. A refused small upload is
+/// the server's refusal, retried like any other, and leaves the connection
+/// in step.
+#[test]
+fn small_uploads_send_their_bytes_before_the_servers_150() {
+    let server = FaultyServer::start(
+        Tree::new().dir("/in"),
+        Faults {
+            watch_for_upload_before_150: true,
+            fail_first_stores: 1,
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    let small = pattern(4 * 1024, 5);
+    let empty = Vec::new();
+    let big = pattern(1024 * 1024, 9);
+    for (name, data) in [("small", &small), ("empty", &empty), ("big", &big)] {
+        fs::write(local.path().join(name), data).unwrap();
+    }
+    let mut run = run_with(&server, 1);
+    for name in ["small", "empty", "big"] {
+        run.run(upload(
+            &local.path().join(name),
+            &format!("/in/{name}"),
+            false,
+        ));
+        assert_eq!(
+            run.state_of(&format!("/in/{name}")),
+            [ItemState::Done],
+            "{name}"
+        );
+    }
+    assert_eq!(run.retries(), 1, "the refused first STOR is retried");
+    assert_eq!(server.file("/in/small").unwrap(), small);
+    assert_eq!(server.file("/in/empty").unwrap(), empty);
+    assert_eq!(server.file("/in/big").unwrap(), big);
+    assert_eq!(
+        server.uploads_sent_before_150(),
+        2,
+        "the small and the empty file, not the big one: {:?}",
+        server.commands()
+    );
+    // Still in step: a listing after the uploads is whole.
+    run.run(download("/in", &local.path().join("back"), true));
+    assert_eq!(fs::read(local.path().join("back/big")).unwrap(), big);
+}
+
 /// `ferry ls` prints a folder while it is read: the entries come in parts
 /// of 1024 as the listing arrives, in order, and the final listing holds
 /// the rest; nothing is lost or repeated, and the listing is whole.

@@ -149,6 +149,11 @@ pub struct Faults {
     /// hangs up (at most [`ENDLESS_CAP`] bytes, so the server stops by
     /// itself); SIZE and listings still tell the real size.
     pub retr_endless: bool,
+    /// After accepting a STOR's or APPE's data connection, wait up to a
+    /// second for its first bytes (or its end) before saying 150, and
+    /// count the uploads whose bytes came first: see
+    /// [`FaultyServer::uploads_sent_before_150`].
+    pub watch_for_upload_before_150: bool,
 }
 
 /// The most filler a `retr_endless` RETR sends after the file.
@@ -183,6 +188,8 @@ struct State {
     max_logged_in: usize,
     retrs: usize,
     stores: usize,
+    /// Uploads whose bytes arrived before the server said 150.
+    sent_before_150: usize,
     dropped_retr: bool,
     /// Open control connections, shut down when the server is dropped.
     live: HashMap<usize, TcpStream>,
@@ -339,6 +346,12 @@ impl FaultyServer {
     /// How many commands arrived before the reply to the one in front.
     pub fn commands_sent_together(&self) -> usize {
         self.state.lock().sent_together
+    }
+
+    /// Uploads whose bytes (or end) arrived before the server's 150, with
+    /// `watch_for_upload_before_150`.
+    pub fn uploads_sent_before_150(&self) -> usize {
+        self.state.lock().sent_before_150
     }
 
     /// Control connections accepted, including those turned away with 421.
@@ -648,6 +661,16 @@ impl Session {
     /// first, so that a refused transfer uses it up too), then says 150, or
     /// 425 when there is no data connection.
     fn open_data(&mut self, listener: Option<TcpListener>) -> io::Result<Option<TcpStream>> {
+        self.open_data_for(listener, false)
+    }
+
+    /// [`Session::open_data`]; for an `upload`, see
+    /// [`Faults::watch_for_upload_before_150`].
+    fn open_data_for(
+        &mut self,
+        listener: Option<TcpListener>,
+        upload: bool,
+    ) -> io::Result<Option<TcpStream>> {
         let stream = listener.and_then(|listener| {
             listener.set_nonblocking(true).ok()?;
             let deadline = Instant::now() + ACCEPT_TIMEOUT;
@@ -667,6 +690,12 @@ impl Session {
             self.reply("425 No data connection")?;
             return Ok(None);
         };
+        if upload && self.shared.faults.watch_for_upload_before_150 {
+            stream.set_read_timeout(Some(Duration::from_secs(1)))?;
+            if stream.peek(&mut [0u8; 1]).is_ok() {
+                self.shared.lock().sent_before_150 += 1;
+            }
+        }
         stream.set_read_timeout(Some(IO_TIMEOUT))?;
         stream.set_write_timeout(Some(IO_TIMEOUT))?;
         self.reply("150 Opening data connection")?;
@@ -778,7 +807,7 @@ impl Session {
                 false => "550 Cannot store there",
             });
         }
-        let Some(mut stream) = self.open_data(listener)? else {
+        let Some(mut stream) = self.open_data_for(listener, true)? else {
             return Ok(());
         };
         let mut received = Vec::new();

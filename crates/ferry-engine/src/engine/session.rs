@@ -40,6 +40,12 @@ const REPLACES_LISTENER: [&str; 9] = [
 /// Longest reply line we accept; longer is a protocol error.
 pub const MAX_REPLY_LINE: usize = 64 * 1024;
 
+/// The most an upload sends before the server has said it opened the
+/// transfer: what a socket's send buffer and a not yet accepted peer's
+/// receive window hold on every system we know (64 KiB and more), so a
+/// server that refuses the STOR cannot leave the write waiting.
+const SENT_UNCONFIRMED: u64 = 64 * 1024;
+
 mod data;
 mod listing;
 mod pipeline;
@@ -650,7 +656,7 @@ impl Session {
         check_command_argument("the command", command)?;
         self.direct_replies = None;
         if self.pipeline.allowed {
-            return self.open_direct(command, offset);
+            return self.open_direct(command, offset, true);
         }
         self.pipeline.forget_ready();
         // At most one fallback of each kind: EPSV → PASV, PROT C → PROT P.
@@ -717,6 +723,19 @@ impl Session {
         Err(Error::Protocol(
             "could not open a data connection".to_string(),
         ))
+    }
+
+    /// Opens a data connection for an upload command (STOR, APPE) that
+    /// will send `bytes`. Where commands may be sent together and the
+    /// bytes fit in the sockets' buffers, the bytes go without waiting for
+    /// the server's 150 (see [`pipeline`]): one round trip less a file.
+    pub fn open_data_to_send(&mut self, command: &str, bytes: u64) -> Result<DataStream> {
+        check_command_argument("the command", command)?;
+        if self.pipeline.allowed && bytes <= SENT_UNCONFIRMED {
+            self.direct_replies = None;
+            return self.open_direct(command, 0, false);
+        }
+        self.open_data(command, 0)
     }
 
     /// Closes a finished data connection and checks the server's 226/250.

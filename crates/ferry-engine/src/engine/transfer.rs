@@ -83,7 +83,9 @@ pub fn upload(
         format!("STOR {remote}")
     };
     let started = Instant::now();
-    let mut stream = session.open_data(&command, 0)?;
+    // TYPE A may double the bytes (every LF becomes CRLF).
+    let on_the_wire = (total - offset).saturating_mul(if ascii { 2 } else { 1 });
+    let mut stream = session.open_data_to_send(&command, on_the_wire)?;
     let mut meter = Meter::new(request, offset, Some(total));
     let mut converter = AsciiUpload::default();
     let mut paced = Paced::new(&mut stream, session.timeout());

@@ -24,8 +24,9 @@ pub struct DirectData {
     /// transfer, so commands may follow before its final reply is read.
     pub(super) ended: bool,
     /// The transfer command's reply (150 or 125), for the log of replies
-    /// a listing looks at.
-    pub(super) opened: String,
+    /// a listing looks at; `None` while it is unread (a small upload sent
+    /// without waiting for it, see [`super::Session::open_data_to_send`]).
+    pub(super) opened: Option<String>,
 }
 
 impl DataStream {

@@ -15,7 +15,12 @@
 //!   connection go out before the 226 is read: 226, 213 and 229 come back
 //!   in one round trip;
 //! - the next data connection then starts at the address already given,
-//!   its command going out with the SYN (see `net::start_connect`).
+//!   its command going out with the SYN (see `net::start_connect`);
+//! - a small upload's bytes follow STOR without waiting for its 150: they
+//!   wait in the server's socket until it accepts the connection, and the
+//!   150 and the 226 come back together. Only what fits in the sockets'
+//!   buffers goes this way, so a server that refuses the STOR and never
+//!   accepts cannot leave the write blocked.
 //!
 //! Never while the server is still moving data (some servers watch the
 //! control connection for ABOR then), never REST together with its
@@ -159,7 +164,14 @@ impl Session {
 
     /// A data connection for `command`, opened by Ferry: at the passive
     /// address asked for ahead if there is one, else after EPSV (or PASV).
-    pub(super) fn open_direct(&mut self, command: &str, offset: u64) -> Result<DataStream> {
+    /// Without `await_opening` the command's 150 is left unread, for
+    /// [`Session::finish_direct`] to read with the transfer's end.
+    pub(super) fn open_direct(
+        &mut self,
+        command: &str,
+        offset: u64,
+        await_opening: bool,
+    ) -> Result<DataStream> {
         let address = match self.pipeline.take_ready() {
             Some(address) => address,
             None => self.passive_address()?,
@@ -172,13 +184,24 @@ impl Session {
         let stream = net::start_connect(address, self.pipeline.source, self.timeout)
             .map_err(|e| net::io_error("the data connection", &e))?;
         self.send_together(&[command.to_string()])?;
+        let opened = if await_opening {
+            Some(self.opening_reply()?)
+        } else {
+            None
+        };
+        Ok(DataStream::Direct(DirectData {
+            stream,
+            ended: false,
+            opened,
+        }))
+    }
+
+    /// The transfer command's first reply: its text if the server opened
+    /// the transfer, else the server's refusal as the error.
+    fn opening_reply(&mut self) -> Result<String> {
         let opened = self.next_reply()?;
         match opened.code {
-            125 | 150 => Ok(DataStream::Direct(DirectData {
-                stream,
-                ended: false,
-                opened: opened.text,
-            })),
+            125 | 150 => Ok(opened.text),
             code => Err(Error::from_reply(code, &opened.text)),
         }
     }
@@ -248,6 +271,11 @@ impl Session {
             opened,
         } = data;
         close(stream);
+        // A small upload's 150 comes now, with its end.
+        let opened = match opened {
+            Some(text) => text,
+            None => self.opening_reply()?,
+        };
         let together = ended && self.pipeline.allowed;
         let time_line = time_of.map(|path| format!("MDTM {path}"));
         let mut behind = Vec::new();
@@ -332,7 +360,15 @@ impl Session {
     /// connection is out of step.
     pub(super) fn end_direct_for_abort(&mut self, data: DirectData) -> bool {
         close(data.stream);
-        match self.next_reply() {
+        // An unread 150 first; a refusal instead is the only reply.
+        let reply = match data.opened {
+            Some(_) => self.next_reply(),
+            None => self.next_reply().and_then(|first| match first.code {
+                125 | 150 => self.next_reply(),
+                _ => Ok(first),
+            }),
+        };
+        match reply {
             Ok(reply) => {
                 self.log.detail(&format!(
                     "The server ended the transfer: {}",
