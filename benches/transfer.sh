@@ -13,6 +13,7 @@
 # BENCH_FERRY (a ferry binary to measure instead of building this tree),
 # BENCH_CASES ("big tree" by default: the one-big-file cases, the tree
 # cases), BENCH_TREE_DIRS (20) and BENCH_TREE_FILES_PER_DIR (100),
+# BENCH_TREE_KINDS ("get put mirror mirror-up copy": which tree cases run),
 # BENCH_LIST_ENTRIES (100000: the folder the "list" case lists),
 # BENCH_RTT_MS (0: none): every client then talks to vsftpd through
 # benches/latency_proxy.py, which holds every chunk half that long each
@@ -34,7 +35,10 @@
 #   - recursive download and upload of 2000 files of 4 KiB in 20 folders,
 #     one connection and four (ferry get/put -r -j N, lftp mirror [-R]
 #     --parallel=N, rclone copy --transfers N --checkers N), Ferry also
-#     with --no-times (downloads);
+#     with --no-times (downloads); the same tree mirrored into an empty
+#     folder both ways (ferry mirror [--reverse], lftp mirror [-R], rclone
+#     sync) and copied from one login to another on the same vsftpd
+#     (ferry copy -r, lftp mirror URL URL, rclone copy remote: remote:);
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -66,6 +70,7 @@ RTT_MS=${BENCH_RTT_MS:-0}
 TREE_DIRS=${BENCH_TREE_DIRS:-20}
 TREE_FILES_PER_DIR=${BENCH_TREE_FILES_PER_DIR:-100}
 LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}
+TREE_KINDS=${BENCH_TREE_KINDS:-get put mirror mirror-up copy}
 TREE_FILE_SIZE=4096
 TREE_FILES=$((TREE_DIRS * TREE_FILES_PER_DIR))
 
@@ -79,6 +84,7 @@ die() { printf '[bench] ERROR: %s\n' "$*" >&2; exit 1; }
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "BENCH_REPEAT must be a positive integer, got '$REPEAT'"
 [[ $RTT_MS =~ ^[0-9]+$ ]] || die "BENCH_RTT_MS must be a whole number of milliseconds, got '$RTT_MS'"
 has_case() { [[ " $CASES " == *" $1 "* ]]; }
+has_kind() { has_case tree && [[ " $TREE_KINDS " == *" $1 "* ]]; }
 [[ $(id -u) -eq 0 ]] || die "run as root (it installs packages, adds a user and starts vsftpd)"
 
 # ---------------------------------------------------------------- tools
@@ -403,6 +409,46 @@ bench_tree_up() { # case tool jobs rep
     record "$case" "$tool"
 }
 
+bench_tree_mirror() { # case tool jobs rep: the tree mirrored into an empty folder
+    local case=$1 tool=$2 jobs=$3 rep=$4
+    rm -rf -- "$TREE_OUT"
+    mkdir -p -- "$TREE_OUT"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" mirror -j "$jobs" "$BASE_URL/tree" "$TREE_OUT" ;;
+    lftp) run_timed "$case-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; mirror --parallel=$jobs $REMOTE_REL/tree $TREE_OUT; quit" 127.0.0.1 ;;
+    rclone) run_timed "$case-rclone-$rep" rclone sync --transfers "$jobs" --checkers "$jobs" "$RCLONE_REMOTE/tree" "$TREE_OUT" ;;
+    esac
+    check_tree "$TREE_OUT" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "$case" "$tool"
+}
+
+bench_tree_mirror_up() { # case tool jobs rep: the local tree mirrored into an empty server folder
+    local case=$1 tool=$2 jobs=$3 rep=$4
+    rm -rf -- "$TREE_UP"
+    install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$TREE_UP"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" mirror --reverse -j "$jobs" "$BASE_URL/up-tree" "$TMP/tree-src" ;;
+    lftp) run_timed "$case-lftp-$rep" "${LFTP[@]}" -e "$LFTP_SET; mirror -R --parallel=$jobs $TMP/tree-src $REMOTE_REL/up-tree; quit" 127.0.0.1 ;;
+    rclone) run_timed "$case-rclone-$rep" rclone sync --transfers "$jobs" --checkers "$jobs" "$TMP/tree-src" "$RCLONE_REMOTE/up-tree" ;;
+    esac
+    check_tree "$TREE_UP" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "$case" "$tool"
+}
+
+TREE_COPY=$WORK/copy-tree
+bench_tree_copy() { # case tool jobs rep: the tree copied between two logins on the server
+    local case=$1 tool=$2 jobs=$3 rep=$4
+    local url=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$CLIENT_PORT/$REMOTE_REL
+    rm -rf -- "$TREE_COPY"
+    case $tool in
+    ferry) run_timed "$case-ferry-$rep" "$FERRY" copy -r -j "$jobs" "$BASE_URL/tree" "$BASE_URL/copy-tree" ;;
+    lftp) run_timed "$case-lftp-$rep" lftp --norc -e "$LFTP_SET; mirror --parallel=$jobs $url/tree $url/copy-tree; quit" ;;
+    rclone) run_timed "$case-rclone-$rep" rclone copy --transfers "$jobs" --checkers "$jobs" "$RCLONE_REMOTE/tree" "$RCLONE_REMOTE/copy-tree" ;;
+    esac
+    check_tree "$TREE_COPY" "$case with $tool" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "$case" "$tool"
+}
+
 bench_list() { # tool rep
     local tool=$1 rep=$2
     case $tool in
@@ -438,12 +484,17 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
     fi
     if has_case tree; then
         for jobs in 1 4; do
-            log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s)"
-            for tool in ferry lftp rclone; do bench_tree "tree-j$jobs" "$tool" "$jobs" "$rep"; done
-            bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times
-            for tool in ferry lftp rclone; do bench_tree_up "tree-up-j$jobs" "$tool" "$jobs" "$rep"; done
+            log "round $rep/$REPEAT: tree of $TREE_FILES files, $jobs connection(s): $TREE_KINDS"
+            for tool in ferry lftp rclone; do
+                if has_kind get; then bench_tree "tree-j$jobs" "$tool" "$jobs" "$rep"; fi
+                if has_kind put; then bench_tree_up "tree-up-j$jobs" "$tool" "$jobs" "$rep"; fi
+                if has_kind mirror; then bench_tree_mirror "mirror-j$jobs" "$tool" "$jobs" "$rep"; fi
+                if has_kind mirror-up; then bench_tree_mirror_up "mirror-up-j$jobs" "$tool" "$jobs" "$rep"; fi
+                if has_kind copy; then bench_tree_copy "copy-tree-j$jobs" "$tool" "$jobs" "$rep"; fi
+            done
+            if has_kind get; then bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times; fi
         done
-        rm -rf -- "$TREE_OUT" "$TREE_UP"
+        rm -rf -- "$TREE_OUT" "$TREE_UP" "$TREE_COPY"
     fi
     if has_case list; then
         log "round $rep/$REPEAT: ls -l of $LIST_ENTRIES entries"
@@ -541,17 +592,33 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
         echo
         echo "| case | Ferry | lftp | rclone | Ferry vs the faster of lftp and rclone |"
         echo "| --- | --- | --- | --- | --- |"
-        tree_row "tree get, 1 connection" tree-j1
-        tree_row "tree get, 4 connections" tree-j4
-        tree_row "tree get, 1 connection, Ferry --no-times" tree-j1 tree-j1-notimes
-        tree_row "tree get, 4 connections, Ferry --no-times" tree-j4 tree-j4-notimes
-        tree_row "tree put, 1 connection" tree-up-j1
-        tree_row "tree put, 4 connections" tree-up-j4
+        for jobs in 1 4; do
+            conn="$jobs connection$([[ $jobs == 1 ]] || echo s)"
+            if has_kind get; then
+                tree_row "get -r, $conn" "tree-j$jobs"
+                tree_row "get -r, $conn, Ferry --no-times" "tree-j$jobs" "tree-j$jobs-notimes"
+            fi
+            if has_kind put; then tree_row "put -r, $conn" "tree-up-j$jobs"; fi
+            if has_kind mirror; then tree_row "mirror (download), $conn" "mirror-j$jobs"; fi
+            if has_kind mirror-up; then tree_row "mirror --reverse (upload), $conn" "mirror-up-j$jobs"; fi
+            if has_kind copy; then tree_row "copy -r (server to server), $conn" "copy-tree-j$jobs"; fi
+        done
+        if ((RTT_MS > 0)); then
+            echo
+            printf 'Waits for the server per file at 1 connection (median time / files / round trip):'
+            for c in tree-j1 tree-up-j1 mirror-j1 mirror-up-j1 copy-tree-j1; do
+                t=$(median "$c" ferry)
+                if [[ -n $t ]]; then
+                    printf ' %s %s;' "$c" "$(awk -v t="$t" -v n="$TREE_FILES" -v r="$RTT_MS" 'BEGIN { printf "%.2f", t * 1000 / n / r }')"
+                fi
+            done
+            echo
+        fi
         echo
         echo "Commands Ferry sends per file (protocol log of a -j 1 run, logins and listings included):" \
-            "get ${PER_FILE[get]}, put ${PER_FILE[put]};" \
-            "round trips per file (runs of commands sent before the next reply is read): get ${TRIPS[get]}, put ${TRIPS[put]}." \
-            "Peak RSS, tree get -j 4: ferry ${RSS[tree-j4|ferry]} KiB, lftp ${RSS[tree-j4|lftp]} KiB, rclone ${RSS[tree-j4|rclone]} KiB."
+            "get ${PER_FILE[get]:-?}, put ${PER_FILE[put]:-?};" \
+            "commands written before the reply they wait for, per file (runs of commands sent together): get ${TRIPS[get]:-?}, put ${TRIPS[put]:-?}." \
+            "Peak RSS, tree get -j 4: ferry ${RSS[tree-j4|ferry]:-?} KiB, lftp ${RSS[tree-j4|lftp]:-?} KiB, rclone ${RSS[tree-j4|rclone]:-?} KiB."
     fi
     if has_case list; then
         echo
