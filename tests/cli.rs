@@ -77,6 +77,39 @@ fn ls_of_a_folder_of_several_parts_prints_every_entry_once_in_order() {
     assert_eq!(names, want, "{}", run.stderr);
     let run = ferry(&["ls", &server.url("/big")]).expect_status(0);
     assert_eq!(run.stdout.lines().collect::<Vec<_>>(), want);
+    // JSON too is printed as it is read, and is one array.
+    let run = ferry(&["ls", "--json", &server.url("/big")]).expect_status(0);
+    assert_eq!(json_names(&run.stdout), want);
+}
+
+fn json_names(stdout: &str) -> Vec<String> {
+    let json: serde_json::Value = serde_json::from_str(stdout).unwrap();
+    let entries = json.as_array().unwrap();
+    entries
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A listing the server cut short (pure-ftpd's "Output truncated") is
+/// printed as far as it goes, as JSON that still parses, and the status
+/// says it is not the whole folder.
+#[test]
+fn ls_json_of_a_truncated_listing_parses_and_fails() {
+    let mut tree = Tree::new().dir("/big");
+    for i in 0..3000 {
+        tree = tree.raw_entry("/big", &format!("f{i:04}.txt"), 7);
+    }
+    let faults = Faults {
+        truncate_listings: Some(2500),
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let run = ferry(&["ls", "--json", &server.url("/big")]);
+    assert_ne!(run.status, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("incomplete"), "{}", run.stderr);
+    let want: Vec<String> = (0..2500).map(|i| format!("f{i:04}.txt")).collect();
+    assert_eq!(json_names(&run.stdout), want);
 }
 
 #[test]

@@ -21,7 +21,7 @@ use exit::Phase;
 
 use crate::engine::names::{local_name, remote_basename, remote_join};
 use crate::engine::queue::{Direction, ExistsPolicy, TransferSpec};
-use crate::engine::typed::{Change, Connect, List, Raw, Stat};
+use crate::engine::typed::{Change, Connect, Raw, Stat};
 use crate::engine::{
     Command, ConnectOptions, DataMode, Error, Secret, TransferType, display_lines,
 };
@@ -119,16 +119,14 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         Action::Ls { long, json, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = (!url.path.is_empty()).then(|| url.path.clone());
-            // Text goes out as it is read: a folder of 100 000 entries is
-            // never held whole. JSON is one array, printed at the end.
-            let listed = if json {
-                client.request(List { path: path.clone() })
-            } else {
-                let mut print = |part: Vec<crate::listing::RemoteEntry>| {
-                    output::print_listing(&part, long, false)
-                };
-                client.list_in_parts(path.clone(), &mut print)
+            // Printed as it is read, text or JSON: a folder of 100 000
+            // entries is never held whole.
+            let mut json_out = json.then(output::JsonListing::default);
+            let mut print = |part: Vec<crate::listing::RemoteEntry>| match &mut json_out {
+                Some(out) => out.add(&part),
+                None => output::print_listing(&part, long),
             };
+            let listed = client.list_in_parts(path.clone(), &mut print);
             let listing = match listed {
                 Ok(listing) => listing,
                 // Not a folder: a file is listed as itself, as `ls file` does.
@@ -139,9 +137,22 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                     };
                     crate::engine::Listing::complete(vec![file])
                 }
-                Err(err) => return Err(err.into()),
+                // What was printed of the array is closed, so it still
+                // parses; the status says it is not the whole folder.
+                Err(err) => {
+                    if let Some(out) = json_out {
+                        out.end_if_started();
+                    }
+                    return Err(err.into());
+                }
             };
-            output::print_listing(&listing.entries, long, json);
+            match json_out {
+                Some(mut out) => {
+                    out.add(&listing.entries);
+                    out.finish();
+                }
+                None => output::print_listing(&listing.entries, long),
+            }
             match listing.incomplete {
                 // Printed as far as it goes, but a script must not take it
                 // for the whole folder.

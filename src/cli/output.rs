@@ -98,13 +98,8 @@ pub fn prompt(text: &str) {
     let _ = write!(err, "{}", display_text(text)).and_then(|()| err.flush());
 }
 
-pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
-    if json {
-        let values: Vec<serde_json::Value> = entries.iter().map(entry_json).collect();
-        let text = serde_json::to_string_pretty(&values).unwrap_or_else(|_| "[]".to_string());
-        print_json(&text);
-        return;
-    }
+/// `ls` and `ls -l` (for `--json`, see [`JsonListing`]).
+pub fn print_listing(entries: &[RemoteEntry], long: bool) {
     print_lines(entries.iter().map(|entry| {
         if long {
             long_line(entry)
@@ -112,6 +107,66 @@ pub fn print_listing(entries: &[RemoteEntry], long: bool, json: bool) {
             display_text(&entry.name)
         }
     }));
+}
+
+/// `ls --json` printed while the folder is read: the text
+/// `serde_json::to_string_pretty` makes of the whole folder (one array),
+/// written an entry at a time. The last entry waits for the next
+/// (its closing brace takes a comma only if one follows), so a folder of
+/// 100 000 entries is never held whole. `[` goes out with the first
+/// entry: a listing that fails before any entry printed nothing.
+#[derive(Default)]
+pub struct JsonListing {
+    started: bool,
+    last: Option<String>,
+}
+
+impl JsonListing {
+    pub fn add(&mut self, entries: &[RemoteEntry]) {
+        print_lines(self.lines_for(entries));
+    }
+
+    /// Ends the array (an empty one when no entry came).
+    pub fn finish(self) {
+        print_lines(self.closing());
+    }
+
+    /// After a failure: ends the array if any of it was printed, so what
+    /// was printed still parses (the exit status says it is not whole).
+    pub fn end_if_started(self) {
+        if self.started {
+            self.finish();
+        }
+    }
+
+    /// The lines `entries` complete: all but the last entry's.
+    fn lines_for(&mut self, entries: &[RemoteEntry]) -> Vec<String> {
+        let mut lines = Vec::new();
+        for entry in entries {
+            if !std::mem::replace(&mut self.started, true) {
+                lines.push("[".to_string());
+            }
+            let text = serde_json::to_string_pretty(&entry_json(entry))
+                .unwrap_or_else(|_| "{}".to_string());
+            // Inside the array every line is indented two more spaces.
+            let indented = text
+                .lines()
+                .map(|line| format!("  {line}"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if let Some(last) = self.last.replace(indented) {
+                lines.push(json_for_terminal(&format!("{last},")));
+            }
+        }
+        lines
+    }
+
+    fn closing(self) -> Vec<String> {
+        match self.last {
+            Some(last) => vec![json_for_terminal(&last), "]".to_string()],
+            None => vec!["[]".to_string()],
+        }
+    }
 }
 
 /// JSON on standard output, safe for a terminal (see [`json_for_terminal`]).
@@ -227,5 +282,46 @@ mod tests {
         assert!(!safe.chars().any(|c| is_control_for_display(c) && c != '\n'));
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back, value);
+    }
+
+    fn entry(name: &str, kind: EntryKind) -> RemoteEntry {
+        RemoteEntry {
+            name: name.to_string(),
+            kind,
+            size: Some(7),
+            modified: None,
+            permissions: Some("rw-r--r--".to_string()),
+            owner: None,
+            group: None,
+        }
+    }
+
+    /// Printed an entry at a time, in parts, `ls --json` is the very text
+    /// of the whole folder printed at once, and an empty folder is `[]`.
+    #[test]
+    fn json_listing_in_parts_is_the_whole_array() {
+        let parts = [
+            vec![
+                entry("a", EntryKind::File),
+                entry("b\u{9b}", EntryKind::Dir),
+            ],
+            vec![],
+            vec![entry(
+                "c",
+                EntryKind::Symlink {
+                    target: Some("a".to_string()),
+                },
+            )],
+        ];
+        let mut out = JsonListing::default();
+        let mut lines = Vec::new();
+        for part in &parts {
+            lines.extend(out.lines_for(part));
+        }
+        lines.extend(out.closing());
+        let whole: Vec<serde_json::Value> = parts.iter().flatten().map(entry_json).collect();
+        let want = json_for_terminal(&serde_json::to_string_pretty(&whole).unwrap());
+        assert_eq!(lines.join("\n"), want);
+        assert_eq!(JsonListing::default().closing(), ["[]"]);
     }
 }
