@@ -39,6 +39,12 @@
 #     folder both ways (ferry mirror [--reverse], lftp mirror [-R], rclone
 #     sync) and copied from one login to another on the same vsftpd
 #     (ferry copy -r, lftp mirror URL URL, rclone copy remote: remote:);
+#   - "window" (not in the default set): the tree downloaded by the
+#     window (benches/window_drag.rs: the folder dragged from the server's
+#     pane onto this computer's, timed from the drop until every file is
+#     on disk and shown done) against ferry get -r with the same
+#     connections (2, the window's default, and 4); BENCH_WINDOW (a
+#     window_drag binary to use instead of building one);
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -148,6 +154,16 @@ else
     log "building ferry (cargo build --release)"
     (cd "$ROOT" && cargo build --release --quiet)
     [[ -x $FERRY ]] || die "$FERRY was not built"
+fi
+if has_case window; then
+    if [[ -n ${BENCH_WINDOW:-} ]]; then
+        WINDOW=$BENCH_WINDOW
+    else
+        log "building the window benchmark (cargo bench --no-run)"
+        WINDOW=$(cd "$ROOT" && cargo bench --bench window_drag --no-run --message-format=json 2>/dev/null |
+            sed -n 's/.*"executable":"\([^"]*window_drag[^"]*\)".*/\1/p' | tail -n 1)
+    fi
+    [[ -x ${WINDOW:-} ]] || die "no window_drag benchmark binary (BENCH_WINDOW=${BENCH_WINDOW:-})"
 fi
 # A private copy, so a rebuild in the work tree during the run cannot
 # swap the binary under the measurements.
@@ -449,6 +465,21 @@ bench_tree_copy() { # case tool jobs rep: the tree copied between two logins on 
     record "$case" "$tool"
 }
 
+bench_window() { # jobs rep: the window's drag against ferry get -r -j jobs
+    local jobs=$1 rep=$2
+    rm -rf -- "$TREE_OUT"
+    mkdir -p -- "$TREE_OUT"
+    run_timed "window-j$jobs-window-$rep" env BENCH_WINDOW_URL="$BASE_URL" BENCH_WINDOW_DRAG=tree \
+        BENCH_WINDOW_FILES="$TREE_FILES" BENCH_WINDOW_CONNECTIONS="$jobs" BENCH_WINDOW_LOCAL="$TREE_OUT" "$WINDOW"
+    # From the drop to the last file shown done, as the window timed it.
+    LAST_TIME=$(sed -n 's/^window seconds //p' "$TMP/out/window-j$jobs-window-$rep.log")
+    [[ -n $LAST_TIME ]] || die "window-j$jobs: no time in its output: $(tail -n 20 "$TMP/out/window-j$jobs-window-$rep.log")"
+    log "window, $jobs connections: $(grep '^frames' "$TMP/out/window-j$jobs-window-$rep.log")"
+    check_tree "$TREE_OUT/tree" "window-j$jobs with the window" "$([[ $rep == 1 ]] && echo full || echo count)"
+    record "window-j$jobs" window
+    bench_tree "window-j$jobs" ferry "$jobs" "$rep"
+}
+
 bench_list() { # tool rep
     local tool=$1 rep=$2
     case $tool in
@@ -495,6 +526,12 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
             if has_kind get; then bench_tree "tree-j$jobs-notimes" ferry "$jobs" "$rep" --no-times; fi
         done
         rm -rf -- "$TREE_OUT" "$TREE_UP" "$TREE_COPY"
+    fi
+    if has_case window; then
+        for jobs in 2 4; do
+            log "round $rep/$REPEAT: the window's drag of $TREE_FILES files, $jobs connections"
+            bench_window "$jobs" "$rep"
+        done
     fi
     if has_case list; then
         log "round $rep/$REPEAT: ls -l of $LIST_ENTRIES entries"
@@ -619,6 +656,20 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
             "get ${PER_FILE[get]:-?}, put ${PER_FILE[put]:-?};" \
             "commands written before the reply they wait for, per file (runs of commands sent together): get ${TRIPS[get]:-?}, put ${TRIPS[put]:-?}." \
             "Peak RSS, tree get -j 4: ferry ${RSS[tree-j4|ferry]:-?} KiB, lftp ${RSS[tree-j4|lftp]:-?} KiB, rclone ${RSS[tree-j4|rclone]:-?} KiB."
+    fi
+    if has_case window; then
+        echo
+        echo "The window: the tree of $TREE_FILES files dragged from the server's pane onto this computer's" \
+            "(benches/window_drag.rs, from the drop until every file is on disk and shown done, 60 frames a second)" \
+            "against ferry get -r -j N (the whole command, login included), median run."
+        echo
+        echo "| connections | ferry get -r | the window | window / command line |"
+        echo "| --- | --- | --- | --- |"
+        for jobs in 2 4; do
+            c=$(median "window-j$jobs" ferry)
+            w=$(median "window-j$jobs" window)
+            printf '| %s | %s | %s | %s |\n' "$jobs" "$(fmt_time "$c")" "$(fmt_time "$w")" "$(fmt_ratio "$w" "$c")"
+        done
     fi
     if has_case list; then
         echo
