@@ -205,3 +205,52 @@ fn a_source_that_sends_more_than_it_announced_leaves_no_copy_on_the_target() {
     );
     assert!(!to.path("endless.bin").exists());
 }
+
+/// Between two servers a small file's bytes go to the target without
+/// waiting for its 150, as an upload's do (a big one waits); the target
+/// folder is listed once instead of asked about file by file; a target
+/// that refuses a STOR once gets it again, and every copy arrives whole.
+#[test]
+fn small_copies_reach_the_target_before_its_150_and_a_refusal_is_retried() {
+    let mut tree = Tree::new();
+    for i in 0..5 {
+        tree = tree.file(&format!("/d/f{i}.bin"), pattern(3_000, i + 1));
+    }
+    let big = pattern(1_000_000, 7);
+    tree = tree.file("/d/big.bin", big.clone());
+    let source = FaultyServer::start(tree, Faults::default());
+    let target = FaultyServer::start(
+        Tree::new().dir("/in"),
+        Faults {
+            watch_for_upload_before_150: true,
+            fail_first_stores: 1,
+            ..Faults::default()
+        },
+    );
+    let from = format!("ftp://user:pw@127.0.0.1:{}/d", source.port());
+    let to = format!("ftp://user:pw@127.0.0.1:{}/in/d", target.port());
+    let (run, _) = copy(&["copy", "-r", "-j", "1", &from, &to]);
+    run.expect_status(0);
+    for i in 0..5 {
+        assert_eq!(
+            target.file(&format!("/in/d/f{i}.bin")).unwrap(),
+            pattern(3_000, i + 1),
+            "f{i}"
+        );
+    }
+    assert_eq!(target.file("/in/d/big.bin").unwrap(), big);
+    // What each copy would replace comes from one listing of the target
+    // folder, not from SIZE and MDTM for every file.
+    let asked: Vec<String> = target
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("SIZE") || c.starts_with("MDTM"))
+        .collect();
+    assert!(asked.len() <= 1, "{asked:?}");
+    assert_eq!(
+        target.uploads_sent_before_150(),
+        5,
+        "{:?}",
+        target.commands()
+    );
+}

@@ -105,7 +105,9 @@ fn relay(
 ) -> Result<u64> {
     let mut from = source.open_data(&format!("RETR {}", job.source), offset)?;
     let store = if offset > 0 { "APPE" } else { "STOR" };
-    let mut to = match target.open_data(&format!("{store} {}", job.target), 0) {
+    // A small file's bytes go without waiting for the target's 150.
+    let sending = total.map_or(u64::MAX, |t| t.saturating_sub(offset));
+    let mut to = match target.open_data_to_send(&format!("{store} {}", job.target), sending) {
         Ok(stream) => stream,
         Err(err) => {
             source.abort_data(from);
@@ -143,10 +145,14 @@ fn relay(
     });
     drop((reading, writing));
     tls::collect_session_tickets(&mut to, target.tickets());
-    // Whatever happened, the target keeps what arrived: closing its data
-    // connection ends the upload there, ready for a resume (APPE).
-    let stored = target.finish_data(to);
+    // Whatever happened, the target keeps what arrived: ending its data
+    // connection ends the upload there, ready for a resume (APPE). Ended
+    // first and read last, the target's 226 comes back while the source's
+    // end (and its next data address, asked ahead) is read: one wait for
+    // both servers instead of one each.
+    to.end_sending();
     let ended = end_transfer(source, from, result, None, &mut meter, observer).map(drop);
+    let stored = target.finish_data(to);
     if let (true, Some(total)) = (too_much, total) {
         // What the target holds has the announced size but may not be the
         // file: a resume would take it as complete, so it goes.

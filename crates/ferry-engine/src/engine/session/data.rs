@@ -30,6 +30,16 @@ pub struct DirectData {
 }
 
 impl DataStream {
+    /// Says the upload's end to the server now (a FIN on a connection
+    /// Ferry opened), so its final reply is under way while the caller
+    /// finishes something else; the reply is read by `finish_data` as
+    /// usual. A TLS stream ends only there, with its close_notify.
+    pub fn end_sending(&self) {
+        if let DataStream::Direct(direct) = self {
+            let _ = direct.stream.shutdown(std::net::Shutdown::Write);
+        }
+    }
+
     /// The TCP socket under it, for timeouts.
     pub fn socket(&self) -> &TcpStream {
         match self {
