@@ -47,6 +47,8 @@ pub(super) enum Job {
     ProbeFile(ItemId),
     /// Creating a folder on the partner server to copy into.
     MkdirCopyTarget(ItemId),
+    /// Listing that folder, to learn what each copy would replace.
+    ListCopyTarget(ItemId),
 }
 
 impl Job {
@@ -62,7 +64,8 @@ impl Job {
             | Job::Delete(id)
             | Job::PushTime(id)
             | Job::ProbeFile(id)
-            | Job::MkdirCopyTarget(id) => Some(id),
+            | Job::MkdirCopyTarget(id)
+            | Job::ListCopyTarget(id) => Some(id),
         }
     }
 }

@@ -506,20 +506,37 @@ impl Coordinator {
                     self.start_download(slot, id);
                 }
             }
-            (Job::MkdirCopyTarget(id), result) => {
-                let listing = self.item_mut(id).and_then(|i| i.listing.take());
-                match (result, listing) {
-                    // A folder that is already there is fine to copy into.
-                    (Ok(_) | Err(Error::Permanent { .. }), Some(listing)) => {
-                        self.expand_remote(id, listing)
+            (Job::MkdirCopyTarget(id), result) => match result {
+                // A folder that is already there is fine to copy into. Its
+                // listing tells what each copy would replace: one wait for
+                // the folder instead of SIZE and MDTM for every file.
+                Ok(_) | Err(Error::Permanent { .. }) => {
+                    let folder = self.items_spec(id).copy_to;
+                    let list = Command::Partner(Box::new(Command::List(Some(folder))));
+                    self.send_job(slot, list, Job::ListCopyTarget(id));
+                }
+                // A retry lists the source again.
+                Err(err) => {
+                    if let Some(item) = self.item_mut(id) {
+                        item.listing = None;
                     }
-                    (Ok(_) | Err(Error::Permanent { .. }), None) => self.item_failed(
+                    self.item_failed(id, err)
+                }
+            },
+            (Job::ListCopyTarget(id), result) => {
+                let source = self.item_mut(id).and_then(|i| i.listing.take());
+                let Some(source) = source else {
+                    return self.item_failed(
                         id,
                         Error::Protocol("the listing did not arrive".to_string()),
-                    ),
-                    // A retry lists the source again.
-                    (Err(err), _) => self.item_failed(id, err),
-                }
+                    );
+                };
+                // Unread, nothing is assumed: each copy asks (StatTarget).
+                let target = match result {
+                    Ok(Outcome::Listing(target)) => Some(target),
+                    _ => None,
+                };
+                self.expand_remote_into(id, source, target);
             }
             (Job::Delete(id), result) => match result {
                 Ok(_) => self.set_state(id, ItemState::Done),

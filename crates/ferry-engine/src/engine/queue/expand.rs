@@ -27,7 +27,29 @@ impl Coordinator {
     /// For a copy, the same names go to the partner server: a name that
     /// could escape a folder here could escape one there.
     pub(super) fn expand_remote(&mut self, id: ItemId, listing: Listing) {
+        self.expand_remote_into(id, listing, None);
+    }
+
+    /// [`Coordinator::expand_remote`] for a copy whose target folder was
+    /// listed too (`target`): each file knows what it would replace, as an
+    /// upload's do (see [`Coordinator::expand_local`]).
+    pub(super) fn expand_remote_into(
+        &mut self,
+        id: ItemId,
+        listing: Listing,
+        target: Option<Listing>,
+    ) {
         let parent = self.items_spec(id);
+        let mut target_by_name: HashMap<String, FileStat> = HashMap::new();
+        // Only a whole listing tells that a name is absent there.
+        let absent_is_known = target.as_ref().is_some_and(Listing::is_complete);
+        for entry in target.map(|t| t.entries).unwrap_or_default() {
+            let stat = FileStat {
+                size: entry.size,
+                modified: entry.modified,
+            };
+            target_by_name.entry(entry.name).or_insert(stat);
+        }
         let copy = parent.direction == Direction::Copy;
         let top = self.item(id).is_some_and(|i| i.parent.is_none());
         if !copy
@@ -85,6 +107,11 @@ impl Coordinator {
                 );
                 continue;
             }
+            let target = match target_by_name.get(&entry.name) {
+                Some(stat) => Some(Some(*stat)),
+                None if absent_is_known => Some(None),
+                None => None,
+            };
             if let Some(item) = self.item_mut(child) {
                 item.total = entry.size;
                 item.source = Some(FileStat {
@@ -92,6 +119,9 @@ impl Coordinator {
                     modified: entry.modified,
                 });
                 item.source_time_exact = exact_times && entry.modified.is_some();
+                if copy && entry.kind != EntryKind::Dir {
+                    item.target = target;
+                }
             }
         }
         if let Some(why) = listing.incomplete {
