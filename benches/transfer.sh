@@ -316,7 +316,7 @@ run_timed() {
 
 declare -A BEST RSS ALL
 median() { # case tool -> the median of its runs
-    tr ' ' '\n' <<<"${ALL[$1|$2]:-}" | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    tr ' ' '\n' <<<"${ALL[$1|$2]:-}" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 record() { # case tool
     local key="$1|$2"
