@@ -75,15 +75,8 @@ fn main() {
     });
     let from = gui::row_in(&app, Side::Right, &dragged).rect().center();
     let to = app.state().pane_rect(Side::Left).center();
-    // As `gui::drag` does, with the clock started at the drop.
-    app.hover_at(from);
-    app.step();
-    app.drag_at(from);
-    app.step();
-    for step in 1..=10 {
-        app.hover_at(from + (to - from) * (step as f32 / 10.0));
-        app.step();
-    }
+    // The clock starts at the drop.
+    gui::drag_over(&mut app, from, to);
     let started = Instant::now();
     app.drop_at(to);
     app.step();

@@ -174,6 +174,13 @@ pub fn lists(app: &mut App, side: Side, name: &str) -> bool {
 
 /// Drags with the mouse from `from` to `to` in small steps, as a hand does.
 pub fn drag(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
+    drag_over(app, from, to);
+    app.drop_at(to);
+    app.step();
+}
+
+/// A drag from `from` that has reached `to` and is not dropped yet.
+pub fn drag_over(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
     app.hover_at(from);
     app.step();
     app.drag_at(from);
@@ -182,6 +189,4 @@ pub fn drag(app: &mut App, from: egui::Pos2, to: egui::Pos2) {
         app.hover_at(from + (to - from) * (step as f32 / 10.0));
         app.step();
     }
-    app.drop_at(to);
-    app.step();
 }
