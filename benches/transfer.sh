@@ -560,7 +560,10 @@ fi
 
 # ---------------------------------------------------------------- report
 fmt_time() { [[ -n ${1:-} ]] && printf '%.2f s' "$1" || printf 'n/a'; }
-fmt_rate() { awk -v b="$BIG_BYTES" -v t="$1" 'BEGIN { printf "%.2f s (%.0f MB/s)", t, b / t / 1e6 }'; }
+fmt_rate() { # seconds (none: the tool did not run this case)
+    [[ -n ${1:-} ]] || { printf 'n/a'; return; }
+    awk -v b="$BIG_BYTES" -v t="$1" 'BEGIN { printf "%.2f s (%.0f MB/s)", t, b / t / 1e6 }'
+}
 fmt_ratio() { # other ferry
     [[ -n ${1:-} && -n ${2:-} ]] || { printf 'n/a'; return; }
     awk -v o="$1" -v f="$2" 'BEGIN { printf "%.2f", o / f }'
