@@ -62,11 +62,7 @@ fn ls_prints_names_long_lines_and_json() {
 /// folder of several parts comes out once, in the server's order.
 #[test]
 fn ls_of_a_folder_of_several_parts_prints_every_entry_once_in_order() {
-    let mut tree = Tree::new().dir("/big");
-    for i in 0..3000 {
-        tree = tree.raw_entry("/big", &format!("f{i:04}.txt"), 7);
-    }
-    let server = FaultyServer::start(tree, Faults::default());
+    let server = FaultyServer::start(folder_of_3000(), Faults::default());
     let want: Vec<String> = (0..3000).map(|i| format!("f{i:04}.txt")).collect();
     let run = ferry(&["ls", "-l", &server.url("/big")]).expect_status(0);
     let names: Vec<&str> = run
@@ -80,6 +76,13 @@ fn ls_of_a_folder_of_several_parts_prints_every_entry_once_in_order() {
     // JSON too is printed as it is read, and is one array.
     let run = ferry(&["ls", "--json", &server.url("/big")]).expect_status(0);
     assert_eq!(json_names(&run.stdout), want);
+}
+
+/// `/big` with 3000 files, f0000.txt to f2999.txt: three listing parts.
+fn folder_of_3000() -> Tree {
+    (0..3000).fold(Tree::new().dir("/big"), |tree, i| {
+        tree.raw_entry("/big", &format!("f{i:04}.txt"), 7)
+    })
 }
 
 fn json_names(stdout: &str) -> Vec<String> {
@@ -96,15 +99,11 @@ fn json_names(stdout: &str) -> Vec<String> {
 /// says it is not the whole folder.
 #[test]
 fn ls_json_of_a_truncated_listing_parses_and_fails() {
-    let mut tree = Tree::new().dir("/big");
-    for i in 0..3000 {
-        tree = tree.raw_entry("/big", &format!("f{i:04}.txt"), 7);
-    }
     let faults = Faults {
         truncate_listings: Some(2500),
         ..Faults::default()
     };
-    let server = FaultyServer::start(tree, faults);
+    let server = FaultyServer::start(folder_of_3000(), faults);
     let run = ferry(&["ls", "--json", &server.url("/big")]);
     assert_ne!(run.status, 0, "{}", run.stderr);
     assert!(run.stderr.contains("incomplete"), "{}", run.stderr);
