@@ -320,10 +320,18 @@ fn keys_pressed_while_a_question_is_open_reach_nothing_behind_it() {
         Key::Enter,
         Key::Backspace,
         Key::F5,
+        Key::Home,
+        Key::End,
+        Key::PageDown,
+        Key::Tab,
+        Key::Enter,
     ] {
         app.key_press(key);
         app.step();
     }
+    app.key_press_modifiers(Modifiers::ALT, Key::ArrowUp);
+    app.event(egui::Event::Text("t".into()));
+    app.step();
     app.key_press_modifiers(Modifiers::COMMAND, Key::A);
     app.step();
     app.key_press(Key::Delete);
@@ -338,4 +346,274 @@ fn keys_pressed_while_a_question_is_open_reach_nothing_behind_it() {
     assert!(app.state_mut().right_pane().table.selection().len() <= 1);
     assert!(server.path("report.txt").exists() && server.path("trap").is_dir());
     assert_eq!(fs::read(local.path().join("report.txt")).unwrap(), b"mine");
+}
+
+/// The name of the row the keyboard is on in the pane on `side`, and the
+/// names selected there.
+fn cursor_and_selection(app: &mut App, side: Side) -> (Option<String>, Vec<String>) {
+    let pane = match side {
+        Side::Left => app.state_mut().left_pane(),
+        Side::Right => app.state_mut().right_pane(),
+    };
+    let cursor = pane.table.cursor_name().map(str::to_string);
+    let selected = pane.table.selection().into_iter().map(|r| r.name).collect();
+    (cursor, selected)
+}
+
+fn press(app: &mut App, modifiers: Modifiers, key: Key) {
+    app.key_press_modifiers(modifiers, key);
+    app.step();
+    app.step();
+}
+
+/// A folder (inside the test's own) of `files` files f0000.txt… and the
+/// folders d1 and d2.
+fn long_folder(files: usize) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    for i in 0..files {
+        fs::write(root.path().join(format!("f{i:04}.txt")), b"x").unwrap();
+    }
+    fs::create_dir(root.path().join("d1")).unwrap();
+    fs::create_dir(root.path().join("d2")).unwrap();
+    root
+}
+
+#[test]
+fn home_end_and_page_keys_reach_every_row_of_a_long_folder() {
+    let local = long_folder(500);
+    let mut app = window(local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "f0499.txt")
+    });
+    row_in(&app, Side::Left, "f0000.txt").click();
+    app.step();
+    press(&mut app, Modifiers::NONE, Key::End);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left),
+        (Some("f0499.txt".into()), vec!["f0499.txt".to_string()])
+    );
+    // The table scrolled to it: the last row is drawn.
+    row_in(&app, Side::Left, "f0499.txt");
+    press(&mut app, Modifiers::COMMAND, Key::Home);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left),
+        (Some("..".into()), vec![])
+    );
+    // A page down from the top lands a screenful further, on a drawn row;
+    // a page up comes back to the top.
+    press(&mut app, Modifiers::NONE, Key::PageDown);
+    let (Some(paged), _) = cursor_and_selection(&mut app, Side::Left) else {
+        panic!("no cursor after Page Down");
+    };
+    let page: usize = paged[1..5].parse().unwrap();
+    assert!((10..100).contains(&page), "Page Down went to {paged}");
+    row_in(&app, Side::Left, &paged);
+    press(&mut app, Modifiers::NONE, Key::PageDown);
+    let (Some(twice), _) = cursor_and_selection(&mut app, Side::Left) else {
+        panic!("no cursor after Page Down");
+    };
+    let second: usize = twice[1..5].parse().unwrap();
+    assert!(second > page, "{twice} after {paged}");
+    press(&mut app, Modifiers::NONE, Key::PageUp);
+    press(&mut app, Modifiers::NONE, Key::PageUp);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left).0.as_deref(),
+        Some("..")
+    );
+    press(&mut app, Modifiers::COMMAND, Key::End);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left).0.as_deref(),
+        Some("f0499.txt")
+    );
+    // Shift+Home selects from the last row up to the first: every entry,
+    // never the `..` row.
+    press(&mut app, Modifiers::SHIFT, Key::Home);
+    let (cursor, selected) = cursor_and_selection(&mut app, Side::Left);
+    assert_eq!(cursor.as_deref(), Some(".."));
+    assert_eq!(selected.len(), 502);
+    assert!(!selected.iter().any(|n| n == ".."));
+    // Nothing of this acted on anything.
+    settle(&mut app);
+    nothing_else_happened(&app);
+    assert_eq!(fs::read_dir(local.path()).unwrap().count(), 502);
+}
+
+#[test]
+fn typing_a_name_jumps_to_it() {
+    let local = tempfile::tempdir().unwrap();
+    for name in ["apple", "Banana", "blueberry", "cherry", "cranberry"] {
+        fs::write(local.path().join(name), b"x").unwrap();
+    }
+    let mut app = window(local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "cranberry")
+    });
+    row_in(&app, Side::Left, "apple").click();
+    app.step();
+    let typed = |app: &mut App, text: &str| {
+        for letter in text.chars() {
+            app.event(egui::Event::Text(letter.to_string()));
+            app.step();
+        }
+        app.step();
+        cursor_and_selection(app, Side::Left)
+    };
+    // Case does not matter; the same letter again goes to the next name
+    // that starts with it.
+    assert_eq!(typed(&mut app, "b").1, vec!["Banana".to_string()]);
+    assert_eq!(typed(&mut app, "b").1, vec!["blueberry".to_string()]);
+    assert_eq!(typed(&mut app, "b").1, vec!["Banana".to_string()]);
+    // After a pause, a new name: "cr" is cranberry, not cherry.
+    for _ in 0..90 {
+        app.step();
+    }
+    assert_eq!(typed(&mut app, "cr").1, vec!["cranberry".to_string()]);
+    for _ in 0..90 {
+        app.step();
+    }
+    assert_eq!(typed(&mut app, "zz").1, vec!["cranberry".to_string()]);
+    settle(&mut app);
+    nothing_else_happened(&app);
+}
+
+#[test]
+fn the_parent_row_opens_the_parent_folder_and_is_never_acted_on() {
+    let top = tempfile::tempdir().unwrap();
+    let inner = top.path().join("inner");
+    fs::create_dir(&inner).unwrap();
+    fs::write(inner.join("keep.txt"), b"keep").unwrap();
+    let mut app = window(&inner);
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "keep.txt")
+    });
+    assert!(app.state_mut().left_pane().table.has_parent_row());
+    // Double-click on `..`: the parent folder.
+    common::gui::double_click_in(&mut app, Some(Side::Left), "..");
+    wait_for(&mut app, "the parent folder", |app| {
+        lists(app, Side::Left, "inner")
+    });
+    assert_eq!(
+        app.state_mut().left_pane().folder,
+        top.path().display().to_string()
+    );
+    // Enter on `..` (Home puts the keyboard there) and Alt+Up go up too.
+    common::gui::double_click_in(&mut app, Some(Side::Left), "inner");
+    wait_for(&mut app, "back inside", |app| {
+        lists(app, Side::Left, "keep.txt")
+    });
+    press(&mut app, Modifiers::NONE, Key::Home);
+    press(&mut app, Modifiers::NONE, Key::Enter);
+    wait_for(&mut app, "the parent folder again", |app| {
+        lists(app, Side::Left, "inner")
+    });
+    common::gui::double_click_in(&mut app, Some(Side::Left), "inner");
+    wait_for(&mut app, "inside again", |app| {
+        lists(app, Side::Left, "keep.txt")
+    });
+    row_in(&app, Side::Left, "keep.txt").click();
+    app.step();
+    press(&mut app, Modifiers::ALT, Key::ArrowUp);
+    wait_for(&mut app, "up with Alt+Up", |app| {
+        lists(app, Side::Left, "inner")
+    });
+    // Delete, F2 and Ctrl+A with the keyboard on `..`: nothing to act on.
+    press(&mut app, Modifiers::NONE, Key::Home);
+    for key in [Key::Delete, Key::F2] {
+        press(&mut app, Modifiers::NONE, key);
+    }
+    settle(&mut app);
+    nothing_else_happened(&app);
+    assert!(!shows(&app, "Move to trash"));
+    assert!(inner.join("keep.txt").exists());
+    // The root has no `..` row.
+    let mut app = window(Path::new("/"));
+    wait_for(&mut app, "the root listed", |app| {
+        app.state_mut().left_pane().listings > 0
+    });
+    assert!(!app.state_mut().left_pane().table.has_parent_row());
+}
+
+#[test]
+fn tab_and_ctrl_tab_give_the_keyboard_to_the_other_pane() {
+    let server = UnftpServer::plain();
+    for name in ["r1.txt", "r2.txt", "r3.txt"] {
+        fs::write(server.path(name), b"remote").unwrap();
+    }
+    let local = tempfile::tempdir().unwrap();
+    for name in ["l1.txt", "l2.txt", "l3.txt"] {
+        fs::write(local.path().join(name), b"local").unwrap();
+    }
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "both listings", |app| {
+        lists(app, Side::Right, "r3.txt") && lists(app, Side::Left, "l3.txt")
+    });
+    row_in(&app, Side::Left, "l1.txt").click();
+    app.step();
+    press(&mut app, Modifiers::NONE, Key::Tab);
+    press(&mut app, Modifiers::NONE, Key::End);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Right).0.as_deref(),
+        Some("r3.txt")
+    );
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left).0.as_deref(),
+        Some("l1.txt")
+    );
+    press(&mut app, Modifiers::CTRL, Key::Tab);
+    press(&mut app, Modifiers::NONE, Key::End);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left).0.as_deref(),
+        Some("l3.txt")
+    );
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Right).0.as_deref(),
+        Some("r3.txt")
+    );
+    // Tab in a text field is that field's: it moves to the next field and
+    // the panes keep their keyboard.
+    field_hinted(&app, "Filter", Some(app.state().pane_rect(Side::Left))).focus();
+    app.step();
+    press(&mut app, Modifiers::NONE, Key::Tab);
+    press(&mut app, Modifiers::NONE, Key::Escape);
+    press(&mut app, Modifiers::NONE, Key::Home);
+    assert_eq!(
+        cursor_and_selection(&mut app, Side::Left).0.as_deref(),
+        Some("..")
+    );
+    settle(&mut app);
+    nothing_else_happened(&app);
+}
+
+#[test]
+fn each_pane_says_what_it_holds_and_what_is_selected() {
+    let local = tempfile::tempdir().unwrap();
+    for (name, size) in [("a", 1), ("b", 4), ("c", 8), ("d", 16), ("e", 20)] {
+        fs::write(local.path().join(name), vec![b'x'; size]).unwrap();
+    }
+    for dir in ["w", "x", "y", "z"] {
+        fs::create_dir(local.path().join(dir)).unwrap();
+    }
+    let big = fs::File::create(local.path().join("z/big.bin")).unwrap();
+    big.set_len(12 * 1024 * 1024).unwrap();
+    let mut app = window(local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "e")
+    });
+    assert!(shows(&app, "5 files and 4 folders. Total size: 49 bytes"));
+    row_in(&app, Side::Left, "b").click();
+    app.step();
+    press(&mut app, Modifiers::SHIFT, Key::ArrowDown);
+    press(&mut app, Modifiers::SHIFT, Key::ArrowDown);
+    assert!(shows(&app, "3 files selected, 28 bytes"));
+    row_in(&app, Side::Left, "x").click();
+    app.step();
+    press(&mut app, Modifiers::SHIFT, Key::ArrowDown);
+    assert!(shows(&app, "2 folders selected"));
+    common::gui::double_click_in(&mut app, Some(Side::Left), "z");
+    wait_for(&mut app, "inside z", |app| {
+        lists(app, Side::Left, "big.bin")
+    });
+    assert!(shows(&app, "1 file. Total size: 12.00 MiB"));
+    press(&mut app, Modifiers::NONE, Key::End);
+    assert!(shows(&app, "1 file selected, 12.00 MiB"));
 }

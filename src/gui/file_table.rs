@@ -15,6 +15,9 @@ use crate::engine::display_text;
 const ROW_HEIGHT: f32 = 20.0;
 /// Two clicks on a row closer than this are a double-click.
 const DOUBLE_CLICK_SECS: f64 = 0.4;
+/// Letters typed closer together than this are one name being typed
+/// (type-ahead); after a pause the next letter starts a new search.
+const TYPE_AHEAD_SECS: f64 = 1.0;
 
 /// Which pane a table, a drag or a menu belongs to: where it is in the
 /// window, not what it shows (the left pane shows this computer or a
@@ -184,8 +187,27 @@ pub enum TableAction {
         from: String,
         to: String,
     },
-    /// Backspace.
+    /// Backspace, Alt+Up, or the `..` row opened.
     Up,
+}
+
+/// How many files and folders, and their bytes (folders count none).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub files: u64,
+    pub folders: u64,
+    pub bytes: u64,
+}
+
+impl Tally {
+    fn add(&mut self, row: &FileRow) {
+        if row.is_dir() {
+            self.folders += 1;
+        } else {
+            self.files += 1;
+            self.bytes += row.size.unwrap_or(0);
+        }
+    }
 }
 
 /// Where a row is and what the frame knows, for its clicks and drags.
@@ -195,6 +217,53 @@ struct RowContext<'a> {
     modifiers: Modifiers,
     folder: &'a str,
     drop_stroke: egui::Stroke,
+}
+
+/// The keys a table heard this frame.
+struct TableKeys {
+    permanent: bool,
+    parent: bool,
+    down: bool,
+    up: bool,
+    page_down: bool,
+    page_up: bool,
+    home: bool,
+    end: bool,
+    enter: bool,
+    delete: bool,
+    f2: bool,
+    f5: bool,
+    all: bool,
+    shift: bool,
+    /// Letters typed (type-ahead).
+    typed: String,
+    now: f64,
+}
+
+/// Text typed this frame that is a name's letters: not a shortcut (egui
+/// sends no text with Ctrl or Cmd held, but Alt may).
+fn typed_text(input: &egui::InputState) -> String {
+    if input.modifiers.command || input.modifiers.ctrl || input.modifiers.alt {
+        return String::new();
+    }
+    input
+        .events
+        .iter()
+        .filter_map(|event| match event {
+            egui::Event::Text(text) => Some(text.as_str()),
+            _ => None,
+        })
+        .collect::<String>()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+/// Whether a folder has a parent to show as `..`: every folder but a root
+/// (`/` on a server or here, a drive's root on Windows) and no folder at
+/// all (an empty pane).
+fn has_parent(folder: &str) -> bool {
+    !folder.is_empty() && std::path::Path::new(folder).parent().is_some()
 }
 
 struct InlineRename {
@@ -214,17 +283,32 @@ pub struct FileTable {
     keys: Vec<String>,
     /// Indices into `rows`, sorted and filtered: what is shown.
     order: Vec<usize>,
+    /// Whether a `..` row (the parent folder) is shown above `order`:
+    /// every folder but a root has one. Positions (cursor, anchor, the
+    /// table's row numbers) count it; it is never part of a selection,
+    /// so no action can ever be about "..".
+    parent_row: bool,
+    /// What `order` holds, for the pane's status line.
+    shown: Tally,
+    /// What the selection holds; `None` when it changed since counted.
+    selected_tally: Option<Tally>,
+    /// Rows that fit in the table's height (Page Up / Page Down).
+    page_rows: usize,
+    /// Type-ahead: the letters typed so far and when the last came.
+    typed: String,
+    typed_at: f64,
     sort: Sort,
     filter: String,
     selected: HashSet<usize>,
-    /// Position in `order` where a Shift range starts.
+    /// Position (see `parent_row`) where a Shift range starts.
     anchor: Option<usize>,
-    /// Position in `order` the keyboard is on.
+    /// Position (see `parent_row`) the keyboard is on.
     cursor: Option<usize>,
     scroll_to_cursor: bool,
     renaming: Option<InlineRename>,
-    /// The row clicked last and when, to see double-clicks.
-    last_click: Option<(usize, f64)>,
+    /// The row clicked last (`None`: the `..` row) and when, to see
+    /// double-clicks.
+    last_click: Option<(Option<usize>, f64)>,
     /// Bumped whenever the rows are replaced; a menu opened before that is
     /// closed rather than acting on whatever row is now in its place.
     generation: u64,
@@ -243,6 +327,12 @@ impl FileTable {
             folder: String::new(),
             keys: Vec::new(),
             order: Vec::new(),
+            parent_row: false,
+            shown: Tally::default(),
+            selected_tally: Some(Tally::default()),
+            page_rows: 10,
+            typed: String::new(),
+            typed_at: f64::NEG_INFINITY,
             sort,
             filter: String::new(),
             selected: HashSet::new(),
@@ -265,10 +355,12 @@ impl FileTable {
     /// end.
     pub fn set_rows(&mut self, folder: String, rows: Vec<FileRow>) {
         self.generation += 1;
+        self.parent_row = has_parent(&folder);
         self.folder = folder;
         self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
         self.rows = rows;
         self.selected.clear();
+        self.selected_tally = None;
         self.anchor = None;
         self.cursor = None;
         self.renaming = None;
@@ -304,6 +396,60 @@ impl FileTable {
         self.order.len()
     }
 
+    /// Whether the `..` row is shown.
+    pub fn has_parent_row(&self) -> bool {
+        self.parent_row
+    }
+
+    /// The name of the row the keyboard is on (`..` for the parent row).
+    pub fn cursor_name(&self) -> Option<&str> {
+        let position = self.cursor?;
+        match self.row_at(position) {
+            Some(index) => Some(&self.rows[index].name),
+            None => Some(".."),
+        }
+    }
+
+    /// What is shown (after the filter), for the status line.
+    pub fn shown_tally(&self) -> Tally {
+        self.shown
+    }
+
+    /// Whether a filter hides some rows.
+    pub fn is_filtered(&self) -> bool {
+        !self.filter.is_empty()
+    }
+
+    /// What is selected, counted once per change of the selection.
+    pub fn selected_tally(&mut self) -> Tally {
+        if let Some(tally) = self.selected_tally {
+            return tally;
+        }
+        let mut tally = Tally::default();
+        for &index in &self.selected {
+            tally.add(&self.rows[index]);
+        }
+        self.selected_tally = Some(tally);
+        tally
+    }
+
+    /// Rows shown, the `..` row included.
+    fn positions(&self) -> usize {
+        self.order.len() + usize::from(self.parent_row)
+    }
+
+    /// The row at a position; `None` for the `..` row.
+    fn row_at(&self, position: usize) -> Option<usize> {
+        let position = position.checked_sub(usize::from(self.parent_row))?;
+        self.order.get(position).copied()
+    }
+
+    /// Replaces the selection.
+    fn select(&mut self, rows: HashSet<usize>) {
+        self.selected = rows;
+        self.selected_tally = None;
+    }
+
     pub fn sort(&self) -> Sort {
         self.sort
     }
@@ -335,12 +481,13 @@ impl FileTable {
     /// Selects the rows with these names (for tests and "select after
     /// create").
     pub fn select_names(&mut self, names: &[&str]) {
-        self.selected = self
+        let chosen = self
             .order
             .iter()
             .copied()
             .filter(|&i| names.contains(&self.rows[i].name.as_str()))
             .collect();
+        self.select(chosen);
     }
 
     /// Starts an inline rename of the first selected row.
@@ -385,11 +532,18 @@ impl FileTable {
                 by_column.reverse()
             })
         });
+        let mut tally = Tally::default();
+        for &index in &order {
+            tally.add(&self.rows[index]);
+        }
+        self.shown = tally;
         self.order = order;
         let shown: HashSet<usize> = self.order.iter().copied().collect();
         self.selected.retain(|i| shown.contains(i));
-        self.cursor = self.cursor.filter(|&c| c < self.order.len());
-        self.anchor = self.anchor.filter(|&c| c < self.order.len());
+        self.selected_tally = None;
+        let positions = self.positions();
+        self.cursor = self.cursor.filter(|&c| c < positions);
+        self.anchor = self.anchor.filter(|&c| c < positions);
     }
 
     /// Keys for the table when its pane is the active one and no text
@@ -402,83 +556,160 @@ impl FileTable {
         if self.renaming.is_some() || ui.ctx().egui_wants_keyboard_input() {
             return actions;
         }
-        let (permanent, down, up, enter, back, delete, f2, f5, all, shift) = ui.input_mut(|i| {
+        let keys = ui.input_mut(|i| {
             // Windows turns Shift+Delete into Cut before we see it.
             let windows_shift_delete = cfg!(windows)
                 && i.modifiers.shift
                 && !i.modifiers.command
                 && i.events.iter().any(|e| matches!(e, egui::Event::Cut));
-            (
-                // Before plain Delete, which a Shift+Delete also matches
-                // (egui ignores an extra Shift when matching).
-                i.consume_key(Modifiers::SHIFT, Key::Delete) || windows_shift_delete,
-                i.consume_key(Modifiers::NONE, Key::ArrowDown)
-                    || i.consume_key(Modifiers::SHIFT, Key::ArrowDown),
-                i.consume_key(Modifiers::NONE, Key::ArrowUp)
-                    || i.consume_key(Modifiers::SHIFT, Key::ArrowUp),
-                i.consume_key(Modifiers::NONE, Key::Enter),
-                i.consume_key(Modifiers::NONE, Key::Backspace),
-                i.consume_key(Modifiers::NONE, Key::Delete),
-                i.consume_key(Modifiers::NONE, Key::F2),
-                i.consume_key(Modifiers::NONE, Key::F5),
-                i.consume_key(Modifiers::COMMAND, Key::A),
-                i.modifiers.shift,
-            )
-        });
-        let len = self.order.len();
-        if (down || up) && len > 0 {
-            let next = match (self.cursor, down) {
-                (None, _) => 0,
-                (Some(c), true) => (c + 1).min(len - 1),
-                (Some(c), false) => c.saturating_sub(1),
+            let either = |i: &mut egui::InputState, key| {
+                i.consume_key(Modifiers::COMMAND, key) || i.consume_key(Modifiers::NONE, key)
             };
-            self.move_cursor(next, shift);
+            TableKeys {
+                // Before plain Delete, which a Shift+Delete also matches
+                // (egui ignores an extra Shift when matching), and Alt+Up
+                // before plain Up (an extra Alt is ignored too).
+                permanent: i.consume_key(Modifiers::SHIFT, Key::Delete) || windows_shift_delete,
+                parent: i.consume_key(Modifiers::ALT, Key::ArrowUp)
+                    || i.consume_key(Modifiers::NONE, Key::Backspace),
+                down: i.consume_key(Modifiers::NONE, Key::ArrowDown),
+                up: i.consume_key(Modifiers::NONE, Key::ArrowUp),
+                page_down: i.consume_key(Modifiers::NONE, Key::PageDown),
+                page_up: i.consume_key(Modifiers::NONE, Key::PageUp),
+                home: either(i, Key::Home),
+                end: either(i, Key::End),
+                enter: i.consume_key(Modifiers::NONE, Key::Enter),
+                delete: i.consume_key(Modifiers::NONE, Key::Delete),
+                f2: i.consume_key(Modifiers::NONE, Key::F2),
+                f5: i.consume_key(Modifiers::NONE, Key::F5),
+                all: i.consume_key(Modifiers::COMMAND, Key::A),
+                shift: i.modifiers.shift,
+                typed: typed_text(i),
+                now: i.time,
+            }
+        });
+        let last = self.positions().checked_sub(1);
+        let page = self.page_rows.max(1);
+        let target = match (last, self.cursor) {
+            (None, _) => None,
+            (Some(last), cursor) => {
+                let here = cursor.unwrap_or(0);
+                let fresh = cursor.is_none();
+                if keys.home {
+                    Some(0)
+                } else if keys.end {
+                    Some(last)
+                } else if keys.down {
+                    Some(if fresh { 0 } else { (here + 1).min(last) })
+                } else if keys.up {
+                    Some(here.saturating_sub(1))
+                } else if keys.page_down {
+                    Some(if fresh { 0 } else { (here + page).min(last) })
+                } else if keys.page_up {
+                    Some(here.saturating_sub(page))
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(position) = target {
+            self.move_cursor(position, keys.shift);
         }
-        if all {
-            self.selected = self.order.iter().copied().collect();
+        if !keys.typed.is_empty() {
+            self.type_ahead(&keys.typed, keys.now);
         }
-        if enter && let Some(row) = self.cursor.and_then(|c| self.order.get(c)) {
-            actions.push(TableAction::Open(self.pick(vec![self.rows[*row].clone()])));
+        if keys.all {
+            let every = self.order.iter().copied().collect();
+            self.select(every);
         }
-        if back {
+        if keys.enter
+            && let Some(position) = self.cursor
+        {
+            match self.row_at(position) {
+                Some(row) => {
+                    actions.push(TableAction::Open(self.pick(vec![self.rows[row].clone()])));
+                }
+                None => actions.push(TableAction::Up),
+            }
+        }
+        if keys.parent {
             actions.push(TableAction::Up);
         }
-        if (delete || permanent) && !self.selected.is_empty() {
-            let item = match permanent {
+        if (keys.delete || keys.permanent) && !self.selected.is_empty() {
+            let item = match keys.permanent {
                 true => MenuItem::DeletePermanently,
                 false => MenuItem::Delete,
             };
             actions.push(TableAction::Menu(item, self.pick(self.selection())));
         }
-        if f2 {
+        if keys.f2 {
             self.begin_rename();
         }
-        if f5 {
+        if keys.f5 {
             actions.push(TableAction::Menu(MenuItem::Refresh, Picked::default()));
         }
         actions
     }
 
+    /// Letters typed on the table jump to the first name that starts
+    /// with what was typed (the pause before them decides whether they
+    /// continue the name or start a new one); the same letter again goes
+    /// on to the next name that starts with it, as in file managers.
+    fn type_ahead(&mut self, text: &str, now: f64) {
+        if now - self.typed_at > TYPE_AHEAD_SECS {
+            self.typed.clear();
+        }
+        self.typed_at = now;
+        self.typed.push_str(&text.to_lowercase());
+        let mut letters = self.typed.chars();
+        let first = letters.next();
+        let repeated = first.is_some_and(|f| letters.all(|c| c == f));
+        // A new search or one letter again looks past the current row; a
+        // longer name may still be the current row.
+        let (prefix, skip) = match repeated {
+            true => (&self.typed[..first.map_or(0, char::len_utf8)], 1),
+            false => (self.typed.as_str(), 0),
+        };
+        let offset = usize::from(self.parent_row);
+        let len = self.order.len();
+        if len == 0 {
+            return;
+        }
+        let from = self
+            .cursor
+            .and_then(|c| c.checked_sub(offset))
+            .map_or(0, |c| c + skip);
+        let found = (0..len)
+            .map(|step| (from + step) % len)
+            .find(|&p| self.keys[self.order[p]].starts_with(prefix));
+        if let Some(position) = found {
+            self.move_cursor(position + offset, false);
+        }
+    }
+
     fn move_cursor(&mut self, position: usize, extend: bool) {
         self.cursor = Some(position);
         self.scroll_to_cursor = true;
-        if extend {
+        let rows = if extend {
             let anchor = *self.anchor.get_or_insert(position);
             let (a, b) = (anchor.min(position), anchor.max(position));
-            self.selected = self.order[a..=b].iter().copied().collect();
+            (a..=b).filter_map(|p| self.row_at(p)).collect()
         } else {
             self.anchor = Some(position);
-            self.selected = [self.order[position]].into_iter().collect();
-        }
+            self.row_at(position).into_iter().collect()
+        };
+        self.select(rows);
     }
 
     /// A click on the row at `position`, as file managers treat it.
     fn click(&mut self, position: usize, modifiers: Modifiers) {
-        let row = self.order[position];
         if modifiers.command {
-            if !self.selected.remove(&row) {
+            if let Some(row) = self.row_at(position)
+                && !self.selected.remove(&row)
+            {
                 self.selected.insert(row);
             }
+            self.selected_tally = None;
             self.anchor = Some(position);
             self.cursor = Some(position);
         } else if modifiers.shift {
@@ -544,10 +775,15 @@ impl FileTable {
                 });
             }
         });
-        table.body(|body| {
-            body.rows(ROW_HEIGHT, self.order.len(), |mut row| {
+        table.body(|mut body| {
+            let row_step = ROW_HEIGHT + body.ui_mut().spacing().item_spacing.y;
+            self.page_rows = ((body.max_rect().height() / row_step).floor() as usize).max(1);
+            body.rows(ROW_HEIGHT, self.positions(), |mut row| {
                 let position = row.index();
-                let index = self.order[position];
+                let Some(index) = self.row_at(position) else {
+                    self.parent_row_ui(&mut row, position, &mut actions);
+                    return;
+                };
                 row.set_selected(self.selected.contains(&index));
                 let entry = self.rows[index].clone();
                 let renaming_this = self.renaming.as_ref().is_some_and(|r| r.row == index);
@@ -612,6 +848,37 @@ impl FileTable {
         actions
     }
 
+    /// The `..` row: opens the parent folder; never selected, dragged or
+    /// renamed, and it has no menu.
+    fn parent_row_ui(
+        &mut self,
+        row: &mut egui_extras::TableRow<'_, '_>,
+        position: usize,
+        actions: &mut Vec<TableAction>,
+    ) {
+        row.set_selected(self.cursor == Some(position) && self.selected.is_empty());
+        row.col(|ui| {
+            ui.add(egui::Label::new("📁 ..").selectable(false));
+        });
+        for _ in 0..4 {
+            row.col(|_| {});
+        }
+        let response = row.response();
+        if response.clicked() {
+            let now = response.ctx.input(|i| i.time);
+            let double = self
+                .last_click
+                .is_some_and(|(row, at)| row.is_none() && now - at < DOUBLE_CLICK_SECS);
+            if double {
+                self.last_click = None;
+                actions.push(TableAction::Up);
+            } else {
+                self.last_click = Some((None, now));
+                self.move_cursor(position, false);
+            }
+        }
+    }
+
     /// The inline rename editor; `Some(Some(name))` on Enter, `Some(None)`
     /// on Escape or when it loses focus.
     fn rename_field(&mut self, ui: &mut Ui) -> Option<Option<String>> {
@@ -654,12 +921,12 @@ impl FileTable {
             let now = response.ctx.input(|i| i.time);
             let double = self
                 .last_click
-                .is_some_and(|(row, at)| row == index && now - at < DOUBLE_CLICK_SECS);
+                .is_some_and(|(row, at)| row == Some(index) && now - at < DOUBLE_CLICK_SECS);
             if double && !modifiers.command && !modifiers.shift {
                 self.last_click = None;
                 actions.push(TableAction::Open(self.pick(vec![self.rows[index].clone()])));
             } else {
-                self.last_click = Some((index, now));
+                self.last_click = Some((Some(index), now));
                 self.click(position, modifiers);
             }
         }

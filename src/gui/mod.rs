@@ -20,6 +20,7 @@ mod server;
 mod settings;
 mod site_manager;
 mod site_worker;
+mod wheel;
 
 pub use app::FerryApp;
 pub use connect_bar::LinkState;
@@ -40,6 +41,11 @@ struct DesktopApp(FerryApp);
 impl eframe::App for DesktopApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.0.ui(ui);
+    }
+
+    fn raw_input_hook(&mut self, ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        let line_points = ctx.options(|o| o.input_options.line_scroll_speed);
+        wheel::scroll_at_once(raw_input, line_points);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

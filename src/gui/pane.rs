@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use egui::{Key, Ui};
 
-use super::file_table::{DragPayload, FileTable, MenuItem, Picked, Side, Sort, TableAction};
-use super::rows::FileRow;
+use super::file_table::{DragPayload, FileTable, MenuItem, Picked, Side, Sort, TableAction, Tally};
+use super::rows::{FileRow, human_size};
 use crate::engine::display_text;
+use crate::units::count;
 
 /// What the user asked of a pane this frame. Actions on rows carry the
 /// folder the rows were listed in, never "the pane's folder now".
@@ -103,67 +104,87 @@ impl Pane {
 
     /// Draws the pane. `accepting` says whether drops from the other pane
     /// (or the desktop) are welcome here now.
-    pub fn ui(&mut self, ui: &mut Ui, title: &str, accepting: bool) -> Vec<PaneAction> {
+    /// `active` says whether the pane has the keyboard (its frame shows
+    /// it; Tab moves it to the other pane).
+    pub fn ui(
+        &mut self,
+        ui: &mut Ui,
+        title: &str,
+        accepting: bool,
+        active: bool,
+    ) -> Vec<PaneAction> {
         let mut actions = Vec::new();
         let side = self.side;
-        let frame = egui::Frame::group(ui.style())
-            .inner_margin(4.0)
-            .show(ui, |ui| {
+        let mut frame = egui::Frame::group(ui.style()).inner_margin(4.0);
+        if active {
+            frame = frame.stroke(ui.visuals().selection.stroke);
+        }
+        let frame = frame.show(ui, |ui| {
+            ui.horizontal(|ui| {
+                ui.strong(title);
+                if ui
+                    .button("Up")
+                    .on_hover_text("Up one folder (Backspace)")
+                    .clicked()
+                {
+                    actions.push(PaneAction::Up);
+                }
+                if ui.button("Refresh").on_hover_text("Refresh (F5)").clicked() {
+                    actions.push(PaneAction::Refresh);
+                }
+                // Also in the right-click menu; here for an empty folder.
+                if ui.button("New folder").clicked() {
+                    let here = self.table.pick(Vec::new());
+                    actions.push(PaneAction::Menu(MenuItem::NewFolder, here));
+                }
+                let filter = ui.add(
+                    egui::TextEdit::singleline(&mut self.filter)
+                        .id_salt(("filter", side))
+                        .hint_text("Filter")
+                        .desired_width(110.0),
+                );
+                if filter.changed() {
+                    self.table.set_filter(&self.filter);
+                }
+                let path = ui.add(
+                    egui::TextEdit::singleline(&mut self.path_edit)
+                        .id_salt(("path", side))
+                        .hint_text("Path")
+                        .desired_width(f32::INFINITY),
+                );
+                if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
+                    let typed = self.path_edit.trim();
+                    let target = if typed == display_text(&self.folder) {
+                        self.folder.clone()
+                    } else {
+                        typed.to_string()
+                    };
+                    actions.push(PaneAction::Navigate(target));
+                }
+            });
+            if self.loading {
                 ui.horizontal(|ui| {
-                    ui.strong(title);
-                    if ui
-                        .button("Up")
-                        .on_hover_text("Up one folder (Backspace)")
-                        .clicked()
-                    {
-                        actions.push(PaneAction::Up);
-                    }
-                    if ui.button("Refresh").on_hover_text("Refresh (F5)").clicked() {
-                        actions.push(PaneAction::Refresh);
-                    }
-                    // Also in the right-click menu; here for an empty folder.
-                    if ui.button("New folder").clicked() {
-                        let here = self.table.pick(Vec::new());
-                        actions.push(PaneAction::Menu(MenuItem::NewFolder, here));
-                    }
-                    let filter = ui.add(
-                        egui::TextEdit::singleline(&mut self.filter)
-                            .id_salt(("filter", side))
-                            .hint_text("Filter")
-                            .desired_width(110.0),
-                    );
-                    if filter.changed() {
-                        self.table.set_filter(&self.filter);
-                    }
-                    let path = ui.add(
-                        egui::TextEdit::singleline(&mut self.path_edit)
-                            .id_salt(("path", side))
-                            .hint_text("Path")
-                            .desired_width(f32::INFINITY),
-                    );
-                    if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
-                        let typed = self.path_edit.trim();
-                        let target = if typed == display_text(&self.folder) {
-                            self.folder.clone()
-                        } else {
-                            typed.to_string()
-                        };
-                        actions.push(PaneAction::Navigate(target));
-                    }
+                    ui.spinner();
+                    ui.label("Loading…");
                 });
-                if self.loading {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label("Loading…");
-                    });
-                } else if let Some(notice) = &self.notice {
-                    ui.label(notice.as_str());
-                }
-                if let Some(warning) = &self.warning {
-                    ui.colored_label(ui.visuals().warn_fg_color, warning.as_str());
-                }
+            } else if let Some(notice) = &self.notice {
+                ui.label(notice.as_str());
+            }
+            // The status line goes under the table: room for it is
+            // kept before the table takes the rest.
+            let status_height = ui.text_style_height(&egui::TextStyle::Body)
+                + ui.spacing().item_spacing.y
+                + if self.warning.is_some() {
+                    ui.text_style_height(&egui::TextStyle::Body) + ui.spacing().item_spacing.y
+                } else {
+                    0.0
+                };
+            let table_height = (ui.available_height() - status_height).max(0.0);
+            ui.allocate_ui(egui::vec2(ui.available_width(), table_height), |ui| {
                 actions.extend(self.table.ui(ui).into_iter().map(pane_action));
             });
+            self.status_line(ui);
+        });
         let response = frame.response;
         self.rect = response.rect;
         let dragging_here =
@@ -190,6 +211,32 @@ impl Pane {
         actions
     }
 
+    /// "5 files and 4 folders. Total size: 49 bytes", or what is
+    /// selected; then, in warning colour, why the listing may not be
+    /// whole.
+    fn status_line(&mut self, ui: &mut Ui) {
+        let text = if self.folder.is_empty() {
+            String::new()
+        } else {
+            let selected = self.table.selected_tally();
+            if selected.files + selected.folders > 0 {
+                selection_summary(selected)
+            } else {
+                contents_summary(self.table.shown_tally(), self.table.is_filtered())
+            }
+        };
+        ui.add(egui::Label::new(text).truncate());
+        if let Some(warning) = &self.warning {
+            ui.add(
+                egui::Label::new(
+                    egui::RichText::new(warning.as_str()).color(ui.visuals().warn_fg_color),
+                )
+                .truncate(),
+            )
+            .on_hover_text(warning.as_str());
+        }
+    }
+
     /// Keys for the pane when it is the active one.
     pub fn handle_keys(&mut self, ui: &Ui) -> Vec<PaneAction> {
         self.table
@@ -197,6 +244,59 @@ impl Pane {
             .into_iter()
             .map(pane_action)
             .collect()
+    }
+}
+
+/// "5 files and 4 folders. Total size: 49 bytes" (what a folder holds,
+/// or what the filter leaves of it).
+pub fn contents_summary(shown: Tally, filtered: bool) -> String {
+    let what = if shown.files + shown.folders == 0 {
+        match filtered {
+            true => "Nothing matches the filter.".to_string(),
+            false => "Empty folder.".to_string(),
+        }
+    } else {
+        let mut parts = Vec::new();
+        if shown.files > 0 || shown.folders == 0 {
+            parts.push(count(shown.files, "file", "files"));
+        }
+        if shown.folders > 0 {
+            parts.push(count(shown.folders, "folder", "folders"));
+        }
+        let size = match shown.files {
+            0 => String::new(),
+            _ => format!(" Total size: {}", size_text(shown.bytes)),
+        };
+        format!("{}.{size}", parts.join(" and "))
+    };
+    match filtered {
+        true => format!("{what} (filtered)"),
+        false => what,
+    }
+}
+
+/// "3 files selected, 12.0 MiB"; "1 folder and 2 files selected, …".
+pub fn selection_summary(selected: Tally) -> String {
+    let mut parts = Vec::new();
+    if selected.folders > 0 {
+        parts.push(count(selected.folders, "folder", "folders"));
+    }
+    if selected.files > 0 {
+        parts.push(count(selected.files, "file", "files"));
+    }
+    let mut text = format!("{} selected", parts.join(" and "));
+    if selected.files > 0 {
+        text.push_str(&format!(", {}", size_text(selected.bytes)));
+    }
+    text
+}
+
+/// Bytes as people read them: exact below a KiB ("49 bytes"), else
+/// "12.00 MiB".
+fn size_text(bytes: u64) -> String {
+    match bytes {
+        0..1024 => count(bytes, "byte", "bytes"),
+        _ => human_size(bytes),
     }
 }
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use egui::Ui;
+use egui::{Key, Modifiers, Ui};
 
 mod actions;
 mod connection;
@@ -316,6 +316,7 @@ impl FerryApp {
         let connected = self.right.server.is_connected();
         let left_accepts = !both || (connected && self.left.server.is_connected());
         let mut left_action = None;
+        let left_active = self.active == Side::Left;
         let left_title = match both {
             true => "Left server",
             false => "This computer",
@@ -327,7 +328,7 @@ impl FerryApp {
                 left_action =
                     self.left_bar
                         .ui(ui, both, &self.left.server.link, &self.site_manager.sites);
-                self.left.pane.ui(ui, left_title, left_accepts)
+                self.left.pane.ui(ui, left_title, left_accepts, left_active)
             })
             .inner;
         if let Some(action) = left_action {
@@ -335,7 +336,11 @@ impl FerryApp {
         }
         let right_accepts = connected && (!both || self.left.server.is_connected());
         let right_actions = egui::CentralPanel::default()
-            .show(ui, |ui| self.right.pane.ui(ui, "Server", right_accepts))
+            .show(ui, |ui| {
+                self.right
+                    .pane
+                    .ui(ui, "Server", right_accepts, !left_active)
+            })
             .inner;
         self.note_active_pane(ui);
         for action in left_actions {
@@ -405,6 +410,25 @@ impl FerryApp {
             || ui.ctx().egui_wants_keyboard_input()
             || self.left.pane.table.is_renaming()
             || self.right.pane.table.is_renaming();
+        if !self.dialogs.is_empty() || self.site_manager.open {
+            return;
+        }
+        // Ctrl+Tab always switches panes; Tab only when no text field
+        // wants it (in a field it moves to the next field, as anywhere).
+        let switch = ui.input_mut(|i| {
+            i.consume_key(Modifiers::CTRL, Key::Tab)
+                || (!others_have_them && i.consume_key(Modifiers::NONE, Key::Tab))
+        });
+        if switch {
+            self.active = self.active.other();
+            // egui would also hand the keyboard to the next widget.
+            ui.memory_mut(|m| m.move_focus(egui::FocusDirection::None));
+            ui.memory_mut(|m| {
+                if let Some(id) = m.focused() {
+                    m.surrender_focus(id);
+                }
+            });
+        }
         if others_have_them {
             return;
         }
