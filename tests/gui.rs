@@ -482,3 +482,70 @@ fn copy_url_gives_a_url_that_names_the_same_file() {
     assert_eq!(url.user.as_deref(), Some(USER));
     assert!(url.password.is_none() && !copied.contains(PASSWORD));
 }
+
+/// The log hides the password Ferry sent and nothing else: a HELP reply
+/// that names PASS among the commands shows whole, and a raw command shows
+/// once at any debug level.
+#[test]
+fn the_log_masks_the_password_sent_and_echoes_a_raw_command_once() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let server = FaultyServer::start(Tree::new().file("/a.txt", "x"), Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, server.port, "user", "PASV-hunter2");
+    wait_for(&mut app, "the listing", |app| shows(app, "a.txt"));
+    let raw_field = "Raw command, e.g. SITE HELP";
+    for level in ["1", "2", "0"] {
+        app.get_by_label(level).click();
+        app.step();
+        let before = app.state().log_text().matches("Help OK").count();
+        app.get_by(|node| node.placeholder() == Some(raw_field))
+            .focus();
+        app.step();
+        app.get_by(|node| node.placeholder() == Some(raw_field))
+            .type_text("HELP");
+        app.step();
+        app.key_press(egui::Key::Enter);
+        wait_for(&mut app, "the HELP reply", |app| {
+            app.state().log_text().matches("Help OK").count() > before
+        });
+    }
+    let log = app.state().log_text();
+    assert!(!log.contains("hunter2"), "{log}");
+    assert!(log.contains("PASS ****"), "{log}");
+    assert!(
+        log.contains(" MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT"),
+        "{log}"
+    );
+    assert_eq!(log.matches("HELP\n").count(), 3, "{log}");
+}
+
+/// The title bar says where the window is: user, host, port and folder,
+/// following the folder opened; just "Ferry" when not connected.
+#[test]
+fn the_window_title_names_the_server_and_folder() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("docs")).unwrap();
+    fs::write(server.path("docs/a.txt"), b"a").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    assert_eq!(app.state().window_title(), "Ferry");
+    connect(&mut app, server.port, USER, PASSWORD);
+    wait_for(&mut app, "the listing", |app| shows(app, "docs"));
+    let port = server.port;
+    assert_eq!(
+        app.state().window_title(),
+        format!("{USER}@127.0.0.1:{port}/ — Ferry")
+    );
+    double_click(&mut app, "docs");
+    wait_for(&mut app, "inside docs", |app| shows(app, "a.txt"));
+    assert_eq!(
+        app.state().window_title(),
+        format!("{USER}@127.0.0.1:{port}/docs — Ferry")
+    );
+    app.get_by_label("Disconnect").click();
+    wait_for(&mut app, "disconnected", |app| {
+        matches!(app.state().link(), LinkState::Disconnected)
+    });
+    assert_eq!(app.state().window_title(), "Ferry");
+}

@@ -6,7 +6,7 @@ mod common;
 
 use std::fs;
 
-use common::gui::{App, connect, drag, lists, right_click, row_in, wait_for, window};
+use common::gui::{App, connect, drag, lists, right_click, row_in, shows, wait_for, window};
 use common::unftp::UnftpServer;
 use egui_kittest::kittest::Queryable;
 use ferry::gui::{LinkState, Side};
@@ -97,6 +97,20 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
     wait_for(&mut app, "both listings", |app| {
         lists(app, Side::Left, "folder") && lists(app, Side::Right, "from-right.txt")
     });
+    // Two servers on one host are told apart by their ports, in the
+    // status line and the title.
+    for (side, server) in [("right", &right), ("left", &left)] {
+        let who = format!("alice@127.0.0.1:{}", server.port);
+        assert!(shows(&app, &format!("connected to {who}")), "{side}");
+        assert!(shows(&app, &format!("{side}: ⚠ Unencrypted")), "{side}");
+    }
+    assert_eq!(
+        app.state().window_title(),
+        format!(
+            "alice@127.0.0.1:{}/ ⇄ alice@127.0.0.1:{}/ — Ferry",
+            left.port, right.port
+        )
+    );
 
     // Right to left by dragging onto the left pane.
     let from = row_in(&app, Side::Right, "from-right.txt").rect().center();
@@ -153,6 +167,11 @@ fn files_go_between_two_servers_by_drag_and_by_menu() {
 
     // Nothing was written on this computer.
     assert_eq!(fs::read_dir(local.path()).unwrap().count(), 0);
+    // The log says which connection each line came from.
+    let log = app.state().log_text();
+    for tag in ["[left] > USER alice", "[right] > ", "[transfer 1] > "] {
+        assert!(log.contains(tag), "no {tag:?} in\n{log}");
+    }
 
     // Back to this computer: the left pane lists local files again.
     fs::write(local.path().join("here.txt"), b"x").unwrap();

@@ -96,6 +96,8 @@ fn add_a_site_connect_with_it_and_edit_it() {
     wait_for(&mut app, "the site's remote folder", |app| {
         shows(app, "index.html")
     });
+    // The title names the site and the folder.
+    assert_eq!(app.state().window_title(), "My server /www — Ferry");
 
     // Edit it: rename and save; the file follows, the id (and so the
     // password) stays.

@@ -18,8 +18,34 @@ pub enum LogAction {
     Save,
 }
 
+/// Which connection a line came from, shown before it: with two servers
+/// side by side, or several transfer connections at once, their lines
+/// interleave and would otherwise be impossible to tell apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogSource {
+    /// The window itself, or the only server shown.
+    Window,
+    /// The browsing connection of the left or right server, when two are
+    /// shown.
+    Left,
+    Right,
+    /// One of the transfer queue's connections.
+    Transfer(u32),
+}
+
+impl LogSource {
+    fn tag(self) -> String {
+        match self {
+            LogSource::Window => String::new(),
+            LogSource::Left => "[left] ".to_string(),
+            LogSource::Right => "[right] ".to_string(),
+            LogSource::Transfer(n) => format!("[transfer {n}] "),
+        }
+    }
+}
+
 pub struct LogView {
-    lines: VecDeque<(LogKind, String)>,
+    lines: VecDeque<(LogKind, LogSource, String)>,
     pub level: u8,
     raw: String,
 }
@@ -33,26 +59,32 @@ impl LogView {
         }
     }
 
-    pub fn push(&mut self, line: &LogLine) {
-        self.push_text(line.kind, &line.text);
+    /// A line of a connection's log.
+    pub fn push(&mut self, source: LogSource, line: &LogLine) {
+        self.push_from(source, line.kind, &line.text);
     }
 
     /// Adds `text`, a row a line. Every log line may carry a server's
     /// words (replies, names, errors), so each is kept as shown: control
     /// characters escaped, here once for the view, the copy and the saved file.
     pub fn push_text(&mut self, kind: LogKind, text: &str) {
+        self.push_from(LogSource::Window, kind, text);
+    }
+
+    fn push_from(&mut self, source: LogSource, kind: LogKind, text: &str) {
         for part in text.lines() {
             if self.lines.len() == MAX_LINES {
                 self.lines.pop_front();
             }
-            self.lines.push_back((kind, display_text(part)));
+            self.lines.push_back((kind, source, display_text(part)));
         }
     }
 
     /// The whole log as text, for copying and saving.
     pub fn text(&self) -> String {
         let mut out = String::new();
-        for (kind, line) in &self.lines {
+        for (kind, source, line) in &self.lines {
+            out.push_str(&source.tag());
             out.push_str(prefix(*kind));
             out.push_str(line);
             out.push('\n');
@@ -61,7 +93,7 @@ impl LogView {
     }
 
     pub fn contains(&self, needle: &str) -> bool {
-        self.lines.iter().any(|(_, line)| line.contains(needle))
+        self.lines.iter().any(|(_, _, line)| line.contains(needle))
     }
 
     pub fn ui(&mut self, ui: &mut Ui, connected: bool) -> Vec<LogAction> {
@@ -120,8 +152,8 @@ impl LogView {
             .stick_to_bottom(true)
             .auto_shrink([false, false])
             .show_rows(ui, row_height, self.lines.len(), |ui, range| {
-                for (kind, line) in self.lines.range(range) {
-                    let text = RichText::new(format!("{}{line}", prefix(*kind)))
+                for (kind, source, line) in self.lines.range(range) {
+                    let text = RichText::new(format!("{}{}{line}", source.tag(), prefix(*kind)))
                         .monospace()
                         .color(colour(*kind, dark));
                     ui.add(egui::Label::new(text).extend());

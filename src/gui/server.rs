@@ -256,6 +256,16 @@ impl Server {
         matches!(self.link, LinkState::Connected { .. })
     }
 
+    /// The saved site's name when connected through one, else
+    /// `user@host:port`: how the title and the status line name it.
+    pub fn who(&self) -> String {
+        self.last_connect
+            .as_ref()
+            .and_then(|(_, _, site)| site.as_ref())
+            .map(|site| site.name.clone())
+            .unwrap_or_else(|| self.name())
+    }
+
     /// `user@host:port` of the current (or last) login, for a person.
     pub fn name(&self) -> String {
         let Some(options) = &self.session.options else {

@@ -539,6 +539,14 @@ impl Session {
                 "230 Logged in".into()
             }
             "SYST" => "215 UNIX Type: L8".into(),
+            // vsftpd's, which names PASS among the commands.
+            "HELP" => concat!(
+                "214-The following commands are recognized.\r\n",
+                " ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD\r\n",
+                " MODE NLST NOOP OPTS PASS PASV PORT PWD QUIT REIN REST RETR RMD RNFR\r\n",
+                "214 Help OK."
+            )
+            .into(),
             "FEAT" => {
                 let mlsd = if no_mlsd { "" } else { " MLSD\r\n" };
                 let rest = " MDTM\r\n SIZE\r\n REST STREAM\r\n UTF8\r\n EPSV\r\n MFMT";

@@ -11,7 +11,7 @@ mod connection;
 mod news;
 
 use crate::engine::queue::QueueEvent;
-use crate::engine::{LogKind, display_lines, display_text};
+use crate::engine::{LogKind, display_lines, display_text, mask_command};
 use crate::gui::bridge::Waker;
 use crate::gui::connect_bar::{BarAction, ConnectBar, LinkState};
 use crate::gui::dialogs::Dialog;
@@ -68,6 +68,8 @@ pub struct FerryApp {
     /// thread): a connect never reads the disk. `None` until the first
     /// read arrives; a connect then waits for it.
     trusted: Option<TrustedCertificates>,
+    /// The window title last given to the desktop.
+    title_sent: String,
 }
 
 impl FerryApp {
@@ -98,6 +100,7 @@ impl FerryApp {
             site_manager: SiteManager::default(),
             left_bar: LeftBar::default(),
             keyring_warned: false,
+            title_sent: String::new(),
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -185,6 +188,44 @@ impl FerryApp {
 
     pub fn log_contains(&self, needle: &str) -> bool {
         self.log.contains(needle)
+    }
+
+    /// "alice@host:21/site — Ferry": where the window is, as the title
+    /// bar and the task switcher show it (a saved site by its name); both
+    /// servers when two are side by side.
+    pub fn window_title(&self) -> String {
+        let place = |half: &Half| -> Option<String> {
+            let server = &half.server;
+            if !matches!(server.link, LinkState::Connected { .. }) {
+                return None;
+            }
+            let site = server
+                .last_connect
+                .as_ref()
+                .is_some_and(|(_, _, site)| site.is_some());
+            let gap = if site { " " } else { "" };
+            Some(display_text(&format!(
+                "{}{gap}{}",
+                server.who(),
+                half.pane.folder
+            )))
+        };
+        let right = place(&self.right);
+        let left = self
+            .left
+            .shows_server()
+            .then(|| place(&self.left))
+            .flatten();
+        match (left, right) {
+            (Some(left), Some(right)) => format!("{left} ⇄ {right} — Ferry"),
+            (Some(one), None) | (None, Some(one)) => format!("{one} — Ferry"),
+            (None, None) => "Ferry".to_string(),
+        }
+    }
+
+    /// The log as Copy and Save give it.
+    pub fn log_text(&self) -> String {
+        self.log.text()
     }
 
     pub fn left_pane(&mut self) -> &mut Pane {
@@ -395,6 +436,12 @@ impl FerryApp {
                 self.dialog_answer(answer);
             }
         }
+        let title = self.window_title();
+        if title != self.title_sent {
+            ui.ctx()
+                .send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title_sent = title;
+        }
     }
 
     /// Gives this frame's keys to the active pane, if they are its: asked
@@ -452,44 +499,11 @@ impl FerryApp {
 
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            match &self.right.server.link {
-                LinkState::Connected { host, tls: true } => {
-                    let host = display_text(host);
-                    ui.label(format!(
-                        "🔒 {} — connected to {host}",
-                        self.right.server.tls_note
-                    ));
-                }
-                LinkState::Connected { host, tls: false } => {
-                    ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
-                    ui.label(format!("connected to {}", display_text(host)));
-                }
-                LinkState::Connecting => {
-                    ui.spinner();
-                    ui.label("Connecting…");
-                }
-                LinkState::Disconnected => {
-                    ui.label("Not connected");
-                }
-            }
-            if self.left.shows_server() {
+            let both = self.left.shows_server();
+            link_status(ui, both.then_some("right: "), &self.right.server);
+            if both {
                 ui.separator();
-                match &self.left.server.link {
-                    LinkState::Connected { host, tls: true } => {
-                        let host = display_text(host);
-                        ui.label(format!("left: 🔒 {} — {host}", self.left.server.tls_note));
-                    }
-                    LinkState::Connected { host, tls: false } => {
-                        ui.colored_label(ui.visuals().warn_fg_color, "⚠ Unencrypted");
-                        ui.label(format!("left: {}", display_text(host)));
-                    }
-                    LinkState::Connecting => {
-                        ui.label("left: connecting…");
-                    }
-                    LinkState::Disconnected => {
-                        ui.label("left: not connected");
-                    }
-                }
+                link_status(ui, Some("left: "), &self.left.server);
                 ui.separator();
             }
             if let Some(first) = self
@@ -502,8 +516,11 @@ impl FerryApp {
                 ui.label(display_text(first))
                     .on_hover_text(display_lines(&self.right.server.welcome));
             }
+            // Cut at the window's edge, whole on hover and in the log.
             if let Some((error, _)) = self.errors.last() {
-                ui.colored_label(ui.visuals().error_fg_color, error.as_str());
+                let text = egui::RichText::new(error.as_str()).color(ui.visuals().error_fg_color);
+                ui.add(egui::Label::new(text).truncate())
+                    .on_hover_text(error.as_str());
             }
         });
     }
@@ -515,7 +532,11 @@ impl FerryApp {
                 self.left.server.session.set_debug_level(level);
             }
             LogAction::Raw(line) => {
-                self.log.push_text(LogKind::Command, &line);
+                // From level 1 the connection logs the command as it went
+                // out; at 0 only this echo says what was sent.
+                if self.log.level == 0 {
+                    self.log.push_text(LogKind::Command, &mask_command(&line));
+                }
                 self.right.server.session.raw(line);
             }
             LogAction::Save => {
@@ -581,5 +602,32 @@ impl FerryApp {
     pub(super) fn open_local(&mut self, folder: PathBuf) {
         self.left.pane.loading = true;
         self.local_fs.send(LocalOp::List(folder));
+    }
+}
+
+/// One server's link in the status line: the lock and the TLS version, or
+/// a warning that it is unencrypted, and who it is (site name or
+/// `user@host:port`, so two servers on one host are told apart).
+fn link_status(ui: &mut Ui, side: Option<&str>, server: &Server) {
+    let side = side.unwrap_or_default();
+    match &server.link {
+        LinkState::Connected { tls: true, .. } => {
+            ui.label(format!(
+                "{side}🔒 {} — connected to {}",
+                server.tls_note,
+                display_text(&server.who())
+            ));
+        }
+        LinkState::Connected { tls: false, .. } => {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("{side}⚠ Unencrypted"));
+            ui.label(format!("connected to {}", display_text(&server.who())));
+        }
+        LinkState::Connecting => {
+            ui.spinner();
+            ui.label(format!("{side}Connecting…"));
+        }
+        LinkState::Disconnected => {
+            ui.label(format!("{side}Not connected"));
+        }
     }
 }

@@ -4,13 +4,14 @@
 use super::FerryApp;
 
 use crate::engine::queue::{Direction, ItemState, QueueEvent};
-use crate::engine::{Error, EventKind, LogKind, SessionInfo};
+use crate::engine::{Error, EventKind, LogKind, SessionInfo, mask_secrets};
 use crate::gui::bridge::take_some;
 use crate::gui::chosen::{FolderCount, Place};
 use crate::gui::connect_bar::LinkState;
 use crate::gui::dialogs::Dialog;
 use crate::gui::file_table::Side;
 use crate::gui::local_fs::LocalResult;
+use crate::gui::log_view::LogSource;
 use crate::gui::queues::QueueNews;
 use crate::gui::rows::FileRow;
 use crate::gui::server::Answer;
@@ -52,7 +53,14 @@ impl FerryApp {
                     continue;
                 }
                 match event.kind {
-                    EventKind::Log(line) => self.log.push(&line),
+                    EventKind::Log(line) => {
+                        let source = match (self.left.shows_server(), side) {
+                            (false, _) => LogSource::Window,
+                            (true, Side::Left) => LogSource::Left,
+                            (true, Side::Right) => LogSource::Right,
+                        };
+                        self.log.push(source, &line);
+                    }
                     EventKind::Welcome(text) => self.server(side).welcome = text,
                     // The window lists whole folders (Command::List).
                     EventKind::Progress(_)
@@ -240,7 +248,8 @@ impl FerryApp {
             }
             Answer::Raw(Ok(reply)) => {
                 if self.log.level == 0 {
-                    self.log.push_text(LogKind::Reply, &reply.text);
+                    self.log
+                        .push_text(LogKind::Reply, &mask_secrets(&reply.text));
                 }
             }
             Answer::Raw(Err(err)) => self.browse_failed(side, "The command", &err),
@@ -338,7 +347,9 @@ impl FerryApp {
                     .unwrap_or_default();
                 self.error(format!("{name}: {err}"));
             }
-            QueueEvent::Log { line, .. } => self.log.push(&line),
+            QueueEvent::Log { connection, line } => {
+                self.log.push(LogSource::Transfer(connection), &line);
+            }
             // Whatever moved is now worth seeing in both panes.
             QueueEvent::Idle(_) => {
                 self.refresh(Side::Left);

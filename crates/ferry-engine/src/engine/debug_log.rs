@@ -40,11 +40,11 @@ impl LogSink {
         if level as u8 > self.level.load(Ordering::Relaxed) {
             return;
         }
-        let line = LogLine {
-            level,
-            kind,
-            text: mask_secrets(text),
+        let text = match kind {
+            LogKind::Command => mask_command(text),
+            _ => mask_secrets(text),
         };
+        let line = LogLine { level, kind, text };
         // A caller that dropped its receiver no longer wants news.
         let _ = self.events.send(Event {
             connection: self.connection,
@@ -221,9 +221,52 @@ fn decode_debug_bytes(text: &str) -> String {
 /// `****`, up to the end of its line.
 ///
 /// Applied to every log line, whatever its source, so a password typed into
-/// the raw console or logged by a library never leaves the worker.
+/// the raw console, echoed back by a server ("500 'PASS x': command not
+/// understood") or logged by a library never leaves the worker. Text that
+/// merely names the commands — a HELP reply's "NOOP OPTS PASS PASV PBSZ" —
+/// keeps its words: a `PASS` followed by another command's name is not
+/// one with a password. The command lines Ferry sent go through
+/// [`mask_command`] instead, which never guesses.
 pub fn mask_secrets(text: &str) -> String {
     text.split_inclusive('\n').map(mask_line).collect()
+}
+
+/// A command line as sent: the argument of a `PASS` or `ACCT` command is
+/// masked whatever it is (a password may well be "PASV"); any other
+/// command's line is shown as it is, unless it carries a password some
+/// other way (see [`mask_secrets`]).
+pub fn mask_command(line: &str) -> String {
+    let verb = line.split(' ').next().unwrap_or_default();
+    if ["PASS", "ACCT"]
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(verb))
+        && line.len() > verb.len()
+    {
+        let ending = line_ending(line);
+        return format!("{} ****{ending}", &line[..verb.len()]);
+    }
+    mask_secrets(line)
+}
+
+/// Names of FTP commands (RFC 959 and its extensions), to tell a list of
+/// them from a `PASS` with its password.
+const COMMAND_NAMES: &[&str] = &[
+    "ABOR", "ACCT", "ADAT", "ALLO", "APPE", "AUTH", "CCC", "CDUP", "CLNT", "CONF", "CWD", "DELE",
+    "ENC", "EPRT", "EPSV", "FEAT", "HASH", "HELP", "HOST", "LANG", "LIST", "LPRT", "LPSV", "MDTM",
+    "MFCT", "MFF", "MFMT", "MIC", "MKD", "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS", "PASS",
+    "PASV", "PBSZ", "PORT", "PROT", "PWD", "QUIT", "REIN", "REST", "RETR", "RMD", "RMDA", "RNFR",
+    "RNTO", "SITE", "SIZE", "SMNT", "SPSV", "STAT", "STOR", "STOU", "STRU", "SYST", "THMB", "TYPE",
+    "USER", "XCUP", "XCWD", "XMKD", "XPWD", "XRCP", "XRMD", "XRSQ", "XSEM", "XSEN",
+];
+
+fn line_ending(line: &str) -> &'static str {
+    if line.ends_with("\r\n") {
+        "\r\n"
+    } else if line.ends_with('\n') {
+        "\n"
+    } else {
+        ""
+    }
 }
 
 fn mask_line(line: &str) -> String {
@@ -236,7 +279,17 @@ fn mask_line(line: &str) -> String {
             let end = start + keyword.len();
             let word_start = start == 0 || !upper.as_bytes()[start - 1].is_ascii_alphanumeric();
             let followed_by_arg = upper.as_bytes().get(end) == Some(&b' ');
-            if word_start && followed_by_arg {
+            // What follows, as written (a password "pasv" is not the
+            // command): a list of command names if the next two words
+            // (or the last one) are such names exactly.
+            let mut next = line[end..]
+                .split([' ', ',', '\t', '\r', '\n'])
+                .filter(|w| !w.is_empty())
+                .take(2)
+                .peekable();
+            let names_a_command =
+                next.peek().is_some() && next.all(|word| COMMAND_NAMES.contains(&word));
+            if word_start && followed_by_arg && !names_a_command {
                 cut = Some(cut.map_or(end + 1, |c: usize| c.min(end + 1)));
                 break;
             }
@@ -244,16 +297,7 @@ fn mask_line(line: &str) -> String {
         }
     }
     match cut {
-        Some(cut) => {
-            let ending = if line.ends_with("\r\n") {
-                "\r\n"
-            } else if line.ends_with('\n') {
-                "\n"
-            } else {
-                ""
-            };
-            format!("{}****{ending}", &line[..cut])
-        }
+        Some(cut) => format!("{}****{}", &line[..cut], line_ending(line)),
         None => line.to_string(),
     }
 }
@@ -275,6 +319,39 @@ mod tests {
         assert_eq!(mask_secrets("230 PASSWORD ok"), "230 PASSWORD ok");
         assert_eq!(mask_secrets("BYPASS x"), "BYPASS x");
         assert_eq!(mask_secrets("a\nPASS x\nb"), "a\nPASS ****\nb");
+        // A server that echoes the command back.
+        assert_eq!(
+            mask_secrets("500 'PASS hunter2': command not understood"),
+            "500 'PASS ****"
+        );
+    }
+
+    #[test]
+    fn a_list_of_command_names_is_not_a_password() {
+        // pure-ftpd's and vsftpd's HELP replies.
+        for line in [
+            " MODE NLST NOOP OPTS PASS PASV PBSZ PORT",
+            " ABOR ACCT ALLO APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD",
+            "214-USER PASS ACCT CWD XCWD CDUP\r\n",
+            "The following commands are recognized: PASS, PASV, PORT",
+        ] {
+            assert_eq!(mask_secrets(line), line);
+        }
+        // A password that is written like a command name in lower case,
+        // or that only starts like one, is still a password.
+        assert_eq!(mask_secrets("500 'PASS pasv'"), "500 'PASS ****");
+        assert_eq!(mask_secrets("500 'PASS PASVword'"), "500 'PASS ****");
+        assert_eq!(mask_secrets("500 'PASS LIST me'"), "500 'PASS ****");
+    }
+
+    #[test]
+    fn the_command_sent_is_masked_whatever_its_password() {
+        assert_eq!(mask_command("PASS PASV"), "PASS ****");
+        assert_eq!(mask_command("pass NOOP OPTS\r\n"), "pass ****\r\n");
+        assert_eq!(mask_command("ACCT x"), "ACCT ****");
+        assert_eq!(mask_command("USER alice"), "USER alice");
+        assert_eq!(mask_command("SITE HELP"), "SITE HELP");
+        assert_eq!(mask_command("PASS"), "PASS");
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub use command::{
     Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust, TlsVersions,
     TransferType,
 };
-pub use debug_log::mask_secrets;
+pub use debug_log::{mask_command, mask_secrets};
 pub use encoding::{
     FileNameEncoding, display_lines, display_name, display_text, is_control_for_display,
 };
