@@ -425,3 +425,97 @@ fn several_sources_go_in_one_run_on_one_connection() {
     assert_eq!(run.status, 2, "{}", run.stderr);
     assert!(run.stderr.contains("another server"), "{}", run.stderr);
 }
+
+/// A tree with every kind of link a server shows: to a file, to a
+/// folder, to the folder that holds it and to the one above (loops, by
+/// relative and by absolute target), and to nothing. The server keeps a
+/// logical PWD, so only the link's own target text tells a loop.
+fn linked_tree() -> Tree {
+    Tree::new()
+        .file("/site/a.txt", "the file a link points to")
+        .file("/site/sub/b.txt", "in the folder")
+        .link("/site/to-file", "a.txt")
+        .link("/site/to-folder", "sub")
+        .link("/site/sub/itself", ".")
+        .link("/site/sub/up", "..")
+        .link("/site/sub/root", "/site")
+        .link("/site/to-nothing", "missing.txt")
+}
+
+/// Symbolic links on the server are copied as what they point to: a file
+/// as the file, a folder as the folder; one that would copy a tree into
+/// itself is not followed, and one to nothing fails loudly, alone. The
+/// same in `get -r`, `mirror` and `copy -r`.
+#[test]
+fn links_on_the_server_are_copied_as_what_they_point_to_without_looping() {
+    let server = FaultyServer::start(linked_tree(), Faults::default());
+    let target = FaultyServer::start(Tree::new(), Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let check = |copy: &Path, stderr: &str| {
+        let read = |path: &str| fs::read(copy.join(path)).ok();
+        assert_eq!(
+            read("to-file").as_deref(),
+            Some(&b"the file a link points to"[..]),
+            "{stderr}"
+        );
+        assert_eq!(
+            read("to-folder/b.txt").as_deref(),
+            Some(&b"in the folder"[..]),
+            "{stderr}"
+        );
+        assert_eq!(
+            read("sub/b.txt").as_deref(),
+            Some(&b"in the folder"[..]),
+            "{stderr}"
+        );
+        for looped in [
+            "sub/up",
+            "sub/itself",
+            "sub/root",
+            "to-folder/up",
+            "to-nothing",
+        ] {
+            assert!(!copy.join(looped).exists(), "{looped}: {stderr}");
+        }
+        assert_eq!(stderr.matches("it would never end").count(), 6, "{stderr}");
+        assert!(stderr.contains("to-nothing"), "{stderr}");
+        let names = fs::read_dir(copy).unwrap().count();
+        assert_eq!(names, 4, "{stderr}");
+    };
+    for command in ["get", "mirror"] {
+        let into = local.path().join(command);
+        let mut args = vec![command];
+        if command == "get" {
+            args.push("-r");
+        }
+        let source = server.url("/site");
+        args.extend([source.as_str(), s(&into)]);
+        // The link to nothing is the one failure: "not found", status 4.
+        let run = ferry(&args).expect_status(4);
+        // get -r puts the tree under its own name; mirror makes the target
+        // the tree.
+        match command {
+            "get" => check(&into.join("site"), &run.stderr),
+            _ => check(&into, &run.stderr),
+        }
+    }
+    let run = ferry(&["copy", "-r", &server.url("/site"), &target.url("/copied")]).expect_status(4);
+    assert_eq!(
+        target.file("/copied/to-file").as_deref(),
+        Some(&b"the file a link points to"[..]),
+        "{}\n{:?}",
+        run.stderr,
+        target.commands()
+    );
+    assert_eq!(
+        target.file("/copied/to-folder/b.txt").as_deref(),
+        Some(&b"in the folder"[..])
+    );
+    assert!(!target.exists("/copied/sub/up") && !target.exists("/copied/to-nothing"));
+    assert_eq!(
+        run.stderr.matches("it would never end").count(),
+        6,
+        "{}",
+        run.stderr
+    );
+}

@@ -549,3 +549,50 @@ fn the_window_title_names_the_server_and_folder() {
     });
     assert_eq!(app.state().window_title(), "Ferry");
 }
+
+/// Links on the server, in the window: a link to a folder opens as the
+/// folder, a link to a file downloads the file, and a folder downloaded
+/// whole brings what its links point to, never looping.
+#[test]
+fn links_on_the_server_open_and_download_as_what_they_point_to() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let tree = Tree::new()
+        .file("/site/a.txt", "pointed at")
+        .file("/site/sub/b.txt", "in sub")
+        .link("/site/to-file", "a.txt")
+        .link("/site/to-folder", "sub")
+        .link("/site/sub/up", "..");
+    let server = FaultyServer::start(tree, Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, server.port, "user", "pw");
+    wait_for(&mut app, "the listing", |app| shows(app, "site"));
+    double_click(&mut app, "site");
+    wait_for(&mut app, "inside site", |app| shows(app, "to-folder"));
+    // The whole folder, from the pane above it.
+    double_click(&mut app, "to-file");
+    wait_for(&mut app, "the link's file downloaded", |_| {
+        fs::read(local.path().join("to-file")).is_ok_and(|b| b == b"pointed at")
+    });
+    for _ in 0..30 {
+        app.step();
+    }
+    double_click(&mut app, "to-folder");
+    wait_for(&mut app, "the linked folder open", |app| {
+        shows(app, "b.txt")
+    });
+    assert_eq!(app.state_mut().right_pane().folder, "/site/to-folder");
+    // Backspace: up from the link, back to the folder that holds it.
+    app.key_press(egui::Key::Backspace);
+    wait_for(&mut app, "back in site", |app| {
+        common::gui::lists(app, ferry::gui::Side::Right, "to-folder")
+    });
+    right_click(&mut app, "to-folder");
+    app.get_by_label("Download").click();
+    wait_for(&mut app, "the linked folder downloaded", |_| {
+        fs::read(local.path().join("to-folder/b.txt")).is_ok_and(|b| b == b"in sub")
+    });
+    common::gui::settle(&mut app);
+    assert!(!local.path().join("to-folder/up").exists());
+    assert!(app.state().log_contains("it would never end"));
+}

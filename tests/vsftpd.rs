@@ -594,3 +594,50 @@ fn vsftpd_a_refused_small_upload_is_the_servers_refusal_and_the_next_one_lands()
     let log = h.log_text().join("\n");
     assert!(!log.contains("out of step"), "{log}");
 }
+
+/// vsftpd lists links with `->` and names the real folder after a CWD
+/// through one: links are fetched as what they point to, and the ones
+/// that lead back into their own tree are not followed.
+#[test]
+fn vsftpd_links_are_fetched_as_what_they_point_to_and_loops_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let server = Vsftpd::start();
+    let root = server.home.join("links");
+    fs::create_dir_all(root.join("sub")).unwrap();
+    fs::write(root.join("a.txt"), b"pointed at").unwrap();
+    fs::write(root.join("sub/b.txt"), b"in sub").unwrap();
+    symlink("a.txt", root.join("to-file")).unwrap();
+    symlink("sub", root.join("to-folder")).unwrap();
+    symlink("..", root.join("sub/up")).unwrap();
+    symlink(&root, root.join("sub/absolute")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let into = local.path().join("got");
+    let run = ferry(&[
+        "mirror",
+        &url(&server, "ftp", "links"),
+        into.to_str().unwrap(),
+    ])
+    .expect_status(0);
+    assert_eq!(
+        fs::read(into.join("to-file")).unwrap(),
+        b"pointed at",
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(into.join("to-folder/b.txt")).unwrap(), b"in sub");
+    assert_eq!(fs::read(into.join("sub/b.txt")).unwrap(), b"in sub");
+    for looped in [
+        "sub/up",
+        "sub/absolute",
+        "to-folder/up",
+        "to-folder/absolute",
+    ] {
+        assert!(!into.join(looped).exists(), "{looped}: {}", run.stderr);
+    }
+    assert_eq!(
+        run.stderr.matches("it would never end").count(),
+        4,
+        "{}",
+        run.stderr
+    );
+}

@@ -797,11 +797,14 @@ impl FileTable {
                             super::rows::RowKind::Link => "🔗",
                             _ => "📄",
                         };
-                        ui.add(
+                        let label = ui.add(
                             egui::Label::new(format!("{icon} {}", display_text(&entry.name)))
                                 .selectable(false)
                                 .truncate(),
                         );
+                        if let Some(target) = &entry.link_target {
+                            label.on_hover_text(format!("A link to {}", display_text(target)));
+                        }
                     }
                 });
                 row.col(|ui| {

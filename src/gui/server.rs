@@ -236,6 +236,10 @@ pub struct Server {
     /// (the window's first moments): the folder it is to open. It goes
     /// out with them pinned (see `FerryApp::trust_known`).
     pub waiting_for_trust: Option<Option<String>>,
+    /// A symbolic link opened (double-click, Enter): tried as a folder
+    /// first; if the server says it is none, it is fetched as the file it
+    /// points to, as FileZilla does.
+    pub opening_link: Option<super::chosen::Chosen>,
 }
 
 impl Server {
@@ -246,6 +250,7 @@ impl Server {
             tls_note: String::new(),
             welcome: String::new(),
             last_connect: None,
+            opening_link: None,
             choices: 0,
             untrusted: None,
             waiting_for_trust: None,

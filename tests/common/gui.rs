@@ -92,7 +92,11 @@ pub fn row_in<'a>(app: &'a App, side: Side, name: &str) -> egui_kittest::Node<'a
 }
 
 fn rows_named<'a>(app: &'a App, name: &str, side: Option<Side>) -> Vec<egui_kittest::Node<'a>> {
-    let labels = [format!("📄 {name}"), format!("📁 {name}")];
+    let labels = [
+        format!("📄 {name}"),
+        format!("📁 {name}"),
+        format!("🔗 {name}"),
+    ];
     let area = side.map(|s| app.state().pane_rect(s));
     app.query_all_by(move |node| {
         let text = node.value().or_else(|| node.label());

@@ -25,7 +25,17 @@ const TREE_MTIME: &str = "20240102030405";
 #[derive(Clone)]
 enum Node {
     Dir,
-    File { data: Vec<u8>, mtime: String },
+    File {
+        data: Vec<u8>,
+        mtime: String,
+    },
+    /// A symbolic link: its target as written (relative to its folder, or
+    /// absolute). Followed by RETR, SIZE, MDTM, CWD and listings, as Unix
+    /// servers do; PWD after a CWD through one names the path as the
+    /// client gave it, as servers that keep a logical path do.
+    Link {
+        target: String,
+    },
 }
 
 /// An in-memory file tree: absolute paths without trailing slash ("/dir/file").
@@ -48,6 +58,18 @@ impl Tree {
         let data = bytes.into();
         let mtime = TREE_MTIME.to_string();
         let node = Node::File { data, mtime };
+        self.nodes.insert(path, node);
+        self
+    }
+
+    /// A symbolic link at `path` to `target` (as `ln -s target path`);
+    /// parent folders are created.
+    pub fn link(mut self, path: &str, target: &str) -> Tree {
+        let path = normalize(path);
+        self.make_dirs(parent(&path));
+        let node = Node::Link {
+            target: target.to_string(),
+        };
         self.nodes.insert(path, node);
         self
     }
@@ -195,12 +217,47 @@ struct State {
     live: HashMap<usize, TcpStream>,
 }
 
-/// One listing line's worth: name, is a folder, size, modification time.
-type Entry = (String, bool, usize, String);
+/// One listing line's worth: name, is a folder, size, modification time,
+/// and a link's target.
+type Entry = (String, bool, usize, String, Option<String>);
+
+/// How many links a path may pass through, as a kernel bounds it (ELOOP).
+const MAX_LINK_HOPS: usize = 40;
 
 impl State {
     fn is_dir(&self, path: &str) -> bool {
-        path == "/" || matches!(self.nodes.get(path), Some(Node::Dir)) || self.in_endless(path)
+        let path = self.resolve(path);
+        path == "/" || matches!(self.nodes.get(&path), Some(Node::Dir)) || self.in_endless(&path)
+    }
+
+    /// `path` (absolute, normalised) with every link on it followed: the
+    /// path of what it names. A loop or a path through too many links
+    /// stays where it stopped, which names nothing.
+    fn resolve(&self, path: &str) -> String {
+        let mut path = path.to_string();
+        let mut hops = 0;
+        'again: loop {
+            let mut at = String::new();
+            let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
+            for (i, part) in parts.iter().enumerate() {
+                let folder = if at.is_empty() {
+                    "/".to_string()
+                } else {
+                    at.clone()
+                };
+                at = format!("{at}/{part}");
+                if let Some(Node::Link { target }) = self.nodes.get(&at) {
+                    hops += 1;
+                    if hops > MAX_LINK_HOPS {
+                        return path;
+                    }
+                    let rest = parts[i + 1..].join("/");
+                    path = normalize(&format!("{}/{rest}", join(&folder, target)));
+                    continue 'again;
+                }
+            }
+            return path;
+        }
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -241,7 +298,7 @@ impl State {
             let found = self.raw.iter().find(hit);
             found.map(|(_, _, size)| (raw_bytes(*size), TREE_MTIME.to_string()))
         };
-        let real = || match self.nodes.get(&normal) {
+        let real = || match self.nodes.get(&self.resolve(&normal)) {
             Some(Node::File { data, mtime }) => Some((data.clone(), mtime.clone())),
             _ => self
                 .endless_file(&normal)
@@ -253,8 +310,8 @@ impl State {
     /// A folder's real children, then its raw entries.
     fn children(&self, dir: &str) -> Vec<Entry> {
         if self.in_endless(dir) {
-            let folder = |name: &str| (name.to_string(), true, 4096, TREE_MTIME.to_string());
-            let file = ("f".to_string(), false, 3, TREE_MTIME.to_string());
+            let folder = |name: &str| (name.to_string(), true, 4096, TREE_MTIME.to_string(), None);
+            let file = ("f".to_string(), false, 3, TREE_MTIME.to_string(), None);
             return vec![folder("a"), folder("b"), file];
         }
         let prefix = format!("{}/", dir.trim_end_matches('/'));
@@ -265,7 +322,7 @@ impl State {
             .map(|(path, node)| entry(base(path), node))
             .collect();
         for (_, name, size) in self.raw.iter().filter(|r| r.0 == dir) {
-            entries.push((name.clone(), false, *size, TREE_MTIME.to_string()));
+            entries.push((name.clone(), false, *size, TREE_MTIME.to_string(), None));
         }
         entries
     }
@@ -273,8 +330,16 @@ impl State {
 
 fn entry(name: &str, node: &Node) -> Entry {
     match node {
-        Node::Dir => (name.to_string(), true, 4096, TREE_MTIME.to_string()),
-        Node::File { data, mtime } => (name.to_string(), false, data.len(), mtime.clone()),
+        Node::Dir => (name.to_string(), true, 4096, TREE_MTIME.to_string(), None),
+        Node::File { data, mtime } => (name.to_string(), false, data.len(), mtime.clone(), None),
+        // The size of a link is the length of its target, as `ls -l` shows.
+        Node::Link { target } => (
+            name.to_string(),
+            false,
+            target.len(),
+            TREE_MTIME.to_string(),
+            Some(target.clone()),
+        ),
     }
 }
 
@@ -862,15 +927,17 @@ impl Session {
         let faults = &shared.faults;
         let state = shared.lock();
         let locked = faults.locked.contains(&path) || faults.unreadable.contains(&path);
-        let entries = match state.nodes.get(&path) {
+        let real = state.resolve(&path);
+        let entries = match state.nodes.get(&real) {
             // Only the folder's own line, as `ls -ld` would show it.
             _ if locked => Some(vec![(
                 base(&path).to_string(),
                 true,
                 4096,
                 TREE_MTIME.into(),
+                None,
             )]),
-            _ if state.is_dir(&path) => Some(state.children(&path)),
+            _ if state.is_dir(&path) => Some(state.children(&real)),
             Some(node) => Some(vec![entry(base(&path), node)]),
             None if faults.empty_listing_when_missing && verb != "MLSD" => Some(Vec::new()),
             None => None,
@@ -900,13 +967,18 @@ impl Session {
 }
 
 /// One line of an MLSD, LIST (as `ls -l` shows it) or NLST listing.
-fn listing_line(verb: &str, (name, dir, size, mtime): &Entry) -> String {
+fn listing_line(verb: &str, (name, dir, size, mtime, link): &Entry) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let (kind, perms) = match dir {
-        true => ("dir", "drwxr-xr-x    2"),
-        false => ("file", "-rw-r--r--    1"),
+    let (kind, perms) = match (dir, link) {
+        (_, Some(target)) => (format!("OS.unix=slink:{target}"), "lrwxrwxrwx    1"),
+        (true, None) => ("dir".to_string(), "drwxr-xr-x    2"),
+        (false, None) => ("file".to_string(), "-rw-r--r--    1"),
+    };
+    let name = match (verb, link) {
+        ("LIST", Some(target)) => format!("{name} -> {target}"),
+        _ => name.clone(),
     };
     let field = |at: usize| &mtime[at..at + 2];
     let month = MONTHS[field(4).parse::<usize>().map_or(0, |m| m.clamp(1, 12) - 1)];

@@ -19,7 +19,7 @@ use crate::gui::dialogs::{Dialog, DialogAnswer};
 use crate::gui::file_table::{DragPayload, MenuItem, Picked, Side};
 use crate::gui::local_fs::LocalOp;
 use crate::gui::pane::PaneAction;
-use crate::gui::rows::FileRow;
+use crate::gui::rows::{FileRow, RowKind};
 use crate::url::FtpUrl;
 
 impl FerryApp {
@@ -62,6 +62,14 @@ impl FerryApp {
                 }
             }
             (_, PaneAction::Refresh) => self.refresh(side),
+            (true, PaneAction::Open(picked))
+                if picked.rows.first().is_some_and(|r| r.kind == RowKind::Link) =>
+            {
+                let chosen = self.chosen(side, picked);
+                let path = chosen.items[0].path.clone();
+                self.server(side).opening_link = Some(chosen);
+                self.change_server_folder(side, path);
+            }
             (_, PaneAction::Open(picked)) if picked.rows.first().is_some_and(FileRow::is_dir) => {
                 let chosen = self.chosen(side, picked);
                 match &chosen.place {
@@ -247,7 +255,9 @@ impl FerryApp {
                     direction: Direction::Download,
                     local: Path::new(&folder).join(name),
                     remote: item.path,
-                    recursive: item.row.is_dir(),
+                    // A link may lead to a folder: the queue lists it as
+                    // one and, if it is a file, fetches it as the file.
+                    recursive: item.row.is_dir() || item.row.kind == RowKind::Link,
                     copy_to: String::new(),
                 }
             } else {
@@ -282,7 +292,7 @@ impl FerryApp {
                 copy_to: remote_join(&folder, &item.row.name),
                 remote: item.path,
                 local: PathBuf::new(),
-                recursive: item.row.is_dir(),
+                recursive: item.row.is_dir() || item.row.kind == RowKind::Link,
             })
             .collect();
         if specs.len() < count {

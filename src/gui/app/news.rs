@@ -200,12 +200,20 @@ impl FerryApp {
                 }
             }
             Answer::FolderOpened(Ok(path)) => {
+                self.server(side).opening_link = None;
                 let pane = self.pane(side);
                 pane.folder = path;
                 pane.loading = true;
                 self.server(side).session.list();
             }
-            Answer::FolderOpened(Err(err)) => self.browse_failed(side, "Opening the folder", &err),
+            Answer::FolderOpened(Err(err)) => match self.server(side).opening_link.take() {
+                // A link the server cannot enter: the file it points to.
+                Some(link) if matches!(err, Error::Permanent { .. }) => {
+                    self.pane(side).loading = false;
+                    self.transfer(link, None);
+                }
+                _ => self.browse_failed(side, "Opening the folder", &err),
+            },
             Answer::Listed(Ok(listing)) => {
                 let rows = listing.entries.iter().map(FileRow::from_remote).collect();
                 let pane = self.pane(side);

@@ -235,6 +235,11 @@ pub enum Command {
     ModificationTime(String),
     /// SIZE and MDTM together: does a file exist, how big, how old.
     Stat(String),
+    /// Whether a path (a symbolic link, say) leads to a folder: CWD into
+    /// it, PWD, and back. Answers [`super::Outcome::Path`] with the folder
+    /// as the server names it from inside (its real path, on servers whose
+    /// PWD resolves links); a permanent (5xx) error when it is not one.
+    Resolve(String),
     /// MFMT: set a remote file's modification time (UTC).
     SetModificationTime {
         path: String,

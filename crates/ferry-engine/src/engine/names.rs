@@ -51,6 +51,17 @@ pub fn remote_basename(path: &str) -> &str {
         .unwrap_or(path)
 }
 
+/// The folder holding a remote path (`/a/b/c.txt` gives `/a/b`, `/a`
+/// gives `/`, `c.txt` gives ``).
+pub fn remote_parent(path: &str) -> String {
+    let path = path.trim_end_matches('/');
+    match path.rfind('/') {
+        Some(0) => "/".to_string(),
+        Some(cut) => path[..cut].to_string(),
+        None => String::new(),
+    }
+}
+
 /// Joins a remote folder and a name with exactly one `/`.
 pub fn remote_join(folder: &str, name: &str) -> String {
     if folder.is_empty() {
@@ -62,9 +73,58 @@ pub fn remote_join(folder: &str, name: &str) -> String {
     }
 }
 
+/// Where a symbolic link's target text leads from the folder holding it:
+/// absolute as is, relative from `folder`, with `.`, `..` and doubled
+/// slashes resolved (no `..` above the root). Only text: the server may
+/// resolve the path otherwise (further links), so it is a hint.
+pub fn remote_resolve(folder: &str, target: &str) -> String {
+    let joined = match target.starts_with('/') {
+        true => target.to_string(),
+        false => remote_join(if folder.is_empty() { "/" } else { folder }, target),
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Whether remote folder `outer` is `inner` or holds it, at any depth.
+pub fn remote_contains(outer: &str, inner: &str) -> bool {
+    let outer = outer.trim_end_matches('/');
+    outer.is_empty()
+        || inner == outer
+        || inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_targets_resolve_from_their_folder() {
+        assert_eq!(remote_resolve("/a/b", "../c"), "/a/c");
+        assert_eq!(remote_resolve("/a/b", "/x//y/./z"), "/x/y/z");
+        assert_eq!(remote_resolve("/a/b", "../../../.."), "/");
+        assert_eq!(remote_resolve("/a/b", "."), "/a/b");
+        assert_eq!(remote_resolve("", "c"), "/c");
+        assert_eq!(remote_parent("/a/b/c.txt"), "/a/b");
+        assert_eq!(remote_parent("/a"), "/");
+        assert_eq!(remote_parent("c.txt"), "");
+        assert!(remote_contains("/", "/a"));
+        assert!(remote_contains("/a", "/a"));
+        assert!(remote_contains("/a/", "/a/b/c"));
+        assert!(!remote_contains("/a", "/ab"));
+        assert!(!remote_contains("/a/b", "/a"));
+    }
 
     #[test]
     fn refuses_line_breaks_and_nul() {

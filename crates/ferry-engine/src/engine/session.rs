@@ -552,6 +552,22 @@ impl Session {
         self.pwd()
     }
 
+    /// Enters `path` and comes back: the folder's path as PWD gives it
+    /// from inside, or the server's refusal (a file, a link to a file or
+    /// to nothing). See [`super::Command::Resolve`].
+    pub fn resolve_folder(&mut self, path: &str) -> Result<String> {
+        let here = self.pwd()?;
+        self.path_command("CWD", path, |c| c / 100 == 2)?;
+        let inside = self.pwd();
+        // Back where we were: a session in another folder than it thinks
+        // would resolve relative paths wrongly, so it is not trusted.
+        if let Err(err) = self.path_command("CWD", &here, |c| c / 100 == 2) {
+            self.broken = true;
+            return Err(err);
+        }
+        inside
+    }
+
     pub fn cdup(&mut self) -> Result<String> {
         self.expect("CDUP", |c| c / 100 == 2)?;
         self.pwd()

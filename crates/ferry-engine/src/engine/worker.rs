@@ -475,6 +475,7 @@ impl Worker {
                 self.session()?.chmod(path, mode).map(|()| Outcome::Done)
             }
             Command::Stat(path) => self.session()?.stat(path).map(Outcome::Stat),
+            Command::Resolve(path) => self.session()?.resolve_folder(path).map(Outcome::Path),
             Command::SetModificationTime { path, time } => self
                 .session()?
                 .set_modification_time(path, *time)
@@ -562,7 +563,10 @@ impl Worker {
 /// Commands whose 5xx reply means "no such file", which callers expect.
 fn asks_whether_it_exists(command: &Command) -> bool {
     match command {
-        Command::Stat(_) | Command::Size(_) | Command::ModificationTime(_) => true,
+        Command::Stat(_)
+        | Command::Size(_)
+        | Command::ModificationTime(_)
+        | Command::Resolve(_) => true,
         Command::Partner(inner) => asks_whether_it_exists(inner),
         _ => false,
     }

@@ -49,6 +49,8 @@ pub(super) enum Job {
     MkdirCopyTarget(ItemId),
     /// Listing that folder, to learn what each copy would replace.
     ListCopyTarget(ItemId),
+    /// Whether a symbolic link leads to a folder (CWD into it and back).
+    ResolveLink(ItemId),
 }
 
 impl Job {
@@ -64,6 +66,7 @@ impl Job {
             | Job::Delete(id)
             | Job::PushTime(id)
             | Job::ProbeFile(id)
+            | Job::ResolveLink(id)
             | Job::MkdirCopyTarget(id)
             | Job::ListCopyTarget(id) => Some(id),
         }
@@ -76,6 +79,9 @@ pub(super) struct Slot {
     pub busy: Option<(RequestId, Job)>,
     /// What the server offers, once logged in.
     pub features: Features,
+    /// The folder the login started in, against which the queue's
+    /// relative paths are read.
+    pub home: String,
 }
 
 pub(super) struct Coordinator {
@@ -532,6 +538,7 @@ impl Coordinator {
             connection,
             busy: Some((request, Job::Connect)),
             features: Features::default(),
+            home: String::new(),
         });
     }
 
@@ -574,7 +581,10 @@ impl Coordinator {
                     });
                 }
             }
-            EventKind::Connected(info) => self.slots[slot].features = info.features,
+            EventKind::Connected(info) => {
+                self.slots[slot].features = info.features;
+                self.slots[slot].home = info.home;
+            }
             EventKind::Finished { request, result } => {
                 let Some((busy_request, job)) = self.slots[slot].busy else {
                     return;
@@ -587,6 +597,7 @@ impl Coordinator {
                     (Job::Connect, Ok(outcome)) => {
                         if let Outcome::Connected(info) = outcome {
                             self.slots[slot].features = info.features;
+                            self.slots[slot].home = info.home;
                         }
                         if let Some(partner) = self.partner.clone() {
                             let command = Command::Partner(Box::new(Command::Connect(partner)));

@@ -36,6 +36,11 @@ impl Coordinator {
             };
             return self.set_state(id, ItemState::Failed(err));
         }
+        if item.link.is_some() && item.kind == ItemKind::Transfer {
+            self.set_state(id, ItemState::Expanding);
+            self.send_job(slot, Command::Resolve(spec.remote), Job::ResolveLink(id));
+            return;
+        }
         match (item.kind, spec.direction, spec.recursive) {
             (ItemKind::DeleteTarget, Direction::Upload, recursive) => {
                 if dry_run {
@@ -595,9 +600,76 @@ impl Coordinator {
                     }
                 }
             }
+            (Job::ResolveLink(id), result) => match result {
+                Ok(Outcome::Path(inside)) => self.link_is_a_folder(slot, id, inside),
+                // Not a folder: the file it points to (or nothing, which
+                // the file's SIZE will say).
+                Err(Error::Permanent { .. }) => self.link_is_a_file(id),
+                Ok(_) => self.item_failed(
+                    id,
+                    Error::Protocol("the link could not be followed".to_string()),
+                ),
+                Err(err) => self.item_failed(id, err),
+            },
             (Job::Transfer(id) | Job::List(id), Err(err)) => self.item_failed(id, err),
             (Job::Connect | Job::ConnectPartner, _) => {}
         }
+    }
+
+    /// A link leads to a folder (`inside`, as the server named it from
+    /// there): it is copied as that folder, unless the folder is one the
+    /// link is in (or holds one), which would copy the tree into itself
+    /// without end. Both the server's name for it and the link's own
+    /// target text are checked against the folders above the link, by
+    /// their listed paths and by the real paths of links followed to
+    /// reach them: servers whose PWD does not resolve links are still
+    /// caught by the text, and `--max-depth` bounds what neither shows.
+    fn link_is_a_folder(&mut self, slot: usize, id: ItemId, inside: String) {
+        use crate::engine::names::{remote_parent, remote_resolve};
+        let Some(item) = self.item(id) else { return };
+        // The queue's paths may be relative to the login folder; PWD's
+        // answers are absolute. All are compared absolute.
+        let home = self.slots.get(slot).map_or("/", |s| s.home.as_str());
+        let absolute = |path: &str| remote_resolve(home, path);
+        let folder = absolute(&remote_parent(&item.spec.remote));
+        let mut leads_to = vec![absolute(&inside)];
+        if let Some(Some(target)) = &item.link {
+            leads_to.push(remote_resolve(&folder, target));
+        }
+        let mut above = Vec::new();
+        let mut next = item.parent;
+        while let Some(parent) = next.and_then(|p| self.item(p)) {
+            above.push(absolute(&parent.spec.remote));
+            above.extend(parent.real_path.as_deref().map(absolute));
+            next = parent.parent;
+        }
+        let loop_at = leads_to.iter().find(|to| {
+            above
+                .iter()
+                .any(|folder| crate::engine::names::remote_contains(to, folder))
+        });
+        if let Some(to) = loop_at {
+            let why = format!("a link to {to}, which holds it: not followed (it would never end)");
+            self.warn(&format!("{}: {why}", self.items_spec(id).remote));
+            return self.set_state(id, ItemState::Skipped(why));
+        }
+        if let Some(item) = self.item_mut(id) {
+            item.link = None;
+            item.real_path = Some(inside);
+        }
+        self.set_state(id, ItemState::Queued);
+    }
+
+    /// A link does not lead to a folder: it is fetched as the file it
+    /// points to, its size and time asked for as any file's.
+    fn link_is_a_file(&mut self, id: ItemId) {
+        self.folder_became_file(id);
+        if let Some(item) = self.item_mut(id) {
+            item.link = None;
+        }
+        let spec = self.items_spec(id);
+        self.emit(QueueEvent::Retargeted { id, spec });
+        self.set_state(id, ItemState::Queued);
     }
 
     /// Whether a tree the user asked for that could not be listed may be a

@@ -20,9 +20,11 @@ use crate::listing::{EntryKind, RemoteEntry};
 
 impl Coordinator {
     /// A remote folder was listed: its files and folders join the queue.
-    /// Unsafe names and symbolic links are skipped, never followed or
-    /// written outside the folder. The local folder is made only now that
-    /// the remote one is known to exist.
+    /// Unsafe names are skipped, never written outside the folder. A
+    /// symbolic link joins as what it leads to, once the server has said
+    /// (see `Job::ResolveLink`): the file it points to, or the folder,
+    /// unless that folder holds the link (a loop). The local folder is
+    /// made only now that the remote one is known to exist.
     ///
     /// For a copy, the same names go to the partner server: a name that
     /// could escape a folder here could escape one there.
@@ -81,6 +83,10 @@ impl Coordinator {
                 continue;
             }
             kept.insert(entry.name.clone());
+            let link = match &entry.kind {
+                EntryKind::Symlink { target } => Some(target.clone()),
+                _ => None,
+            };
             if self.leaves_out(id, &entry.name, entry.kind == EntryKind::Dir) {
                 continue;
             }
@@ -92,7 +98,8 @@ impl Coordinator {
                 } else {
                     parent.local.join(&entry.name)
                 },
-                recursive: entry.kind == EntryKind::Dir,
+                // A link may be a folder until the server says otherwise.
+                recursive: entry.kind == EntryKind::Dir || link.is_some(),
                 copy_to: if copy {
                     remote_join(&parent.copy_to, &entry.name)
                 } else {
@@ -100,11 +107,12 @@ impl Coordinator {
                 },
             };
             let child = self.add_item(Some(id), spec, ItemKind::Transfer);
-            if matches!(entry.kind, EntryKind::Symlink { .. }) {
-                self.set_state(
-                    child,
-                    ItemState::Skipped("a symbolic link (not followed)".to_string()),
-                );
+            if let Some(link) = link {
+                // A listing's size and time of a link are the link's own:
+                // what it leads to is asked for once it is known.
+                if let Some(item) = self.item_mut(child) {
+                    item.link = Some(link);
+                }
                 continue;
             }
             let target = match target_by_name.get(&entry.name) {

@@ -95,6 +95,13 @@ pub(super) struct Item {
     /// A copy's source folder, read and waiting for its target folder to
     /// be made.
     pub listing: Option<Listing>,
+    /// A symbolic link found in a listing, not yet known to lead to a
+    /// folder or a file: its target as listed, if the listing gave it.
+    /// Such an item counts as a folder until it is known.
+    pub link: Option<Option<String>>,
+    /// A folder reached through a link: its path as the server named it
+    /// from inside, to tell a link that leads back into its own tree.
+    pub real_path: Option<String>,
 }
 
 impl Item {
@@ -125,6 +132,8 @@ impl Item {
             transferred: false,
             not_a_folder: None,
             listing: None,
+            link: None,
+            real_path: None,
         }
     }
 
