@@ -150,6 +150,9 @@ impl LogView {
         egui::ScrollArea::both()
             .id_salt("log")
             .stick_to_bottom(true)
+            // Shown always: a bar that comes and goes as long lines
+            // scroll by costs a second frame each time.
+            .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
             .auto_shrink([false, false])
             .show_rows(ui, row_height, self.lines.len(), |ui, range| {
                 for (kind, source, line) in self.lines.range(range) {
