@@ -98,7 +98,7 @@ fn dragging_a_local_file_onto_the_server_uploads_it() {
         shows(app, "drag-me.txt")
     });
     let from = common::gui::row(&app, "drag-me.txt").rect().center();
-    let to = app.get_by_label("Server").rect().center() + egui::vec2(150.0, 200.0);
+    let to = app.state().pane_rect(ferry::gui::Side::Right).center();
     common::gui::drag(&mut app, from, to);
     wait_for(&mut app, "the upload", |_| {
         fs::read(server.path("drag-me.txt"))

@@ -617,3 +617,59 @@ fn each_pane_says_what_it_holds_and_what_is_selected() {
     press(&mut app, Modifiers::NONE, Key::End);
     assert!(shows(&app, "1 file selected, 12.00 MiB"));
 }
+
+/// The menu bar reaches the help, and F1 does too; Ctrl+, opens the
+/// settings, whose OK changes what the window does: with "Ask before
+/// deleting" off, Shift+Delete deletes at once; the theme follows.
+#[test]
+fn the_menus_and_the_settings_dialog_change_what_the_window_does() {
+    let choose = |app: &mut App, label: &str| {
+        app.get_by_label(label).click();
+        for _ in 0..3 {
+            app.step();
+        }
+    };
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("gone.txt"), b"x").unwrap();
+    fs::write(local.path().join("kept.txt"), b"x").unwrap();
+    let mut app = window(local.path());
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "gone.txt")
+    });
+
+    choose(&mut app, "Help");
+    choose(&mut app, "About Ferry");
+    assert!(shows(&app, &format!("Ferry {}", env!("CARGO_PKG_VERSION"))));
+    assert!(shows(&app, "Licence"));
+    choose(&mut app, "Close");
+    press(&mut app, Modifiers::NONE, Key::F1);
+    assert!(shows(&app, "Keyboard shortcuts"));
+    assert!(shows(&app, "Jump to the first name that starts with them"));
+    choose(&mut app, "Close");
+    assert!(!shows(&app, "Jump to the first name"));
+
+    press(&mut app, Modifiers::COMMAND, Key::Comma);
+    assert!(shows(&app, "When the target file exists"));
+    choose(&mut app, "Ask before deleting");
+    choose(&mut app, "Light");
+    choose(&mut app, "OK");
+    let settings = app.state().settings();
+    assert!(!settings.confirm_delete);
+    assert_eq!(settings.theme, ferry::gui::Theme::Light);
+    assert_eq!(app.ctx.theme(), egui::Theme::Light);
+
+    row_in(&app, Side::Left, "gone.txt").click();
+    app.step();
+    press(&mut app, Modifiers::SHIFT, Key::Delete);
+    wait_for(&mut app, "the file deleted without a question", |_| {
+        !local.path().join("gone.txt").exists()
+    });
+    assert!(local.path().join("kept.txt").exists());
+    assert!(!shows(&app, "Delete permanently?"));
+
+    // Cancel leaves everything as it was.
+    press(&mut app, Modifiers::COMMAND, Key::Comma);
+    choose(&mut app, "Ask before deleting");
+    choose(&mut app, "Cancel");
+    assert!(!app.state().settings().confirm_delete);
+}

@@ -55,6 +55,10 @@ pub enum Dialog {
         site: Box<crate::sites::Site>,
         password: String,
     },
+    /// Edit → Settings, on a copy of the settings.
+    Settings(Box<crate::gui::settings::Settings>),
+    About,
+    Shortcuts,
 }
 
 /// What a dialog was answered with.
@@ -87,6 +91,8 @@ pub enum DialogAnswer {
         fingerprint: String,
         always: bool,
     },
+    /// The settings as the Settings dialog left them (OK).
+    Settings(Box<crate::gui::settings::Settings>),
 }
 
 /// `None`: still open. `Some(None)`: closed without an answer.
@@ -122,6 +128,19 @@ impl Dialog {
                     problem,
                     changed_from,
                 } => certificate(ui, *side, problem, changed_from.as_deref()),
+                Dialog::Settings(draft) => {
+                    ui.set_max_width(560.0);
+                    match super::settings_dialog::settings_form(ui, draft) {
+                        Some(true) => Some(Some(DialogAnswer::Settings(draft.clone()))),
+                        Some(false) => Some(None),
+                        None => None,
+                    }
+                }
+                Dialog::About => super::help::about(ui).then_some(None),
+                Dialog::Shortcuts => {
+                    ui.set_max_width(560.0);
+                    super::help::shortcuts(ui).then_some(None)
+                }
             };
         });
         if response.should_close() && shown.is_none() {

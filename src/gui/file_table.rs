@@ -478,6 +478,16 @@ impl FileTable {
             .collect()
     }
 
+    pub fn selection_is_empty(&self) -> bool {
+        self.selected.is_empty()
+    }
+
+    /// Every row shown (never the `..` row).
+    pub fn select_all(&mut self) {
+        let every = self.order.iter().copied().collect();
+        self.select(every);
+    }
+
     /// Selects the rows with these names (for tests and "select after
     /// create").
     pub fn select_names(&mut self, names: &[&str]) {
@@ -619,8 +629,7 @@ impl FileTable {
             self.type_ahead(&keys.typed, keys.now);
         }
         if keys.all {
-            let every = self.order.iter().copied().collect();
-            self.select(every);
+            self.select_all();
         }
         if keys.enter
             && let Some(position) = self.cursor

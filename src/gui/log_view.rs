@@ -48,6 +48,8 @@ pub struct LogView {
     lines: VecDeque<(LogKind, LogSource, String)>,
     pub level: u8,
     raw: String,
+    /// The raw command field takes the keyboard at the next frame.
+    raw_wants_focus: bool,
 }
 
 impl LogView {
@@ -56,7 +58,13 @@ impl LogView {
             lines: VecDeque::new(),
             level: level.min(2),
             raw: String::new(),
+            raw_wants_focus: false,
         }
+    }
+
+    /// Server → Enter a raw command: the field gets the keyboard.
+    pub fn focus_raw(&mut self) {
+        self.raw_wants_focus = true;
     }
 
     /// A line of a connection's log.
@@ -132,6 +140,9 @@ impl LogView {
                     .hint_text("Raw command, e.g. SITE HELP")
                     .desired_width(ui.available_width() - 60.0),
             );
+            if std::mem::take(&mut self.raw_wants_focus) {
+                field.request_focus();
+            }
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if (ui
                 .add_enabled(connected, egui::Button::new("Send"))

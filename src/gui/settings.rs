@@ -1,7 +1,7 @@
 //! What the window remembers between runs (through eframe's storage):
 //! the last local folder, recent connections without passwords, sort
-//! orders, the debug level. Column widths and the window size are kept
-//! by egui and eframe themselves.
+//! orders, the debug level, and what the Settings dialog sets. Column
+//! widths and the window size are kept by egui and eframe themselves.
 
 use std::path::PathBuf;
 
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::connect_bar::Recent;
 use super::file_table::Sort;
+use crate::engine::queue::ExistsPolicy;
 
 /// Recent connections kept in the drop-down.
 pub const MAX_RECENT: usize = 10;
@@ -27,7 +28,84 @@ pub struct Settings {
     pub debug_level: u8,
     /// Transfer connections per site.
     pub connections: usize,
+    /// How long a reply or a stalled transfer may take, in seconds.
+    pub timeout_secs: u64,
+    /// What a transfer does when its target exists.
+    pub when_exists: WhenExists,
+    /// Downloads take the server's modification time, uploads give theirs
+    /// to the server (where it offers MFMT).
+    pub keep_times: bool,
+    pub theme: Theme,
+    /// Text and everything else scaled by this (egui's zoom factor).
+    pub zoom: f32,
+    /// Ask before deleting (off: the Delete key deletes at once).
+    pub confirm_delete: bool,
 }
+
+/// The choices of "when the target file exists", as FileZilla offers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WhenExists {
+    Ask,
+    Overwrite,
+    OverwriteIfNewer,
+    Resume,
+    Rename,
+    Skip,
+}
+
+impl WhenExists {
+    pub const ALL: [WhenExists; 6] = [
+        WhenExists::Ask,
+        WhenExists::Overwrite,
+        WhenExists::OverwriteIfNewer,
+        WhenExists::Resume,
+        WhenExists::Rename,
+        WhenExists::Skip,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WhenExists::Ask => "Ask each time",
+            WhenExists::Overwrite => "Overwrite",
+            WhenExists::OverwriteIfNewer => "Overwrite if the source is newer",
+            WhenExists::Resume => "Resume (continue a shorter file)",
+            WhenExists::Rename => "Keep both (number the new one)",
+            WhenExists::Skip => "Skip",
+        }
+    }
+
+    pub fn policy(self) -> ExistsPolicy {
+        match self {
+            WhenExists::Ask => ExistsPolicy::Ask,
+            WhenExists::Overwrite => ExistsPolicy::Overwrite,
+            WhenExists::OverwriteIfNewer => ExistsPolicy::OverwriteIfNewer,
+            WhenExists::Resume => ExistsPolicy::Resume,
+            WhenExists::Rename => ExistsPolicy::Rename,
+            WhenExists::Skip => ExistsPolicy::Skip,
+        }
+    }
+}
+
+/// Light, dark, or whatever the desktop says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Theme {
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn preference(self) -> egui::ThemePreference {
+        match self {
+            Theme::System => egui::ThemePreference::System,
+            Theme::Light => egui::ThemePreference::Light,
+            Theme::Dark => egui::ThemePreference::Dark,
+        }
+    }
+}
+
+/// The text scale's bounds (egui's zoom factor).
+pub const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.6..=2.5;
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -38,12 +116,32 @@ impl Default for Settings {
             right_sort: Sort::default(),
             debug_level: 1,
             connections: 2,
+            timeout_secs: 30,
+            when_exists: WhenExists::Ask,
+            keep_times: true,
+            theme: Theme::System,
+            zoom: 1.0,
+            confirm_delete: true,
         }
     }
 }
 
 impl Settings {
     /// Puts `recent` first, once.
+    /// The same settings with every value within its bounds: a settings
+    /// file edited by hand (or by an older Ferry) cannot make a window
+    /// with no text or a timeout of zero.
+    pub fn sane(mut self) -> Settings {
+        self.connections = self.connections.clamp(1, 10);
+        self.timeout_secs = self.timeout_secs.clamp(5, 600);
+        self.debug_level = self.debug_level.min(2);
+        self.zoom = match self.zoom.is_finite() {
+            true => self.zoom.clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end()),
+            false => 1.0,
+        };
+        self
+    }
+
     pub fn remember(&mut self, recent: Recent) {
         self.recent.retain(|r| *r != recent);
         self.recent.insert(0, recent);
@@ -55,6 +153,21 @@ impl Settings {
 mod tests {
     use super::*;
     use crate::gui::file_table::SortColumn;
+
+    /// Values out of bounds (a hand-edited file) are brought back in.
+    #[test]
+    fn settings_out_of_bounds_are_made_sane() {
+        let wild = r#"{"connections":0,"timeout_secs":0,"zoom":100.0,"debug_level":9}"#;
+        let settings: Settings = serde_json::from_str::<Settings>(wild).unwrap().sane();
+        assert_eq!(settings.connections, 1);
+        assert_eq!(settings.timeout_secs, 5);
+        assert_eq!(settings.zoom, *ZOOM_RANGE.end());
+        assert_eq!(settings.debug_level, 2);
+        // Settings from before these fields: the defaults.
+        let old: Settings = serde_json::from_str(r#"{"connections":4}"#).unwrap();
+        assert!(old.confirm_delete && old.keep_times);
+        assert_eq!(old.when_exists, WhenExists::Ask);
+    }
 
     /// Settings written before the panes were named left and right keep
     /// their sort orders.

@@ -196,6 +196,11 @@ impl FerryApp {
                 }
             }
         }
+        if !self.settings.confirm_delete {
+            // Settings → "Ask before deleting" is off: what was picked
+            // goes now, exactly as the question would have named it.
+            return self.delete(request);
+        }
         self.dialogs.push(Dialog::ConfirmDelete(request));
     }
 
@@ -380,6 +385,7 @@ impl FerryApp {
     pub(super) fn dialog_answer(&mut self, answer: DialogAnswer) {
         match answer {
             DialogAnswer::Delete(request) => self.delete(request),
+            DialogAnswer::Settings(settings) => self.apply_settings(*settings),
             DialogAnswer::NewFolder {
                 place,
                 folder,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::engine::LogKind;
-use crate::engine::queue::{ExistsPolicy, QueueCommand, QueueOptions, TransferQueue};
+use crate::engine::queue::{QueueCommand, QueueOptions, TransferQueue};
 use crate::gui::connect_bar::LinkState;
 use crate::gui::dialogs::Dialog;
 use crate::gui::file_table::Side;
@@ -150,6 +150,7 @@ impl FerryApp {
         mut options: crate::engine::ConnectOptions,
         folder: Option<String>,
     ) {
+        options.timeout = Duration::from_secs(self.settings.timeout_secs);
         // What was trusted always for this server counts, as --trust would.
         if let Some(trusted) = &self.trusted {
             pin(&mut options, trusted);
@@ -227,8 +228,10 @@ impl FerryApp {
     fn queue_options(&self) -> QueueOptions {
         QueueOptions {
             connections: self.settings.connections.clamp(1, 10),
-            exists: ExistsPolicy::Ask,
+            exists: self.settings.when_exists.policy(),
             resume: true,
+            download_times: self.settings.keep_times,
+            upload_times: self.settings.keep_times,
             debug_level: self.log.level,
             ..QueueOptions::default()
         }

@@ -8,6 +8,7 @@ use egui::{Key, Modifiers, Ui};
 
 mod actions;
 mod connection;
+mod menu;
 mod news;
 
 use crate::engine::queue::QueueEvent;
@@ -70,6 +71,8 @@ pub struct FerryApp {
     trusted: Option<TrustedCertificates>,
     /// The window title last given to the desktop.
     title_sent: String,
+    /// Whether the context has the settings' theme and text size.
+    look_applied: bool,
 }
 
 impl FerryApp {
@@ -86,6 +89,7 @@ impl FerryApp {
         start: Option<FtpUrl>,
         sites: Option<SiteStore>,
     ) -> FerryApp {
+        let settings = settings.sane();
         let waker = Waker::default();
         let trust = sites
             .as_ref()
@@ -101,6 +105,7 @@ impl FerryApp {
             left_bar: LeftBar::default(),
             keyring_warned: false,
             title_sent: String::new(),
+            look_applied: false,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -300,7 +305,19 @@ impl FerryApp {
             // Wake again to clear the message when it expires.
             ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
         }
+        self.apply_look(ui.ctx());
+        let quiet = self.dialogs.is_empty() && !self.site_manager.open;
+        if quiet && let Some(action) = crate::gui::menu_bar::shortcut_pressed(ui.ctx()) {
+            self.menu_action(ui.ctx(), action);
+        }
         self.pane_keys(ui);
+        let menu_state = self.menu_state();
+        let picked = egui::Panel::top("menu-bar")
+            .show(ui, |ui| crate::gui::menu_bar::menu_bar(ui, &menu_state))
+            .inner;
+        if let Some(action) = picked {
+            self.menu_action(ui.ctx(), action);
+        }
 
         // The bar borrows the lists it shows; what it asks for is done after.
         let bar_action = egui::Panel::top("connect-bar")
@@ -399,26 +416,8 @@ impl FerryApp {
                     self.site_worker.send(SiteOp::Save { site, password });
                 }
                 SiteManagerAction::Delete(id) => self.site_worker.send(SiteOp::Delete { id }),
-                SiteManagerAction::ImportFileZilla => {
-                    // The file picker is one thing the window waits for:
-                    // the user is choosing.
-                    let mut picker =
-                        rfd::FileDialog::new().add_filter("FileZilla site manager", &["xml"]);
-                    if let Some(dirs) = directories::BaseDirs::new() {
-                        picker = picker.set_directory(dirs.config_dir().join("filezilla"));
-                    }
-                    if let Some(path) = picker.pick_file() {
-                        self.site_worker.send(SiteOp::ImportFileZilla(path));
-                    }
-                }
-                SiteManagerAction::ExportFileZilla => {
-                    if let Some(path) = rfd::FileDialog::new()
-                        .set_file_name("sitemanager.xml")
-                        .save_file()
-                    {
-                        self.site_worker.send(SiteOp::ExportFileZilla(path));
-                    }
-                }
+                SiteManagerAction::ImportFileZilla => self.import_filezilla(),
+                SiteManagerAction::ExportFileZilla => self.export_filezilla(),
                 SiteManagerAction::Connect(site, typed) => {
                     self.site_manager.open = false;
                     match typed {
@@ -575,6 +574,10 @@ impl FerryApp {
 
     fn pane(&mut self, side: Side) -> &mut Pane {
         &mut self.half_mut(side).pane
+    }
+
+    fn pane_ref(&self, side: Side) -> &Pane {
+        &self.half(side).pane
     }
 
     /// Whether the half on `side` shows a server (else this computer).

@@ -1,0 +1,140 @@
+//! The menu bar's and the window-wide shortcuts' actions, and the
+//! settings they change: each action is one the panes, the bar or the log
+//! already offer, reached from the menus too.
+
+use super::FerryApp;
+use crate::engine::queue::QueueCommand;
+use crate::gui::dialogs::Dialog;
+use crate::gui::file_table::MenuItem;
+use crate::gui::log_view::LogAction;
+use crate::gui::menu_bar::{MenuAction, MenuState};
+use crate::gui::pane::PaneAction;
+use crate::gui::settings::{Settings, ZOOM_RANGE};
+use crate::gui::site_worker::SiteOp;
+
+/// How much Larger / Smaller text changes the scale.
+const ZOOM_STEP: f32 = 0.1;
+
+impl FerryApp {
+    /// What the menus grey out now.
+    pub(super) fn menu_state(&self) -> MenuState {
+        let right = &self.right.server;
+        MenuState {
+            connected: right.is_connected(),
+            has_last_login: right.last_connect.is_some(),
+            has_selection: !self.pane_ref(self.active).table.selection_is_empty(),
+            transfers_queued: !self.queue_view.items.is_empty(),
+        }
+    }
+
+    pub(super) fn menu_action(&mut self, ctx: &egui::Context, action: MenuAction) {
+        let side = self.active;
+        match action {
+            MenuAction::SiteManager => self.site_manager.open = true,
+            MenuAction::ImportFileZilla => self.import_filezilla(),
+            MenuAction::ExportFileZilla => self.export_filezilla(),
+            MenuAction::SaveLog => self.log_action(LogAction::Save),
+            MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            MenuAction::Rename => self.pane(side).table.begin_rename(),
+            MenuAction::Delete | MenuAction::Transfer => {
+                let item = match action {
+                    MenuAction::Delete => MenuItem::Delete,
+                    _ => MenuItem::Transfer,
+                };
+                let table = &self.pane(side).table;
+                let picked = table.pick(table.selection());
+                if !picked.rows.is_empty() {
+                    self.pane_action(side, PaneAction::Menu(item, picked));
+                }
+            }
+            MenuAction::SelectAll => self.pane(side).table.select_all(),
+            MenuAction::NewFolder => {
+                let here = self.pane(side).table.pick(Vec::new());
+                self.pane_action(side, PaneAction::Menu(MenuItem::NewFolder, here));
+            }
+            MenuAction::Settings => {
+                self.dialogs
+                    .push(Dialog::Settings(Box::new(self.settings())));
+            }
+            MenuAction::Refresh => self.refresh(side),
+            MenuAction::ZoomIn => self.zoom_by(ZOOM_STEP),
+            MenuAction::ZoomOut => self.zoom_by(-ZOOM_STEP),
+            MenuAction::ZoomReset => self.zoom_by(1.0 - self.settings.zoom),
+            MenuAction::CancelAll => self.queue_command(QueueCommand::CancelAll),
+            MenuAction::Reconnect => self.reconnect(),
+            MenuAction::Disconnect => self.disconnect(crate::gui::Side::Right),
+            MenuAction::RawCommand => self.log.focus_raw(),
+            MenuAction::Shortcuts => self.dialogs.push(Dialog::Shortcuts),
+            MenuAction::About => self.dialogs.push(Dialog::About),
+        }
+    }
+
+    fn zoom_by(&mut self, step: f32) {
+        let zoom = ((self.settings.zoom + step) * 10.0).round() / 10.0;
+        self.settings.zoom = zoom.clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end());
+        self.look_applied = false;
+    }
+
+    /// The right server's last login again (a site's, with its password
+    /// from the keyring).
+    fn reconnect(&mut self) {
+        let Some((options, folder, site)) = self.right.server.last_connect.clone() else {
+            return;
+        };
+        match site {
+            Some(site) => self.connect_site(crate::gui::Side::Right, site),
+            None => self.connect(options, folder),
+        }
+    }
+
+    /// The Settings dialog's OK: what it sets, from now on. Connections
+    /// and the timeout count from the next login; the rest at once.
+    pub(super) fn apply_settings(&mut self, chosen: Settings) {
+        let chosen = chosen.sane();
+        let settings = &mut self.settings;
+        settings.connections = chosen.connections;
+        settings.timeout_secs = chosen.timeout_secs;
+        settings.when_exists = chosen.when_exists;
+        settings.keep_times = chosen.keep_times;
+        settings.theme = chosen.theme;
+        settings.zoom = chosen.zoom;
+        settings.confirm_delete = chosen.confirm_delete;
+        self.look_applied = false;
+    }
+
+    /// Theme and text size, on the context (the first frame, and after a
+    /// change). egui's own Ctrl+Plus/Minus is off: the menu's keys change
+    /// the setting, which is kept.
+    pub(super) fn apply_look(&mut self, ctx: &egui::Context) {
+        if self.look_applied {
+            return;
+        }
+        self.look_applied = true;
+        ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        ctx.set_theme(self.settings.theme.preference());
+        if (ctx.zoom_factor() - self.settings.zoom).abs() > f32::EPSILON {
+            ctx.set_zoom_factor(self.settings.zoom);
+        }
+    }
+
+    /// File → Import FileZilla sites: the file picker is one thing the
+    /// window waits for (the user is choosing).
+    pub(super) fn import_filezilla(&mut self) {
+        let mut picker = rfd::FileDialog::new().add_filter("FileZilla site manager", &["xml"]);
+        if let Some(dirs) = directories::BaseDirs::new() {
+            picker = picker.set_directory(dirs.config_dir().join("filezilla"));
+        }
+        if let Some(path) = picker.pick_file() {
+            self.site_worker.send(SiteOp::ImportFileZilla(path));
+        }
+    }
+
+    pub(super) fn export_filezilla(&mut self) {
+        if let Some(path) = rfd::FileDialog::new()
+            .set_file_name("sitemanager.xml")
+            .save_file()
+        {
+            self.site_worker.send(SiteOp::ExportFileZilla(path));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Edit → Settings: what used to need a flag or was fixed, in one form.
+//! The form edits a copy; OK hands it back whole (see
+//! `FerryApp::apply_settings`), Cancel or Escape leaves everything as it
+//! was.
+
+use egui::Ui;
+
+use super::settings::{Settings, Theme, WhenExists, ZOOM_RANGE};
+
+/// The form; `Some(true)` on OK, `Some(false)` on Cancel.
+pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
+    ui.heading("Settings");
+    egui::Grid::new("settings-grid")
+        .num_columns(2)
+        .spacing([16.0, 8.0])
+        .show(ui, |ui| {
+            ui.label("Transfer connections per server");
+            ui.add(egui::Slider::new(&mut draft.connections, 1..=10));
+            ui.end_row();
+
+            ui.label("Timeout (seconds)")
+                .on_hover_text("How long a reply, or a transfer that moves nothing, may take");
+            ui.add(egui::Slider::new(&mut draft.timeout_secs, 5..=600).logarithmic(true));
+            ui.end_row();
+
+            ui.label("When the target file exists");
+            egui::ComboBox::from_id_salt("settings-exists")
+                .selected_text(draft.when_exists.label())
+                .show_ui(ui, |ui| {
+                    for choice in WhenExists::ALL {
+                        ui.selectable_value(&mut draft.when_exists, choice, choice.label());
+                    }
+                });
+            ui.end_row();
+
+            ui.label("Modification times");
+            ui.checkbox(
+                &mut draft.keep_times,
+                "Keep them (downloads take the server's, uploads give theirs)",
+            );
+            ui.end_row();
+
+            ui.label("Deleting");
+            ui.checkbox(&mut draft.confirm_delete, "Ask before deleting");
+            ui.end_row();
+
+            ui.label("Theme");
+            ui.horizontal(|ui| {
+                for (theme, label) in [
+                    (Theme::System, "As the system"),
+                    (Theme::Light, "Light"),
+                    (Theme::Dark, "Dark"),
+                ] {
+                    ui.radio_value(&mut draft.theme, theme, label);
+                }
+            });
+            ui.end_row();
+
+            ui.label("Text size");
+            ui.add(
+                egui::Slider::new(&mut draft.zoom, ZOOM_RANGE)
+                    .step_by(0.1)
+                    .custom_formatter(|z, _| format!("{:.0} %", z * 100.0)),
+            );
+            ui.end_row();
+        });
+    ui.add_space(8.0);
+    let mut answer = None;
+    ui.horizontal(|ui| {
+        if ui.button("OK").clicked() {
+            answer = Some(true);
+        }
+        if ui.button("Cancel").clicked() {
+            answer = Some(false);
+        }
+        if ui.button("Defaults").clicked() {
+            *draft = Settings {
+                last_local: draft.last_local.clone(),
+                recent: draft.recent.clone(),
+                left_sort: draft.left_sort,
+                right_sort: draft.right_sort,
+                debug_level: draft.debug_level,
+                ..Settings::default()
+            };
+        }
+    });
+    answer
+}
