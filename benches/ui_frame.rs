@@ -30,6 +30,7 @@ fn rows(count: usize) -> Vec<FileRow> {
             modified: day.map(|d| d + chrono::Duration::minutes(i as i64)),
             permissions: "rw-r--r--".to_string(),
             link_target: None,
+            owner: Some("ferry ferry".to_string()),
         })
         .collect()
 }

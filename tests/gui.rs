@@ -596,3 +596,34 @@ fn links_on_the_server_open_and_download_as_what_they_point_to() {
     assert!(!local.path().join("to-folder/up").exists());
     assert!(app.state().log_contains("it would never end"));
 }
+
+/// The columns a FileZilla user reads: a type from the extension, the
+/// permissions with their type letter, the owner and group where the
+/// listing gives them (LIST here).
+#[test]
+fn the_columns_show_type_permissions_and_owner() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let tree = Tree::new()
+        .file("/report.pdf", "%PDF")
+        .file("/notes.txt", "hi")
+        .dir("/www");
+    let faults = Faults {
+        no_mlsd: true,
+        ..Faults::default()
+    };
+    let server = FaultyServer::start(tree, faults);
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(local.path());
+    connect(&mut app, server.port, "user", "pw");
+    wait_for(&mut app, "the listing", |app| shows(app, "notes.txt"));
+    for text in [
+        "Owner/Group",
+        "ftp ftp",
+        "PDF document",
+        "Text file",
+        "-rw-r--r--",
+        "drwxr-xr-x",
+    ] {
+        assert!(shows(&app, text), "{text}");
+    }
+}

@@ -203,6 +203,7 @@ mod tests {
             modified: None,
             permissions: String::new(),
             link_target: None,
+            owner: None,
         }
     }
 

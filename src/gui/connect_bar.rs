@@ -170,7 +170,7 @@ impl ConnectBar {
                     labelled_field(ui, "Host", &mut self.host, 140.0, false),
                     labelled_field(ui, "User", &mut self.user, 100.0, false),
                     labelled_field(ui, "Password", &mut self.password, 100.0, true),
-                    labelled_field(ui, "Port", &mut self.port, 40.0, false),
+                    labelled_field(ui, "Port", &mut self.port, 52.0, false),
                 ] {
                     enter |= field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 }

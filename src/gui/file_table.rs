@@ -55,6 +55,7 @@ pub enum SortColumn {
     Type,
     Modified,
     Permissions,
+    Owner,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -290,6 +291,8 @@ pub struct FileTable {
     parent_row: bool,
     /// What `order` holds, for the pane's status line.
     shown: Tally,
+    /// Some row names its owner: the Owner/Group column shows.
+    has_owner: bool,
     /// What the selection holds; `None` when it changed since counted.
     selected_tally: Option<Tally>,
     /// Rows that fit in the table's height (Page Up / Page Down).
@@ -329,6 +332,7 @@ impl FileTable {
             order: Vec::new(),
             parent_row: false,
             shown: Tally::default(),
+            has_owner: false,
             selected_tally: Some(Tally::default()),
             page_rows: 10,
             typed: String::new(),
@@ -358,6 +362,7 @@ impl FileTable {
         self.parent_row = has_parent(&folder);
         self.folder = folder;
         self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
+        self.has_owner = rows.iter().any(|r| r.owner.is_some());
         self.rows = rows;
         self.selected.clear();
         self.selected_tally = None;
@@ -531,9 +536,10 @@ impl FileTable {
             let by_column = match sort.column {
                 SortColumn::Name => keys[a].cmp(&keys[b]),
                 SortColumn::Size => ra.size.cmp(&rb.size),
-                SortColumn::Type => ra.kind.cmp(&rb.kind),
+                SortColumn::Type => ra.type_name().cmp(&rb.type_name()),
                 SortColumn::Modified => ra.modified.cmp(&rb.modified),
                 SortColumn::Permissions => ra.permissions.cmp(&rb.permissions),
+                SortColumn::Owner => ra.owner.cmp(&rb.owner),
             }
             .then_with(|| keys[a].cmp(&keys[b]));
             folders.then(if sort.ascending {
@@ -746,10 +752,14 @@ impl FileTable {
             // pane width.
             .column(Column::remainder().at_least(100.0).clip(true))
             .column(Column::initial(72.0).at_least(40.0).clip(true))
-            .column(Column::initial(52.0).at_least(30.0).clip(true))
+            .column(Column::initial(80.0).at_least(30.0).clip(true))
             .column(Column::initial(118.0).at_least(50.0).clip(true))
-            .column(Column::initial(84.0).at_least(40.0).clip(true))
-            .auto_shrink([false, false]);
+            .column(Column::initial(84.0).at_least(40.0).clip(true));
+        let has_owner = self.has_owner;
+        if has_owner {
+            builder = builder.column(Column::initial(90.0).at_least(40.0).clip(true));
+        }
+        builder = builder.auto_shrink([false, false]);
         if self.scroll_to_cursor {
             if let Some(cursor) = self.cursor {
                 builder = builder.scroll_to_row(cursor, None);
@@ -758,13 +768,15 @@ impl FileTable {
         }
         let mut new_sort = None;
         let table = builder.header(ROW_HEIGHT, |mut header| {
-            for (column, title) in [
+            let columns = [
                 (SortColumn::Name, "Name"),
                 (SortColumn::Size, "Size"),
                 (SortColumn::Type, "Type"),
                 (SortColumn::Modified, "Modified"),
                 (SortColumn::Permissions, "Permissions"),
-            ] {
+                (SortColumn::Owner, "Owner/Group"),
+            ];
+            for (column, title) in columns.into_iter().take(5 + usize::from(has_owner)) {
                 header.col(|ui| {
                     let active = self.sort.column == column;
                     let arrow = match (active, self.sort.ascending) {
@@ -822,7 +834,11 @@ impl FileTable {
                     }
                 });
                 row.col(|ui| {
-                    ui.add(egui::Label::new(entry.type_name()).selectable(false));
+                    ui.add(
+                        egui::Label::new(entry.type_name())
+                            .selectable(false)
+                            .truncate(),
+                    );
                 });
                 row.col(|ui| {
                     if let Some(time) = entry.modified {
@@ -830,8 +846,28 @@ impl FileTable {
                     }
                 });
                 row.col(|ui| {
-                    ui.add(egui::Label::new(display_text(&entry.permissions)).selectable(false));
+                    // Monospace: the proportional font's shaping drew
+                    // "r--r--" as "r–r–".
+                    let (text, hover) = entry.permissions_text();
+                    let label = ui.add(
+                        egui::Label::new(RichText::new(display_text(&text)).monospace())
+                            .selectable(false)
+                            .truncate(),
+                    );
+                    if let Some(hover) = hover {
+                        label.on_hover_text(display_text(&hover));
+                    }
                 });
+                if has_owner {
+                    row.col(|ui| {
+                        let owner = entry.owner.as_deref().unwrap_or_default();
+                        ui.add(
+                            egui::Label::new(display_text(owner))
+                                .selectable(false)
+                                .truncate(),
+                        );
+                    });
+                }
                 if let Some(done) = rename_done {
                     let from = self.rows[index].name.clone();
                     self.renaming = None;
@@ -872,7 +908,7 @@ impl FileTable {
         row.col(|ui| {
             ui.add(egui::Label::new("📁 ..").selectable(false));
         });
-        for _ in 0..4 {
+        for _ in 0..(4 + usize::from(self.has_owner)) {
             row.col(|_| {});
         }
         let response = row.response();

@@ -141,17 +141,23 @@ impl Pane {
                     egui::TextEdit::singleline(&mut self.filter)
                         .id_salt(("filter", side))
                         .hint_text("Filter")
-                        .desired_width(110.0),
+                        .desired_width(ui.available_width().clamp(60.0, 160.0)),
                 );
                 if filter.changed() {
                     self.table.set_filter(&self.filter);
                 }
-                let path = ui.add(
-                    egui::TextEdit::singleline(&mut self.path_edit)
-                        .id_salt(("path", side))
-                        .hint_text("Path")
-                        .desired_width(f32::INFINITY),
-                );
+            });
+            // The path on a row of its own, the pane's whole width: a long
+            // path is read, not cut after its first words.
+            ui.horizontal(|ui| {
+                let path = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.path_edit)
+                            .id_salt(("path", side))
+                            .hint_text("Path")
+                            .desired_width(f32::INFINITY),
+                    )
+                    .on_hover_text(display_text(&self.folder));
                 if path.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter)) {
                     let typed = self.path_edit.trim();
                     let target = if typed == display_text(&self.folder) {

@@ -1,6 +1,7 @@
 //! One row of either pane: a local or remote entry reduced to what the
 //! table shows, plus how to show sizes and times to a person.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::Path;
 
@@ -27,6 +28,8 @@ pub struct FileRow {
     pub modified: Option<NaiveDateTime>,
     pub permissions: String,
     pub link_target: Option<String>,
+    /// "owner group", where the listing names them (LIST; MLSD rarely).
+    pub owner: Option<String>,
 }
 
 impl FileRow {
@@ -48,6 +51,16 @@ impl FileRow {
             modified: entry.modified,
             permissions: entry.permissions.clone().unwrap_or_default(),
             link_target,
+            owner: match (&entry.owner, &entry.group) {
+                (None, None) => None,
+                (owner, group) => Some(
+                    [owner.as_deref(), group.as_deref()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            },
         }
     }
 
@@ -83,18 +96,121 @@ impl FileRow {
                 .map(|t| DateTime::<Utc>::from(t).naive_utc()),
             permissions: unix_permissions(&meta),
             link_target,
+            owner: None,
         })
     }
 
-    pub fn type_name(&self) -> &'static str {
+    /// "Folder", "PDF document", "TXT file": what the Type column says,
+    /// from the extension as FileZilla does.
+    pub fn type_name(&self) -> Cow<'static, str> {
         match self.kind {
-            RowKind::Dir => "Folder",
-            RowKind::File => "File",
-            RowKind::Link => "Link",
-            RowKind::Other => "Other",
+            RowKind::Dir => return "Folder".into(),
+            RowKind::Other => return "Other".into(),
+            RowKind::File | RowKind::Link => {}
+        }
+        let link = self.kind == RowKind::Link;
+        let extension = match self.name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() && !ext.is_empty() && ext.len() <= 8 => ext,
+            _ => return (if link { "Link" } else { "File" }).into(),
+        };
+        let lower = extension.to_ascii_lowercase();
+        let known = KNOWN_TYPES
+            .iter()
+            .find(|(exts, _)| exts.split(' ').any(|e| e == lower))
+            .map(|(_, name)| *name);
+        match (known, link) {
+            (Some(name), false) => name.into(),
+            (Some(name), true) => format!("Link ({name})").into(),
+            (None, false) => format!("{} file", extension.to_ascii_uppercase()).into(),
+            (None, true) => format!("Link ({} file)", extension.to_ascii_uppercase()).into(),
         }
     }
+
+    /// The Permissions column: `drwxr-xr-x` with the type letter, or an
+    /// MLSD `perm` fact (pyftpdlib's "radfwMT") in words; and what a hover
+    /// explains, if anything.
+    pub fn permissions_text(&self) -> (String, Option<String>) {
+        let p = self.permissions.as_str();
+        let rwx = p.len() == 9 && p.chars().all(|c| "rwxstST-".contains(c));
+        if rwx {
+            let kind = match self.kind {
+                RowKind::Dir => 'd',
+                RowKind::Link => 'l',
+                RowKind::File => '-',
+                RowKind::Other => '?',
+            };
+            return (format!("{kind}{p}"), None);
+        }
+        let facts = !p.is_empty() && p.chars().all(|c| PERM_FACTS.iter().any(|(f, _)| *f == c));
+        if facts {
+            let words: Vec<&str> = PERM_FACTS
+                .iter()
+                .filter(|(f, _)| p.contains(*f))
+                .map(|(_, word)| *word)
+                .collect();
+            let hover = format!("The server allows: {} (MLSD perm={p})", words.join(", "));
+            return (words.join(" "), Some(hover));
+        }
+        (p.to_string(), None)
+    }
 }
+
+/// RFC 3659's `perm` letters (and pyftpdlib's M and T), as words.
+const PERM_FACTS: &[(char, &str)] = &[
+    ('r', "read"),
+    ('w', "write"),
+    ('a', "append"),
+    ('d', "delete"),
+    ('f', "rename"),
+    ('e', "enter"),
+    ('l', "list"),
+    ('c', "create"),
+    ('m', "mkdir"),
+    ('p', "purge"),
+    ('M', "chmod"),
+    ('T', "set-time"),
+];
+
+/// Extensions (space-separated) and what people call such files.
+const KNOWN_TYPES: &[(&str, &str)] = &[
+    ("pdf", "PDF document"),
+    ("txt text log", "Text file"),
+    ("md markdown", "Markdown text"),
+    ("html htm xhtml", "HTML page"),
+    ("css", "CSS stylesheet"),
+    ("js mjs", "JavaScript file"),
+    ("ts", "TypeScript file"),
+    ("json", "JSON file"),
+    ("xml", "XML file"),
+    ("yml yaml", "YAML file"),
+    ("csv", "CSV table"),
+    ("php", "PHP script"),
+    ("py", "Python script"),
+    ("sh bash", "Shell script"),
+    ("rs", "Rust source"),
+    ("c h", "C source"),
+    ("png", "PNG image"),
+    ("jpg jpeg", "JPEG image"),
+    ("gif", "GIF image"),
+    ("svg", "SVG image"),
+    ("webp", "WebP image"),
+    ("ico", "Icon"),
+    ("mp3", "MP3 audio"),
+    ("wav flac ogg", "Audio file"),
+    ("mp4 mkv webm mov avi", "Video file"),
+    ("zip", "ZIP archive"),
+    ("gz tgz", "Gzip archive"),
+    ("tar", "Tar archive"),
+    ("xz bz2 7z rar zst", "Compressed archive"),
+    ("doc docx odt", "Word document"),
+    ("xls xlsx ods", "Spreadsheet"),
+    ("ppt pptx odp", "Presentation"),
+    ("exe msi", "Windows program"),
+    ("deb rpm", "Package"),
+    ("iso img", "Disk image"),
+    ("sql", "SQL script"),
+    ("ttf otf woff woff2", "Font"),
+];
 
 #[cfg(unix)]
 fn unix_permissions(meta: &fs::Metadata) -> String {
@@ -143,5 +259,50 @@ mod tests {
         assert!(d.is_dir());
         let l = FileRow::from_local(&dir.path().join("l"), "l".into()).unwrap();
         assert!(l.is_dir() && l.link_target.is_some());
+        // The permissions column says what kind it is first.
+        assert_eq!(d.permissions_text().0.chars().next(), Some('d'));
+        assert_eq!(f.permissions_text().0.chars().next(), Some('-'));
+    }
+
+    fn file(name: &str) -> FileRow {
+        FileRow {
+            name: name.to_string(),
+            kind: RowKind::File,
+            size: Some(1),
+            modified: None,
+            permissions: String::new(),
+            link_target: None,
+            owner: None,
+        }
+    }
+
+    #[test]
+    fn types_come_from_the_extension() {
+        assert_eq!(file("report.PDF").type_name(), "PDF document");
+        assert_eq!(file("index.html").type_name(), "HTML page");
+        assert_eq!(file("data.xyz").type_name(), "XYZ file");
+        assert_eq!(file("README").type_name(), "File");
+        assert_eq!(file(".bashrc").type_name(), "File");
+        let link = FileRow {
+            kind: RowKind::Link,
+            ..file("a.png")
+        };
+        assert_eq!(link.type_name(), "Link (PNG image)");
+    }
+
+    #[test]
+    fn mlsd_perm_facts_read_as_words() {
+        let row = FileRow {
+            permissions: "radfwMT".to_string(),
+            ..file("a.txt")
+        };
+        let (text, hover) = row.permissions_text();
+        assert_eq!(text, "read write append delete rename chmod set-time");
+        assert!(hover.unwrap().contains("perm=radfwMT"));
+        let plain = FileRow {
+            permissions: "rw-r--r--".to_string(),
+            ..file("a.txt")
+        };
+        assert_eq!(plain.permissions_text(), ("-rw-r--r--".to_string(), None));
     }
 }

@@ -560,6 +560,7 @@ mod tests {
                 modified: None,
                 permissions: String::new(),
                 link_target: None,
+                owner: None,
             }],
         };
         let chosen = app.chosen(Side::Right, picked);

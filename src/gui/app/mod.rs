@@ -362,6 +362,11 @@ impl FerryApp {
                 }
             });
         let half = ui.available_width() / 2.0;
+        // Each pane keeps room for its columns, however the splitter is
+        // dragged (a pane narrower than this cut Type/Modified/Permissions
+        // off at the window's edge).
+        const PANE_MIN: f32 = 380.0;
+        let widest = (ui.available_width() - PANE_MIN).max(PANE_MIN);
         let both = self.left.shows_server();
         self.left.pane.table.set_kind(match both {
             true => PaneKind::ServerToServer,
@@ -382,6 +387,7 @@ impl FerryApp {
         let left_actions = egui::Panel::left("local-pane")
             .resizable(true)
             .default_size(half)
+            .size_range(PANE_MIN.min(widest)..=widest)
             .show(ui, |ui| {
                 left_action =
                     self.left_bar
