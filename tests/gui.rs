@@ -627,3 +627,33 @@ fn the_columns_show_type_permissions_and_owner() {
         assert!(shows(&app, text), "{text}");
     }
 }
+
+/// Pause holds the queue: a download asked for meanwhile waits, and
+/// Resume lets it go.
+#[test]
+fn pause_holds_the_queue_and_resume_lets_it_go() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("later.txt"), b"after the pause").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the remote listing", |app| {
+        shows(app, "later.txt")
+    });
+    app.get_by_label("Pause").click();
+    app.step();
+    app.step();
+    assert!(app.state().queue_view().paused);
+    double_click(&mut app, "later.txt");
+    wait_for(&mut app, "the item queued", |app| {
+        !app.state().queue_view().items.is_empty()
+    });
+    for _ in 0..40 {
+        app.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(!local.path().join("later.txt").exists());
+    app.get_by_label("Resume").click();
+    wait_for(&mut app, "the download", |_| {
+        fs::read(local.path().join("later.txt")).is_ok_and(|b| b == b"after the pause")
+    });
+}

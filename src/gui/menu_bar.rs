@@ -26,6 +26,8 @@ pub enum MenuAction {
     /// Transfer the active pane's selection to the other pane.
     Transfer,
     CancelAll,
+    /// Pause or resume the queue (the menu says which).
+    PauseQueue,
     Reconnect,
     Disconnect,
     /// Put the keyboard in the raw command field.
@@ -133,6 +135,7 @@ impl MenuAction {
             MenuAction::ZoomReset => "Normal text size",
             MenuAction::Transfer => "Transfer the selection to the other side",
             MenuAction::CancelAll => "Cancel all transfers",
+            MenuAction::PauseQueue => "Pause the queue",
             MenuAction::Reconnect => "Reconnect",
             MenuAction::Disconnect => "Disconnect",
             MenuAction::RawCommand => "Enter a raw command",
@@ -171,6 +174,7 @@ pub struct MenuState {
     pub has_last_login: bool,
     pub has_selection: bool,
     pub transfers_queued: bool,
+    pub paused: bool,
 }
 
 /// Draws the bar; the entry picked, if any.
@@ -178,7 +182,11 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
     let mut picked = None;
     egui::MenuBar::new().ui(ui, |ui| {
         let mut entry = |ui: &mut Ui, action: MenuAction, enabled: bool| {
-            let mut button = egui::Button::new(action.label());
+            let label = match action {
+                MenuAction::PauseQueue if state.paused => "Resume the queue",
+                _ => action.label(),
+            };
+            let mut button = egui::Button::new(label);
             if let Some(text) = action.key_text(ui.ctx()) {
                 button = button.shortcut_text(text);
             }
@@ -212,6 +220,7 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
         });
         ui.menu_button("Transfer", |ui| {
             entry(ui, MenuAction::Transfer, state.has_selection);
+            entry(ui, MenuAction::PauseQueue, true);
             entry(ui, MenuAction::CancelAll, state.transfers_queued);
         });
         ui.menu_button("Server", |ui| {

@@ -121,6 +121,8 @@ pub struct QueueView {
     /// The queue said it has nothing left to do since its last item was
     /// added (the window then refreshes both panes).
     pub idle: bool,
+    /// Transfer → Pause holds: the button says Resume.
+    pub paused: bool,
 }
 
 impl QueueView {
@@ -154,6 +156,7 @@ impl Default for QueueView {
             tab: Tab::Active,
             ended: Vec::new(),
             idle: true,
+            paused: false,
         }
     }
 }
@@ -392,7 +395,7 @@ impl QueueView {
                 .map(|e| format!(", {} left", duration(e)))
                 .unwrap_or_default();
             // What is left of the column after the rate, graph and button.
-            let width = (ui.available_width() - 330.0).max(120.0);
+            let width = (ui.available_width() - 400.0).max(120.0);
             ui.add(
                 ProgressBar::new(fraction.clamp(0.0, 1.0))
                     .desired_width(width)
@@ -406,6 +409,13 @@ impl QueueView {
             );
             ui.label(format!("{}/s{eta}", human_size(overall.rate as u64)));
             rate_graph(ui, &self.rates);
+            let (label, hover) = match self.paused {
+                true => ("Resume", "Start the waiting transfers again"),
+                false => ("Pause", "Start nothing new; what is running finishes"),
+            };
+            if ui.button(label).on_hover_text(hover).clicked() {
+                commands.push(QueueCommand::Pause(!self.paused));
+            }
             if ui.button("Cancel all").clicked() {
                 commands.push(QueueCommand::CancelAll);
             }

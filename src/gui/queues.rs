@@ -84,6 +84,9 @@ pub struct Queues {
     arrived: Vec<Receiver<QueueEvent>>,
     /// Queues started so far; the next takes the range after theirs.
     started: u64,
+    /// Transfer → Pause: every queue, and those started while it holds,
+    /// start nothing new.
+    paused: bool,
 }
 
 impl Queues {
@@ -104,6 +107,9 @@ impl Queues {
             .ok_or_else(|| Error::Protocol("out of queue ids; restart Ferry".to_string()))?;
         options.first_item_id = first;
         let (queue, events) = start(options)?;
+        if self.paused {
+            queue.send(QueueCommand::Pause(true));
+        }
         self.started += 1;
         let events = relay(events, waker.clone(), "queue");
         self.running.push(RunningQueue {
@@ -113,6 +119,12 @@ impl Queues {
             events,
         });
         Ok(&self.running[self.running.len() - 1].queue)
+    }
+
+    /// Pauses or resumes every queue, now and for those started later.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+        let _ = self.route(QueueCommand::Pause(paused));
     }
 
     /// The running queue for `role`, if any.
@@ -154,7 +166,7 @@ impl Queues {
             | QueueCommand::MoveUp(id)
             | QueueCommand::MoveDown(id)
             | QueueCommand::Answer { id, .. } => *id,
-            QueueCommand::CancelAll | QueueCommand::SetFxp(_) => {
+            QueueCommand::CancelAll | QueueCommand::SetFxp(_) | QueueCommand::Pause(_) => {
                 let fxp = matches!(command, QueueCommand::SetFxp(_));
                 for running in &self.running {
                     if !fxp || matches!(running.role, QueueRole::Copy { .. }) {

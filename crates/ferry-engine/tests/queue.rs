@@ -385,3 +385,42 @@ fn ten_thousand_small_files_arrive_with_steady_memory() {
     let grown = peak_rss_kib().saturating_sub(before);
     assert!(grown < 100 * 1024, "peak memory grew by {grown} KiB");
 }
+
+/// Paused, the queue starts nothing (no login, no file) however long it
+/// waits; resumed, it does everything it was given.
+#[test]
+fn a_paused_queue_starts_nothing_until_it_is_resumed() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let server = FaultyServer::start(
+        Tree::new().file("/a.txt", "a").file("/b.txt", "b"),
+        Faults::default(),
+    );
+    let local = tempfile::tempdir().unwrap();
+    let mut run = QueueRun::start(
+        options(server.port, "user", "pw"),
+        queue_options(2, ExistsPolicy::Skip),
+    );
+    run.send(QueueCommand::Pause(true));
+    for name in ["a.txt", "b.txt"] {
+        run.send(QueueCommand::Add(download(
+            name,
+            &local.path().join(name),
+            false,
+        )));
+    }
+    // Its items are known, and nothing moves.
+    run.until(|e| matches!(e, QueueEvent::Added { .. }));
+    run.until(|e| matches!(e, QueueEvent::Added { .. }));
+    std::thread::sleep(Duration::from_millis(600));
+    while let Ok(event) = run.events.try_recv() {
+        let started =
+            matches!(&event, QueueEvent::State { state, .. } if *state != ItemState::Queued);
+        assert!(!started, "an item moved while paused: {event:?}");
+    }
+    assert_eq!(server.connections_accepted(), 0);
+    assert!(!local.path().join("a.txt").exists());
+    run.send(QueueCommand::Pause(false));
+    run.until_idle();
+    assert_eq!(fs::read(local.path().join("a.txt")).unwrap(), b"a");
+    assert_eq!(fs::read(local.path().join("b.txt")).unwrap(), b"b");
+}

@@ -282,6 +282,12 @@ impl FerryApp {
     /// are its own for the window's life; "cancel all" goes to every
     /// queue). An item of a queue let go reaches nothing.
     pub(super) fn queue_command(&mut self, command: QueueCommand) {
+        if let QueueCommand::Pause(paused) = command {
+            // Holds for queues started later too, and needs no queue now.
+            self.queues.set_paused(paused);
+            self.queue_view.paused = paused;
+            return;
+        }
         match self.queues.route(command) {
             Routed::Sent => {}
             Routed::QueueEnded => {

@@ -24,6 +24,7 @@ impl FerryApp {
             has_last_login: right.last_connect.is_some(),
             has_selection: !self.pane_ref(self.active).table.selection_is_empty(),
             transfers_queued: !self.queue_view.items.is_empty(),
+            paused: self.queue_view.paused,
         }
     }
 
@@ -61,6 +62,10 @@ impl FerryApp {
             MenuAction::ZoomOut => self.zoom_by(-ZOOM_STEP),
             MenuAction::ZoomReset => self.zoom_by(1.0 - self.settings.zoom),
             MenuAction::CancelAll => self.queue_command(QueueCommand::CancelAll),
+            MenuAction::PauseQueue => {
+                let paused = !self.queue_view.paused;
+                self.queue_command(QueueCommand::Pause(paused));
+            }
             MenuAction::Reconnect => self.reconnect(),
             MenuAction::Disconnect => self.disconnect(crate::gui::Side::Right),
             MenuAction::RawCommand => self.log.focus_raw(),

@@ -98,6 +98,8 @@ pub(super) struct Coordinator {
     max_slots: usize,
     next_slot_id: u32,
     no_connect_before: Instant,
+    /// See [`QueueCommand::Pause`].
+    paused: bool,
     pub(super) items: Vec<Item>,
     /// Where each item is in `items`: lookups by id stay cheap in a queue
     /// of thousands of files.
@@ -144,6 +146,7 @@ impl Coordinator {
             max_slots,
             next_slot_id: 1,
             no_connect_before: Instant::now(),
+            paused: false,
             items: Vec::new(),
             index: HashMap::new(),
             unfinished: 0,
@@ -354,6 +357,7 @@ impl Coordinator {
             QueueCommand::MoveUp(id) => self.move_item(id, -1),
             QueueCommand::MoveDown(id) => self.move_item(id, 1),
             QueueCommand::SetFxp(fxp) => self.options.fxp = fxp,
+            QueueCommand::Pause(paused) => self.paused = paused,
             QueueCommand::Answer {
                 id,
                 policy,
@@ -485,6 +489,9 @@ impl Coordinator {
     // ----- handing out work -----
 
     fn schedule(&mut self) {
+        if self.paused {
+            return;
+        }
         let now = Instant::now();
         // A folder to list is work for every connection once it is read:
         // they log in now, while it is listed, not one after the other

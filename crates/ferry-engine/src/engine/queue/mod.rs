@@ -161,6 +161,10 @@ pub enum QueueCommand {
     MoveDown(ItemId),
     /// Whether copies not yet started try FXP first.
     SetFxp(bool),
+    /// Paused, nothing new starts (no file, no folder, no connection);
+    /// what is under way finishes. Resumed, the queue goes on where it
+    /// stood.
+    Pause(bool),
     /// The answer to an item [`ItemState::Asking`]; `for_all` makes it the
     /// policy for every later conflict too.
     Answer {
