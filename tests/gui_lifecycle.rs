@@ -336,3 +336,67 @@ fn settle(app: &mut App) {
         std::thread::sleep(Duration::from_millis(15));
     }
 }
+
+/// The queue outlives the window: what was waiting when it closed is
+/// kept (never the password), offered at the next start, and Restore
+/// sends it once logged in to that server again.
+#[test]
+fn unfinished_transfers_are_offered_back_at_the_next_start() {
+    let tree = Tree::new()
+        .file("/one.txt", "first")
+        .file("/two.txt", "second");
+    let server = FaultyServer::start(tree, Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let mut app = common::gui::window_with_config(local.path(), config.path());
+    connect(&mut app, server.port, "user", "secret-pw-1");
+    wait_for(&mut app, "the listing", |app| {
+        lists(app, Side::Right, "two.txt")
+    });
+    app.get_by_label("Pause").click();
+    app.step();
+    app.step();
+    double_click_in(&mut app, Some(Side::Right), "one.txt");
+    for _ in 0..30 {
+        app.step();
+    }
+    double_click_in(&mut app, Some(Side::Right), "two.txt");
+    wait_for(&mut app, "both queued", |app| {
+        app.state().queue_view().items.len() == 2
+    });
+    app.state_mut().shut_down(Duration::from_secs(5));
+    drop(app);
+    let kept = fs::read_to_string(config.path().join("queue.json")).unwrap();
+    assert!(
+        kept.contains("one.txt") && kept.contains("two.txt"),
+        "{kept}"
+    );
+    assert!(!kept.contains("secret-pw-1"), "{kept}");
+    assert!(!local.path().join("one.txt").exists());
+
+    let mut app = common::gui::window_with_config(local.path(), config.path());
+    wait_for(&mut app, "the offer", |app| {
+        shows(app, "2 transfers left from last time")
+    });
+    app.get_by_label("Restore").click();
+    app.step();
+    // Not logged in: the bar is filled in and the password asked for.
+    wait_for(&mut app, "the bar filled in", |app| {
+        shows(app, "Type the password")
+    });
+    app.get_by_label("Password").focus();
+    app.step();
+    app.get_by_label("Password").type_text("secret-pw-1");
+    app.step();
+    app.get_by_label("Connect").click();
+    wait_for(&mut app, "both downloaded", |_| {
+        fs::read(local.path().join("one.txt")).is_ok_and(|b| b == b"first")
+            && fs::read(local.path().join("two.txt")).is_ok_and(|b| b == b"second")
+    });
+    assert!(!shows(&app, "left from last time"));
+    // Done: nothing is kept for the start after.
+    wait_for(&mut app, "the kept queue cleared", |_| {
+        fs::read_to_string(config.path().join("queue.json"))
+            .is_ok_and(|text| !text.contains("one.txt"))
+    });
+}

@@ -48,6 +48,8 @@ enum Slot {
 }
 
 pub struct QueueItem {
+    /// The folder item it was found under (`None`: the user added it).
+    pub parent: Option<ItemId>,
     pub spec: TransferSpec,
     pub kind: ItemKind,
     pub state: ItemState,
@@ -162,6 +164,43 @@ impl Default for QueueView {
 }
 
 impl QueueView {
+    /// What of the queue whose items have `ids` is worth doing at the next
+    /// start: each file or folder queued, running, waiting or failed (a
+    /// folder stands for what it holds: its own items are not listed
+    /// again), as the user would add it again. Copies between servers and
+    /// deletions are not kept.
+    pub fn to_keep(&self, ids: &Range<ItemId>) -> Vec<crate::sites::SavedTransfer> {
+        let unfinished = |item: &QueueItem| {
+            item.kind == ItemKind::Transfer
+                && (!item.state.is_final()
+                    || matches!(item.state, ItemState::Failed(_) | ItemState::Cancelled))
+        };
+        let mut kept: Vec<(u64, crate::sites::SavedTransfer)> = self
+            .items
+            .iter()
+            .filter(|(id, item)| ids.contains(id) && unfinished(item))
+            .filter(|(_, item)| {
+                // Under a folder that is kept itself: that folder brings it.
+                !item
+                    .parent
+                    .and_then(|p| self.items.get(&p))
+                    .is_some_and(unfinished)
+            })
+            .filter(|(_, item)| item.spec.direction != Direction::Copy)
+            .map(|(id, item)| {
+                let saved = crate::sites::SavedTransfer {
+                    upload: item.spec.direction == Direction::Upload,
+                    remote: item.spec.remote.clone(),
+                    local: item.spec.local.clone(),
+                    folder: item.spec.recursive,
+                };
+                (*id, saved)
+            })
+            .collect();
+        kept.sort_by_key(|(id, _)| *id);
+        kept.into_iter().map(|(_, saved)| saved).collect()
+    }
+
     /// The queue whose items have `ids` was let go: what it had not
     /// finished is cancelled (it stops at once), and its rows lose their
     /// buttons. Its last news may still say an item was done before the
@@ -215,13 +254,19 @@ impl QueueView {
         match event {
             QueueEvent::State { state, .. } if ended && !state.is_final() => {}
             QueueEvent::Progress { .. } if ended => {}
-            QueueEvent::Added { id, spec, kind, .. } => {
+            QueueEvent::Added {
+                id,
+                spec,
+                kind,
+                parent,
+            } => {
                 self.idle = false;
                 let state = match ended {
                     true => ItemState::Cancelled,
                     false => ItemState::Queued,
                 };
                 let mut item = QueueItem {
+                    parent: *parent,
                     spec: spec.clone(),
                     kind: *kind,
                     state,

@@ -127,6 +127,14 @@ impl Queues {
         let _ = self.route(QueueCommand::Pause(paused));
     }
 
+    /// The item ids of the running queue for `role`, if any.
+    pub fn ids_of(&self, role: QueueRole) -> Option<Range<ItemId>> {
+        self.running
+            .iter()
+            .find(|q| q.role == role)
+            .map(|q| q.ids.clone())
+    }
+
     /// The running queue for `role`, if any.
     pub fn get(&self, role: QueueRole) -> Option<&TransferQueue> {
         self.running

@@ -9,12 +9,19 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::file_table::Side;
-use crate::sites::{Site, SiteStore, TrustStore, TrustedCertificates, secrets};
+use crate::sites::{
+    QueueStore, SavedQueue, Site, SiteStore, TrustStore, TrustedCertificates, secrets,
+};
 
 /// What to do with the sites.
 #[derive(Debug, Clone)]
 pub enum SiteOp {
     Load,
+    /// What the last window left unfinished (answered with
+    /// [`SiteNews::SavedQueue`]).
+    LoadQueue,
+    /// Keep these unfinished transfers for the next start (`None`: none).
+    SaveQueue(Option<SavedQueue>),
     /// Read the certificates trusted always (answered with
     /// [`SiteNews::Trusted`]).
     LoadTrust,
@@ -64,6 +71,8 @@ pub enum SiteNews {
     NoKeyring(String),
     /// Something done, for the log (an import's report, line by line).
     Report(Vec<String>),
+    /// For `LoadQueue`: what was kept, if anything.
+    SavedQueue(Option<SavedQueue>),
     /// For `PasswordFor`: the site and its stored password, if any.
     Password {
         side: Side,
@@ -83,7 +92,12 @@ pub struct SiteWorker {
 impl SiteWorker {
     /// A worker on `store` and `trust` (None: no config folder; every op
     /// on sites reports it).
-    pub fn start(store: Option<SiteStore>, trust: Option<TrustStore>, waker: Waker) -> SiteWorker {
+    pub fn start(
+        store: Option<SiteStore>,
+        trust: Option<TrustStore>,
+        queue: Option<QueueStore>,
+        waker: Waker,
+    ) -> SiteWorker {
         let (ops, inbox) = unbounded::<SiteOp>();
         let (out, news) = unbounded();
         let _ = thread::Builder::new()
@@ -107,6 +121,19 @@ impl SiteWorker {
                             port,
                             fingerprint,
                         } => keep_trust(trust.as_ref(), &host, port, &fingerprint),
+                        SiteOp::LoadQueue => match queue.as_ref().map(QueueStore::load) {
+                            Some(Ok(saved)) => vec![SiteNews::SavedQueue(saved)],
+                            None => vec![SiteNews::SavedQueue(None)],
+                            Some(Err(why)) => vec![SiteNews::Problem(format!(
+                                "The transfers left from last time could not be read: {why}"
+                            ))],
+                        },
+                        SiteOp::SaveQueue(saved) => match queue.as_ref().map(|q| q.save(saved)) {
+                            Some(Err(why)) => vec![SiteNews::Problem(format!(
+                                "The unfinished transfers could not be kept: {why}"
+                            ))],
+                            _ => Vec::new(),
+                        },
                         op => run(store.as_ref(), op),
                     };
                     for message in messages {
@@ -162,7 +189,9 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
     let changed = match op {
         SiteOp::Load => Ok(()),
         // Answered by the worker itself, store or not.
-        SiteOp::LoadTrust | SiteOp::Trust { .. } => return news,
+        SiteOp::LoadTrust | SiteOp::Trust { .. } | SiteOp::LoadQueue | SiteOp::SaveQueue(_) => {
+            return news;
+        }
         SiteOp::Save { site, password } => {
             if let Some(password) = password {
                 let kept = match password {

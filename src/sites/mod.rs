@@ -4,11 +4,13 @@
 
 pub mod filezilla;
 mod json_file;
+mod saved_queue;
 pub mod secrets;
 mod site;
 mod store;
 mod trust;
 
+pub use saved_queue::{QueueStore, SavedQueue, SavedServer, SavedTransfer};
 pub use site::{LogonType, Site, SiteProtocol, TransferMode, new_site_id};
 pub use store::{SCHEMA_VERSION, SiteStore, StoreError};
 pub use trust::{TrustStore, TrustedCertificates};

@@ -28,6 +28,20 @@ pub fn window_opening(local: &Path, start: Option<ferry::url::FtpUrl>) -> App {
     let config = tempfile::tempdir()
         .expect("a temporary config folder")
         .keep();
+    window_in(settings, start, &config)
+}
+
+/// A window whose config folder (sites, certificates, the queue kept
+/// between runs) is `config`: two windows on one folder are two runs.
+pub fn window_with_config(local: &Path, config: &Path) -> App {
+    let settings = Settings {
+        last_local: Some(local.to_path_buf()),
+        ..Settings::default()
+    };
+    window_in(settings, None, config)
+}
+
+fn window_in(settings: Settings, start: Option<ferry::url::FtpUrl>, config: &Path) -> App {
     let sites = ferry::sites::SiteStore::at(config.join("sites.json"));
     let app = FerryApp::with_sites(settings, start, Some(sites));
     Harness::builder()

@@ -302,6 +302,7 @@ impl FerryApp {
     /// say QUIT, so no transfer of this window outlives it. For the
     /// window's last moments (when it closes), never for a frame.
     pub fn shut_down(&mut self, patience: Duration) {
+        self.keep_unfinished_at_exit();
         self.disconnect(Side::Left);
         self.disconnect(Side::Right);
         let until = Instant::now() + patience;

@@ -10,6 +10,7 @@ mod actions;
 mod connection;
 mod menu;
 mod news;
+mod restore;
 
 use crate::engine::queue::QueueEvent;
 use crate::engine::{LogKind, display_lines, display_text, mask_command};
@@ -28,7 +29,7 @@ use crate::gui::server::Server;
 use crate::gui::settings::Settings;
 use crate::gui::site_manager::{SiteManager, SiteManagerAction};
 use crate::gui::site_worker::{SiteOp, SiteWorker};
-use crate::sites::{Site, SiteStore, TrustStore, TrustedCertificates};
+use crate::sites::{QueueStore, SavedQueue, Site, SiteStore, TrustStore, TrustedCertificates};
 use crate::url::FtpUrl;
 
 /// How long an error stays in the status line.
@@ -73,6 +74,13 @@ pub struct FerryApp {
     title_sent: String,
     /// Whether the context has the settings' theme and text size.
     look_applied: bool,
+    /// Where unfinished transfers are kept between runs.
+    queue_store: Option<QueueStore>,
+    /// Transfers left from last time, offered until restored or
+    /// discarded.
+    saved_queue: Option<SavedQueue>,
+    /// Restore was chosen: they go out once logged in to their server.
+    restore_pending: Option<SavedQueue>,
 }
 
 impl FerryApp {
@@ -96,8 +104,12 @@ impl FerryApp {
             .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
         // Without a config folder nothing is trusted always, from the start.
         let trusted = trust.is_none().then(TrustedCertificates::default);
-        let site_worker = SiteWorker::start(sites, trust, waker.clone());
+        let queue_store = sites
+            .as_ref()
+            .map(|store| QueueStore::at(store.path().with_file_name("queue.json")));
+        let site_worker = SiteWorker::start(sites, trust, queue_store.clone(), waker.clone());
         site_worker.send(SiteOp::LoadTrust);
+        site_worker.send(SiteOp::LoadQueue);
         site_worker.send(SiteOp::Load);
         let mut app = FerryApp {
             site_worker,
@@ -106,6 +118,9 @@ impl FerryApp {
             keyring_warned: false,
             title_sent: String::new(),
             look_applied: false,
+            queue_store,
+            saved_queue: None,
+            restore_pending: None,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -351,6 +366,7 @@ impl FerryApp {
                 let mut log_actions = Vec::new();
                 let connected = self.right.server.is_connected();
                 ui.columns(2, |columns| {
+                    self.saved_queue_ui(&mut columns[0]);
                     commands = self.queue_view.ui(&mut columns[0]);
                     log_actions = self.log.ui(&mut columns[1], connected);
                 });

@@ -109,6 +109,7 @@ impl FerryApp {
                 }
             }
             SiteNews::Problem(problem) => self.error(problem),
+            SiteNews::SavedQueue(saved) => self.saved_queue = saved,
             SiteNews::NoKeyring(problem) => {
                 if !self.keyring_warned {
                     self.keyring_warned = true;
@@ -287,6 +288,7 @@ impl FerryApp {
         if side == Side::Right {
             self.start_queue();
             self.settings.remember(self.bar.recent());
+            self.restore_when_connected();
         }
         match folder {
             Some(folder) => self.server(side).session.open_folder(folder),
@@ -362,6 +364,7 @@ impl FerryApp {
             QueueEvent::Idle(_) => {
                 self.refresh(Side::Left);
                 self.refresh(Side::Right);
+                self.keep_unfinished();
             }
             _ => {}
         }
