@@ -196,8 +196,7 @@ fn confirm_delete(ui: &mut Ui, request: &DeleteRequest) -> Shown {
                 .map(human_size)
                 .unwrap_or_else(|| item.row.type_name().to_lowercase())
         };
-        let icon = if item.row.is_dir() { "📁" } else { "📄" };
-        ui.label(format!("{icon} {} — {what}", display_text(&item.path)));
+        ui.label(format!("{} — {what}", display_text(&item.path)));
     }
     if items.len() > LISTED {
         ui.label(format!("and {} more", items.len() - LISTED));

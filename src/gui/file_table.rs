@@ -9,6 +9,7 @@ use std::sync::Arc;
 use egui::{Align, Key, Modifiers, RichText, Sense, Ui};
 use egui_extras::{Column, TableBuilder};
 
+use super::icons::{Icon, Icons};
 use super::rows::{FileRow, human_size, local_time};
 use crate::engine::display_text;
 
@@ -260,6 +261,19 @@ fn typed_text(input: &egui::InputState) -> String {
         .collect()
 }
 
+/// A row's icon, the height of a line of text.
+fn icon(ui: &mut Ui, icons: Option<&Icons>, which: Icon) {
+    let side = ui.text_style_height(&egui::TextStyle::Body);
+    match icons.and_then(|icons| icons.get(which)) {
+        Some(texture) => {
+            ui.add(egui::Image::new((texture.id(), egui::vec2(side, side))));
+        }
+        None => {
+            ui.add_space(side + ui.spacing().item_spacing.x);
+        }
+    }
+}
+
 /// Whether a folder has a parent to show as `..`: every folder but a root
 /// (`/` on a server or here, a drive's root on Windows) and no folder at
 /// all (an empty pane).
@@ -297,6 +311,8 @@ pub struct FileTable {
     selected_tally: Option<Tally>,
     /// Rows that fit in the table's height (Page Up / Page Down).
     page_rows: usize,
+    /// Loaded at the first frame (textures belong to the window).
+    icons: Option<Icons>,
     /// Type-ahead: the letters typed so far and when the last came.
     typed: String,
     typed_at: f64,
@@ -335,6 +351,7 @@ impl FileTable {
             has_owner: false,
             selected_tally: Some(Tally::default()),
             page_rows: 10,
+            icons: None,
             typed: String::new(),
             typed_at: f64::NEG_INFINITY,
             sort,
@@ -736,6 +753,9 @@ impl FileTable {
 
     /// Draws the table.
     pub fn ui(&mut self, ui: &mut Ui) -> Vec<TableAction> {
+        if self.icons.is_none() {
+            self.icons = Some(Icons::load(ui.ctx()));
+        }
         let mut actions = Vec::new();
         let folder = self.folder.clone();
         let folder = folder.as_str();
@@ -813,13 +833,9 @@ impl FileTable {
                     if renaming_this {
                         rename_done = self.rename_field(ui);
                     } else {
-                        let icon = match entry.kind {
-                            super::rows::RowKind::Dir => "📁",
-                            super::rows::RowKind::Link => "🔗",
-                            _ => "📄",
-                        };
+                        icon(ui, self.icons.as_ref(), Icon::of(&entry));
                         let label = ui.add(
-                            egui::Label::new(format!("{icon} {}", display_text(&entry.name)))
+                            egui::Label::new(display_text(&entry.name))
                                 .selectable(false)
                                 .truncate(),
                         );
@@ -905,8 +921,10 @@ impl FileTable {
         actions: &mut Vec<TableAction>,
     ) {
         row.set_selected(self.cursor == Some(position) && self.selected.is_empty());
+        let icons = self.icons.as_ref();
         row.col(|ui| {
-            ui.add(egui::Label::new("📁 ..").selectable(false));
+            icon(ui, icons, Icon::Parent);
+            ui.add(egui::Label::new("..").selectable(false));
         });
         for _ in 0..(4 + usize::from(self.has_owner)) {
             row.col(|_| {});

@@ -10,6 +10,7 @@ mod dialogs;
 mod file_table;
 mod half;
 mod help;
+mod icons;
 mod left_bar;
 mod local_fs;
 mod log_view;
