@@ -657,3 +657,39 @@ fn pause_holds_the_queue_and_resume_lets_it_go() {
         fs::read(local.path().join("later.txt")).is_ok_and(|b| b == b"after the pause")
     });
 }
+
+/// Download to…: where the desktop's folder dialog cannot open, the
+/// window's own asks, and the file goes where it says.
+#[test]
+fn download_to_a_folder_chosen_in_the_windows_own_dialog() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("report.txt"), b"the report").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::create_dir(local.path().join("chosen")).unwrap();
+    let mut app = connected(&server, local.path());
+    app.state_mut().use_window_file_dialogs();
+    wait_for(&mut app, "the remote listing", |app| {
+        shows(app, "report.txt")
+    });
+    right_click(&mut app, "report.txt");
+    app.get_by_label("Download to…").click();
+    wait_for(&mut app, "the window's own dialog", |app| {
+        shows(app, "Download to which folder?")
+    });
+    // The folder's entry in the dialog (the pane lists it too).
+    let entry = app
+        .query_all_by(|node| {
+            node.label()
+                .is_some_and(|l| l.contains("chosen") && l != "chosen")
+        })
+        .next()
+        .expect("the dialog's entry");
+    entry.click();
+    app.step();
+    app.step();
+    app.get_by_label("Open").click();
+    wait_for(&mut app, "the download into the chosen folder", |_| {
+        fs::read(local.path().join("chosen/report.txt")).is_ok_and(|b| b == b"the report")
+    });
+    assert!(!local.path().join("report.txt").exists());
+}

@@ -16,6 +16,7 @@ use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
 use crate::gui::chosen::{Chosen, DeleteRequest, Place};
 use crate::gui::dialogs::{Dialog, DialogAnswer};
+use crate::gui::file_picker::{Pick, PickFor};
 use crate::gui::file_table::{DragPayload, MenuItem, Picked, Side};
 use crate::gui::local_fs::LocalOp;
 use crate::gui::pane::PaneAction;
@@ -137,14 +138,8 @@ impl FerryApp {
         match item {
             MenuItem::Transfer => self.transfer(chosen, None),
             MenuItem::TransferTo => {
-                // The folder picker is the one thing the window waits for:
-                // the user is choosing (and nothing moves meanwhile).
-                if let Some(folder) = rfd::FileDialog::new()
-                    .set_directory(&self.left.pane.folder)
-                    .pick_folder()
-                {
-                    self.transfer(chosen, Some(folder.display().to_string()));
-                }
+                let start = PathBuf::from(&self.left.pane.folder);
+                self.pick(PickFor::DownloadTo(chosen), Pick::Folder { start });
             }
             MenuItem::Rename => self.pane(side).table.begin_rename(),
             MenuItem::Delete | MenuItem::DeletePermanently if !chosen.is_empty() => {

@@ -5,6 +5,7 @@
 use super::FerryApp;
 use crate::engine::queue::QueueCommand;
 use crate::gui::dialogs::Dialog;
+use crate::gui::file_picker::{Pick, PickFor};
 use crate::gui::file_table::MenuItem;
 use crate::gui::log_view::LogAction;
 use crate::gui::menu_bar::{MenuAction, MenuState};
@@ -122,24 +123,39 @@ impl FerryApp {
         }
     }
 
-    /// File → Import FileZilla sites: the file picker is one thing the
-    /// window waits for (the user is choosing).
+    /// File → Import FileZilla sites.
     pub(super) fn import_filezilla(&mut self) {
-        let mut picker = rfd::FileDialog::new().add_filter("FileZilla site manager", &["xml"]);
-        if let Some(dirs) = directories::BaseDirs::new() {
-            picker = picker.set_directory(dirs.config_dir().join("filezilla"));
-        }
-        if let Some(path) = picker.pick_file() {
-            self.site_worker.send(SiteOp::ImportFileZilla(path));
-        }
+        let start = directories::BaseDirs::new().map(|dirs| dirs.config_dir().join("filezilla"));
+        self.pick(PickFor::ImportFileZilla, Pick::OpenFile { start });
     }
 
     pub(super) fn export_filezilla(&mut self) {
-        if let Some(path) = rfd::FileDialog::new()
-            .set_file_name("sitemanager.xml")
-            .save_file()
-        {
-            self.site_worker.send(SiteOp::ExportFileZilla(path));
+        let name = "sitemanager.xml";
+        self.pick(PickFor::ExportFileZilla, Pick::SaveFile { name });
+    }
+
+    /// Asks for a local path (see [`crate::gui::file_picker`]); what was
+    /// chosen now is acted on now, the window's own dialog's later.
+    pub(super) fn pick(&mut self, purpose: PickFor, pick: Pick) {
+        match self.file_picker.ask(purpose, pick) {
+            Ok(Some((purpose, path))) => self.picked(purpose, path),
+            Ok(None) => {}
+            Err(note) => self.log.push_text(crate::engine::LogKind::Warning, &note),
+        }
+    }
+
+    /// A path was chosen for `purpose`.
+    pub(super) fn picked(&mut self, purpose: PickFor, path: std::path::PathBuf) {
+        match purpose {
+            PickFor::DownloadTo(chosen) => self.transfer(chosen, Some(path.display().to_string())),
+            PickFor::SaveLog => {
+                // Written on the disk thread, which says how it went.
+                let text = self.log.text();
+                self.local_fs
+                    .send(crate::gui::local_fs::LocalOp::SaveLog { path, text });
+            }
+            PickFor::ImportFileZilla => self.site_worker.send(SiteOp::ImportFileZilla(path)),
+            PickFor::ExportFileZilla => self.site_worker.send(SiteOp::ExportFileZilla(path)),
         }
     }
 }

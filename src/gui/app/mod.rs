@@ -17,6 +17,7 @@ use crate::engine::{LogKind, display_lines, display_text, mask_command};
 use crate::gui::bridge::Waker;
 use crate::gui::connect_bar::{BarAction, ConnectBar, LinkState};
 use crate::gui::dialogs::Dialog;
+use crate::gui::file_picker::{FilePicker, Pick, PickFor};
 use crate::gui::file_table::{PaneKind, Side};
 use crate::gui::half::{Half, Source};
 use crate::gui::left_bar::LeftBar;
@@ -76,6 +77,7 @@ pub struct FerryApp {
     look_applied: bool,
     /// Where unfinished transfers are kept between runs.
     queue_store: Option<QueueStore>,
+    file_picker: FilePicker,
     /// Transfers left from last time, offered until restored or
     /// discarded.
     saved_queue: Option<SavedQueue>,
@@ -119,6 +121,7 @@ impl FerryApp {
             title_sent: String::new(),
             look_applied: false,
             queue_store,
+            file_picker: FilePicker::default(),
             saved_queue: None,
             restore_pending: None,
             trusted,
@@ -241,6 +244,12 @@ impl FerryApp {
             (Some(one), None) | (None, Some(one)) => format!("{one} — Ferry"),
             (None, None) => "Ferry".to_string(),
         }
+    }
+
+    /// File dialogs inside the window only, never the desktop's (tests:
+    /// the desktop's would wait for a person).
+    pub fn use_window_file_dialogs(&mut self) {
+        self.file_picker.in_window_only();
     }
 
     /// The log as Copy and Save give it.
@@ -457,6 +466,9 @@ impl FerryApp {
                 self.dialog_answer(answer);
             }
         }
+        if let Some((purpose, path)) = self.file_picker.show(ui.ctx()) {
+            self.picked(purpose, path);
+        }
         let title = self.window_title();
         if title != self.title_sent {
             ui.ctx()
@@ -561,14 +573,8 @@ impl FerryApp {
                 self.right.server.session.raw(line);
             }
             LogAction::Save => {
-                let picked = rfd::FileDialog::new()
-                    .set_file_name("ferry-log.txt")
-                    .save_file();
-                // Written on the disk thread, which says how it went.
-                if let Some(path) = picked {
-                    let text = self.log.text();
-                    self.local_fs.send(LocalOp::SaveLog { path, text });
-                }
+                let name = "ferry-log.txt";
+                self.pick(PickFor::SaveLog, Pick::SaveFile { name });
             }
         }
     }
