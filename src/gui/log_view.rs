@@ -189,17 +189,5 @@ fn prefix(kind: LogKind) -> &'static str {
 }
 
 fn colour(kind: LogKind, dark: bool) -> Color32 {
-    match (kind, dark) {
-        (LogKind::Command, true) => Color32::from_rgb(130, 170, 255),
-        (LogKind::Command, false) => Color32::from_rgb(20, 60, 180),
-        (LogKind::Reply, true) => Color32::from_rgb(120, 200, 120),
-        (LogKind::Reply, false) => Color32::from_rgb(20, 120, 20),
-        (LogKind::Error, true) => Color32::from_rgb(255, 110, 110),
-        (LogKind::Error, false) => Color32::from_rgb(190, 20, 20),
-        (LogKind::Warning, true) => Color32::from_rgb(240, 180, 80),
-        (LogKind::Warning, false) => Color32::from_rgb(170, 100, 0),
-        (LogKind::Data, _) => Color32::GRAY,
-        (LogKind::Status, true) => Color32::from_gray(220),
-        (LogKind::Status, false) => Color32::from_gray(30),
-    }
+    super::legible::log_colour(kind, dark)
 }

@@ -13,6 +13,7 @@ mod half;
 mod help;
 mod icons;
 mod left_bar;
+mod legible;
 mod local_fs;
 mod log_view;
 mod menu_bar;

@@ -117,6 +117,11 @@ impl FerryApp {
         }
         self.look_applied = true;
         ctx.options_mut(|o| o.zoom_with_keyboard = false);
+        for theme in [egui::Theme::Dark, egui::Theme::Light] {
+            ctx.style_mut_of(theme, |style| {
+                crate::gui::legible::make_legible(&mut style.visuals);
+            });
+        }
         ctx.set_theme(self.settings.theme.preference());
         if (ctx.zoom_factor() - self.settings.zoom).abs() > f32::EPSILON {
             ctx.set_zoom_factor(self.settings.zoom);
