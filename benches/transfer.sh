@@ -663,7 +663,7 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
     if has_case window; then
         echo
         echo "The window: the tree of $TREE_FILES files dragged from the server's pane onto this computer's" \
-            "(benches/window_drag.rs, from the drop until every file is on disk and shown done, 60 frames a second)" \
+            "(benches/window_drag.rs, from the drop until every file is on disk and shown done, frames when the window asks for them, at most 60 a second)" \
             "against ferry get -r -j N (the whole command, login included), median run."
         echo
         echo "| connections | ferry get -r | the window | window / command line |"

@@ -673,3 +673,32 @@ fn the_menus_and_the_settings_dialog_change_what_the_window_does() {
     choose(&mut app, "Cancel");
     assert!(!app.state().settings().confirm_delete);
 }
+
+/// View → Show folder trees: the path to the folder shown is a tree
+/// above the list, with what was listed under it; a click on a folder
+/// there opens it in the pane.
+#[test]
+fn the_folder_tree_shows_the_way_here_and_opens_what_is_clicked() {
+    let top = tempfile::tempdir().unwrap();
+    let a = top.path().join("alpha");
+    fs::create_dir_all(a.join("beta/gamma")).unwrap();
+    fs::create_dir_all(a.join("yonder")).unwrap();
+    let mut app = window(&a.join("beta"));
+    wait_for(&mut app, "the local listing", |app| {
+        lists(app, Side::Left, "gamma")
+    });
+    app.get_by_label("View").click();
+    app.step();
+    app.step();
+    app.get_by_label("Show folder trees").click();
+    for _ in 0..3 {
+        app.step();
+    }
+    // alpha is shown only by the tree (the pane is inside it).
+    app.get_by_label("alpha").click();
+    wait_for(&mut app, "alpha opened from the tree", |app| {
+        lists(app, Side::Left, "yonder")
+    });
+    assert_eq!(app.state_mut().left_pane().folder, a.display().to_string());
+    assert!(app.state().settings().folder_trees);
+}

@@ -779,7 +779,10 @@ impl FileTable {
         if has_owner {
             builder = builder.column(Column::initial(90.0).at_least(40.0).clip(true));
         }
-        builder = builder.auto_shrink([false, false]);
+        // The table takes the height it is given, however small (egui's
+        // default minimum of 200 points pushed the status line under it
+        // out of the pane once the folder tree took its share).
+        builder = builder.auto_shrink([false, false]).min_scrolled_height(0.0);
         if self.scroll_to_cursor {
             if let Some(cursor) = self.cursor {
                 builder = builder.scroll_to_row(cursor, None);

@@ -20,6 +20,8 @@ pub enum MenuAction {
     NewFolder,
     Settings,
     Refresh,
+    /// Show or hide the folder trees above the lists.
+    FolderTrees,
     ZoomIn,
     ZoomOut,
     ZoomReset,
@@ -130,6 +132,7 @@ impl MenuAction {
             MenuAction::NewFolder => "New folder…",
             MenuAction::Settings => "Settings…",
             MenuAction::Refresh => "Refresh",
+            MenuAction::FolderTrees => "Show folder trees",
             MenuAction::ZoomIn => "Larger text",
             MenuAction::ZoomOut => "Smaller text",
             MenuAction::ZoomReset => "Normal text size",
@@ -175,6 +178,7 @@ pub struct MenuState {
     pub has_selection: bool,
     pub transfers_queued: bool,
     pub paused: bool,
+    pub folder_trees: bool,
 }
 
 /// Draws the bar; the entry picked, if any.
@@ -184,6 +188,7 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
         let mut entry = |ui: &mut Ui, action: MenuAction, enabled: bool| {
             let label = match action {
                 MenuAction::PauseQueue if state.paused => "Resume the queue",
+                MenuAction::FolderTrees if state.folder_trees => "Hide folder trees",
                 _ => action.label(),
             };
             let mut button = egui::Button::new(label);
@@ -213,6 +218,7 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
         });
         ui.menu_button("View", |ui| {
             entry(ui, MenuAction::Refresh, true);
+            entry(ui, MenuAction::FolderTrees, true);
             ui.separator();
             entry(ui, MenuAction::ZoomIn, true);
             entry(ui, MenuAction::ZoomOut, true);

@@ -9,6 +9,7 @@ mod connect_bar;
 mod dialogs;
 mod file_picker;
 mod file_table;
+mod folder_tree;
 mod half;
 mod help;
 mod icons;

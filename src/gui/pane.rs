@@ -6,6 +6,7 @@ use std::sync::Arc;
 use egui::{Key, Ui};
 
 use super::file_table::{DragPayload, FileTable, MenuItem, Picked, Side, Sort, TableAction, Tally};
+use super::folder_tree::FolderTree;
 use super::rows::{FileRow, human_size};
 use crate::engine::display_text;
 use crate::units::count;
@@ -57,6 +58,10 @@ pub struct Pane {
     /// How many listings the pane has shown: a refresh that arrived is
     /// one more, even when it shows the same rows (tests wait on it).
     pub listings: u64,
+    /// The folders listed so far, as a tree above the list.
+    pub tree: FolderTree,
+    /// View → Folder trees: the tree is drawn.
+    pub tree_shown: bool,
 }
 
 impl Pane {
@@ -73,6 +78,8 @@ impl Pane {
             warning: None,
             rect: egui::Rect::NOTHING,
             listings: 0,
+            tree: FolderTree::default(),
+            tree_shown: false,
         }
     }
 
@@ -82,6 +89,7 @@ impl Pane {
         // The server named the folder (PWD): shown escaped; Enter on it
         // unchanged goes back to the real one (see `ui`).
         self.path_edit = display_text(&folder);
+        self.tree.learn(&folder, &rows);
         self.folder = folder.clone();
         self.table.set_rows(folder, rows);
         self.listings += 1;
@@ -94,6 +102,7 @@ impl Pane {
 
     pub fn clear(&mut self, notice: &str) {
         self.table.set_rows(String::new(), Vec::new());
+        self.tree.clear();
         self.folder.clear();
         self.path_edit.clear();
         self.loading = false;
@@ -168,6 +177,14 @@ impl Pane {
                     actions.push(PaneAction::Navigate(target));
                 }
             });
+            if self.tree_shown {
+                // At most a third of the pane: the list stays the main thing.
+                let height = (ui.available_height() / 3.0).clamp(40.0, 160.0);
+                if let Some(folder) = self.tree.ui(ui, &self.folder, height) {
+                    actions.push(PaneAction::Navigate(folder));
+                }
+                ui.separator();
+            }
             if self.loading {
                 ui.horizontal(|ui| {
                     ui.spinner();

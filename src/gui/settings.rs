@@ -40,6 +40,8 @@ pub struct Settings {
     pub zoom: f32,
     /// Ask before deleting (off: the Delete key deletes at once).
     pub confirm_delete: bool,
+    /// View → Folder trees: a tree of the folders listed above each list.
+    pub folder_trees: bool,
 }
 
 /// The choices of "when the target file exists", as FileZilla offers them.
@@ -122,6 +124,7 @@ impl Default for Settings {
             theme: Theme::System,
             zoom: 1.0,
             confirm_delete: true,
+            folder_trees: false,
         }
     }
 }

@@ -26,6 +26,7 @@ impl FerryApp {
             has_selection: !self.pane_ref(self.active).table.selection_is_empty(),
             transfers_queued: !self.queue_view.items.is_empty(),
             paused: self.queue_view.paused,
+            folder_trees: self.settings.folder_trees,
         }
     }
 
@@ -59,6 +60,7 @@ impl FerryApp {
                     .push(Dialog::Settings(Box::new(self.settings())));
             }
             MenuAction::Refresh => self.refresh(side),
+            MenuAction::FolderTrees => self.settings.folder_trees = !self.settings.folder_trees,
             MenuAction::ZoomIn => self.zoom_by(ZOOM_STEP),
             MenuAction::ZoomOut => self.zoom_by(-ZOOM_STEP),
             MenuAction::ZoomReset => self.zoom_by(1.0 - self.settings.zoom),

@@ -386,6 +386,8 @@ impl FerryApp {
                     self.log_action(action);
                 }
             });
+        self.left.pane.tree_shown = self.settings.folder_trees;
+        self.right.pane.tree_shown = self.settings.folder_trees;
         let half = ui.available_width() / 2.0;
         // Each pane keeps room for its columns, however the splitter is
         // dragged (a pane narrower than this cut Type/Modified/Permissions
