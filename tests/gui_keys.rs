@@ -652,8 +652,14 @@ fn the_menus_and_the_settings_dialog_change_what_the_window_does() {
     assert!(shows(&app, "When the target file exists"));
     choose(&mut app, "Ask before deleting");
     choose(&mut app, "Light");
+    choose(
+        &mut app,
+        "Send these as text (line endings converted); the rest in binary",
+    );
     choose(&mut app, "OK");
     let settings = app.state().settings();
+    assert!(settings.text_mode);
+    assert!(settings.text_extension_list().contains(&"txt".to_string()));
     assert!(!settings.confirm_delete);
     assert_eq!(settings.theme, ferry::gui::Theme::Light);
     assert_eq!(app.ctx.theme(), egui::Theme::Light);

@@ -42,7 +42,17 @@ pub struct Settings {
     pub confirm_delete: bool,
     /// View → Folder trees: a tree of the folders listed above each list.
     pub folder_trees: bool,
+    /// Files named in `text_extensions` go in text mode (TYPE A, line
+    /// endings converted), the rest in binary (FileZilla's "Auto").
+    pub text_mode: bool,
+    /// Extensions, separated by spaces or commas.
+    pub text_extensions: String,
 }
+
+/// FileZilla's list of extensions sent as text in its "Auto" mode.
+pub const TEXT_EXTENSIONS: &str = "am asp bat c cfm cgi conf cpp css dhtml diz h hpp htm html in \
+     inc java js jsp lua m4 mak md5 nfo nsh nsi php phtml pl po py qmail sh shtml sql svg tcl \
+     tpl txt vbs xhtml xml xrc";
 
 /// The choices of "when the target file exists", as FileZilla offers them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,6 +135,8 @@ impl Default for Settings {
             zoom: 1.0,
             confirm_delete: true,
             folder_trees: false,
+            text_mode: false,
+            text_extensions: TEXT_EXTENSIONS.to_string(),
         }
     }
 }
@@ -143,6 +155,18 @@ impl Settings {
             false => 1.0,
         };
         self
+    }
+
+    /// The extensions sent as text, when text mode is on.
+    pub fn text_extension_list(&self) -> Vec<String> {
+        if !self.text_mode {
+            return Vec::new();
+        }
+        self.text_extensions
+            .split([' ', ',', ';'])
+            .map(|e| e.trim().trim_start_matches('.').to_ascii_lowercase())
+            .filter(|e| !e.is_empty())
+            .collect()
     }
 
     pub fn remember(&mut self, recent: Recent) {
@@ -170,6 +194,14 @@ mod tests {
         let old: Settings = serde_json::from_str(r#"{"connections":4}"#).unwrap();
         assert!(old.confirm_delete && old.keep_times);
         assert_eq!(old.when_exists, WhenExists::Ask);
+        // Text mode off: no file is sent as text; on: the list, cleaned.
+        assert!(old.text_extension_list().is_empty());
+        let on = Settings {
+            text_mode: true,
+            text_extensions: " .TXT, html;;css ".to_string(),
+            ..Settings::default()
+        };
+        assert_eq!(on.text_extension_list(), ["txt", "html", "css"]);
     }
 
     /// Settings written before the panes were named left and right keep

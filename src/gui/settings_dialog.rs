@@ -40,6 +40,21 @@ pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
             );
             ui.end_row();
 
+            ui.label("Text files");
+            ui.vertical(|ui| {
+                ui.checkbox(
+                    &mut draft.text_mode,
+                    "Send these as text (line endings converted); the rest in binary",
+                );
+                ui.add_enabled(
+                    draft.text_mode,
+                    egui::TextEdit::multiline(&mut draft.text_extensions)
+                        .desired_rows(2)
+                        .desired_width(320.0),
+                );
+            });
+            ui.end_row();
+
             ui.label("Deleting");
             ui.checkbox(&mut draft.confirm_delete, "Ask before deleting");
             ui.end_row();

@@ -424,3 +424,60 @@ fn a_paused_queue_starts_nothing_until_it_is_resumed() {
     assert_eq!(fs::read(local.path().join("a.txt")).unwrap(), b"a");
     assert_eq!(fs::read(local.path().join("b.txt")).unwrap(), b"b");
 }
+
+/// With text extensions set (FileZilla's "Auto"), a .txt file goes in
+/// text mode (line endings converted) and anything else in binary, the
+/// session switching TYPE only when the next file needs the other.
+#[test]
+fn text_files_go_in_text_mode_by_extension_and_the_rest_in_binary() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    let lines = "one\r\ntwo\r\n";
+    let server = FaultyServer::start(
+        Tree::new()
+            .file("/a.txt", lines)
+            .file("/b.bin", lines)
+            .file("/c.TXT", lines),
+        Faults::default(),
+    );
+    let local = tempfile::tempdir().unwrap();
+    let mut run = QueueRun::start(
+        options(server.port, "user", "pw"),
+        QueueOptions {
+            connections: 1,
+            text_extensions: vec!["txt".to_string(), "html".to_string()],
+            ..queue_options(1, ExistsPolicy::Skip)
+        },
+    );
+    for name in ["a.txt", "b.bin", "c.TXT"] {
+        run.send(QueueCommand::Add(download(
+            name,
+            &local.path().join(name),
+            false,
+        )));
+    }
+    run.until_idle();
+    let read = |name: &str| fs::read(local.path().join(name)).unwrap();
+    assert_eq!(read("a.txt"), b"one\ntwo\n");
+    assert_eq!(read("c.TXT"), b"one\ntwo\n");
+    assert_eq!(read("b.bin"), lines.as_bytes());
+    // TYPE A before each text file that follows a binary one, TYPE I
+    // before the binary one; no TYPE between two files of one kind.
+    let sent: Vec<String> = server
+        .commands()
+        .into_iter()
+        .filter(|c| c.starts_with("TYPE") || c.starts_with("RETR"))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            "TYPE I",
+            "TYPE A",
+            "RETR a.txt",
+            "TYPE I",
+            "RETR b.bin",
+            "TYPE A",
+            "RETR c.TXT"
+        ],
+        "{sent:?}"
+    );
+}

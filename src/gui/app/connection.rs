@@ -232,6 +232,7 @@ impl FerryApp {
             resume: true,
             download_times: self.settings.keep_times,
             upload_times: self.settings.keep_times,
+            text_extensions: self.settings.text_extension_list(),
             debug_level: self.log.level,
             ..QueueOptions::default()
         }

@@ -107,6 +107,8 @@ impl FerryApp {
         settings.theme = chosen.theme;
         settings.zoom = chosen.zoom;
         settings.confirm_delete = chosen.confirm_delete;
+        settings.text_mode = chosen.text_mode;
+        settings.text_extensions = chosen.text_extensions;
         self.look_applied = false;
     }
 

@@ -235,6 +235,11 @@ pub enum Command {
     ModificationTime(String),
     /// SIZE and MDTM together: does a file exist, how big, how old.
     Stat(String),
+    /// Runs the inner download or upload in this transfer type, switching
+    /// the session (one TYPE command) only when it is in the other: what
+    /// FileZilla calls "Auto", text files by extension as ASCII, the rest
+    /// binary (see `QueueOptions::text_extensions`).
+    AsType(TransferType, Box<Command>),
     /// Whether a path (a symbolic link, say) leads to a folder: CWD into
     /// it, PWD, and back. Answers [`super::Outcome::Path`] with the folder
     /// as the server names it from inside (its real path, on servers whose

@@ -412,6 +412,22 @@ impl Worker {
                 self.on_partner(|w| w.handle(&inner))
             }
             copy @ Command::Copy { .. } => self.copy(request.id, copy),
+            Command::AsType(kind, inner) => {
+                if !matches!(**inner, Command::Download { .. } | Command::Upload { .. }) {
+                    return Err(Error::InvalidInput(
+                        "a transfer type applies to a download or an upload".to_string(),
+                    ));
+                }
+                let session = self.session()?;
+                if session.transfer_type() != *kind {
+                    session.set_transfer_type(*kind)?;
+                }
+                let inner = Request {
+                    id: request.id,
+                    command: (**inner).clone(),
+                };
+                self.handle(&inner)
+            }
             Command::Connect(options) => self.connect(options),
             Command::Disconnect => {
                 self.reconnect_with = None;

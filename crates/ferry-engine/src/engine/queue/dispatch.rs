@@ -359,8 +359,40 @@ impl Coordinator {
                 fxp: self.options.fxp,
             },
         };
+        let command = match self.text_mode(&command) {
+            Some(kind) => Command::AsType(kind, Box::new(command)),
+            None => command,
+        };
         self.set_state(id, ItemState::Running);
         self.send_job(slot, command, Job::Transfer(id));
+    }
+
+    /// The transfer type a download or upload takes by its extension,
+    /// when the queue sorts files so (`text_extensions`); copies between
+    /// servers stay byte for byte.
+    fn text_mode(&self, command: &Command) -> Option<crate::engine::command::TransferType> {
+        use crate::engine::command::TransferType;
+        if self.options.text_extensions.is_empty() {
+            return None;
+        }
+        let remote = match command {
+            Command::Download { remote, .. } | Command::Upload { remote, .. } => remote,
+            _ => return None,
+        };
+        let name = remote_basename(remote);
+        let text = name
+            .rsplit_once('.')
+            .filter(|(stem, _)| !stem.is_empty())
+            .is_some_and(|(_, ext)| {
+                self.options
+                    .text_extensions
+                    .iter()
+                    .any(|e| e.eq_ignore_ascii_case(ext))
+            });
+        Some(match text {
+            true => TransferType::Ascii,
+            false => TransferType::Binary,
+        })
     }
 
     /// Whether a download asks the server for the file's time: times are

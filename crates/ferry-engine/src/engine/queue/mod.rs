@@ -106,6 +106,11 @@ pub struct QueueOptions {
     /// as that file (`get -r`, `cp -r`); a mirror, which makes a folder a
     /// copy of a folder, says no instead.
     pub files_as_trees: bool,
+    /// Files whose extension (lowercase, without the dot) is listed go in
+    /// text mode (TYPE A: line endings converted), every other file in
+    /// binary; empty: every file in the session's own mode (FileZilla's
+    /// "Auto" transfer type when filled).
+    pub text_extensions: Vec<String>,
     /// Deepest folder nesting a tree transfer follows below its top folder.
     pub max_depth: u32,
     /// Most entries (files and folders) one tree transfer takes into the
@@ -139,6 +144,7 @@ impl Default for QueueOptions {
             max_delete: Some(DEFAULT_MAX_DELETE),
             force_delete: false,
             files_as_trees: true,
+            text_extensions: Vec::new(),
             max_depth: DEFAULT_MAX_DEPTH,
             max_entries: DEFAULT_MAX_ENTRIES,
             dry_run: false,
