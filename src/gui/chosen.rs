@@ -196,15 +196,7 @@ mod tests {
     use crate::gui::rows::RowKind;
 
     fn row(name: &str) -> FileRow {
-        FileRow {
-            name: name.to_string(),
-            kind: RowKind::Dir,
-            size: None,
-            modified: None,
-            permissions: String::new(),
-            link_target: None,
-            owner: None,
-        }
+        FileRow::named(name, RowKind::Dir)
     }
 
     #[test]

@@ -203,15 +203,7 @@ mod tests {
     use crate::gui::rows::RowKind;
 
     fn folder(name: &str) -> FileRow {
-        FileRow {
-            name: name.to_string(),
-            kind: RowKind::Dir,
-            size: None,
-            modified: None,
-            permissions: String::new(),
-            link_target: None,
-            owner: None,
-        }
+        FileRow::named(name, RowKind::Dir)
     }
 
     #[test]

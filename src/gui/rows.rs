@@ -37,6 +37,19 @@ impl FileRow {
         self.kind == RowKind::Dir
     }
 
+    /// A row with only a name and a kind (tests, and rows made by hand).
+    pub fn named(name: &str, kind: RowKind) -> FileRow {
+        FileRow {
+            name: name.to_string(),
+            kind,
+            size: None,
+            modified: None,
+            permissions: String::new(),
+            link_target: None,
+            owner: None,
+        }
+    }
+
     pub fn from_remote(entry: &RemoteEntry) -> FileRow {
         let (kind, link_target) = match &entry.kind {
             EntryKind::Dir => (RowKind::Dir, None),
@@ -265,15 +278,7 @@ mod tests {
     }
 
     fn file(name: &str) -> FileRow {
-        FileRow {
-            name: name.to_string(),
-            kind: RowKind::File,
-            size: Some(1),
-            modified: None,
-            permissions: String::new(),
-            link_target: None,
-            owner: None,
-        }
+        FileRow::named(name, RowKind::File)
     }
 
     #[test]

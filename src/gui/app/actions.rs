@@ -548,15 +548,7 @@ mod tests {
         app.right.server.link = connected.clone();
         let picked = Picked {
             folder: "/".to_string(),
-            rows: vec![FileRow {
-                name: "x".to_string(),
-                kind: RowKind::Dir,
-                size: None,
-                modified: None,
-                permissions: String::new(),
-                link_target: None,
-                owner: None,
-            }],
+            rows: vec![FileRow::named("x", RowKind::Dir)],
         };
         let chosen = app.chosen(Side::Right, picked);
         // The connection is replaced and the new one logs in.
