@@ -708,3 +708,56 @@ fn the_folder_tree_shows_the_way_here_and_opens_what_is_clicked() {
     assert_eq!(app.state_mut().left_pane().folder, a.display().to_string());
     assert!(app.state().settings().folder_trees);
 }
+
+/// The window-wide keys the menus show, each doing what its entry does:
+/// Ctrl+S the site manager, Ctrl+L the raw command field, Ctrl+Plus,
+/// Ctrl+Minus and Ctrl+0 the text size, Ctrl+D disconnect, Ctrl+R
+/// reconnect, Ctrl+Q close the window.
+#[test]
+fn the_window_wide_keys_do_what_their_menu_entries_do() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("here.txt"), b"x").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = connected(&server, local.path());
+    wait_for(&mut app, "the listing", |app| {
+        lists(app, Side::Right, "here.txt")
+    });
+
+    press(&mut app, Modifiers::COMMAND, Key::L);
+    let focused = app
+        .query_all_by(|node| node.placeholder() == Some("Raw command, e.g. SITE HELP"))
+        .any(|node| node.is_focused());
+    assert!(
+        focused,
+        "Ctrl+L did not put the keyboard in the raw command field"
+    );
+    press(&mut app, Modifiers::NONE, Key::Escape);
+
+    let zoom = |app: &App| app.state().settings().zoom;
+    press(&mut app, Modifiers::COMMAND, Key::Plus);
+    assert!((zoom(&app) - 1.1).abs() < 0.01, "{}", zoom(&app));
+    press(&mut app, Modifiers::COMMAND, Key::Minus);
+    press(&mut app, Modifiers::COMMAND, Key::Minus);
+    assert!((zoom(&app) - 0.9).abs() < 0.01, "{}", zoom(&app));
+    press(&mut app, Modifiers::COMMAND, Key::Num0);
+    assert!((zoom(&app) - 1.0).abs() < 0.01, "{}", zoom(&app));
+
+    press(&mut app, Modifiers::COMMAND, Key::D);
+    wait_for(&mut app, "disconnected", |app| {
+        matches!(app.state().link(), LinkState::Disconnected)
+    });
+    press(&mut app, Modifiers::COMMAND, Key::R);
+    wait_for(&mut app, "connected again", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    wait_for(&mut app, "listed again", |app| {
+        lists(app, Side::Right, "here.txt")
+    });
+
+    // Ctrl+Q asks the desktop to close the window (kittest keeps it).
+    press(&mut app, Modifiers::COMMAND, Key::Q);
+    assert!(app.state().quit_asked(), "Ctrl+Q did not close the window");
+
+    press(&mut app, Modifiers::COMMAND, Key::S);
+    wait_for(&mut app, "the site manager", |app| shows(app, "New site"));
+}

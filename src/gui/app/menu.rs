@@ -37,7 +37,10 @@ impl FerryApp {
             MenuAction::ImportFileZilla => self.import_filezilla(),
             MenuAction::ExportFileZilla => self.export_filezilla(),
             MenuAction::SaveLog => self.log_action(LogAction::Save),
-            MenuAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            MenuAction::Quit => {
+                self.quit_asked = true;
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
             MenuAction::Rename => self.pane(side).table.begin_rename(),
             MenuAction::Delete | MenuAction::Transfer => {
                 let item = match action {

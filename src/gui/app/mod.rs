@@ -75,6 +75,8 @@ pub struct FerryApp {
     title_sent: String,
     /// Whether the context has the settings' theme and text size.
     look_applied: bool,
+    /// File → Quit (Ctrl+Q) asked the desktop to close the window.
+    quit_asked: bool,
     /// Where unfinished transfers are kept between runs.
     queue_store: Option<QueueStore>,
     file_picker: FilePicker,
@@ -120,6 +122,7 @@ impl FerryApp {
             keyring_warned: false,
             title_sent: String::new(),
             look_applied: false,
+            quit_asked: false,
             queue_store,
             file_picker: FilePicker::default(),
             saved_queue: None,
@@ -244,6 +247,11 @@ impl FerryApp {
             (Some(one), None) | (None, Some(one)) => format!("{one} — Ferry"),
             (None, None) => "Ferry".to_string(),
         }
+    }
+
+    /// Whether Quit asked the desktop to close the window.
+    pub fn quit_asked(&self) -> bool {
+        self.quit_asked
     }
 
     /// File dialogs inside the window only, never the desktop's (tests:
