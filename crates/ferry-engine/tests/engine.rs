@@ -631,3 +631,36 @@ fn dropping_a_connection_aborts_its_download_and_runs_nothing_queued_behind_it()
     let commands = server.commands();
     assert!(commands.iter().any(|c| c == "ABOR"), "{commands:?}");
 }
+
+/// SIZE and MDTM of one file go out together on a plain connection (one
+/// wait, not two), and read the same as one by one: size and time of a
+/// file, "missing" (550) for a file that is not there, and the connection
+/// in step after both.
+#[test]
+fn size_and_time_are_asked_together_and_read_as_one_by_one() {
+    let server = FaultyServer::start(
+        Tree::new().file("/here.bin", vec![7u8; 1234]),
+        Faults::default(),
+    );
+    let mut h = Harness::new(1);
+    h.connect(options(server.port, "user", "pw"));
+    let together_at_login = server.commands_sent_together();
+    let Ok(Outcome::Stat(stat)) = h.call(Command::Stat("here.bin".into())) else {
+        panic!("no stat");
+    };
+    assert_eq!(stat.size, Some(1234));
+    assert_eq!(
+        stat.modified
+            .map(|t| t.format("%Y%m%d%H%M%S").to_string())
+            .as_deref(),
+        Some("20240102030405")
+    );
+    let err = h.call(Command::Stat("gone.bin".into())).unwrap_err();
+    assert!(matches!(err, Error::Permanent { code: 550, .. }), "{err:?}");
+    assert_eq!(server.commands_sent_together(), together_at_login + 2);
+    // In step: the next command gets its own reply.
+    let Ok(Outcome::Size(size)) = h.call(Command::Size("here.bin".into())) else {
+        panic!("no size");
+    };
+    assert_eq!(size, 1234);
+}

@@ -594,11 +594,7 @@ impl Session {
 
     pub fn size(&mut self, path: &str) -> Result<u64> {
         let reply = self.path_command("SIZE", path, |c| c == 213)?;
-        reply
-            .text
-            .get(4..)
-            .and_then(|t| t.trim().parse().ok())
-            .ok_or_else(|| Error::Protocol(format!("cannot read a size from {:?}", reply.text)))
+        parse_size(&reply)
     }
 
     pub fn modification_time(&mut self, path: &str) -> Result<chrono::NaiveDateTime> {
@@ -610,10 +606,24 @@ impl Session {
     /// Size and modification time of a file, each only if the server
     /// tells. `Err(Permanent)` when the file is not there (both 550).
     pub fn stat(&mut self, path: &str) -> Result<FileStat> {
-        let size = self.size(path);
         // MDTM on a server without it would only add a 500 to the log.
         let features = &self.info.features;
-        let modified = if features.supports("MDTM") || features.lines.is_empty() {
+        let offers_time = features.supports("MDTM") || features.lines.is_empty();
+        if offers_time {
+            check_command_argument("the path", path)?;
+            if let Some(replies) = self.size_and_time(path) {
+                let (size, time) = replies?;
+                let size = judged(size, 213).and_then(|reply| parse_size(&reply));
+                let modified = judged(time, 213).and_then(|reply| {
+                    pipeline::parse_mdtm(&reply.text).ok_or_else(|| {
+                        Error::Protocol(format!("cannot read a time from {:?}", reply.text))
+                    })
+                });
+                return stat_from(size, modified);
+            }
+        }
+        let size = self.size(path);
+        let modified = if offers_time {
             self.modification_time(path)
         } else {
             Err(Error::Permanent {
@@ -621,17 +631,7 @@ impl Session {
                 text: "MDTM is not offered".to_string(),
             })
         };
-        match (size, modified) {
-            (Err(missing @ Error::Permanent { code: 550, .. }), Err(Error::Permanent { .. })) => {
-                Err(missing)
-            }
-            (Err(err), _) if !matches!(err, Error::Permanent { .. }) => Err(err),
-            (_, Err(err)) if !matches!(err, Error::Permanent { .. }) => Err(err),
-            (size, modified) => Ok(FileStat {
-                size: size.ok(),
-                modified: modified.ok(),
-            }),
-        }
+        stat_from(size, modified)
     }
 
     /// MFMT: sets a remote file's modification time (UTC), where offered.
@@ -1061,6 +1061,40 @@ impl SetEncoding for FtpClient {
             FileNameEncoding::Latin1 => self.set_encoding(Latin1),
             FileNameEncoding::Other(labelled) => self.set_encoding(labelled),
         }
+    }
+}
+
+/// A reply with the code wanted, or the error its code says.
+fn judged(reply: Reply, wanted: u16) -> Result<Reply> {
+    match reply.code == wanted {
+        true => Ok(reply),
+        false => Err(Error::from_reply(reply.code, &reply.text)),
+    }
+}
+
+/// The size in a SIZE reply ("213 1234").
+fn parse_size(reply: &Reply) -> Result<u64> {
+    reply
+        .text
+        .get(4..)
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| Error::Protocol(format!("cannot read a size from {:?}", reply.text)))
+}
+
+/// What SIZE and MDTM say of a file together: missing when both refuse
+/// (SIZE with 550), a failure when either failed other than by refusing,
+/// else what each told (a refusal: not told).
+fn stat_from(size: Result<u64>, modified: Result<chrono::NaiveDateTime>) -> Result<FileStat> {
+    match (size, modified) {
+        (Err(missing @ Error::Permanent { code: 550, .. }), Err(Error::Permanent { .. })) => {
+            Err(missing)
+        }
+        (Err(err), _) if !matches!(err, Error::Permanent { .. }) => Err(err),
+        (_, Err(err)) if !matches!(err, Error::Permanent { .. }) => Err(err),
+        (size, modified) => Ok(FileStat {
+            size: size.ok(),
+            modified: modified.ok(),
+        }),
     }
 }
 

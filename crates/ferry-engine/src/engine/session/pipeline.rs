@@ -162,6 +162,42 @@ impl Session {
             .map(Some)
     }
 
+    /// SIZE and MDTM of `path` sent together where the server takes two
+    /// commands at once: both replies in one wait instead of two. `None`
+    /// where it gets one command at a time (the caller asks one by one);
+    /// the replies' codes are the caller's to judge. A second reply that
+    /// never comes leaves the connection out of step: it is broken, and
+    /// the server gets one command at a time from then on.
+    pub(super) fn size_and_time(&mut self, path: &str) -> Option<Result<(Reply, Reply)>> {
+        if !self.pipeline.allowed {
+            return None;
+        }
+        Some(self.size_and_time_together(path))
+    }
+
+    fn size_and_time_together(&mut self, path: &str) -> Result<(Reply, Reply)> {
+        self.send_together(&[format!("SIZE {path}"), format!("MDTM {path}")])?;
+        let first = self.next_reply()?;
+        let second = match self.reply_behind(Some(PROBE_PATIENCE)) {
+            Ok(second) => second,
+            Err(err) => {
+                self.broken = true;
+                return Err(err);
+            }
+        };
+        // Both answer 213; a server that runs commands at once (libunftp)
+        // may answer MDTM first. A time is told by its form.
+        if size_and_time_swapped(&first, &second) {
+            self.pipeline.one_at_a_time();
+            self.log.status(
+                "The server answered two commands out of order; \
+                 it gets one command at a time from now on",
+            );
+            return Ok((second, first));
+        }
+        Ok((first, second))
+    }
+
     /// A data connection for `command`, opened by Ferry: at the passive
     /// address asked for ahead if there is one, else after EPSV (or PASV).
     /// Without `await_opening` the command's 150 is left unread, for
@@ -417,6 +453,15 @@ fn in_command_order(end: Reply, answers: Vec<Reply>, behind: &[String]) -> (Repl
     (end, sorted.collect())
 }
 
+/// Whether the replies to SIZE and MDTM sent together came MDTM's first:
+/// the first is a time and the second not, or the first a refusal and the
+/// second a size.
+fn size_and_time_swapped(first: &Reply, second: &Reply) -> bool {
+    let is_time = |r: &Reply| r.code == 213 && parse_mdtm(&r.text).is_some();
+    let is_size = |r: &Reply| r.code == 213 && !is_time(r);
+    (is_time(first) && !is_time(second)) || (first.code != 213 && is_size(second))
+}
+
 fn is_end_success(code: u16) -> bool {
     matches!(code, 226 | 250)
 }
@@ -539,6 +584,26 @@ mod tests {
         assert_eq!(sort([229, 550, 451]), [550, 451, 229]);
         assert_eq!(sort([229, 226, 550]), [226, 550, 229]);
         assert_eq!(sort([501, 213, 226]), [226, 213, 501]);
+    }
+
+    #[test]
+    fn size_and_time_replies_are_told_apart_whatever_their_order() {
+        let size = Reply {
+            code: 213,
+            text: "213 1234".to_string(),
+        };
+        let time = Reply {
+            code: 213,
+            text: "213 20240102030405".to_string(),
+        };
+        let missing = reply(550);
+        assert!(!size_and_time_swapped(&size, &time));
+        assert!(size_and_time_swapped(&time, &size));
+        assert!(size_and_time_swapped(&time, &missing));
+        assert!(size_and_time_swapped(&missing, &size));
+        assert!(!size_and_time_swapped(&missing, &time));
+        assert!(!size_and_time_swapped(&size, &missing));
+        assert!(!size_and_time_swapped(&missing, &missing));
     }
 
     #[test]
