@@ -546,6 +546,11 @@ impl FileTable {
         let rows = &self.rows;
         let keys = &self.keys;
         let sort = self.sort;
+        // Each row's type once, not twice per comparison.
+        let types: Vec<_> = match sort.column {
+            SortColumn::Type => rows.iter().map(FileRow::type_name).collect(),
+            _ => Vec::new(),
+        };
         order.sort_by(|&a, &b| {
             let (ra, rb) = (&rows[a], &rows[b]);
             // Folders first, whatever the column and direction.
@@ -553,7 +558,7 @@ impl FileTable {
             let by_column = match sort.column {
                 SortColumn::Name => keys[a].cmp(&keys[b]),
                 SortColumn::Size => ra.size.cmp(&rb.size),
-                SortColumn::Type => ra.type_name().cmp(&rb.type_name()),
+                SortColumn::Type => types[a].cmp(&types[b]),
                 SortColumn::Modified => ra.modified.cmp(&rb.modified),
                 SortColumn::Permissions => ra.permissions.cmp(&rb.permissions),
                 SortColumn::Owner => ra.owner.cmp(&rb.owner),
@@ -830,13 +835,14 @@ impl FileTable {
                 };
                 row.set_selected(self.selected.contains(&index));
                 let entry = self.rows[index].clone();
+                let type_name = entry.type_name();
                 let renaming_this = self.renaming.as_ref().is_some_and(|r| r.row == index);
                 let mut rename_done = None;
                 row.col(|ui| {
                     if renaming_this {
                         rename_done = self.rename_field(ui);
                     } else {
-                        icon(ui, self.icons.as_ref(), Icon::of(&entry));
+                        icon(ui, self.icons.as_ref(), Icon::of(&entry, &type_name));
                         let label = ui.add(
                             egui::Label::new(display_text(&entry.name))
                                 .selectable(false)
@@ -854,7 +860,7 @@ impl FileTable {
                 });
                 row.col(|ui| {
                     ui.add(
-                        egui::Label::new(entry.type_name())
+                        egui::Label::new(type_name.as_ref())
                             .selectable(false)
                             .truncate(),
                     );

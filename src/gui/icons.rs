@@ -56,14 +56,14 @@ const ICONS: [(Icon, &[u8]); 8] = [
 ];
 
 impl Icon {
-    /// The icon for a row: by kind, and for files by their type.
-    pub fn of(row: &FileRow) -> Icon {
+    /// The icon for a row: by kind, and for files by their type (the
+    /// row's `type_name`, worked out once by the caller).
+    pub fn of(row: &FileRow, kind: &str) -> Icon {
         match row.kind {
             RowKind::Dir => Icon::Folder,
             RowKind::Link => Icon::Link,
             RowKind::Other => Icon::File,
             RowKind::File => {
-                let kind = row.type_name();
                 let has = |word: &str| kind.contains(word);
                 if has("image") || has("Icon") {
                     Icon::Image

@@ -264,11 +264,15 @@ impl Server {
     /// The saved site's name when connected through one, else
     /// `user@host:port`: how the title and the status line name it.
     pub fn who(&self) -> String {
+        self.site_name().unwrap_or_else(|| self.name())
+    }
+
+    /// The saved site the login came from, if any.
+    pub fn site_name(&self) -> Option<String> {
         self.last_connect
             .as_ref()
             .and_then(|(_, _, site)| site.as_ref())
             .map(|site| site.name.clone())
-            .unwrap_or_else(|| self.name())
     }
 
     /// `user@host:port` of the current (or last) login, for a person.

@@ -218,6 +218,8 @@ impl FerryApp {
         server.choices += 1;
         server.untrusted = None;
         server.waiting_for_trust = None;
+        // A link being opened belonged to that connection.
+        server.opening_link = None;
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs
                 .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));

@@ -225,16 +225,12 @@ impl FerryApp {
             if !matches!(server.link, LinkState::Connected { .. }) {
                 return None;
             }
-            let site = server
-                .last_connect
-                .as_ref()
-                .is_some_and(|(_, _, site)| site.is_some());
-            let gap = if site { " " } else { "" };
-            Some(display_text(&format!(
-                "{}{gap}{}",
-                server.who(),
-                half.pane.folder
-            )))
+            let folder = &half.pane.folder;
+            let place = match server.site_name() {
+                Some(site) => format!("{site} {folder}"),
+                None => format!("{}{folder}", server.name()),
+            };
+            Some(display_text(&place))
         };
         let right = place(&self.right);
         let left = self

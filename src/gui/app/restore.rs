@@ -51,11 +51,17 @@ impl FerryApp {
     /// fell idle: what failed is worth keeping should the window not close
     /// cleanly). Nothing to keep leaves an unanswered offer in place.
     pub(super) fn keep_unfinished(&mut self) {
-        let unfinished = self.unfinished_queue();
-        if unfinished.is_none() && self.saved_queue.is_some() {
-            return;
+        if let Some(kept) = self.what_to_keep() {
+            self.site_worker.send(SiteOp::SaveQueue(kept));
         }
-        self.site_worker.send(SiteOp::SaveQueue(unfinished));
+    }
+
+    /// What to write: the unfinished transfers (`Some(None)`: none, the
+    /// file is emptied); `None` to write nothing, so an offer from last
+    /// time not yet answered is not erased by an empty queue.
+    fn what_to_keep(&self) -> Option<Option<SavedQueue>> {
+        let unfinished = self.unfinished_queue();
+        (unfinished.is_some() || self.saved_queue.is_none()).then_some(unfinished)
     }
 
     /// The window is closing: the unfinished transfers are written now,
@@ -65,14 +71,10 @@ impl FerryApp {
         for news in self.queues.news(usize::MAX).0 {
             self.queue_view.apply(&news.event);
         }
-        let unfinished = self.unfinished_queue();
-        if unfinished.is_none() && self.saved_queue.is_some() {
-            return;
-        }
-        if let Some(store) = &self.queue_store {
+        if let (Some(kept), Some(store)) = (self.what_to_keep(), &self.queue_store) {
             // Reported nowhere: the window is gone. The next start says
             // if the file cannot be read.
-            let _ = store.save(unfinished);
+            let _ = store.save(kept);
         }
     }
 
