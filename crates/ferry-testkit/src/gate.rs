@@ -27,7 +27,11 @@ pub struct Gate {
     pub port: u16,
     way: Arc<(Mutex<Way>, Condvar)>,
     stop: Arc<AtomicBool>,
+    /// The client ends of connections let through, for [`Gate::cut`].
+    live: Live,
 }
+
+type Live = Arc<Mutex<Vec<TcpStream>>>;
 
 impl Gate {
     /// A gate on 127.0.0.1 in front of the server on `server_port`.
@@ -38,6 +42,8 @@ impl Gate {
         let shared = Arc::clone(&way);
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = Arc::clone(&stop);
+        let live: Live = Arc::default();
+        let passing = Arc::clone(&live);
         thread::spawn(move || {
             for client in listener.incoming() {
                 let Ok(client) = client else { return };
@@ -45,10 +51,27 @@ impl Gate {
                     return;
                 }
                 let way = Arc::clone(&shared);
-                thread::spawn(move || pass(client, server_port, &way));
+                let live = Arc::clone(&passing);
+                thread::spawn(move || pass(client, server_port, &way, &live));
             }
         });
-        Gate { port, way, stop }
+        Gate {
+            port,
+            way,
+            stop,
+            live,
+        }
+    }
+
+    /// Shuts the gate and also ends every connection it let through, as
+    /// a network that went down: the server is out of reach until
+    /// [`Gate::open`].
+    pub fn cut(&self) {
+        self.shut();
+        let mut live = self.live.lock().unwrap_or_else(PoisonError::into_inner);
+        for stream in live.drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
     }
 
     /// Lets waiting (and later) connections through to the server.
@@ -77,7 +100,7 @@ impl Drop for Gate {
     }
 }
 
-fn pass(client: TcpStream, server_port: u16, way: &(Mutex<Way>, Condvar)) {
+fn pass(client: TcpStream, server_port: u16, way: &(Mutex<Way>, Condvar), live: &Live) {
     let (lock, changed) = way;
     let guard = lock.lock().unwrap_or_else(PoisonError::into_inner);
     let (guard, _) = changed
@@ -100,6 +123,11 @@ fn pass(client: TcpStream, server_port: u16, way: &(Mutex<Way>, Condvar)) {
     let (Ok(client_in), Ok(server_out)) = (client.try_clone(), server.try_clone()) else {
         return;
     };
+    if let Ok(end) = client.try_clone() {
+        live.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(end);
+    }
     thread::spawn(move || copy(client_in, server_out));
     copy(server, client);
 }

@@ -8,6 +8,7 @@ mod command;
 mod deadline;
 mod debug_log;
 mod download;
+pub mod edit;
 mod encoding;
 mod error;
 mod event;
@@ -24,6 +25,7 @@ mod tls_stream;
 mod transfer;
 mod tree;
 pub mod typed;
+pub mod watch;
 mod worker;
 
 pub use command::{

@@ -155,7 +155,7 @@ impl Item {
 /// 522 is the exception among 5xx: a data connection's TLS was refused,
 /// as vsftpd does ("session reuse required") once rustls has no session
 /// ticket left to resume with; a fresh login brings new tickets.
-pub(super) fn is_passing(error: &Error) -> bool {
+pub(crate) fn is_passing(error: &Error) -> bool {
     matches!(
         error,
         Error::Temporary { .. }

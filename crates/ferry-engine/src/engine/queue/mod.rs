@@ -30,6 +30,7 @@ use super::error::Error;
 use super::event::LogLine;
 
 pub use filter::{NameFilter, NamePattern};
+pub(crate) use item::is_passing;
 pub use item::{ItemKind, ItemState};
 pub use policy::{ExistsPolicy, TARGET_EXISTS};
 
