@@ -103,6 +103,46 @@ pub enum Action {
         url: String,
         localdir: PathBuf,
     },
+    /// Open a remote file in your editor ($VISUAL, $EDITOR, else vi) and
+    /// upload it when the editor exits, if it was changed. If the file
+    /// changed on the server meanwhile, nothing is overwritten: Ferry asks
+    /// (on a terminal) or keeps your copy and says where (exit 4).
+    Edit {
+        /// Upload even if the file changed on the server meanwhile.
+        #[arg(long, conflicts_with = "keep_both")]
+        overwrite: bool,
+        /// If the file changed on the server meanwhile, upload yours
+        /// beside it as "name (1).ext".
+        #[arg(long)]
+        keep_both: bool,
+        url: String,
+    },
+    /// Keep a server folder up to date with LOCALDIR: mirror it there
+    /// (as mirror --reverse), then send each change as it happens until
+    /// Ctrl-C. A lost connection is retried, and what changed meanwhile is
+    /// sent once the server answers.
+    Watch {
+        /// Also rename and delete on the server what is renamed and deleted
+        /// in LOCALDIR, and delete what only the server has (as mirror
+        /// --delete, with its limits).
+        #[arg(long)]
+        delete: bool,
+        /// With --delete: refuse (and delete nothing) when more than N
+        /// entries would go at once.
+        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DELETE)]
+        max_delete: u64,
+        /// With --delete: delete above --max-delete.
+        #[arg(long, requires = "delete")]
+        force_delete: bool,
+        /// Also send what is left out by default: .git/, node_modules/,
+        /// editors' swap and backup files (*.swp, *.swx, *~, .#*).
+        #[arg(long)]
+        no_default_excludes: bool,
+        #[command(flatten)]
+        queue: QueueArgs,
+        localdir: PathBuf,
+        url: String,
+    },
     /// Delete a remote file (or, with -r, a folder and everything in it).
     Rm {
         #[arg(short = 'r', long)]

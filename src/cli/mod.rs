@@ -3,10 +3,12 @@
 
 mod args;
 mod client;
+mod edit;
 mod exit;
 mod output;
 mod sites;
 mod transfers;
+mod watch;
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
@@ -61,8 +63,10 @@ pub fn run(cli: Cli) -> ExitCode {
         },
         Err(failure) => {
             output::message(&format!("ferry: {}", failure.error));
-            if let Error::NotReplaced { .. } = &failure.error {
-                output::message(NOT_REPLACED_HINT);
+            match (failure.hint, &failure.error) {
+                (Some(hint), _) => output::message(hint),
+                (None, Error::NotReplaced { .. }) => output::message(NOT_REPLACED_HINT),
+                _ => {}
             }
             if let Error::Certificate(problem) = &failure.error {
                 if let Some(before) = PREVIOUSLY_TRUSTED.get().filter(|b| !b.is_empty()) {
@@ -96,6 +100,8 @@ pub fn main() -> ExitCode {
 struct Failure {
     error: Error,
     phase: Phase,
+    /// What to do about it, said after the error; `None` for the usual.
+    hint: Option<&'static str>,
 }
 
 impl From<Error> for Failure {
@@ -103,6 +109,7 @@ impl From<Error> for Failure {
         Failure {
             error,
             phase: Phase::Work,
+            hint: None,
         }
     }
 }
@@ -111,6 +118,7 @@ fn usage(message: String) -> Failure {
     Failure {
         error: Error::InvalidInput(message),
         phase: Phase::Work,
+        hint: None,
     }
 }
 
@@ -336,6 +344,47 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 shared.verbose,
             )
         }
+        Action::Edit {
+            overwrite,
+            keep_both,
+            url,
+        } => {
+            let on_conflict = match (overwrite, keep_both) {
+                (true, _) => edit::OnConflict::Overwrite,
+                (_, true) => edit::OnConflict::KeepBoth,
+                _ => edit::OnConflict::Ask,
+            };
+            edit::run(&url, on_conflict, shared)
+        }
+        Action::Watch {
+            delete,
+            max_delete,
+            force_delete,
+            no_default_excludes,
+            queue,
+            localdir,
+            url,
+        } => {
+            let (parsed, connect) = target(&url, shared)?;
+            let mut options =
+                transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose)?;
+            options.max_delete = Some(max_delete);
+            options.force_delete = force_delete;
+            if !no_default_excludes {
+                options
+                    .filter
+                    .exclude
+                    .extend(crate::engine::watch::default_excludes());
+            }
+            let options = crate::engine::watch::WatchOptions {
+                local: localdir,
+                remote: parsed.path.trim_end_matches('/').to_string(),
+                delete,
+                queue: options,
+                quiet: crate::engine::watch::DEFAULT_QUIET,
+            };
+            watch::run(connect, options, !no_default_excludes, shared.verbose)
+        }
         Action::Rm { recursive, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = url.path.trim_end_matches('/').to_string();
@@ -401,6 +450,7 @@ fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failur
         .map_err(|error| Failure {
             error,
             phase: Phase::Connect,
+            hint: None,
         })?;
     Ok((client, url))
 }

@@ -235,7 +235,11 @@ fn finish(tally: Tally) -> Result<(), Failure> {
         } else {
             Phase::Work
         };
-        return Err(Failure { error, phase });
+        return Err(Failure {
+            error,
+            phase,
+            hint: None,
+        });
     }
     if tally.refused_existing > 0 {
         // Ferry refused, not a server: no reply code to quote. The exit

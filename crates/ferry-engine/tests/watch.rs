@@ -70,9 +70,9 @@ impl Seen {
                 spec,
                 ..
             }) if !spec.recursive => self.transfers_added += 1,
-            WatchEvent::Queue(QueueEvent::Log { line, .. }) | WatchEvent::Log(line) => {
-                self.log.push(line.text)
-            }
+            WatchEvent::Queue(QueueEvent::Log { line, .. })
+            | WatchEvent::Log(line)
+            | WatchEvent::Said(line) => self.log.push(line.text),
             WatchEvent::Queue(QueueEvent::State { id, state }) => {
                 self.log.push(format!("item {id}: {state:?}"))
             }
@@ -259,4 +259,26 @@ fn the_watched_folder_going_away_deletes_nothing_on_the_server() {
         "{:?}",
         seen.log
     );
+}
+
+#[test]
+fn a_file_written_in_two_goes_ends_whole_on_the_server() {
+    use std::io::Write;
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let (_watch, events) =
+        KeepUpToDate::start(connect(server.port), watch_options(local.path(), "", false)).unwrap();
+    let mut seen = Seen::new(events);
+    seen.until("the first mirror", |s| s.in_step == 1);
+    let mut file = fs::File::create(local.path().join("log.txt")).unwrap();
+    file.write_all(b"first half, ").unwrap();
+    // Long enough for the burst to settle and the half to be sent.
+    seen.until("the first half", |_| {
+        has(&server, "log.txt", b"first half, ")
+    });
+    file.write_all(b"second half").unwrap();
+    drop(file);
+    seen.until("the whole file", |_| {
+        has(&server, "log.txt", b"first half, second half")
+    });
 }

@@ -9,7 +9,7 @@
 
 use super::command::{Command, ConnectOptions};
 use super::error::{Error, Result};
-use super::event::{FileStat, Listing, Outcome, Reply, SessionInfo};
+use super::event::{FileStat, Listing, Outcome, Reply, SessionInfo, TransferSummary};
 
 /// A command and the type of its answer.
 pub trait TypedCommand {
@@ -85,6 +85,18 @@ typed!(
     /// Whether a file exists, how big, how old (SIZE and MDTM).
     Stat(path: String) => FileStat,
     |s| Command::Stat(s.path), Stat, "a file's size and time"
+);
+typed!(
+    /// Download one file, whole, to `local` (see [`Command::Download`]).
+    Fetch(remote: String, local: std::path::PathBuf) => TransferSummary,
+    |s| Command::Download {
+        remote: s.remote,
+        local: s.local,
+        resume: false,
+        size: None,
+        fetch_time: false,
+    },
+    Transferred, "a transfer"
 );
 typed!(
     /// Any command line; the reply whatever its code.

@@ -70,7 +70,10 @@ pub enum WatchEvent {
     /// The server's folder was compared with the local one and brought
     /// in step; changes are watched from here on.
     InStep { again: bool },
-    /// A line of the watch's own or of its connection's log.
+    /// What the watch did or noticed itself ("renamed a to b", "deleted
+    /// c", changes missed): for every user to see.
+    Said(LogLine),
+    /// A line of the log of the connection that renames and deletes.
     Log(LogLine),
     /// A change could not be sent because the server could not be
     /// reached; the folder is mirrored again once it answers.
@@ -115,6 +118,7 @@ impl KeepUpToDate {
             options,
             news,
             changes: None,
+            changes_busy: false,
             mirrors: 0,
         };
         let thread = thread::Builder::new()
@@ -133,13 +137,23 @@ impl KeepUpToDate {
         ))
     }
 
-    /// Stops watching: what is being sent is stopped as a queue stops,
-    /// and the connections say QUIT.
-    pub fn stop(mut self) {
-        self.finish();
+    /// Asks the watch to end once the files being sent are sent (no
+    /// further change is taken, no mirror goes on); `Ended` follows.
+    /// Dropping the handle (or [`KeepUpToDate::stop`]) ends it at once.
+    pub fn finish(&self) {
+        if let Some(stop) = &self.stop {
+            let _ = stop.send(());
+        }
     }
 
-    fn finish(&mut self) {
+    /// Stops watching at once: what is being sent is stopped as a queue
+    /// stops (an upload under way ends where it is), and the connections
+    /// say QUIT.
+    pub fn stop(mut self) {
+        self.end_now();
+    }
+
+    fn end_now(&mut self) {
         self.stop.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -149,7 +163,7 @@ impl KeepUpToDate {
 
 impl Drop for KeepUpToDate {
     fn drop(&mut self) {
-        self.finish();
+        self.end_now();
     }
 }
 
@@ -166,6 +180,8 @@ struct Watch {
     remote: Remote,
     /// The queue that sends written files, started at the first.
     changes: Option<(TransferQueue, Receiver<QueueEvent>)>,
+    /// Whether that queue has files to send (since its last `Idle`).
+    changes_busy: bool,
     mirrors: u64,
 }
 
@@ -221,7 +237,12 @@ impl Watch {
                 None => never(),
             };
             select! {
-                recv(stop) -> _ => break None,
+                recv(stop) -> asked => {
+                    if asked.is_ok() {
+                        self.send_what_is_under_way(&stop);
+                    }
+                    break None;
+                }
                 recv(local.touches) -> touch => match touch {
                     Ok(touch) => {
                         if let Some(touch) = self.relative(touch) {
@@ -277,6 +298,24 @@ impl Watch {
         let _ = self.news.send(WatchEvent::Ended(ended));
     }
 
+    /// Waits until the change queue has sent what it has (or the handle
+    /// goes), passing its events on.
+    fn send_what_is_under_way(&mut self, stop: &Receiver<()>) {
+        let Some((_, events)) = &self.changes else {
+            return;
+        };
+        let events = events.clone();
+        while self.changes_busy {
+            select! {
+                recv(stop) -> asked => if asked.is_err() { return },
+                recv(events) -> event => match event {
+                    Ok(event) => self.forward_change(event, &mut None),
+                    Err(_) => return,
+                },
+            }
+        }
+    }
+
     /// A queue event of the change queue, passed on; a file that could
     /// not be sent for a passing reason (after the queue's own retries)
     /// makes a mirror due.
@@ -287,6 +326,10 @@ impl Watch {
                 ..
             } if crate::engine::queue::is_passing(err) => Some(err.clone()),
             QueueEvent::ConnectFailed(err) => Some(err.clone()),
+            QueueEvent::Idle(_) => {
+                self.changes_busy = false;
+                None
+            }
             _ => None,
         };
         let _ = self.news.send(WatchEvent::Queue(event));
@@ -500,6 +543,7 @@ impl Watch {
             }
         }
         if let Some((queue, _)) = &self.changes {
+            self.changes_busy = true;
             queue.add(TransferSpec {
                 direction: Direction::Upload,
                 remote,
@@ -553,12 +597,18 @@ impl Watch {
     }
 
     fn log(&self, kind: LogKind, text: &str) {
-        let _ = self.news.send(WatchEvent::Log(LogLine {
+        let _ = self.news.send(WatchEvent::Said(LogLine {
             level: LogLevel::Status,
             kind,
             text: text.to_string(),
         }));
     }
+}
+
+/// Whether a queue item is a mirror's (the first, one after an outage,
+/// a folder that appeared) rather than a single file sent as it changed.
+pub fn from_mirror(id: super::queue::ItemId) -> bool {
+    id < CHANGE_IDS
 }
 
 /// The default excludes as patterns.
