@@ -57,6 +57,23 @@ pub enum Dialog {
     },
     /// Edit → Settings, on a copy of the settings.
     Settings(Box<crate::gui::settings::Settings>),
+    /// A file opened to edit was saved: upload it?
+    EditSaved {
+        edit: u64,
+        name: String,
+        server: String,
+        always: bool,
+    },
+    /// The server's file changed since it was opened to edit.
+    EditConflict {
+        edit: u64,
+        name: String,
+        why: String,
+    },
+    /// Closing the window would lose saved edits not uploaded.
+    UnsentEdits {
+        count: usize,
+    },
     About,
     Shortcuts,
 }
@@ -93,6 +110,29 @@ pub enum DialogAnswer {
     },
     /// The settings as the Settings dialog left them (OK).
     Settings(Box<crate::gui::settings::Settings>),
+    /// Upload the saved file (and from now on without asking).
+    EditUpload {
+        edit: u64,
+        always: bool,
+    },
+    /// What to do with an edited file the server changed meanwhile.
+    EditConflict {
+        edit: u64,
+        choice: ConflictChoice,
+    },
+    /// Close the window although edits were not uploaded.
+    QuitAnyway,
+}
+
+/// The answers to an edited file that changed on the server meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictChoice {
+    /// Replace theirs with the edited copy.
+    Overwrite,
+    /// Upload the copy beside theirs, as "name (1).ext".
+    KeepBoth,
+    /// Open the server's version beside the copy, to compare.
+    DownloadTheirs,
 }
 
 /// `None`: still open. `Some(None)`: closed without an answer.
@@ -136,6 +176,14 @@ impl Dialog {
                         None => None,
                     }
                 }
+                Dialog::EditSaved {
+                    edit,
+                    name,
+                    server,
+                    always,
+                } => edit_saved(ui, *edit, name, server, always),
+                Dialog::EditConflict { edit, name, why } => edit_conflict(ui, *edit, name, why),
+                Dialog::UnsentEdits { count } => unsent_edits(ui, *count),
                 Dialog::About => super::help::about(ui).then_some(None),
                 Dialog::Shortcuts => {
                     ui.set_max_width(560.0);
@@ -338,6 +386,63 @@ fn exists(
             for_all: *apply_to_all,
         })
     })
+}
+
+fn edit_saved(ui: &mut Ui, edit: u64, name: &str, server: &str, always: &mut bool) -> Shown {
+    ui.heading("Upload the saved file?");
+    ui.label(format!(
+        "{} was saved. Upload it to {}?",
+        display_text(name),
+        display_text(server)
+    ));
+    ui.checkbox(always, "Don't ask again for this file");
+    let (upload, cancel) = buttons(ui, "Upload now");
+    if upload {
+        return Some(Some(DialogAnswer::EditUpload {
+            edit,
+            always: *always,
+        }));
+    }
+    // Not now: the file stays "changed" in the edited files, with an
+    // Upload button there.
+    cancel.then_some(None)
+}
+
+fn edit_conflict(ui: &mut Ui, edit: u64, name: &str, why: &str) -> Shown {
+    ui.heading("The file changed on the server");
+    ui.label(format!("{}: {}.", display_text(name), display_text(why)));
+    ui.label("Nothing was uploaded. Your copy is kept.");
+    let mut choice = None;
+    let mut cancel = false;
+    ui.horizontal_wrapped(|ui| {
+        for (answer, label) in [
+            (ConflictChoice::Overwrite, "Overwrite theirs"),
+            (ConflictChoice::KeepBoth, "Keep both"),
+            (ConflictChoice::DownloadTheirs, "Open theirs to compare"),
+        ] {
+            if ui.button(label).clicked() {
+                choice = Some(answer);
+            }
+        }
+        cancel = ui.button("Cancel").clicked();
+    });
+    if let Some(choice) = choice {
+        return Some(Some(DialogAnswer::EditConflict { edit, choice }));
+    }
+    cancel.then_some(None)
+}
+
+fn unsent_edits(ui: &mut Ui, count: usize) -> Shown {
+    ui.heading("Edited files not uploaded");
+    ui.label(format!(
+        "{} saved here but not uploaded. Their copies are deleted when Ferry closes.",
+        crate::units::count(count as u64, "edited file was", "edited files were")
+    ));
+    let (quit, cancel) = buttons(ui, "Close anyway");
+    if quit {
+        return Some(Some(DialogAnswer::QuitAnyway));
+    }
+    cancel.then_some(None)
 }
 
 fn ask_password(

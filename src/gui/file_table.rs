@@ -91,6 +91,10 @@ pub enum MenuItem {
     Permissions,
     OpenInFileManager,
     Refresh,
+    /// A server's file in its application, uploaded again when saved.
+    Edit,
+    /// A server's file in its application, to look at only.
+    View,
 }
 
 impl Side {
@@ -116,6 +120,8 @@ impl MenuItem {
         match kind {
             PaneKind::ServerToServer => &[
                 MenuItem::Transfer,
+                MenuItem::Edit,
+                MenuItem::View,
                 MenuItem::Rename,
                 MenuItem::Delete,
                 MenuItem::NewFolder,
@@ -126,6 +132,8 @@ impl MenuItem {
             PaneKind::Server => &[
                 MenuItem::Transfer,
                 MenuItem::TransferTo,
+                MenuItem::Edit,
+                MenuItem::View,
                 MenuItem::Rename,
                 MenuItem::Delete,
                 MenuItem::NewFolder,
@@ -160,6 +168,8 @@ impl MenuItem {
             (MenuItem::Permissions, _) => "Permissions…",
             (MenuItem::OpenInFileManager, _) => "Open in file manager",
             (MenuItem::Refresh, _) => "Refresh",
+            (MenuItem::Edit, _) => "Edit",
+            (MenuItem::View, _) => "Open (read only)",
         }
     }
 

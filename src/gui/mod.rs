@@ -7,6 +7,7 @@ mod bridge;
 mod chosen;
 mod connect_bar;
 mod dialogs;
+mod edits;
 mod file_picker;
 mod file_table;
 mod folder_tree;

@@ -32,6 +32,9 @@ pub enum QueueRole {
     Transfers,
     /// Copies from the server on `from` to the server in the other pane.
     Copy { from: Side },
+    /// Files opened to edit on the server on `side`: their downloads
+    /// and uploads, answered by the window itself when a target exists.
+    Edits { side: Side },
 }
 
 impl QueueRole {
@@ -41,6 +44,7 @@ impl QueueRole {
         match self {
             QueueRole::Transfers => side == Side::Right,
             QueueRole::Copy { .. } => true,
+            QueueRole::Edits { side: edits } => edits == side,
         }
     }
 }

@@ -14,10 +14,10 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::connect_bar::LinkState;
-use crate::engine::typed::{Cdup, Change, Connect, Cwd, List, Raw, TypedCommand};
+use crate::engine::typed::{Cdup, Change, Connect, Cwd, List, Raw, Stat, TypedCommand};
 use crate::engine::{
-    Command, ConnectOptions, Connection, Error, Event, Listing, Outcome, Reply, RequestId,
-    SessionInfo,
+    Command, ConnectOptions, Connection, Error, Event, FileStat, Listing, Outcome, Reply,
+    RequestId, SessionInfo,
 };
 use crate::sites::Site;
 
@@ -37,6 +37,19 @@ enum Purpose {
     Count { login: u64, path: String },
     /// A raw command from the log panel.
     Raw,
+    /// SIZE and MDTM of a file opened to edit (`edit` is its entry).
+    EditStat { edit: u64, why: EditStatFor },
+}
+
+/// Why a file opened to edit is asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditStatFor {
+    /// Just downloaded: what the copy was made from.
+    Opened,
+    /// Before an upload: did anyone change it meanwhile?
+    Check,
+    /// Just uploaded: what the server has now.
+    Uploaded,
 }
 
 impl Purpose {
@@ -61,6 +74,11 @@ impl Purpose {
                 result: outcome.and_then(List::answer),
             },
             Purpose::Raw => Answer::Raw(outcome.and_then(Raw::answer)),
+            Purpose::EditStat { edit, why } => Answer::EditStat {
+                edit,
+                why,
+                result: outcome.and_then(Stat::answer),
+            },
         }
     }
 }
@@ -90,6 +108,12 @@ pub enum Answer {
     },
     /// A raw command's reply.
     Raw(Result<Reply, Error>),
+    /// SIZE and MDTM of a file opened to edit.
+    EditStat {
+        edit: u64,
+        why: EditStatFor,
+        result: Result<FileStat, Error>,
+    },
 }
 
 pub struct RemoteSession {
@@ -174,6 +198,11 @@ impl RemoteSession {
             path: path.clone(),
         };
         self.send(List { path: Some(path) }, purpose);
+    }
+
+    /// SIZE and MDTM of `path`, a file opened to edit.
+    pub fn edit_stat(&mut self, path: String, edit: u64, why: EditStatFor) {
+        self.send(Stat { path }, Purpose::EditStat { edit, why });
     }
 
     /// A command line typed by the user.

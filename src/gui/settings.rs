@@ -47,6 +47,12 @@ pub struct Settings {
     pub text_mode: bool,
     /// Extensions, separated by spaces or commas.
     pub text_extensions: String,
+    /// The program that opens files to edit or view: a command line,
+    /// `{path}` standing for the file (added at the end without it);
+    /// empty: the desktop's application for the file's type.
+    pub editor: String,
+    /// A saved edited file goes back to the server without a question.
+    pub upload_edits_without_asking: bool,
 }
 
 /// FileZilla's list of extensions sent as text in its "Auto" mode.
@@ -137,6 +143,8 @@ impl Default for Settings {
             folder_trees: false,
             text_mode: false,
             text_extensions: TEXT_EXTENSIONS.to_string(),
+            editor: String::new(),
+            upload_edits_without_asking: false,
         }
     }
 }

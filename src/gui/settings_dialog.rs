@@ -55,6 +55,22 @@ pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
             });
             ui.end_row();
 
+            ui.label("Editing server files")
+                .on_hover_text("Edit on a server file opens a copy; saving it uploads it again");
+            ui.vertical(|ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut draft.editor)
+                        .hint_text("the desktop's application for the file")
+                        .desired_width(320.0),
+                )
+                .on_hover_text("A command line; {path} stands for the file (e.g. gedit {path})");
+                ui.checkbox(
+                    &mut draft.upload_edits_without_asking,
+                    "Upload a saved file without asking",
+                );
+            });
+            ui.end_row();
+
             ui.label("Deleting");
             ui.checkbox(&mut draft.confirm_delete, "Ask before deleting");
             ui.end_row();

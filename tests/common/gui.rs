@@ -31,6 +31,14 @@ pub fn window_opening(local: &Path, start: Option<ferry::url::FtpUrl>) -> App {
     window_in(settings, start, &config)
 }
 
+/// A window with `settings` (its left pane at their last local folder).
+pub fn window_with_settings(settings: Settings) -> App {
+    let config = tempfile::tempdir()
+        .expect("a temporary config folder")
+        .keep();
+    window_in(settings, None, &config)
+}
+
 /// A window whose config folder (sites, certificates, the queue kept
 /// between runs) is `config`: two windows on one folder are two runs.
 pub fn window_with_config(local: &Path, config: &Path) -> App {

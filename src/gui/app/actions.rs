@@ -16,6 +16,7 @@ use crate::engine::names::{is_safe_local_name, remote_join};
 use crate::engine::queue::{Direction, QueueCommand, TransferSpec};
 use crate::gui::chosen::{Chosen, DeleteRequest, Place};
 use crate::gui::dialogs::{Dialog, DialogAnswer};
+use crate::gui::edits::EditMode;
 use crate::gui::file_picker::{Pick, PickFor};
 use crate::gui::file_table::{DragPayload, MenuItem, Picked, Side};
 use crate::gui::local_fs::LocalOp;
@@ -172,6 +173,8 @@ impl FerryApp {
                 }
             }
             MenuItem::OpenInFileManager => open_in_file_manager(&chosen.folder),
+            MenuItem::Edit => self.open_to_edit(chosen, EditMode::Edit),
+            MenuItem::View => self.open_to_edit(chosen, EditMode::View),
             MenuItem::Refresh => self.refresh(side),
         }
     }
@@ -380,6 +383,9 @@ impl FerryApp {
     pub(super) fn dialog_answer(&mut self, answer: DialogAnswer) {
         match answer {
             DialogAnswer::Delete(request) => self.delete(request),
+            DialogAnswer::EditUpload { edit, always } => self.edit_upload_answer(edit, always),
+            DialogAnswer::EditConflict { edit, choice } => self.edit_conflict_answer(edit, choice),
+            DialogAnswer::QuitAnyway => self.close_anyway(),
             DialogAnswer::Settings(settings) => self.apply_settings(*settings),
             DialogAnswer::NewFolder {
                 place,

@@ -8,6 +8,7 @@ use egui::{Key, Modifiers, Ui};
 
 mod actions;
 mod connection;
+mod editing;
 mod menu;
 mod news;
 mod restore;
@@ -17,6 +18,7 @@ use crate::engine::{LogKind, display_lines, display_text, mask_command};
 use crate::gui::bridge::Waker;
 use crate::gui::connect_bar::{BarAction, ConnectBar, LinkState};
 use crate::gui::dialogs::Dialog;
+use crate::gui::edits::{EditEntry, Edits};
 use crate::gui::file_picker::{FilePicker, Pick, PickFor};
 use crate::gui::file_table::{PaneKind, Side};
 use crate::gui::half::{Half, Source};
@@ -85,6 +87,10 @@ pub struct FerryApp {
     saved_queue: Option<SavedQueue>,
     /// Restore was chosen: they go out once logged in to their server.
     restore_pending: Option<SavedQueue>,
+    /// Server files opened to edit or view.
+    edits: Edits,
+    /// "Close anyway" was answered despite edits not uploaded.
+    close_despite_edits: bool,
 }
 
 impl FerryApp {
@@ -127,6 +133,8 @@ impl FerryApp {
             file_picker: FilePicker::default(),
             saved_queue: None,
             restore_pending: None,
+            edits: Edits::new(waker.clone()),
+            close_despite_edits: false,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -256,6 +264,16 @@ impl FerryApp {
         self.file_picker.in_window_only();
     }
 
+    /// The server files opened to edit or view, and what became of each.
+    pub fn edited_files(&self) -> &[EditEntry] {
+        &self.edits.entries
+    }
+
+    /// The copies handed to their application so far.
+    pub fn opened_copies(&self) -> &[PathBuf] {
+        &self.edits.opened
+    }
+
     /// The log as Copy and Save give it.
     pub fn log_text(&self) -> String {
         self.log.text()
@@ -334,6 +352,7 @@ impl FerryApp {
             ui.ctx().request_repaint_after(ERROR_SHOWN_FOR);
         }
         self.apply_look(ui.ctx());
+        self.unsent_edits_on_close(ui.ctx());
         let quiet = self.dialogs.is_empty() && !self.site_manager.open;
         if quiet && let Some(action) = crate::gui::menu_bar::shortcut_pressed(ui.ctx()) {
             self.menu_action(ui.ctx(), action);
@@ -378,13 +397,18 @@ impl FerryApp {
                 let mut commands = Vec::new();
                 let mut log_actions = Vec::new();
                 let connected = self.right.server.is_connected();
+                let mut edit_actions = Vec::new();
                 ui.columns(2, |columns| {
                     self.saved_queue_ui(&mut columns[0]);
+                    edit_actions = crate::gui::edits::edits_ui(&mut columns[0], &self.edits);
                     commands = self.queue_view.ui(&mut columns[0]);
                     log_actions = self.log.ui(&mut columns[1], connected);
                 });
                 for command in commands {
                     self.queue_command(command);
+                }
+                for action in edit_actions {
+                    self.edit_action(action);
                 }
                 for action in log_actions {
                     self.log_action(action);

@@ -94,6 +94,11 @@ impl FerryApp {
         for news in news {
             self.queue_news(news);
         }
+        let (news, left) = take_some(&self.edits.news, NEWS_PER_FRAME);
+        more |= left;
+        for news in news {
+            self.edit_news(news);
+        }
         if more {
             self.waker.wake();
         }
@@ -262,6 +267,7 @@ impl FerryApp {
                 }
             }
             Answer::Raw(Err(err)) => self.browse_failed(side, "The command", &err),
+            Answer::EditStat { edit, why, result } => self.edit_stat(edit, why, result),
         }
     }
 
@@ -320,6 +326,18 @@ impl FerryApp {
         // A queue let go only settles its rows: no questions, no errors
         // about files the user has moved on from.
         if ended {
+            return;
+        }
+        // An edited file's question is answered as its user decided.
+        if self.edit_queue_event(&event)
+            && matches!(
+                event,
+                QueueEvent::State {
+                    state: ItemState::Asking { .. },
+                    ..
+                }
+            )
+        {
             return;
         }
         match event {

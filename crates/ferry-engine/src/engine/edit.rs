@@ -130,6 +130,22 @@ fn describe(stat: &FileStat) -> String {
     }
 }
 
+/// Whether the server's file, described as `then` when a copy was made
+/// and as `now`, changed in between. A size or a time the server gave
+/// then and gives differently now is a change; one it never gives cannot
+/// be compared (a server without SIZE and MDTM: the caller says so).
+pub fn conflict(then: &FileStat, now: &FileStat) -> Option<Conflict> {
+    if now.size.is_none() && now.modified.is_none() {
+        return (then.size.is_some() || then.modified.is_some())
+            .then_some(Conflict::GoneFromServer);
+    }
+    let changed = differs(then.size, now.size) || differs(then.modified, now.modified);
+    changed.then_some(Conflict::ChangedOnServer {
+        was: *then,
+        now: *now,
+    })
+}
+
 /// One remote file opened for editing and its local copy.
 #[derive(Debug, Clone)]
 pub struct EditedFile {
@@ -140,6 +156,11 @@ pub struct EditedFile {
     pub server: FileStat,
     synced: Fingerprint,
 }
+
+/// The local copy's bytes at one moment (taken as an upload starts, so
+/// a save during the upload is not taken for uploaded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(Fingerprint);
 
 /// The local copy as it was when last in step: its length and time say
 /// quickly that nothing happened; the hash decides otherwise.
@@ -212,16 +233,7 @@ impl EditedFile {
     /// and gives differently now is a change; one it never gives cannot
     /// be compared (a server without SIZE and MDTM: the caller says so).
     pub fn conflict(&self, now: &FileStat) -> Option<Conflict> {
-        if now.size.is_none() && now.modified.is_none() {
-            return (self.server.size.is_some() || self.server.modified.is_some())
-                .then_some(Conflict::GoneFromServer);
-        }
-        let changed =
-            differs(self.server.size, now.size) || differs(self.server.modified, now.modified);
-        changed.then_some(Conflict::ChangedOnServer {
-            was: self.server,
-            now: *now,
-        })
+        conflict(&self.server, now)
     }
 
     /// Whether the server gave neither size nor time, so a change there
@@ -233,9 +245,24 @@ impl EditedFile {
     /// The copy was uploaded and the server now describes the file as
     /// `server`: this is the new state to compare with.
     pub fn uploaded(&mut self, server: FileStat) -> Result<()> {
-        self.synced = Fingerprint::of(&self.local).map_err(|e| Error::local(&self.local, &e))?;
-        self.server = server;
+        let now = self.snapshot()?;
+        self.uploaded_as(now, server);
         Ok(())
+    }
+
+    /// The copy's bytes now, to be given to [`EditedFile::uploaded_as`]
+    /// once their upload is done.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        Fingerprint::of(&self.local)
+            .map(Snapshot)
+            .map_err(|e| Error::local(&self.local, &e))
+    }
+
+    /// What `sent` held is on the server, which describes the file as
+    /// `server`; a save since then still counts as a change.
+    pub fn uploaded_as(&mut self, sent: Snapshot, server: FileStat) {
+        self.synced = sent.0;
+        self.server = server;
     }
 }
 
@@ -293,6 +320,12 @@ mod tests {
         file.uploaded(stat(4, 9)).unwrap();
         assert_eq!(file.local_change().unwrap(), LocalChange::Unchanged);
         assert_eq!(file.server, stat(4, 9));
+        // Saved again while an upload of the earlier bytes ran.
+        let sent = file.snapshot().unwrap();
+        fs::write(&local, b"three").unwrap();
+        file.uploaded_as(sent, stat(4, 10));
+        assert_eq!(file.local_change().unwrap(), LocalChange::Changed);
+        file.uploaded(stat(5, 11)).unwrap();
         fs::remove_file(&local).unwrap();
         assert_eq!(file.local_change().unwrap(), LocalChange::Gone);
     }

@@ -1,0 +1,151 @@
+//! Edit and Open (read only) on a server's file in the window (issue 18):
+//! the copy is opened with the program the settings name (here `true`,
+//! which opens nothing; the window records what it handed over), a save
+//! is noticed, asked about and uploaded through the queue, and a file
+//! someone changed on the server meanwhile is never overwritten without
+//! the user's word.
+
+mod common;
+
+use std::fs;
+use std::path::PathBuf;
+
+use common::gui::{App, connect, right_click, shows, wait_for, window_with_settings};
+use common::unftp::UnftpServer;
+use egui_kittest::kittest::Queryable;
+use ferry::gui::{LinkState, Settings};
+
+fn window_on(server: &UnftpServer, local: &std::path::Path) -> App {
+    let settings = Settings {
+        last_local: Some(local.to_path_buf()),
+        editor: "true {path}".to_string(),
+        ..Settings::default()
+    };
+    let mut app = window_with_settings(settings);
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "connected", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    app
+}
+
+/// Clicks the right-click menu's `label` (the menu bar may have an entry
+/// of the same name: the menu's is the last one drawn).
+fn menu_entry(app: &mut App, label: &str) {
+    let entries: Vec<_> = app.query_all_by_label(label).collect();
+    entries.last().expect("the menu entry").click();
+    app.step();
+}
+
+/// Clicks a dialog's button once the dialog has settled where it is
+/// drawn (a modal is placed in its first frames; a click aimed at where
+/// it was would miss).
+fn click(app: &mut App, label: &str) {
+    for _ in 0..3 {
+        app.step();
+    }
+    app.get_by_label(label).click();
+    app.step();
+}
+
+fn state_of(app: &App, name: &str) -> String {
+    app.state()
+        .edited_files()
+        .iter()
+        .find(|e| e.name() == name)
+        .map(|e| e.state.label())
+        .unwrap_or_default()
+}
+
+fn copy_of(app: &App, name: &str) -> PathBuf {
+    app.state()
+        .edited_files()
+        .iter()
+        .find(|e| e.name() == name)
+        .map(|e| e.local.clone())
+        .expect("an edited file")
+}
+
+#[test]
+fn a_saved_file_is_uploaded_after_the_question_and_a_change_on_the_server_is_asked_about() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("page.html"), b"<p>old</p>").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listing", |app| shows(app, "page.html"));
+    right_click(&mut app, "page.html");
+    menu_entry(&mut app, "Edit");
+    wait_for(&mut app, "the copy opened", |app| {
+        state_of(app, "page.html") == "unchanged" && app.state().opened_copies().len() == 1
+    });
+    let copy = copy_of(&app, "page.html");
+    assert_eq!(app.state().opened_copies()[0], copy);
+    assert_eq!(fs::read(&copy).unwrap(), b"<p>old</p>");
+    assert!(
+        !copy.starts_with(local.path()),
+        "never in the user's folders"
+    );
+    assert!(shows(&app, "Edited files (1)"));
+
+    // Saved as an editor does: a new file renamed over the copy.
+    fs::write(copy.with_extension("tmp"), b"<p>new</p>").unwrap();
+    fs::rename(copy.with_extension("tmp"), &copy).unwrap();
+    wait_for(&mut app, "the question", |app| {
+        shows(app, "Upload the saved file?")
+    });
+    assert_eq!(
+        fs::read(server.path("page.html")).unwrap(),
+        b"<p>old</p>",
+        "not before the answer"
+    );
+    click(&mut app, "Upload now");
+    wait_for(&mut app, "the upload", |app| {
+        state_of(app, "page.html").starts_with("uploaded at")
+    });
+    assert_eq!(fs::read(server.path("page.html")).unwrap(), b"<p>new</p>");
+
+    // Someone else changes the file on the server; then this copy is saved.
+    fs::write(server.path("page.html"), b"<p>theirs, longer</p>").unwrap();
+    fs::write(&copy, b"<p>mine</p>").unwrap();
+    wait_for(&mut app, "the question again", |app| {
+        shows(app, "Upload the saved file?")
+    });
+    click(&mut app, "Upload now");
+    wait_for(&mut app, "the conflict", |app| {
+        shows(app, "The file changed on the server")
+    });
+    assert_eq!(state_of(&app, "page.html"), "changed on the server too");
+    assert_eq!(
+        fs::read(server.path("page.html")).unwrap(),
+        b"<p>theirs, longer</p>"
+    );
+    click(&mut app, "Keep both");
+    wait_for(&mut app, "the copy beside theirs", |_| {
+        fs::read(server.path("page (1).html")).is_ok_and(|b| b == b"<p>mine</p>")
+    });
+    assert_eq!(
+        fs::read(server.path("page.html")).unwrap(),
+        b"<p>theirs, longer</p>"
+    );
+}
+
+#[test]
+fn a_file_opened_read_only_is_never_uploaded() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("notes.txt"), b"notes").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listing", |app| shows(app, "notes.txt"));
+    right_click(&mut app, "notes.txt");
+    menu_entry(&mut app, "Open (read only)");
+    wait_for(&mut app, "the copy opened", |app| {
+        state_of(app, "notes.txt") == "unchanged"
+    });
+    let copy = copy_of(&app, "notes.txt");
+    fs::write(&copy, b"scribbled on").unwrap();
+    wait_for(&mut app, "the change noticed", |app| {
+        state_of(app, "notes.txt") == "changed, not uploaded"
+    });
+    assert!(!shows(&app, "Upload the saved file?"));
+    assert_eq!(fs::read(server.path("notes.txt")).unwrap(), b"notes");
+}
