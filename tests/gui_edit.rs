@@ -149,3 +149,54 @@ fn a_file_opened_read_only_is_never_uploaded() {
     assert!(!shows(&app, "Upload the saved file?"));
     assert_eq!(fs::read(server.path("notes.txt")).unwrap(), b"notes");
 }
+
+#[test]
+fn a_local_folder_is_kept_up_to_date_on_the_server_until_stopped() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let site = local.path().join("site");
+    fs::create_dir_all(site.join(".git")).unwrap();
+    fs::write(site.join("index.html"), b"<h1>home</h1>").unwrap();
+    fs::write(site.join(".git/HEAD"), b"ref").unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listings", |app| {
+        shows(app, "site") && !app.state_mut().right_pane().table.folder().is_empty()
+    });
+    right_click(&mut app, "site");
+    menu_entry(&mut app, "Keep the server folder up to date");
+    wait_for(&mut app, "the first mirror", |app| {
+        app.state()
+            .kept_folder()
+            .is_some_and(|s| s.contains("in step, watching"))
+    });
+    assert_eq!(
+        fs::read(server.path("site/index.html")).unwrap(),
+        b"<h1>home</h1>"
+    );
+    assert!(
+        !server.path("site/.git").exists(),
+        "left out as the settings say"
+    );
+    fs::write(site.join("about.html"), b"<h1>about</h1>").unwrap();
+    wait_for(&mut app, "the new file sent", |app| {
+        app.state()
+            .kept_folder()
+            .is_some_and(|s| s.contains("1 file sent, the last about.html at"))
+    });
+    assert_eq!(
+        fs::read(server.path("site/about.html")).unwrap(),
+        b"<h1>about</h1>"
+    );
+    assert!(shows(&app, "Stop"));
+    let stops: Vec<_> = app.query_all_by_label("Stop").collect();
+    stops.last().unwrap().click();
+    wait_for(&mut app, "stopped", |app| {
+        app.state().kept_folder().is_none()
+    });
+    fs::write(site.join("later.html"), b"later").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !server.path("site/later.html").exists(),
+        "no longer watched"
+    );
+}

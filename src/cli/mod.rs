@@ -382,6 +382,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 delete,
                 queue: options,
                 quiet: crate::engine::watch::DEFAULT_QUIET,
+                first_item_id: 0,
             };
             watch::run(connect, options, !no_default_excludes, shared.verbose)
         }

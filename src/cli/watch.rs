@@ -126,7 +126,7 @@ impl Report {
                 match state {
                     // A mirror's files are many; its summary is the
                     // "in step" line (each file with -v).
-                    ItemState::Done if !from_mirror(id) || verbose > 0 => {
+                    ItemState::Done if !from_mirror(0, id) || verbose > 0 => {
                         output::print_line(&format!("sent {name}"));
                     }
                     ItemState::Failed(err) => output::message(&format!("ferry: {name}: {err}")),

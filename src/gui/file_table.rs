@@ -95,6 +95,9 @@ pub enum MenuItem {
     Edit,
     /// A server's file in its application, to look at only.
     View,
+    /// Keep the server's folder up to date with this folder (or the
+    /// one selected).
+    KeepUpToDate,
 }
 
 impl Side {
@@ -148,6 +151,7 @@ impl MenuItem {
                 MenuItem::DeletePermanently,
                 MenuItem::NewFolder,
                 MenuItem::OpenInFileManager,
+                MenuItem::KeepUpToDate,
                 MenuItem::Refresh,
             ],
         }
@@ -170,6 +174,7 @@ impl MenuItem {
             (MenuItem::Refresh, _) => "Refresh",
             (MenuItem::Edit, _) => "Edit",
             (MenuItem::View, _) => "Open (read only)",
+            (MenuItem::KeepUpToDate, _) => "Keep the server folder up to date",
         }
     }
 
@@ -177,7 +182,10 @@ impl MenuItem {
     fn needs_selection(self) -> bool {
         !matches!(
             self,
-            MenuItem::NewFolder | MenuItem::Refresh | MenuItem::OpenInFileManager
+            MenuItem::NewFolder
+                | MenuItem::Refresh
+                | MenuItem::OpenInFileManager
+                | MenuItem::KeepUpToDate
         )
     }
 }

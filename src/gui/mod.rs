@@ -14,6 +14,7 @@ mod folder_tree;
 mod half;
 mod help;
 mod icons;
+mod kept_folder;
 mod left_bar;
 mod legible;
 mod local_fs;

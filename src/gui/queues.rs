@@ -125,6 +125,18 @@ impl Queues {
         Ok(&self.running[self.running.len() - 1].queue)
     }
 
+    /// The first of a range of ids that no queue of this window will
+    /// give (a kept-up-to-date folder's queues take theirs from it).
+    pub fn reserve(&mut self) -> Result<ItemId, Error> {
+        let first = self
+            .started
+            .checked_add(1)
+            .and_then(|n| n.checked_mul(IDS_PER_QUEUE))
+            .ok_or_else(|| Error::Protocol("out of queue ids; restart Ferry".to_string()))?;
+        self.started += 1;
+        Ok(first)
+    }
+
     /// Pauses or resumes every queue, now and for those started later.
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = paused;

@@ -53,6 +53,9 @@ pub struct Settings {
     pub editor: String,
     /// A saved edited file goes back to the server without a question.
     pub upload_edits_without_asking: bool,
+    /// Left out when keeping a server folder up to date (the `--exclude`
+    /// patterns, separated by spaces).
+    pub watch_excludes: String,
 }
 
 /// FileZilla's list of extensions sent as text in its "Auto" mode.
@@ -145,6 +148,7 @@ impl Default for Settings {
             text_extensions: TEXT_EXTENSIONS.to_string(),
             editor: String::new(),
             upload_edits_without_asking: false,
+            watch_excludes: crate::engine::watch::DEFAULT_EXCLUDES.join(" "),
         }
     }
 }

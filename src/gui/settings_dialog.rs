@@ -71,6 +71,16 @@ pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
             });
             ui.end_row();
 
+            ui.label("Keeping a folder up to date").on_hover_text(
+                "Names left out (patterns as --exclude takes them), separated by spaces",
+            );
+            ui.add(
+                egui::TextEdit::singleline(&mut draft.watch_excludes)
+                    .hint_text("nothing left out")
+                    .desired_width(320.0),
+            );
+            ui.end_row();
+
             ui.label("Deleting");
             ui.checkbox(&mut draft.confirm_delete, "Ask before deleting");
             ui.end_row();

@@ -34,6 +34,7 @@ fn watch_options(local: &Path, remote: &str, delete: bool) -> WatchOptions {
             ..QueueOptions::default()
         },
         quiet: DEFAULT_QUIET,
+        first_item_id: 0,
     }
 }
 

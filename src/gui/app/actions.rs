@@ -175,6 +175,7 @@ impl FerryApp {
             MenuItem::OpenInFileManager => open_in_file_manager(&chosen.folder),
             MenuItem::Edit => self.open_to_edit(chosen, EditMode::Edit),
             MenuItem::View => self.open_to_edit(chosen, EditMode::View),
+            MenuItem::KeepUpToDate => self.keep_up_to_date(chosen),
             MenuItem::Refresh => self.refresh(side),
         }
     }

@@ -220,6 +220,7 @@ impl FerryApp {
         server.waiting_for_trust = None;
         // A link being opened belonged to that connection.
         server.opening_link = None;
+        self.stop_keeping(side);
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs
                 .retain(|d| !matches!(d, Dialog::Exists { id, .. } if ids.contains(id)));
@@ -227,7 +228,7 @@ impl FerryApp {
         }
     }
 
-    fn queue_options(&self) -> QueueOptions {
+    pub(super) fn queue_options(&self) -> QueueOptions {
         QueueOptions {
             connections: self.settings.connections.clamp(1, 10),
             exists: self.settings.when_exists.policy(),

@@ -9,6 +9,7 @@ use egui::{Key, Modifiers, Ui};
 mod actions;
 mod connection;
 mod editing;
+mod keeping;
 mod menu;
 mod news;
 mod restore;
@@ -91,6 +92,8 @@ pub struct FerryApp {
     edits: Edits,
     /// "Close anyway" was answered despite edits not uploaded.
     close_despite_edits: bool,
+    /// A folder of this computer kept up to date on the right server.
+    kept: Option<crate::gui::kept_folder::KeptFolder>,
 }
 
 impl FerryApp {
@@ -135,6 +138,7 @@ impl FerryApp {
             restore_pending: None,
             edits: Edits::new(waker.clone()),
             close_despite_edits: false,
+            kept: None,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -272,6 +276,11 @@ impl FerryApp {
     /// The copies handed to their application so far.
     pub fn opened_copies(&self) -> &[PathBuf] {
         &self.edits.opened
+    }
+
+    /// The status line of the folder kept up to date, if there is one.
+    pub fn kept_folder(&self) -> Option<String> {
+        self.kept.as_ref().map(|k| k.summary())
     }
 
     /// The log as Copy and Save give it.
@@ -562,6 +571,7 @@ impl FerryApp {
 
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
+            self.kept_ui(ui);
             let both = self.left.shows_server();
             link_status(ui, both.then_some("right: "), &self.right.server);
             if both {

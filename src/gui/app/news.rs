@@ -96,6 +96,7 @@ impl FerryApp {
         }
         let (news, left) = take_some(&self.edits.news, NEWS_PER_FRAME);
         more |= left;
+        more |= self.kept_news();
         for news in news {
             self.edit_news(news);
         }

@@ -59,6 +59,10 @@ pub struct WatchOptions {
     pub queue: QueueOptions,
     /// How long a burst must be quiet before it is sent.
     pub quiet: Duration,
+    /// The watch's queue items take ids from `first_item_id` on (see
+    /// [`from_mirror`]), so a window can show them beside its own
+    /// queues' without two items sharing an id: 2^40 ids are used.
+    pub first_item_id: u64,
 }
 
 /// What a watch reports.
@@ -167,10 +171,12 @@ impl Drop for KeepUpToDate {
     }
 }
 
-/// Item ids of the queue that sends single files start here; each
-/// mirror's start at its number times [`MIRROR_IDS`].
-const CHANGE_IDS: u64 = 1 << 48;
+/// Item ids, from the watch's first: the queue that sends single files
+/// starts at [`CHANGE_IDS`] above it, each mirror at its number (1 to
+/// [`MIRROR_SLOTS`], then again from 1) times [`MIRROR_IDS`].
+const CHANGE_IDS: u64 = 1 << 39;
 const MIRROR_IDS: u64 = 1 << 32;
+const MIRROR_SLOTS: u64 = 127;
 
 struct Watch {
     connect: ConnectOptions,
@@ -420,7 +426,8 @@ impl Watch {
         options.files_as_trees = false;
         options.resume = true;
         options.dry_run = false;
-        options.first_item_id = self.mirrors * MIRROR_IDS;
+        options.first_item_id =
+            self.options.first_item_id + (1 + (self.mirrors - 1) % MIRROR_SLOTS) * MIRROR_IDS;
         let (queue, events) = match TransferQueue::start(self.connect.clone(), options) {
             Ok(started) => started,
             Err(err) => return Mirrored::NotReached(err),
@@ -533,7 +540,7 @@ impl Watch {
             options.files_as_trees = false;
             options.resume = false;
             options.dry_run = false;
-            options.first_item_id = CHANGE_IDS;
+            options.first_item_id = self.options.first_item_id + CHANGE_IDS;
             match TransferQueue::start(self.connect.clone(), options) {
                 Ok(started) => self.changes = Some(started),
                 Err(err) => {
@@ -605,10 +612,11 @@ impl Watch {
     }
 }
 
-/// Whether a queue item is a mirror's (the first, one after an outage,
-/// a folder that appeared) rather than a single file sent as it changed.
-pub fn from_mirror(id: super::queue::ItemId) -> bool {
-    id < CHANGE_IDS
+/// Whether a queue item of the watch whose ids start at `first` is a
+/// mirror's (the first, one after an outage, a folder that appeared)
+/// rather than a single file sent as it changed.
+pub fn from_mirror(first: u64, id: super::queue::ItemId) -> bool {
+    id.wrapping_sub(first) < CHANGE_IDS
 }
 
 /// The default excludes as patterns.
