@@ -45,6 +45,12 @@
 #     on disk and shown done) against ferry get -r with the same
 #     connections (2, the window's default, and 4); BENCH_WINDOW (a
 #     window_drag binary to use instead of building one);
+#   - "watch" (not in the default set): `ferry watch` on a local tree of
+#     BENCH_WATCH_FILES (20 000) small files: its first mirror, then
+#     BENCH_WATCH_SAVES (20) saves of a 1 KiB file, each timed from the
+#     write until the server's copy holds the new bytes (polled every
+#     2 ms on vsftpd's disk); the median and the peak RSS of the watch
+#     (no peer keeps a folder up to date from a Linux command line);
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -76,6 +82,8 @@ RTT_MS=${BENCH_RTT_MS:-0}
 TREE_DIRS=${BENCH_TREE_DIRS:-20}
 TREE_FILES_PER_DIR=${BENCH_TREE_FILES_PER_DIR:-100}
 LIST_ENTRIES=${BENCH_LIST_ENTRIES:-100000}
+WATCH_FILES=${BENCH_WATCH_FILES:-20000}
+WATCH_SAVES=${BENCH_WATCH_SAVES:-20}
 TREE_KINDS=${BENCH_TREE_KINDS:-get put mirror mirror-up copy}
 TREE_FILE_SIZE=4096
 TREE_FILES=$((TREE_DIRS * TREE_FILES_PER_DIR))
@@ -493,6 +501,50 @@ bench_list() { # tool rep
     record list "$tool"
 }
 
+WATCH_LATENCIES=""
+WATCH_MIRROR=""
+WATCH_RSS=""
+bench_watch() { # : once, not per round (its saves are the repetitions)
+    local src=$TMP/watch-src dst=$WORK/watch pid i t0 t1 deadline
+    rm -rf -- "$src" "$dst"
+    mkdir -p "$src"
+    for ((i = 0; i < WATCH_FILES / 100; i++)); do
+        mkdir -p "$src/d$i"
+        (cd "$src/d$i" && seq -f "f%03g.txt" 0 99 | xargs -n 100 sh -c 'for f; do echo "$f" >"$f"; done' sh)
+    done
+    install -d -o "$FTP_USER" -g "$(id -gn "$FTP_USER")" -m 755 "$dst"
+    t0=$(date +%s.%N)
+    "$FERRY" watch -j 4 "$src" "$BASE_URL/watch" >"$TMP/out/watch.log" 2>"$TMP/out/watch.err" &
+    pid=$!
+    deadline=$((SECONDS + 900))
+    until grep -q 'in step; watching' "$TMP/out/watch.err"; do
+        kill -0 "$pid" 2>/dev/null || die "ferry watch ended: $(tail -n 5 "$TMP/out/watch.err")"
+        ((SECONDS < deadline)) || die "ferry watch: no first mirror in 900 s"
+        sleep 0.05
+    done
+    t1=$(date +%s.%N)
+    WATCH_MIRROR=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+    [[ $(find "$dst" -type f | wc -l) -eq $WATCH_FILES ]] || die "ferry watch: the first mirror is not whole"
+    for ((i = 1; i <= WATCH_SAVES; i++)); do
+        head -c 1000 /dev/urandom >"$TMP/watch-save"
+        printf '%024d' "$i" >>"$TMP/watch-save"
+        sleep 0.3 # a person's saves are apart
+        t0=$(date +%s.%N)
+        cp "$TMP/watch-save" "$src/page.html"
+        deadline=$((SECONDS + 30))
+        until cmp -s "$TMP/watch-save" "$dst/page.html"; do
+            ((SECONDS < deadline)) || die "ferry watch: save $i did not arrive in 30 s"
+            sleep 0.002
+        done
+        t1=$(date +%s.%N)
+        WATCH_LATENCIES="$WATCH_LATENCIES $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')"
+    done
+    WATCH_RSS=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status")
+    kill -INT "$pid"
+    wait "$pid" || die "ferry watch: status $? after Ctrl-C"
+    rm -rf -- "$src" "$dst"
+}
+
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
     log "warning: the machine is busy (load average $LOAD_BEFORE on $(nproc) cores): expect noisy numbers"
@@ -538,6 +590,11 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
         for tool in ferry curl lftp; do bench_list "$tool" "$rep"; done
     fi
 done
+
+if has_case watch; then
+    log "ferry watch: $WATCH_FILES files, then $WATCH_SAVES saves"
+    bench_watch
+fi
 
 # Commands Ferry sends per file: one more run of each tree case with the
 # protocol log (-vv), counted, not timed.
@@ -673,6 +730,15 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
             w=$(median "window-j$jobs" window)
             printf '| %s | %s | %s | %s |\n' "$jobs" "$(fmt_time "$c")" "$(fmt_time "$w")" "$(fmt_ratio "$w" "$c")"
         done
+    fi
+    if has_case watch; then
+        echo
+        sorted="" med=""
+        sorted=$(tr ' ' '\n' <<<"$WATCH_LATENCIES" | sed '/^$/d' | sort -n)
+        med=$(awk '{ v[NR] = $1 } END { if (NR) printf "%d", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }' <<<"$sorted")
+        echo "ferry watch -j 4 on $WATCH_FILES files: first mirror ${WATCH_MIRROR} s;" \
+            "a save of 1 KiB on the server after ${med} ms (median of $WATCH_SAVES;" \
+            "all: $(tr '\n' ' ' <<<"$sorted")ms); peak RSS ${WATCH_RSS} KiB."
     fi
     if has_case list; then
         echo
