@@ -396,7 +396,12 @@ fn edit_saved(ui: &mut Ui, edit: u64, name: &str, server: &str, always: &mut boo
         display_text(server)
     ));
     ui.checkbox(always, "Don't ask again for this file");
-    let (upload, cancel) = buttons(ui, "Upload now");
+    let mut upload = false;
+    let mut cancel = false;
+    ui.horizontal(|ui| {
+        upload = ui.button("Upload now").clicked();
+        cancel = ui.button("Not now").clicked();
+    });
     if upload {
         return Some(Some(DialogAnswer::EditUpload {
             edit,

@@ -46,6 +46,8 @@ pub struct KeptFolder {
 
 /// What the window does with a watch's news besides the status line.
 pub enum KeptNews {
+    /// The server's folder was brought in step (worth listing again).
+    InStep,
     Log(LogLine),
     Problem(String),
     /// The watch ended on its own (the folder went, …).
@@ -90,7 +92,10 @@ impl KeptFolder {
         let mut news = Vec::new();
         for event in events {
             match event {
-                WatchEvent::InStep { .. } => self.state = KeptState::Watching,
+                WatchEvent::InStep { .. } => {
+                    self.state = KeptState::Watching;
+                    news.push(KeptNews::InStep);
+                }
                 WatchEvent::Behind(err) => self.state = KeptState::Behind(err.to_string()),
                 WatchEvent::Said(line) | WatchEvent::Log(line) => news.push(KeptNews::Log(line)),
                 WatchEvent::Queue(QueueEvent::Log { line, .. }) => news.push(KeptNews::Log(line)),
@@ -127,14 +132,24 @@ impl KeptFolder {
         (news, more)
     }
 
-    /// One line for the status bar.
-    pub fn summary(&self) -> String {
-        let what = format!(
+    /// What is kept where, whole (the status line's hover).
+    pub fn describe(&self) -> String {
+        format!(
             "Keeping {} on {} up to date with {}",
             crate::engine::display_text(&self.remote_shown()),
             crate::engine::display_text(&self.server),
             self.local.display()
-        );
+        )
+    }
+
+    /// One short line for the status bar.
+    pub fn summary(&self) -> String {
+        let name = self
+            .local
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| self.local.display().to_string());
+        let what = format!("Keeping {name} up to date");
         let state = match &self.state {
             _ if self.stopping => "stopping once the files under way are sent…".to_string(),
             KeptState::Comparing => "comparing…".to_string(),

@@ -31,6 +31,8 @@ pub enum LogSource {
     Right,
     /// One of the transfer queue's connections.
     Transfer(u32),
+    /// The folder kept up to date, and its connections.
+    Watch,
 }
 
 impl LogSource {
@@ -40,6 +42,7 @@ impl LogSource {
             LogSource::Left => "[left] ".to_string(),
             LogSource::Right => "[right] ".to_string(),
             LogSource::Transfer(n) => format!("[transfer {n}] "),
+            LogSource::Watch => "[keeping up to date] ".to_string(),
         }
     }
 }

@@ -94,7 +94,8 @@ impl FerryApp {
         let (news, more) = kept.news(KEPT_NEWS_PER_FRAME);
         for news in news {
             match news {
-                KeptNews::Log(line) => self.log.push(LogSource::Transfer(0), &line),
+                KeptNews::InStep => self.refresh(Side::Right),
+                KeptNews::Log(line) => self.log.push(LogSource::Watch, &line),
                 KeptNews::Problem(problem) => self.error(problem),
                 KeptNews::Ended(why) => {
                     self.kept = None;
@@ -118,9 +119,14 @@ impl FerryApp {
         let Some(kept) = &mut self.kept else {
             return;
         };
+        ui.separator();
+        if !kept.stopping && ui.button("Stop").clicked() {
+            kept.finish();
+        }
         let text = kept.summary();
         let hover = format!(
-            "Left out: {}\nFiles sent as they changed: {}; failed: {}",
+            "{}\nLeft out: {}\nFiles sent as they changed: {}; failed: {}",
+            kept.describe(),
             if kept.excludes.is_empty() {
                 "nothing"
             } else {
@@ -129,12 +135,7 @@ impl FerryApp {
             kept.sent,
             kept.failed
         );
-        ui.add(egui::Label::new(text).truncate())
-            .on_hover_text(hover);
-        if !kept.stopping && ui.button("Stop").clicked() {
-            kept.finish();
-        }
-        ui.separator();
+        ui.label(text).on_hover_text(hover);
     }
 
     /// The right server is being let go: so is the folder kept there.

@@ -571,7 +571,6 @@ impl FerryApp {
 
     fn status_ui(&mut self, ui: &mut Ui) {
         ui.horizontal(|ui| {
-            self.kept_ui(ui);
             let both = self.left.shows_server();
             link_status(ui, both.then_some("right: "), &self.right.server);
             if both {
@@ -589,6 +588,7 @@ impl FerryApp {
                 ui.label(display_text(first))
                     .on_hover_text(display_lines(&self.right.server.welcome));
             }
+            self.kept_ui(ui);
             // Cut at the window's edge, whole on hover and in the log.
             if let Some((error, _)) = self.errors.last() {
                 let text = egui::RichText::new(error.as_str()).color(ui.visuals().error_fg_color);
