@@ -6,14 +6,19 @@ mod common;
 
 use std::fs;
 
-use common::gui::{App, connect, drag, lists, right_click, row_in, shows, wait_for, window};
+use common::gui::{
+    App, connect, drag, lists, right_click, row_in, shows, wait_for, window, window_with_settings,
+};
 use common::unftp::UnftpServer;
 use egui_kittest::kittest::Queryable;
-use ferry::gui::{LinkState, Side};
+use ferry::gui::{LinkState, Settings, Side};
 
 /// A window whose right pane shows `right` and left pane `left`.
 fn two_servers(right: &UnftpServer, left: &UnftpServer, local: &std::path::Path) -> App {
-    let mut app = window(local);
+    two_servers_in(window(local), right, left)
+}
+
+fn two_servers_in(mut app: App, right: &UnftpServer, left: &UnftpServer) -> App {
     connect(&mut app, right.port, "alice", "s3cret-pw");
     wait_for(&mut app, "the right server", |app| {
         matches!(app.state().link(), LinkState::Connected { .. })
@@ -229,4 +234,47 @@ fn a_copy_between_servers_stops_when_the_left_pane_goes_back_to_this_computer() 
     // The right server has the part that came before the stop, no more.
     let copied = fs::metadata(right.path("slow.bin")).map_or(0, |m| m.len());
     assert!(copied < data.len() as u64, "{copied}");
+}
+
+/// Edit works on either server of the two (issue 18): the left one's
+/// file goes back to the left one.
+#[test]
+fn a_file_of_the_left_server_is_edited_and_goes_back_to_it() {
+    let right = UnftpServer::plain();
+    let left = UnftpServer::plain();
+    fs::write(left.path("left.txt"), b"on the left").unwrap();
+    fs::write(right.path("left.txt"), b"a namesake on the right").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        last_local: Some(local.path().to_path_buf()),
+        editor: "true".to_string(),
+        upload_edits_without_asking: true,
+        ..Settings::default()
+    };
+    let mut app = two_servers_in(window_with_settings(settings), &right, &left);
+    wait_for(&mut app, "the left server's listing", |app| {
+        lists(app, Side::Left, "left.txt")
+    });
+    row_in(&app, Side::Left, "left.txt").click_secondary();
+    app.step();
+    app.step();
+    app.query_all_by_label("Edit").last().unwrap().click();
+    app.step();
+    wait_for(&mut app, "the copy opened", |app| {
+        app.state()
+            .edited_files()
+            .first()
+            .is_some_and(|e| e.state.label() == "unchanged")
+    });
+    let copy = app.state().edited_files()[0].local.clone();
+    assert_eq!(fs::read(&copy).unwrap(), b"on the left");
+    fs::write(&copy, b"edited on the left").unwrap();
+    // Uploaded without a question, as the settings say.
+    wait_for(&mut app, "the upload to the left server", |_| {
+        fs::read(left.path("left.txt")).is_ok_and(|b| b == b"edited on the left")
+    });
+    assert_eq!(
+        fs::read(right.path("left.txt")).unwrap(),
+        b"a namesake on the right"
+    );
 }

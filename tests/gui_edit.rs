@@ -200,3 +200,36 @@ fn a_local_folder_is_kept_up_to_date_on_the_server_until_stopped() {
         "no longer watched"
     );
 }
+
+#[test]
+fn closing_with_a_saved_edit_not_uploaded_asks_first() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("draft.txt"), b"draft").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listing", |app| shows(app, "draft.txt"));
+    right_click(&mut app, "draft.txt");
+    menu_entry(&mut app, "Edit");
+    wait_for(&mut app, "the copy opened", |app| {
+        state_of(app, "draft.txt") == "unchanged"
+    });
+    fs::write(copy_of(&app, "draft.txt"), b"draft, longer").unwrap();
+    wait_for(&mut app, "the question", |app| {
+        shows(app, "Upload the saved file?")
+    });
+    click(&mut app, "Not now");
+    assert_eq!(state_of(&app, "draft.txt"), "changed, not uploaded");
+    // The desktop asks the window to close (its close button).
+    app.input_mut()
+        .viewports
+        .entry(egui::ViewportId::ROOT)
+        .or_default()
+        .events
+        .push(egui::ViewportEvent::Close);
+    wait_for(&mut app, "the question about the edit", |app| {
+        shows(app, "Edited files not uploaded")
+    });
+    assert!(!app.state().quit_asked(), "the close was cancelled");
+    click(&mut app, "Close anyway");
+    assert!(app.state().quit_asked());
+}
