@@ -82,19 +82,8 @@ pub enum Action {
         /// Upload LOCALDIR to the server instead.
         #[arg(long)]
         reverse: bool,
-        /// Delete what the target has and the source does not (only inside the
-        /// target folder). Deletions happen once every folder has been read,
-        /// and only if every listing was read whole.
-        #[arg(long)]
-        delete: bool,
-        /// With --delete: refuse (and delete nothing) when more than N entries
-        /// would go; a folder counts once.
-        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DELETE)]
-        max_delete: u64,
-        /// With --delete: delete above --max-delete, and even everything in
-        /// the target folder (which a mistyped source path would ask for).
-        #[arg(long, requires = "delete")]
-        force_delete: bool,
+        #[command(flatten)]
+        deletions: DeleteArgs,
         /// Show what would be transferred and deleted, change nothing.
         #[arg(long, short = 'n')]
         dry_run: bool,
@@ -120,20 +109,11 @@ pub enum Action {
     /// Keep a server folder up to date with LOCALDIR: mirror it there
     /// (as mirror --reverse), then send each change as it happens until
     /// Ctrl-C. A lost connection is retried, and what changed meanwhile is
-    /// sent once the server answers.
+    /// sent once the server answers. With --delete, what is renamed or
+    /// deleted in LOCALDIR is renamed or deleted on the server too.
     Watch {
-        /// Also rename and delete on the server what is renamed and deleted
-        /// in LOCALDIR, and delete what only the server has (as mirror
-        /// --delete, with its limits).
-        #[arg(long)]
-        delete: bool,
-        /// With --delete: refuse (and delete nothing) when more than N
-        /// entries would go at once.
-        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DELETE)]
-        max_delete: u64,
-        /// With --delete: delete above --max-delete.
-        #[arg(long, requires = "delete")]
-        force_delete: bool,
+        #[command(flatten)]
+        deletions: DeleteArgs,
         /// Also send what is left out by default: .git/, node_modules/,
         /// editors' swap and backup files (*.swp, *.swx, *~, .#*).
         #[arg(long)]
@@ -216,6 +196,24 @@ pub enum SitesAction {
     ImportFilezilla { file: Option<PathBuf> },
     /// Write the sites as a FileZilla sitemanager.xml.
     ExportFilezilla { file: PathBuf },
+}
+
+/// What a mirror (and a watch) may delete in the target folder.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Delete what the target has and the source does not (only inside the
+    /// target folder). Deletions happen once every folder has been read,
+    /// and only if every listing was read whole.
+    #[arg(long)]
+    pub delete: bool,
+    /// With --delete: refuse (and delete nothing) when more than N entries
+    /// would go at once; a folder counts once.
+    #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DELETE)]
+    pub max_delete: u64,
+    /// With --delete: delete above --max-delete, and even everything in
+    /// the target folder (which a mistyped source path would ask for).
+    #[arg(long, requires = "delete")]
+    pub force_delete: bool,
 }
 
 /// Options of `get` and `put`.

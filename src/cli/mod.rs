@@ -301,9 +301,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
         }
         Action::Mirror {
             reverse,
-            delete,
-            max_delete,
-            force_delete,
+            deletions,
             dry_run,
             queue,
             url,
@@ -330,10 +328,10 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             };
             let mut options =
                 transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose)?;
-            options.delete_extraneous = delete;
+            options.delete_extraneous = deletions.delete;
             options.files_as_trees = false;
-            options.max_delete = Some(max_delete);
-            options.force_delete = force_delete;
+            options.max_delete = Some(deletions.max_delete);
+            options.force_delete = deletions.force_delete;
             options.dry_run = dry_run;
             options.resume = true;
             transfers::run(
@@ -357,9 +355,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             edit::run(&url, on_conflict, shared)
         }
         Action::Watch {
-            delete,
-            max_delete,
-            force_delete,
+            deletions,
             no_default_excludes,
             queue,
             localdir,
@@ -368,8 +364,8 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             let (parsed, connect) = target(&url, shared)?;
             let mut options =
                 transfers::queue_options(&queue, ExistsPolicy::OverwriteIfChanged, shared.verbose)?;
-            options.max_delete = Some(max_delete);
-            options.force_delete = force_delete;
+            options.max_delete = Some(deletions.max_delete);
+            options.force_delete = deletions.force_delete;
             if !no_default_excludes {
                 options
                     .filter
@@ -379,7 +375,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             let options = crate::engine::watch::WatchOptions {
                 local: localdir,
                 remote: parsed.path.trim_end_matches('/').to_string(),
-                delete,
+                delete: deletions.delete,
                 queue: options,
                 quiet: crate::engine::watch::DEFAULT_QUIET,
                 first_item_id: 0,

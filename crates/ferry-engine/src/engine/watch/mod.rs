@@ -415,19 +415,30 @@ impl Watch {
         }
     }
 
+    /// The options of one of the watch's queues: the caller's, with
+    /// `exists`, ids from `first`, nothing deleted, no plan only.
+    fn queue_options(&self, exists: ExistsPolicy, first: u64) -> QueueOptions {
+        QueueOptions {
+            exists,
+            first_item_id: first,
+            delete_extraneous: false,
+            files_as_trees: false,
+            resume: false,
+            dry_run: false,
+            ..self.options.queue.clone()
+        }
+    }
+
     /// Mirrors one folder (the root, or a folder that appeared) to the
     /// server through a queue of its own, with a mirror's rules, to the
     /// end.
     fn mirror(&mut self, spec: TransferSpec, delete: bool, stop: &Receiver<()>) -> Mirrored {
         self.mirrors += 1;
-        let mut options = self.options.queue.clone();
-        options.exists = ExistsPolicy::OverwriteIfChanged;
-        options.delete_extraneous = delete;
-        options.files_as_trees = false;
-        options.resume = true;
-        options.dry_run = false;
-        options.first_item_id =
+        let first =
             self.options.first_item_id + (1 + (self.mirrors - 1) % MIRROR_SLOTS) * MIRROR_IDS;
+        let mut options = self.queue_options(ExistsPolicy::OverwriteIfChanged, first);
+        options.delete_extraneous = delete;
+        options.resume = true;
         let (queue, events) = match TransferQueue::start(self.connect.clone(), options) {
             Ok(started) => started,
             Err(err) => return Mirrored::NotReached(err),
@@ -532,15 +543,10 @@ impl Watch {
 
     fn send_file(&mut self, local: PathBuf, remote: String) {
         if self.changes.is_none() {
-            let mut options = self.options.queue.clone();
             // Written here after it was sent: sent again, whatever the
             // server's time says.
-            options.exists = ExistsPolicy::Overwrite;
-            options.delete_extraneous = false;
-            options.files_as_trees = false;
-            options.resume = false;
-            options.dry_run = false;
-            options.first_item_id = self.options.first_item_id + CHANGE_IDS;
+            let first = self.options.first_item_id + CHANGE_IDS;
+            let options = self.queue_options(ExistsPolicy::Overwrite, first);
             match TransferQueue::start(self.connect.clone(), options) {
                 Ok(started) => self.changes = Some(started),
                 Err(err) => {
