@@ -689,3 +689,23 @@ fn timeout_bounds_a_greeting_dripped_a_line_a_second() {
         started.elapsed()
     );
 }
+
+/// `get` of a folder without -r says what to add (issue 19, point 6).
+#[test]
+fn get_of_a_folder_without_r_says_to_add_r() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("photos")).unwrap();
+    fs::write(server.path("photos/a.jpg"), b"jpeg").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().display().to_string();
+    let run = ferry(&["get", &url(&server, "photos"), &target]).expect_status(2);
+    assert!(
+        run.stderr.contains("photos is a folder: add -r"),
+        "{}",
+        run.stderr
+    );
+    // A missing file is no folder: the server's refusal stands.
+    let run = ferry(&["get", &url(&server, "nothing.txt"), &target]).expect_status(4);
+    assert!(!run.stderr.contains("add -r"), "{}", run.stderr);
+    assert!(!local.path().join("photos").exists());
+}

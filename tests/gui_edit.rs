@@ -233,3 +233,43 @@ fn closing_with_a_saved_edit_not_uploaded_asks_first() {
     click(&mut app, "Close anyway");
     assert!(app.state().quit_asked());
 }
+
+/// A link to a file (`ferry ftp://host/dir/file.txt`, a clicked link)
+/// opens its folder with the file selected and offers to download it
+/// (issue 19, point 6), where it failed with 550 before.
+#[test]
+fn a_link_to_a_file_opens_its_folder_and_offers_the_download() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("docs")).unwrap();
+    fs::write(server.path("docs/manual.pdf"), b"%PDF-1.7").unwrap();
+    fs::write(server.path("docs/other.txt"), b"other").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let url = ferry::url::FtpUrl::parse(&format!(
+        "ftp://alice:s3cret-pw@127.0.0.1:{}/docs/manual.pdf",
+        server.port
+    ))
+    .unwrap();
+    let mut app = common::gui::window_opening(local.path(), Some(url));
+    wait_for(&mut app, "the offer", |app| {
+        shows(app, "The link names a file")
+    });
+    assert!(
+        app.state().errors().is_empty(),
+        "{:?}",
+        app.state().errors()
+    );
+    let selected: Vec<String> = app
+        .state_mut()
+        .right_pane()
+        .table
+        .selection()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(selected, ["manual.pdf"]);
+    click(&mut app, "Download");
+    wait_for(&mut app, "the download", |_| {
+        fs::read(local.path().join("manual.pdf")).is_ok_and(|b| b == b"%PDF-1.7")
+    });
+    assert!(!local.path().join("other.txt").exists());
+}

@@ -201,13 +201,34 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             if let (true, Some(folder)) = (several, &local) {
                 std::fs::create_dir_all(folder).map_err(|e| Error::local(folder, &e))?;
             }
-            transfers::run_with_args(
+            let lone = (specs.len() == 1 && !transfer.recursive).then(|| specs[0].remote.clone());
+            let probe = connect.clone();
+            let ran = transfers::run_with_args(
                 transfers::Servers::One(connect),
                 &transfer,
                 specs,
                 shared.verbose,
                 |options| options.resume = transfer.resume,
-            )
+            );
+            match (ran, lone) {
+                // Refused: a folder, asked for without -r? Said so.
+                (
+                    Err(
+                        failure @ Failure {
+                            error: Error::Permanent { .. },
+                            ..
+                        },
+                    ),
+                    Some(path),
+                ) => match is_remote_folder(probe, &path) {
+                    true => Err(usage(format!(
+                        "{} is a folder: add -r to download it and all it holds",
+                        crate::engine::display_text(&path)
+                    ))),
+                    false => Err(failure),
+                },
+                (ran, _) => ran,
+            }
         }
         Action::Put { transfer, mut args } => {
             let url = args.pop().unwrap_or_default();
@@ -692,6 +713,17 @@ fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBu
         return Ok(local);
     }
     Ok(local.join(local_name(name)?))
+}
+
+/// Whether the server can open `path` as a folder (a fresh login, CWD).
+fn is_remote_folder(options: ConnectOptions, path: &str) -> bool {
+    let mut client = Client::new(0);
+    client.request(Connect { options }).is_ok()
+        && client
+            .request(crate::engine::typed::Cwd {
+                path: path.to_string(),
+            })
+            .is_ok()
 }
 
 /// `path` as a listing entry, when the server says it is a file (SIZE).

@@ -74,6 +74,8 @@ pub enum Dialog {
     UnsentEdits {
         count: usize,
     },
+    /// A link named a file: download it?
+    DownloadNamedFile(super::chosen::Chosen),
     About,
     Shortcuts,
 }
@@ -122,6 +124,8 @@ pub enum DialogAnswer {
     },
     /// Close the window although edits were not uploaded.
     QuitAnyway,
+    /// Download the file a link named.
+    Download(super::chosen::Chosen),
 }
 
 /// The answers to an edited file that changed on the server meanwhile.
@@ -184,6 +188,7 @@ impl Dialog {
                 } => edit_saved(ui, *edit, name, server, always),
                 Dialog::EditConflict { edit, name, why } => edit_conflict(ui, *edit, name, why),
                 Dialog::UnsentEdits { count } => unsent_edits(ui, *count),
+                Dialog::DownloadNamedFile(chosen) => download_named_file(ui, chosen),
                 Dialog::About => super::help::about(ui).then_some(None),
                 Dialog::Shortcuts => {
                     ui.set_max_width(560.0);
@@ -433,6 +438,28 @@ fn edit_conflict(ui: &mut Ui, edit: u64, name: &str, why: &str) -> Shown {
     });
     if let Some(choice) = choice {
         return Some(Some(DialogAnswer::EditConflict { edit, choice }));
+    }
+    cancel.then_some(None)
+}
+
+fn download_named_file(ui: &mut Ui, chosen: &super::chosen::Chosen) -> Shown {
+    let Some(item) = chosen.items.first() else {
+        return Some(None);
+    };
+    ui.heading("The link names a file");
+    let size = item
+        .row
+        .size
+        .map(|s| format!(" ({})", human_size(s)))
+        .unwrap_or_default();
+    ui.label(format!(
+        "{}{size} {}. Download it to the folder on the left?",
+        display_text(&item.path),
+        where_text(&chosen.place)
+    ));
+    let (download, cancel) = buttons(ui, "Download");
+    if download {
+        return Some(Some(DialogAnswer::Download(chosen.clone())));
     }
     cancel.then_some(None)
 }

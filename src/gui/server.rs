@@ -269,6 +269,13 @@ pub struct Server {
     /// first; if the server says it is none, it is fetched as the file it
     /// points to, as FileZilla does.
     pub opening_link: Option<super::chosen::Chosen>,
+    /// The folder a link or a site named, being opened after login: if
+    /// the server cannot enter it, it may name a file (a link to a file,
+    /// `ftp://host/dir/file.txt`), which is then shown in its folder and
+    /// offered for download.
+    pub opening_start: Option<String>,
+    /// That file's name, to select once its folder is listed.
+    pub named_file: Option<String>,
 }
 
 impl Server {
@@ -280,6 +287,8 @@ impl Server {
             welcome: String::new(),
             last_connect: None,
             opening_link: None,
+            opening_start: None,
+            named_file: None,
             choices: 0,
             untrusted: None,
             waiting_for_trust: None,

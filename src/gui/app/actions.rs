@@ -387,6 +387,7 @@ impl FerryApp {
             DialogAnswer::EditUpload { edit, always } => self.edit_upload_answer(edit, always),
             DialogAnswer::EditConflict { edit, choice } => self.edit_conflict_answer(edit, choice),
             DialogAnswer::QuitAnyway => self.close_anyway(),
+            DialogAnswer::Download(chosen) => self.transfer(chosen, None),
             DialogAnswer::Settings(settings) => self.apply_settings(*settings),
             DialogAnswer::NewFolder {
                 place,

@@ -220,6 +220,8 @@ impl FerryApp {
         server.waiting_for_trust = None;
         // A link being opened belonged to that connection.
         server.opening_link = None;
+        server.opening_start = None;
+        server.named_file = None;
         self.stop_keeping(side);
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs

@@ -3,6 +3,7 @@
 
 use super::FerryApp;
 
+use crate::engine::names::{remote_basename, remote_parent};
 use crate::engine::queue::{Direction, ItemState, QueueEvent};
 use crate::engine::{Error, EventKind, LogKind, SessionInfo, mask_secrets};
 use crate::gui::bridge::take_some;
@@ -208,24 +209,43 @@ impl FerryApp {
             }
             Answer::FolderOpened(Ok(path)) => {
                 self.server(side).opening_link = None;
+                self.server(side).opening_start = None;
                 let pane = self.pane(side);
                 pane.folder = path;
                 pane.loading = true;
                 self.server(side).session.list();
             }
-            Answer::FolderOpened(Err(err)) => match self.server(side).opening_link.take() {
-                // A link the server cannot enter: the file it points to.
-                Some(link) if matches!(err, Error::Permanent { .. }) => {
-                    self.pane(side).loading = false;
-                    self.transfer(link, None);
+            Answer::FolderOpened(Err(err)) => {
+                let start = self.server(side).opening_start.take();
+                match self.server(side).opening_link.take() {
+                    // A link the server cannot enter: the file it points to.
+                    Some(link) if matches!(err, Error::Permanent { .. }) => {
+                        self.pane(side).loading = false;
+                        self.transfer(link, None);
+                    }
+                    // The folder a link named is none: maybe a file, to be
+                    // shown in its folder and offered.
+                    None if matches!(err, Error::Permanent { .. })
+                        && start
+                            .as_deref()
+                            .is_some_and(|p| !remote_basename(p).is_empty()) =>
+                    {
+                        let path = start.unwrap_or_default();
+                        let server = self.server(side);
+                        server.named_file = Some(remote_basename(&path).to_string());
+                        server.session.open_folder(remote_parent(&path));
+                    }
+                    _ => self.browse_failed(side, "Opening the folder", &err),
                 }
-                _ => self.browse_failed(side, "Opening the folder", &err),
-            },
+            }
             Answer::Listed(Ok(listing)) => {
                 let rows = listing.entries.iter().map(FileRow::from_remote).collect();
                 let pane = self.pane(side);
                 let folder = pane.folder.clone();
                 pane.show_listing(folder, rows, listing.incomplete);
+                if let Some(name) = self.server(side).named_file.take() {
+                    self.offer_named_file(side, &name);
+                }
             }
             Answer::Listed(Err(err)) => self.browse_failed(side, "Listing", &err),
             Answer::Changed {
@@ -298,13 +318,39 @@ impl FerryApp {
             self.restore_when_connected();
         }
         match folder {
-            Some(folder) => self.server(side).session.open_folder(folder),
+            Some(folder) => {
+                self.server(side).opening_start = Some(folder.clone());
+                self.server(side).session.open_folder(folder);
+            }
             None => {
                 self.pane(side).folder = info.home.clone();
                 self.server(side).session.list();
             }
         }
         self.pane(side).loading = true;
+    }
+
+    /// A link named `name`, a file in the folder now listed on `side`:
+    /// it is selected, and its download offered.
+    fn offer_named_file(&mut self, side: Side, name: &str) {
+        let table = &mut self.pane(side).table;
+        let row = table
+            .rows()
+            .iter()
+            .find(|r| r.name == name && !r.is_dir())
+            .cloned();
+        let Some(row) = row else {
+            let folder = self.pane(side).folder.clone();
+            return self.error(format!(
+                "{} is neither a folder nor a file in {} on the server.",
+                crate::engine::display_text(name),
+                crate::engine::display_text(&folder)
+            ));
+        };
+        table.select_names(&[name]);
+        let picked = table.pick(vec![row]);
+        let chosen = self.chosen(side, picked);
+        self.dialogs.push(Dialog::DownloadNamedFile(chosen));
     }
 
     /// A browsing request failed: said in the status line (a cancelled one
