@@ -273,3 +273,29 @@ fn a_link_to_a_file_opens_its_folder_and_offers_the_download() {
     });
     assert!(!local.path().join("other.txt").exists());
 }
+
+/// An idle login gets a NOOP at the interval the settings give (issue
+/// 19, point 4), and none when they say off.
+#[test]
+fn an_idle_login_is_kept_alive_at_the_set_interval() {
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    for (secs, wanted) in [(1, true), (0, false)] {
+        let settings = Settings {
+            last_local: Some(local.path().to_path_buf()),
+            keep_alive_secs: secs,
+            ..Settings::default()
+        };
+        let mut app = window_with_settings(settings);
+        connect(&mut app, server.port, "alice", "s3cret-pw");
+        wait_for(&mut app, "connected", |app| {
+            matches!(app.state().link(), LinkState::Connected { .. })
+        });
+        let until = std::time::Instant::now() + std::time::Duration::from_millis(2500);
+        while std::time::Instant::now() < until {
+            app.step();
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_eq!(app.state().log_contains("NOOP"), wanted, "every {secs} s: {}", app.state().log_text());
+    }
+}

@@ -39,6 +39,8 @@ enum Purpose {
     Raw,
     /// SIZE and MDTM of a file opened to edit (`edit` is its entry).
     EditStat { edit: u64, why: EditStatFor },
+    /// A NOOP on an idle login.
+    KeepAlive,
 }
 
 /// Why a file opened to edit is asked about.
@@ -79,6 +81,7 @@ impl Purpose {
                 why,
                 result: outcome.and_then(Stat::answer),
             },
+            Purpose::KeepAlive => Answer::KeptAlive,
         }
     }
 }
@@ -114,6 +117,8 @@ pub enum Answer {
         why: EditStatFor,
         result: Result<FileStat, Error>,
     },
+    /// A keep-alive was answered (a failure is in the log already).
+    KeptAlive,
 }
 
 pub struct RemoteSession {
@@ -123,6 +128,9 @@ pub struct RemoteSession {
     sender: Sender<Event>,
     pub events: Receiver<Event>,
     pending: HashMap<RequestId, Purpose>,
+    /// When the last request went out (a keep-alive is due after a quiet
+    /// spell).
+    last_request: std::time::Instant,
     /// The options of the current (or last) login.
     pub options: Option<ConnectOptions>,
     debug_level: u8,
@@ -136,6 +144,7 @@ impl RemoteSession {
             sender,
             events: relay(rx, waker, "browse"),
             pending: HashMap::new(),
+            last_request: std::time::Instant::now(),
             options: None,
             debug_level: 0,
         }
@@ -213,6 +222,22 @@ impl RemoteSession {
     fn send(&mut self, command: impl TypedCommand, purpose: Purpose) {
         let id = self.connection.send(command.command());
         self.pending.insert(id, purpose);
+        self.last_request = std::time::Instant::now();
+    }
+
+    /// Sends a NOOP if nothing was asked for `every`; how long until the
+    /// next is due.
+    pub fn keep_alive(&mut self, every: std::time::Duration) -> std::time::Duration {
+        let quiet = self.last_request.elapsed();
+        if quiet < every {
+            return every - quiet;
+        }
+        if self.pending.is_empty() {
+            self.send(Change(Command::KeepAlive), Purpose::KeepAlive);
+        } else {
+            self.last_request = std::time::Instant::now();
+        }
+        every
     }
 
     /// What the request `request` answered, once; `None` for a request

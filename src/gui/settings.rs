@@ -56,7 +56,13 @@ pub struct Settings {
     /// Left out when keeping a server folder up to date (the `--exclude`
     /// patterns, separated by spaces).
     pub watch_excludes: String,
+    /// An idle browsing login sends NOOP after this many seconds, so the
+    /// server's idle timeout does not end it; 0: never.
+    pub keep_alive_secs: u64,
 }
+
+/// The keep-alive intervals the Settings dialog offers (0: off).
+pub const KEEP_ALIVE_CHOICES: [u64; 6] = [0, 30, 60, 120, 300, 600];
 
 /// FileZilla's list of extensions sent as text in its "Auto" mode.
 pub const TEXT_EXTENSIONS: &str = "am asp bat c cfm cgi conf cpp css dhtml diz h hpp htm html in \
@@ -149,6 +155,8 @@ impl Default for Settings {
             editor: String::new(),
             upload_edits_without_asking: false,
             watch_excludes: crate::engine::watch::DEFAULT_EXCLUDES.join(" "),
+            // Under vsftpd's default idle timeout (300 s) with room.
+            keep_alive_secs: 120,
         }
     }
 }

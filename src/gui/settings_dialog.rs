@@ -5,7 +5,7 @@
 
 use egui::Ui;
 
-use super::settings::{Settings, Theme, WhenExists, ZOOM_RANGE};
+use super::settings::{KEEP_ALIVE_CHOICES, Settings, Theme, WhenExists, ZOOM_RANGE};
 
 /// The form; `Some(true)` on OK, `Some(false)` on Cancel.
 pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
@@ -79,6 +79,24 @@ pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
                     .hint_text("nothing left out")
                     .desired_width(320.0),
             );
+            ui.end_row();
+
+            ui.label("Keep idle connections alive").on_hover_text(
+                "An idle connection sends NOOP, so the server's idle timeout does not end it; \
+                 one that ended anyway logs in again at the next action",
+            );
+            let shown = |secs: u64| match secs {
+                0 => "Off".to_string(),
+                s if s % 60 == 0 => format!("every {} min", s / 60),
+                s => format!("every {s} s"),
+            };
+            egui::ComboBox::from_id_salt("settings-keep-alive")
+                .selected_text(shown(draft.keep_alive_secs))
+                .show_ui(ui, |ui| {
+                    for secs in KEEP_ALIVE_CHOICES {
+                        ui.selectable_value(&mut draft.keep_alive_secs, secs, shown(secs));
+                    }
+                });
             ui.end_row();
 
             ui.label("Deleting");

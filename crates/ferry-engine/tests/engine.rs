@@ -664,3 +664,67 @@ fn size_and_time_are_asked_together_and_read_as_one_by_one() {
     };
     assert_eq!(size, 1234);
 }
+
+/// A login dropped while idle (the server's idle timeout, a NAT that
+/// forgot it) is found by the next request: a listing or a folder change
+/// is asked again on a new login, in the same folder, instead of failing
+/// (issue 19, point 4). Keep-alive NOOPs go out on an idle login.
+#[test]
+fn a_login_dropped_while_idle_is_opened_again_for_the_next_question() {
+    let server = UnftpServer::plain();
+    fs::create_dir_all(server.path("site/img")).unwrap();
+    fs::write(server.path("site/index.html"), b"x").unwrap();
+    let gate = common::gate::Gate::start(server.port);
+    gate.open();
+    let mut harness = Harness::new(1);
+    harness.connect(options(gate.port, USER, PASSWORD));
+    harness.call(Command::Cwd("site".to_string())).unwrap();
+    assert!(matches!(
+        harness.call(Command::KeepAlive),
+        Ok(Outcome::Done)
+    ));
+    assert!(harness.log_text().iter().any(|l| l.contains("NOOP")));
+
+    // The network drops the login; the gate lets new ones through.
+    gate.cut();
+    gate.open();
+    std::thread::sleep(Duration::from_millis(100));
+    let Ok(Outcome::Listing(listing)) = harness.call(Command::List(None)) else {
+        panic!("the listing after the drop: {:?}", harness.log_text())
+    };
+    let mut names: Vec<_> = listing.entries.iter().map(|e| e.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["img", "index.html"], "the same folder");
+    assert!(
+        harness
+            .log_text()
+            .iter()
+            .any(|l| l.contains("Reconnecting"))
+    );
+
+    // Again, found by a keep-alive: it logs in again too.
+    gate.cut();
+    gate.open();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(matches!(
+        harness.call(Command::KeepAlive),
+        Ok(Outcome::Done)
+    ));
+    let Ok(Outcome::Path(folder)) = harness.call(Command::Pwd) else {
+        panic!("PWD")
+    };
+    assert_eq!(folder, "/site");
+
+    // A change is not sent twice on a guess: a delete on a dropped login
+    // fails, and the next request logs in again.
+    gate.cut();
+    gate.open();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        harness
+            .call(Command::Delete("index.html".to_string()))
+            .is_err()
+    );
+    assert!(server.path("site/index.html").exists());
+    assert!(harness.call(Command::List(None)).is_ok());
+}

@@ -362,6 +362,7 @@ impl FerryApp {
         }
         self.apply_look(ui.ctx());
         self.unsent_edits_on_close(ui.ctx());
+        self.keep_alive(ui.ctx());
         let quiet = self.dialogs.is_empty() && !self.site_manager.open;
         if quiet && let Some(action) = crate::gui::menu_bar::shortcut_pressed(ui.ctx()) {
             self.menu_action(ui.ctx(), action);
@@ -616,6 +617,22 @@ impl FerryApp {
                 let name = "ferry-log.txt";
                 self.pick(PickFor::SaveLog, Pick::SaveFile { name });
             }
+        }
+    }
+
+    /// NOOP on idle logins (Settings → Keep idle connections alive), and
+    /// a frame when the next is due.
+    fn keep_alive(&mut self, ctx: &egui::Context) {
+        if self.settings.keep_alive_secs == 0 {
+            return;
+        }
+        let every = Duration::from_secs(self.settings.keep_alive_secs);
+        for side in [Side::Left, Side::Right] {
+            if !self.half(side).shows_server() || !self.server(side).is_connected() {
+                continue;
+            }
+            let next = self.server(side).session.keep_alive(every);
+            ctx.request_repaint_after(next);
         }
     }
 

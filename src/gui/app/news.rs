@@ -289,6 +289,9 @@ impl FerryApp {
             }
             Answer::Raw(Err(err)) => self.browse_failed(side, "The command", &err),
             Answer::EditStat { edit, why, result } => self.edit_stat(edit, why, result),
+            // Said in the log by the connection; the next request logs in
+            // again if the login was lost.
+            Answer::KeptAlive => {}
         }
     }
 

@@ -257,6 +257,11 @@ pub enum Command {
     },
     /// Any command line; the reply is returned whatever its code.
     Raw(String),
+    /// NOOP on an idle login, so the server's idle timeout (vsftpd's
+    /// `idle_session_timeout`, pure-ftpd's 15 minutes) does not end it.
+    /// One that was dropped anyway is logged in again first, in the folder
+    /// it was in.
+    KeepAlive,
     /// Download one file. The bytes go to a partial file of ours beside
     /// `local` and take its name only when complete; `resume` continues the
     /// partial file an earlier attempt left, if it is provably ours and was

@@ -200,6 +200,25 @@ struct Worker {
     on_partner: bool,
 }
 
+/// Whether `command` only asks (a listing, a folder, a size): sent again
+/// after a lost connection, it cannot do anything twice. A listing in
+/// parts is not: its first parts may have gone out already.
+fn asks_only(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Pwd
+            | Command::Cwd(_)
+            | Command::Cdup
+            | Command::List(_)
+            | Command::NameList(_)
+            | Command::Size(_)
+            | Command::ModificationTime(_)
+            | Command::Stat(_)
+            | Command::Resolve(_)
+            | Command::KeepAlive
+    )
+}
+
 /// The state of the session that is not in use at the moment.
 #[derive(Default)]
 struct Side {
@@ -212,11 +231,26 @@ impl Worker {
     fn run(mut self) {
         debug_log::install_thread_sink(self.log.clone());
         while let Ok(request) = self.inbox.recv() {
-            let result = if self.cancels.is_cancelled(request.id) {
+            let mut result = if self.cancels.is_cancelled(request.id) {
                 Err(Error::Cancelled)
             } else {
                 self.handle_guarded(&request)
             };
+            // A login the server dropped while idle (its idle timeout, a
+            // NAT forgetting the connection) is found by the next request:
+            // a question that changes nothing is asked again on a new
+            // login, in the same folder, instead of failing.
+            if result.as_ref().is_err_and(Error::ends_session)
+                && asks_only(&request.command)
+                && self.reconnect_with.is_some()
+                && !self.on_partner
+                && !self.cancels.is_cancelled(request.id)
+            {
+                self.drop_broken_session();
+                if self.session.is_none() {
+                    result = self.handle_guarded(&request);
+                }
+            }
             self.cancels.forget(request.id);
             match &result {
                 Err(Error::Cancelled) | Ok(_) => {}
@@ -497,6 +531,13 @@ impl Worker {
                 .set_modification_time(path, *time)
                 .map(|()| Outcome::Done),
             Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
+            Command::KeepAlive => {
+                let reply = self.session()?.raw("NOOP")?;
+                match reply.code {
+                    200..=299 => Ok(Outcome::Done),
+                    code => Err(Error::from_reply(code, &reply.text)),
+                }
+            }
             Command::SetTransferType(kind) => self
                 .session()?
                 .set_transfer_type(*kind)
