@@ -51,6 +51,9 @@
 #     write until the server's copy holds the new bytes (polled every
 #     2 ms on vsftpd's disk); the median and the peak RSS of the watch
 #     (no peer keeps a folder up to date from a Linux command line);
+#   - "limit" (not in the default set): ferry get --limit-rate of the big
+#     file at 1 MiB/s (10 MiB) and 50 MiB/s (500 MiB, BENCH_BIG_MB must be
+#     at least 500): about 10 s each, the rate reached against the limit;
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -595,6 +598,23 @@ if has_case watch; then
     log "ferry watch: $WATCH_FILES files, then $WATCH_SAVES saves"
     bench_watch
 fi
+declare -A LIMIT_RATE
+if has_case limit; then
+    [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+    for mib in 1 50; do
+        bytes=$((mib * 10 * 1024 * 1024))
+        ((bytes <= BIG_BYTES)) || die "BENCH_BIG_MB=$BIG_MB is too small for the $mib MiB/s case"
+        log "ferry get --limit-rate ${mib}M: $((bytes / 1024 / 1024)) MiB"
+        head -c "$bytes" "$WORK/big.bin" >"$WORK/limit.bin"
+        chown "$FTP_USER:" "$WORK/limit.bin"
+        rm -f -- "$TMP/limit.out"
+        run_timed "limit-$mib" "$FERRY" get --limit-rate "${mib}M" "$BASE_URL/limit.bin" "$TMP/limit.out"
+        check_size "$TMP/limit.out" "$bytes" "limit $mib"
+        LIMIT_RATE[$mib]=$(awk -v b="$bytes" -v t="$LAST_TIME" -v m="$mib" \
+            'BEGIN { r = b / t / 1048576; printf "%.2f MiB/s in %.2f s (%.1f %% of the limit)", r, t, 100 * r / m }')
+        rm -f -- "$WORK/limit.bin" "$TMP/limit.out"
+    done
+fi
 
 # Commands Ferry sends per file: one more run of each tree case with the
 # protocol log (-vv), counted, not timed.
@@ -739,6 +759,10 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
         echo "ferry watch -j 4 on $WATCH_FILES files: first mirror ${WATCH_MIRROR} s;" \
             "a save of 1 KiB on the server after ${med} ms (median of $WATCH_SAVES;" \
             "all: $(tr '\n' ' ' <<<"$sorted")ms); peak RSS ${WATCH_RSS} KiB."
+    fi
+    if has_case limit; then
+        echo
+        echo "ferry get --limit-rate (login included): 1M: ${LIMIT_RATE[1]}; 50M: ${LIMIT_RATE[50]}."
     fi
     if has_case list; then
         echo

@@ -709,3 +709,31 @@ fn get_of_a_folder_without_r_says_to_add_r() {
     assert!(!run.stderr.contains("add -r"), "{}", run.stderr);
     assert!(!local.path().join("photos").exists());
 }
+
+/// `--limit-rate` reads curl's spelling and refuses anything else
+/// (issue 19, point 3; its accuracy is measured by the benchmark).
+#[test]
+fn limit_rate_takes_curls_spelling_and_refuses_the_rest() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("small.txt"), b"small").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("small.txt").display().to_string();
+    ferry(&[
+        "get",
+        "--limit-rate",
+        "2M",
+        &url(&server, "small.txt"),
+        &target,
+    ])
+    .expect_status(0);
+    assert_eq!(fs::read(&target).unwrap(), b"small");
+    let run = ferry(&[
+        "get",
+        "--limit-rate",
+        "fast",
+        &url(&server, "small.txt"),
+        &target,
+    ])
+    .expect_status(2);
+    assert!(run.stderr.contains("is not a rate"), "{}", run.stderr);
+}

@@ -296,6 +296,58 @@ fn an_idle_login_is_kept_alive_at_the_set_interval() {
             app.step();
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        assert_eq!(app.state().log_contains("NOOP"), wanted, "every {secs} s: {}", app.state().log_text());
+        assert_eq!(
+            app.state().log_contains("NOOP"),
+            wanted,
+            "every {secs} s: {}",
+            app.state().log_text()
+        );
     }
+}
+
+/// The queue panel's speed limit holds a running download back and,
+/// changed, lets it go at once (issue 19, point 3).
+#[test]
+fn the_speed_limit_is_followed_by_a_running_transfer_when_changed() {
+    let server = UnftpServer::plain();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 253) as u8).collect();
+    fs::write(server.path("big.bin"), &big).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        last_local: Some(local.path().to_path_buf()),
+        download_limit_kib: 64,
+        ..Settings::default()
+    };
+    let mut app = window_with_settings(settings);
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "the listing", |app| shows(app, "big.bin"));
+    assert_eq!(app.state().settings().download_limit_kib, 64);
+    common::gui::double_click(&mut app, "big.bin");
+    wait_for(&mut app, "the download under way", |app| {
+        app.state()
+            .queue_view()
+            .items
+            .values()
+            .any(|i| i.bytes_done > 0)
+    });
+    // At 64 KiB/s the 3 MB take 45 s: a second later it is far from done.
+    for _ in 0..30 {
+        app.step();
+        std::thread::sleep(std::time::Duration::from_millis(30));
+    }
+    assert!(
+        !local.path().join("big.bin").exists(),
+        "held back by the limit"
+    );
+    let field = app.get_by_label("down");
+    field.focus();
+    app.step();
+    app.get_by_label("down").type_text("0");
+    app.step();
+    app.key_press(egui::Key::Enter);
+    app.step();
+    assert_eq!(app.state().settings().download_limit_kib, 0);
+    wait_for(&mut app, "the download let go", |_| {
+        fs::read(local.path().join("big.bin")).is_ok_and(|b| b == big)
+    });
 }

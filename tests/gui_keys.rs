@@ -656,8 +656,10 @@ fn the_menus_and_the_settings_dialog_change_what_the_window_does() {
         &mut app,
         "Send these as text (line endings converted); the rest in binary",
     );
+    choose(&mut app, "Upload a saved file without asking");
     choose(&mut app, "OK");
     let settings = app.state().settings();
+    assert!(settings.upload_edits_without_asking);
     assert!(settings.text_mode);
     assert!(settings.text_extension_list().contains(&"txt".to_string()));
     assert!(!settings.confirm_delete);

@@ -343,4 +343,8 @@ pub struct SharedOptions {
     /// Use the address in PASV replies instead of the server's own address.
     #[arg(long, global = true)]
     pub trust_pasv_address: bool,
+    /// At most this many bytes a second, all transfers of the run
+    /// together, each way (curl's spelling: 500K, 2M, 1G; K = 1024).
+    #[arg(long, value_name = "RATE", global = true)]
+    pub limit_rate: Option<String>,
 }

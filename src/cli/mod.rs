@@ -315,7 +315,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 recursive: transfer.recursive,
                 copy_to: to_path.trim_end_matches('/').to_string(),
             };
-            let servers = transfers::Servers::Two(source_options, target_options);
+            let servers = transfers::Servers::Two(source_options, Box::new(target_options));
             transfers::run_with_args(servers, &transfer, vec![spec], shared.verbose, |options| {
                 options.fxp = fxp
             })
@@ -565,6 +565,15 @@ fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<
     };
     if shared.ascii {
         options.transfer_type = TransferType::Ascii;
+    }
+    if let Some(text) = &shared.limit_rate {
+        let rate = crate::engine::rate_limit::parse_rate(text).ok_or_else(|| {
+            usage(format!(
+                "--limit-rate {text:?} is not a rate (bytes a second: 500K, 2M, 1G)"
+            ))
+        })?;
+        options.rate_limits.download.set(rate);
+        options.rate_limits.upload.set(rate);
     }
     for fingerprint in &shared.trust {
         match crate::engine::normalize_fingerprint(fingerprint) {

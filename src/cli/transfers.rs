@@ -108,7 +108,7 @@ pub fn run_with_args(
 /// The server of a transfer, or the two of a copy (source, target).
 pub enum Servers {
     One(ConnectOptions),
-    Two(ConnectOptions, ConnectOptions),
+    Two(ConnectOptions, Box<ConnectOptions>),
 }
 
 /// Runs `specs` through one queue (one set of logins) to the end.
@@ -124,7 +124,7 @@ pub fn run(
     let dry_run = options.dry_run;
     let (queue, events) = match servers {
         Servers::One(connect) => TransferQueue::start(connect, options)?,
-        Servers::Two(source, target) => TransferQueue::start_copy(source, target, options)?,
+        Servers::Two(source, target) => TransferQueue::start_copy(source, *target, options)?,
     };
     for spec in specs {
         queue.add(spec);

@@ -243,9 +243,17 @@ impl FerryApp {
         }
     }
 
+    /// The login options of the server on `side`, for a queue: with the
+    /// window's speed limits, which all its queues share.
+    pub(super) fn transfer_options(&self, side: Side) -> Option<crate::engine::ConnectOptions> {
+        let mut options = self.half(side).server.session.options.clone()?;
+        options.rate_limits = self.rate_limits.clone();
+        Some(options)
+    }
+
     /// The right server's transfer queue, on its login's options.
     pub(super) fn start_queue(&mut self) {
-        let Some(connect) = self.right.server.session.options.clone() else {
+        let Some(connect) = self.transfer_options(Side::Right) else {
             return;
         };
         for ids in self.queues.let_go(|role| role == QueueRole::Transfers) {
@@ -267,8 +275,8 @@ impl FerryApp {
     pub(super) fn copy_queue(&mut self, from: Side) -> Option<&TransferQueue> {
         let role = QueueRole::Copy { from };
         if self.queues.get(role).is_none() {
-            let source = self.server(from).session.options.clone()?;
-            let target = self.server(from.other()).session.options.clone()?;
+            let source = self.transfer_options(from)?;
+            let target = self.transfer_options(from.other())?;
             let options = QueueOptions {
                 fxp: self.left_bar.fxp,
                 ..self.queue_options()

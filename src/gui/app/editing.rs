@@ -65,7 +65,7 @@ impl FerryApp {
     fn edit_queue_add(&mut self, side: Side, spec: TransferSpec) -> bool {
         let role = QueueRole::Edits { side };
         if self.queues.get(role).is_none() {
-            let Some(connect) = self.server(side).session.options.clone() else {
+            let Some(connect) = self.transfer_options(side) else {
                 self.error("Connect to a server first.");
                 return false;
             };

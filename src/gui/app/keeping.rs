@@ -41,7 +41,7 @@ impl FerryApp {
             ),
             _ => return self.error("Choose one folder to keep up to date."),
         };
-        let Some(connect) = self.right.server.session.options.clone() else {
+        let Some(connect) = self.transfer_options(Side::Right) else {
             return;
         };
         let mut exclude = Vec::new();

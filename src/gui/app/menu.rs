@@ -112,6 +112,10 @@ impl FerryApp {
         settings.confirm_delete = chosen.confirm_delete;
         settings.text_mode = chosen.text_mode;
         settings.text_extensions = chosen.text_extensions;
+        settings.editor = chosen.editor;
+        settings.upload_edits_without_asking = chosen.upload_edits_without_asking;
+        settings.watch_excludes = chosen.watch_excludes;
+        settings.keep_alive_secs = chosen.keep_alive_secs;
         self.look_applied = false;
     }
 

@@ -94,6 +94,9 @@ pub struct FerryApp {
     close_despite_edits: bool,
     /// A folder of this computer kept up to date on the right server.
     kept: Option<crate::gui::kept_folder::KeptFolder>,
+    /// The speed limits every queue of the window shares (as the settings
+    /// and the queue panel set them).
+    rate_limits: crate::engine::rate_limit::RateLimits,
 }
 
 impl FerryApp {
@@ -139,6 +142,7 @@ impl FerryApp {
             edits: Edits::new(waker.clone()),
             close_despite_edits: false,
             kept: None,
+            rate_limits: Default::default(),
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -161,6 +165,7 @@ impl FerryApp {
             active: Side::Left,
             settings,
         };
+        app.apply_rate_limits();
         app.right.server.session.set_debug_level(app.log.level);
         app.left.server.session.set_debug_level(app.log.level);
         app.right.pane.clear("Not connected");
@@ -408,8 +413,13 @@ impl FerryApp {
                 let mut log_actions = Vec::new();
                 let connected = self.right.server.is_connected();
                 let mut edit_actions = Vec::new();
+                let mut limits = (
+                    self.settings.download_limit_kib,
+                    self.settings.upload_limit_kib,
+                );
                 ui.columns(2, |columns| {
                     self.saved_queue_ui(&mut columns[0]);
+                    speed_limits_ui(&mut columns[0], &mut limits);
                     edit_actions = crate::gui::edits::edits_ui(&mut columns[0], &self.edits);
                     commands = self.queue_view.ui(&mut columns[0]);
                     log_actions = self.log.ui(&mut columns[1], connected);
@@ -419,6 +429,18 @@ impl FerryApp {
                 }
                 for action in edit_actions {
                     self.edit_action(action);
+                }
+                if limits
+                    != (
+                        self.settings.download_limit_kib,
+                        self.settings.upload_limit_kib,
+                    )
+                {
+                    (
+                        self.settings.download_limit_kib,
+                        self.settings.upload_limit_kib,
+                    ) = limits;
+                    self.apply_rate_limits();
                 }
                 for action in log_actions {
                     self.log_action(action);
@@ -620,6 +642,17 @@ impl FerryApp {
         }
     }
 
+    /// The settings' speed limits, for every transfer running and to come.
+    fn apply_rate_limits(&mut self) {
+        let kib = |k: u64| k.saturating_mul(1024);
+        self.rate_limits
+            .download
+            .set(kib(self.settings.download_limit_kib));
+        self.rate_limits
+            .upload
+            .set(kib(self.settings.upload_limit_kib));
+    }
+
     /// NOOP on idle logins (Settings → Keep idle connections alive), and
     /// a frame when the next is due.
     fn keep_alive(&mut self, ctx: &egui::Context) {
@@ -718,4 +751,31 @@ fn link_status(ui: &mut Ui, side: Option<&str>, server: &Server) {
             ui.label(format!("{side}Not connected"));
         }
     }
+}
+
+/// The queue panel's speed limits (KiB/s, 0: none), changed live.
+fn speed_limits_ui(ui: &mut Ui, (down, up): &mut (u64, u64)) {
+    ui.horizontal(|ui| {
+        ui.label("Speed limit").on_hover_text(
+            "All transfers together, KiB a second; 0: none. Running transfers follow at once.",
+        );
+        for (value, label) in [(down, "down"), (up, "up")] {
+            let name = ui.label(label);
+            ui.add(
+                egui::DragValue::new(value)
+                    .range(0..=10_000_000)
+                    .speed(16.0)
+                    .custom_formatter(|v, _| match v as u64 {
+                        0 => "none".to_string(),
+                        k => format!("{k} KiB/s"),
+                    })
+                    .custom_parser(|text| match text.trim() {
+                        "none" | "" => Some(0.0),
+                        t => t.trim_end_matches("KiB/s").trim().parse().ok(),
+                    }),
+            )
+            .labelled_by(name.id)
+            .on_hover_text(format!("{label}load limit"));
+        }
+    });
 }

@@ -172,6 +172,9 @@ pub struct ConnectOptions {
     /// Send CCC after login: the control connection goes back to plain
     /// text (data stays encrypted), for firewalls that must read it.
     pub clear_control_channel: bool,
+    /// The speed limits this connection's transfers share with every
+    /// other connection given the same (clones share; none by default).
+    pub rate_limits: super::rate_limit::RateLimits,
 }
 
 impl ConnectOptions {
@@ -195,6 +198,7 @@ impl ConnectOptions {
             sync_downloads: false,
             clear_data: false,
             clear_control_channel: false,
+            rate_limits: Default::default(),
         }
     }
 }

@@ -250,7 +250,8 @@ fn receive(
     let mut stream = session
         .open_data(&format!("RETR {remote}"), offset)
         .map_err(Received::Failed)?;
-    let mut meter = Meter::new(request, offset, total);
+    let mut meter =
+        Meter::new(request, offset, total).limited(session.rate_limits().download.clone());
     let mut converter = AsciiDownload::default();
     let mut written = offset;
     let mut too_much = false;

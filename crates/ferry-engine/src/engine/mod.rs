@@ -17,6 +17,7 @@ pub mod names;
 mod net;
 mod partial;
 pub mod queue;
+pub mod rate_limit;
 mod relay;
 mod reply;
 mod session;

@@ -114,7 +114,9 @@ fn relay(
             return Err(err);
         }
     };
-    let mut meter = Meter::new(request, offset, total);
+    // Bytes read from a server: the download limit.
+    let mut meter =
+        Meter::new(request, offset, total).limited(source.rate_limits().download.clone());
     let mut reading = Paced::new(&mut from, source.timeout());
     let mut writing = Paced::new(&mut to, target.timeout());
     let mut relayed = offset;

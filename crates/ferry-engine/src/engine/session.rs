@@ -66,6 +66,8 @@ pub struct Session {
     active: bool,
     transfer_type: TransferType,
     sync_downloads: bool,
+    /// The speed limits its transfers follow (shared).
+    rate_limits: super::rate_limit::RateLimits,
     /// TLS 1.3 session tickets in hand, for data connections to resume.
     tickets: tls::Tickets,
     /// Set when the control connection can no longer be trusted.
@@ -202,6 +204,7 @@ impl Session {
             extended_passive: true,
             transfer_type: options.transfer_type,
             sync_downloads: options.sync_downloads,
+            rate_limits: options.rate_limits.clone(),
             tickets,
             broken: false,
             refused,
@@ -789,6 +792,11 @@ impl Session {
     /// The session timeout: per reply, and per window of a data transfer.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The speed limits its transfers follow.
+    pub fn rate_limits(&self) -> &super::rate_limit::RateLimits {
+        &self.rate_limits
     }
 
     /// Runs one control-connection exchange under its deadline: the

@@ -15,6 +15,7 @@ use super::error::{Error, Result};
 use super::event::{Progress, TransferSummary};
 use super::names::check_command_argument;
 use super::net;
+use super::rate_limit::RateLimit;
 use super::session::{DataStream, Session};
 use super::tls;
 
@@ -86,7 +87,8 @@ pub fn upload(
     // TYPE A may double the bytes (every LF becomes CRLF).
     let on_the_wire = (total - offset).saturating_mul(if ascii { 2 } else { 1 });
     let mut stream = session.open_data_to_send(&command, on_the_wire)?;
-    let mut meter = Meter::new(request, offset, Some(total));
+    let mut meter =
+        Meter::new(request, offset, Some(total)).limited(session.rate_limits().upload.clone());
     let mut converter = AsciiUpload::default();
     let mut paced = Paced::new(&mut stream, session.timeout());
     let result = pump(
@@ -188,7 +190,8 @@ pub(super) fn pump(
         if observer.cancelled() {
             return Err(Error::Cancelled);
         }
-        let read = match source.read(&mut buffer) {
+        let chunk = meter.chunk(buffer.len());
+        let read = match source.read(&mut buffer[..chunk]) {
             Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
@@ -231,6 +234,8 @@ pub(super) struct Meter {
     total: Option<u64>,
     last_report: Instant,
     last_bytes: u64,
+    /// The speed limit the bytes follow.
+    limit: Option<RateLimit>,
 }
 
 impl Meter {
@@ -244,10 +249,25 @@ impl Meter {
             total,
             last_report: now,
             last_bytes: offset,
+            limit: None,
         }
     }
 
+    /// The same meter, pacing its bytes to `limit`.
+    pub(super) fn limited(mut self, limit: RateLimit) -> Meter {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// How much to read next (less than `max` under a speed limit).
+    fn chunk(&self, max: usize) -> usize {
+        self.limit.as_ref().map_or(max, |l| l.chunk(max))
+    }
+
     fn add(&mut self, bytes: u64, observer: &mut dyn TransferObserver) {
+        if let Some(limit) = &self.limit {
+            limit.take(bytes);
+        }
         self.done += bytes;
         if self.last_report.elapsed() >= PROGRESS_INTERVAL {
             self.report(observer);
