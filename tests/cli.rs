@@ -737,3 +737,64 @@ fn limit_rate_takes_curls_spelling_and_refuses_the_rest() {
     .expect_status(2);
     assert!(run.stderr.contains("is not a rate"), "{}", run.stderr);
 }
+
+/// `ferry find` walks the tree on the server and prints what matches,
+/// by name (any case with -i), size and date, within its bounds (issue
+/// 19, point 5).
+#[test]
+fn find_prints_what_matches_in_the_whole_tree() {
+    let server = UnftpServer::plain();
+    for dir in ["site/docs/old", "site/img", "other"] {
+        fs::create_dir_all(server.path(dir)).unwrap();
+    }
+    fs::write(server.path("site/docs/Manual.PDF"), vec![b'x'; 5000]).unwrap();
+    fs::write(server.path("site/docs/old/notes.pdf"), b"tiny").unwrap();
+    fs::write(server.path("site/img/logo.png"), b"png").unwrap();
+    fs::write(server.path("other/out.pdf"), b"not under site").unwrap();
+    let sorted = |run: common::cli::Run| {
+        let mut lines: Vec<String> = run.stdout.lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    let run = ferry(&["find", "-j", "3", &url(&server, "site"), "*.pdf"]).expect_status(0);
+    assert_eq!(sorted(run), ["site/docs/old/notes.pdf"]);
+    let run = ferry(&["find", "-i", &url(&server, "site"), "*.pdf"]).expect_status(0);
+    assert_eq!(
+        sorted(run),
+        ["site/docs/Manual.PDF", "site/docs/old/notes.pdf"]
+    );
+    let run = ferry(&[
+        "find",
+        "-i",
+        "--min-size",
+        "1K",
+        &url(&server, "site"),
+        "*.pdf",
+    ])
+    .expect_status(0);
+    assert_eq!(sorted(run), ["site/docs/Manual.PDF"]);
+    let run = ferry(&["find", "--max-depth", "1", &url(&server, "site"), "*"]).expect_status(0);
+    assert_eq!(
+        sorted(run),
+        [
+            "site/docs",
+            "site/docs/Manual.PDF",
+            "site/docs/old",
+            "site/img",
+            "site/img/logo.png"
+        ]
+    );
+    let run = ferry(&[
+        "find",
+        "--newer",
+        "2000-01-01",
+        &url(&server, "site"),
+        "*.png",
+    ])
+    .expect_status(0);
+    assert_eq!(sorted(run), ["site/img/logo.png"]);
+    let run = ferry(&["find", "--max-entries", "2", &url(&server, "site"), "*"]).expect_status(4);
+    assert!(run.stderr.contains("--max-entries"), "{}", run.stderr);
+    let run = ferry(&["find", "--min-size", "big", &url(&server, "site"), "*"]).expect_status(2);
+    assert!(run.stderr.contains("not a size"), "{}", run.stderr);
+}

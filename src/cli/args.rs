@@ -123,6 +123,42 @@ pub enum Action {
         localdir: PathBuf,
         url: String,
     },
+    /// Find files and folders on the server whose names match PATTERN (a
+    /// glob: '*.pdf', 'report-202?-*'), in URL's folder and below; each
+    /// path is printed as its folder is read. Folders are listed on -j
+    /// connections at once.
+    Find {
+        /// Match names whatever their case.
+        #[arg(short = 'i', long)]
+        ignore_case: bool,
+        /// Long format: permissions, size, date, path.
+        #[arg(short = 'l')]
+        long: bool,
+        /// Files of at least this size (bytes; 10K, 5M, 1G).
+        #[arg(long, value_name = "SIZE")]
+        min_size: Option<String>,
+        /// Files of at most this size.
+        #[arg(long, value_name = "SIZE")]
+        max_size: Option<String>,
+        /// Modified on or after this day (YYYY-MM-DD, as the server lists it).
+        #[arg(long, value_name = "DATE")]
+        newer: Option<String>,
+        /// Modified before this day.
+        #[arg(long, value_name = "DATE")]
+        older: Option<String>,
+        /// Connections listing folders at once (1-10).
+        #[arg(short = 'j', long = "jobs", value_name = "N", default_value_t = 2,
+              value_parser = clap::value_parser!(u8).range(1..=10))]
+        jobs: u8,
+        /// Follow folders at most this deep below the top one.
+        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_DEPTH)]
+        max_depth: u32,
+        /// Read at most this many entries (the search stops there, status 4).
+        #[arg(long, value_name = "N", default_value_t = crate::engine::queue::DEFAULT_MAX_ENTRIES)]
+        max_entries: u64,
+        url: String,
+        pattern: String,
+    },
     /// Delete a remote file (or, with -r, a folder and everything in it).
     Rm {
         #[arg(short = 'r', long)]

@@ -5,6 +5,7 @@ mod args;
 mod client;
 mod edit;
 mod exit;
+mod find;
 mod output;
 mod sites;
 mod transfers;
@@ -402,6 +403,48 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
                 first_item_id: 0,
             };
             watch::run(connect, options, !no_default_excludes, shared.verbose)
+        }
+        Action::Find {
+            ignore_case,
+            long,
+            min_size,
+            max_size,
+            newer,
+            older,
+            jobs,
+            max_depth,
+            max_entries,
+            url,
+            pattern,
+        } => {
+            let (parsed, connect) = target(&url, shared)?;
+            let size = |text: Option<String>, what: &str| match text {
+                None => Ok(None),
+                Some(text) => crate::engine::rate_limit::parse_rate(&text)
+                    .map(Some)
+                    .ok_or_else(|| usage(format!("{what} {text:?} is not a size (10K, 5M, 1G)"))),
+            };
+            let day = |text: Option<String>, what: &str| match text {
+                None => Ok(None),
+                Some(text) => chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+                    .ok()
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(Some)
+                    .ok_or_else(|| usage(format!("{what} {text:?} is not a day (YYYY-MM-DD)"))),
+            };
+            let options = crate::engine::find::FindOptions {
+                root: parsed.path.trim_end_matches('/').to_string(),
+                pattern,
+                case_insensitive: ignore_case,
+                min_size: size(min_size, "--min-size")?,
+                max_size: size(max_size, "--max-size")?,
+                newer_than: day(newer, "--newer")?,
+                older_than: day(older, "--older")?,
+                max_depth,
+                max_entries,
+                connections: usize::from(jobs),
+            };
+            find::run(connect, options, long)
         }
         Action::Rm { recursive, url } => {
             let (mut client, url) = connect(&url, shared)?;

@@ -222,7 +222,7 @@ fn entry_json(entry: &RemoteEntry) -> serde_json::Value {
 
 /// `ls -l`: every field that came from the server (permissions, name,
 /// link target) is shown escaped.
-fn long_line(entry: &RemoteEntry) -> String {
+pub fn long_line(entry: &RemoteEntry) -> String {
     let kind = match entry.kind {
         EntryKind::Dir => 'd',
         EntryKind::Symlink { .. } => 'l',

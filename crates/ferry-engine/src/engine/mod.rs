@@ -12,6 +12,7 @@ pub mod edit;
 mod encoding;
 mod error;
 mod event;
+pub mod find;
 mod fxp;
 pub mod names;
 mod net;
