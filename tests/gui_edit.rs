@@ -351,3 +351,59 @@ fn the_speed_limit_is_followed_by_a_running_transfer_when_changed() {
         fs::read(local.path().join("big.bin")).is_ok_and(|b| b == big)
     });
 }
+
+/// Server → Find files (Ctrl+F): matches stream into the list, one is
+/// downloaded, another shown in its folder, selected (issue 19, point 5).
+#[test]
+fn find_lists_matches_in_the_tree_and_downloads_or_shows_them() {
+    let server = UnftpServer::plain();
+    fs::create_dir_all(server.path("www/docs/2025")).unwrap();
+    fs::write(server.path("www/docs/2025/Report.pdf"), b"%PDF report").unwrap();
+    fs::write(server.path("www/docs/guide.pdf"), b"%PDF guide").unwrap();
+    fs::write(server.path("www/index.html"), b"<h1>").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listing", |app| shows(app, "www"));
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    app.step();
+    wait_for(&mut app, "the find window", |app| {
+        shows(app, "Find files on the server")
+    });
+    app.get_by_label("Names").focus();
+    app.step();
+    app.get_by_label("Names").type_text("*.PDF");
+    app.step();
+    app.get_by_label("Any case").click();
+    app.step();
+    app.get_by_label("Find").click();
+    wait_for(&mut app, "the matches", |app| {
+        shows(app, "2 matches in 4 folders")
+    });
+    assert!(shows(&app, "www/docs/2025/Report.pdf"));
+    assert!(shows(&app, "www/docs/guide.pdf"));
+    assert!(!shows(&app, "www/index.html"));
+    // Rows are in the order their folders were read: each button is
+    // found on its path's row.
+    let press_on_row = |app: &mut App, label: &str, path: &str| {
+        let y = app.get_by_label(path).rect().center().y;
+        app.query_all_by_label(label)
+            .find(|n| (n.rect().center().y - y).abs() < 8.0)
+            .expect("the row's button")
+            .click();
+        app.step();
+    };
+    press_on_row(&mut app, "Download", "www/docs/guide.pdf");
+    wait_for(&mut app, "the download", |_| {
+        fs::read(local.path().join("guide.pdf")).is_ok_and(|b| b == b"%PDF guide")
+    });
+    press_on_row(&mut app, "Show", "www/docs/2025/Report.pdf");
+    wait_for(&mut app, "its folder, selected", |app| {
+        let pane = app.state_mut().right_pane();
+        pane.folder.ends_with("/www/docs/2025")
+            && pane
+                .table
+                .selection()
+                .iter()
+                .any(|r| r.name == "Report.pdf")
+    });
+}

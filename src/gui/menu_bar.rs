@@ -34,6 +34,8 @@ pub enum MenuAction {
     Disconnect,
     /// Put the keyboard in the raw command field.
     RawCommand,
+    /// Find files on the server (a window of its own).
+    Find,
     Shortcuts,
     About,
 }
@@ -90,6 +92,10 @@ const SHORTCUTS: &[Shortcut] = &[
         key: key(Modifiers::COMMAND, Key::L),
     },
     Shortcut {
+        action: MenuAction::Find,
+        key: key(Modifiers::COMMAND, Key::F),
+    },
+    Shortcut {
         action: MenuAction::Shortcuts,
         key: key(Modifiers::NONE, Key::F1),
     },
@@ -142,6 +148,7 @@ impl MenuAction {
             MenuAction::Reconnect => "Reconnect",
             MenuAction::Disconnect => "Disconnect",
             MenuAction::RawCommand => "Enter a raw command",
+            MenuAction::Find => "Find files…",
             MenuAction::Shortcuts => "Keyboard shortcuts",
             MenuAction::About => "About Ferry",
         }
@@ -233,6 +240,7 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
             entry(ui, MenuAction::Reconnect, state.has_last_login);
             entry(ui, MenuAction::Disconnect, state.connected);
             entry(ui, MenuAction::RawCommand, state.connected);
+            entry(ui, MenuAction::Find, state.connected);
         });
         ui.menu_button("Help", |ui| {
             entry(ui, MenuAction::Shortcuts, true);

@@ -10,6 +10,7 @@ mod dialogs;
 mod edits;
 mod file_picker;
 mod file_table;
+mod find_window;
 mod folder_tree;
 mod half;
 mod help;

@@ -301,6 +301,9 @@ pub struct Server {
     pub opening_start: Option<String>,
     /// That file's name, to select once its folder is listed.
     pub named_file: Option<String>,
+    /// A name to select once the folder being opened is listed (Find's
+    /// Show).
+    pub select_after: Option<String>,
 }
 
 impl Server {
@@ -314,6 +317,7 @@ impl Server {
             opening_link: None,
             opening_start: None,
             named_file: None,
+            select_after: None,
             choices: 0,
             untrusted: None,
             waiting_for_trust: None,

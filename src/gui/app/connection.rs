@@ -222,6 +222,7 @@ impl FerryApp {
         server.opening_link = None;
         server.opening_start = None;
         server.named_file = None;
+        server.select_after = None;
         self.stop_keeping(side);
         for ids in self.queues.let_go(|role| role.uses(side)) {
             self.dialogs

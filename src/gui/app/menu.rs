@@ -77,6 +77,7 @@ impl FerryApp {
             MenuAction::RawCommand => self.log.focus_raw(),
             MenuAction::Shortcuts => self.dialogs.push(Dialog::Shortcuts),
             MenuAction::About => self.dialogs.push(Dialog::About),
+            MenuAction::Find => self.find.open = true,
         }
     }
 

@@ -9,6 +9,7 @@ use egui::{Key, Modifiers, Ui};
 mod actions;
 mod connection;
 mod editing;
+mod finding;
 mod keeping;
 mod menu;
 mod news;
@@ -97,6 +98,8 @@ pub struct FerryApp {
     /// The speed limits every queue of the window shares (as the settings
     /// and the queue panel set them).
     rate_limits: crate::engine::rate_limit::RateLimits,
+    /// Server → Find files.
+    find: crate::gui::find_window::FindWindow,
 }
 
 impl FerryApp {
@@ -143,6 +146,7 @@ impl FerryApp {
             close_despite_edits: false,
             kept: None,
             rate_limits: Default::default(),
+            find: Default::default(),
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -518,6 +522,12 @@ impl FerryApp {
                         None => self.connect_site(Side::Right, *site),
                     }
                 }
+            }
+        }
+        if self.find.open {
+            let connected = self.right.server.is_connected();
+            for action in self.find.ui(ui.ctx(), connected) {
+                self.find_action(action);
             }
         }
         if let Some(dialog) = self.dialogs.first_mut()

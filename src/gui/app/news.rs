@@ -98,6 +98,7 @@ impl FerryApp {
         let (news, left) = take_some(&self.edits.news, NEWS_PER_FRAME);
         more |= left;
         more |= self.kept_news();
+        more |= self.find.news(NEWS_PER_FRAME);
         for news in news {
             self.edit_news(news);
         }
@@ -245,6 +246,9 @@ impl FerryApp {
                 pane.show_listing(folder, rows, listing.incomplete);
                 if let Some(name) = self.server(side).named_file.take() {
                     self.offer_named_file(side, &name);
+                }
+                if let Some(name) = self.server(side).select_after.take() {
+                    self.pane(side).table.select_names(&[&name]);
                 }
             }
             Answer::Listed(Err(err)) => self.browse_failed(side, "Listing", &err),
