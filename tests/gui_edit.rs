@@ -396,6 +396,10 @@ fn find_lists_matches_in_the_tree_and_downloads_or_shows_them() {
     wait_for(&mut app, "the download", |_| {
         fs::read(local.path().join("guide.pdf")).is_ok_and(|b| b == b"%PDF guide")
     });
+    press_on_row(&mut app, "Open", "www/docs/2025/Report.pdf");
+    wait_for(&mut app, "a copy opened to read", |app| {
+        state_of(app, "Report.pdf") == "unchanged"
+    });
     press_on_row(&mut app, "Show", "www/docs/2025/Report.pdf");
     wait_for(&mut app, "its folder, selected", |app| {
         let pane = app.state_mut().right_pane();

@@ -32,6 +32,8 @@ pub struct FindWindow {
 pub enum FindAction {
     Start,
     Download(Found),
+    /// Open a copy in its application (read only).
+    Open(Found),
     /// Open its folder in the server's pane, with it selected.
     Show(Found),
 }
@@ -145,7 +147,7 @@ impl FindWindow {
                 ui.separator();
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     egui::Grid::new("find-results")
-                        .num_columns(4)
+                        .num_columns(5)
                         .striped(true)
                         .show(ui, |ui| {
                             for found in &self.results {
@@ -153,6 +155,10 @@ impl FindWindow {
                                 ui.label(found.entry.size.map(human_size).unwrap_or_default());
                                 if ui.button("Download").clicked() {
                                     actions.push(FindAction::Download(found.clone()));
+                                }
+                                let file = !found.entry.is_dir();
+                                if ui.add_enabled(file, egui::Button::new("Open")).clicked() {
+                                    actions.push(FindAction::Open(found.clone()));
                                 }
                                 if ui.button("Show").clicked() {
                                     actions.push(FindAction::Show(found.clone()));

@@ -36,6 +36,10 @@ impl FerryApp {
                 let chosen = self.found_on_the_right(&found);
                 self.transfer(chosen, None);
             }
+            FindAction::Open(found) => {
+                let chosen = self.found_on_the_right(&found);
+                self.open_to_edit(chosen, crate::gui::edits::EditMode::View);
+            }
             FindAction::Show(found) => {
                 if !self.right.server.is_connected() {
                     return self.error("Connect to a server first.");
