@@ -37,6 +37,18 @@ fn menu_entry(app: &mut App, label: &str) {
     app.step();
 }
 
+/// Picks `entry` from the menu bar's `menu`.
+fn menu_pick(app: &mut App, menu: &str, entry: &str) {
+    app.get_by_label(menu).click();
+    for _ in 0..3 {
+        app.step();
+    }
+    app.get_by_label(entry).click();
+    for _ in 0..3 {
+        app.step();
+    }
+}
+
 /// Clicks a dialog's button once the dialog has settled where it is
 /// drawn (a modal is placed in its first frames; a click aimed at where
 /// it was would miss).
@@ -410,4 +422,89 @@ fn find_lists_matches_in_the_tree_and_downloads_or_shows_them() {
                 .iter()
                 .any(|r| r.name == "Report.pdf")
     });
+}
+
+/// View → Compare folders marks each pane's rows against the other's;
+/// View → Synchronized browsing opens the same folder on the other side
+/// (issue 19, point 1).
+#[test]
+fn folders_are_compared_and_browsed_together() {
+    use ferry::gui::Side;
+    let server = UnftpServer::plain();
+    let local = tempfile::tempdir().unwrap();
+    let site = local.path().join("site");
+    fs::create_dir_all(site.join("img")).unwrap();
+    fs::create_dir_all(server.path("site/img")).unwrap();
+    for (name, here, there) in [
+        ("same.txt", &b"same"[..], Some(&b"same"[..])),
+        ("changed.txt", b"longer here", Some(b"short")),
+        ("new.txt", b"only here", None),
+    ] {
+        fs::write(site.join(name), here).unwrap();
+        if let Some(there) = there {
+            fs::write(server.path(&format!("site/{name}")), there).unwrap();
+        }
+    }
+    fs::write(server.path("site/old.txt"), b"only there").unwrap();
+    fs::write(site.join("img/a.png"), b"png").unwrap();
+    let settings = Settings {
+        last_local: Some(site.clone()),
+        ..Settings::default()
+    };
+    let mut app = window_with_settings(settings);
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "both listings", |app| {
+        common::gui::lists(app, Side::Left, "same.txt")
+            && common::gui::lists(app, Side::Right, "site")
+    });
+    common::gui::double_click_in(&mut app, Some(Side::Right), "site");
+    wait_for(&mut app, "the server's site", |app| {
+        common::gui::lists(app, Side::Right, "old.txt")
+    });
+    menu_pick(&mut app, "View", "Compare folders");
+    use ferry::gui::Mark;
+    let marks = |app: &mut App, side: Side| {
+        let pane = match side {
+            Side::Left => app.state_mut().left_pane(),
+            Side::Right => app.state_mut().right_pane(),
+        };
+        let mut marks: Vec<(String, Mark)> = pane
+            .table
+            .marks
+            .iter()
+            .map(|(n, m)| (n.clone(), *m))
+            .collect();
+        marks.sort_by(|a, b| a.0.cmp(&b.0));
+        marks
+    };
+    assert_eq!(
+        marks(&mut app, Side::Left),
+        [
+            ("changed.txt".to_string(), Mark::SizeDiffers),
+            ("new.txt".to_string(), Mark::OnlyHere)
+        ]
+    );
+    assert_eq!(
+        marks(&mut app, Side::Right),
+        [
+            ("changed.txt".to_string(), Mark::SizeDiffers),
+            ("old.txt".to_string(), Mark::OnlyHere)
+        ]
+    );
+
+    menu_pick(&mut app, "View", "Synchronized browsing");
+    common::gui::double_click_in(&mut app, Some(Side::Left), "img");
+    wait_for(&mut app, "the server's img too", |app| {
+        app.state_mut()
+            .right_pane()
+            .table
+            .folder()
+            .ends_with("/site/img")
+    });
+    // Compared again in the new folders: a.png is only here.
+    app.step();
+    assert_eq!(
+        marks(&mut app, Side::Left),
+        [("a.png".to_string(), Mark::OnlyHere)]
+    );
 }

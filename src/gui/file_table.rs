@@ -306,6 +306,9 @@ struct InlineRename {
 }
 
 pub struct FileTable {
+    /// View → Compare folders: rows marked against the other pane's, by
+    /// name (empty when not comparing).
+    pub marks: std::collections::HashMap<String, super::compare::Mark>,
     side: Side,
     kind: PaneKind,
     rows: Vec<FileRow>,
@@ -380,9 +383,15 @@ impl FileTable {
             scroll_to_cursor: false,
             renaming: None,
             last_click: None,
+            marks: std::collections::HashMap::new(),
             generation: 0,
             menu_generation: 0,
         }
+    }
+
+    /// Counts the listings shown: a new one, a new count.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// What the pane shows now (its menu follows).
@@ -861,11 +870,15 @@ impl FileTable {
                         rename_done = self.rename_field(ui);
                     } else {
                         icon(ui, self.icons.as_ref(), Icon::of(&entry, &type_name));
-                        let label = ui.add(
-                            egui::Label::new(display_text(&entry.name))
-                                .selectable(false)
-                                .truncate(),
-                        );
+                        let mark = self.marks.get(&entry.name).copied();
+                        let mut name = RichText::new(display_text(&entry.name));
+                        if let Some(mark) = mark {
+                            name = name.color(mark_colour(ui.visuals(), mark));
+                        }
+                        let mut label = ui.add(egui::Label::new(name).selectable(false).truncate());
+                        if let Some(mark) = mark {
+                            label = label.on_hover_text(mark.describe());
+                        }
                         if let Some(target) = &entry.link_target {
                             label.on_hover_text(format!("A link to {}", display_text(target)));
                         }
@@ -1091,5 +1104,15 @@ impl FileTable {
                 }
             }
         });
+    }
+}
+
+/// The colour of a compared row's name, from the theme's own (which the
+/// window keeps legible in both themes).
+fn mark_colour(visuals: &egui::Visuals, mark: super::compare::Mark) -> egui::Color32 {
+    match mark {
+        super::compare::Mark::OnlyHere => visuals.hyperlink_color,
+        super::compare::Mark::NewerHere => visuals.warn_fg_color,
+        super::compare::Mark::SizeDiffers => visuals.error_fg_color,
     }
 }

@@ -22,6 +22,10 @@ pub enum MenuAction {
     Refresh,
     /// Show or hide the folder trees above the lists.
     FolderTrees,
+    /// Mark rows against the other pane's (or stop).
+    CompareFolders,
+    /// Opening a folder in one pane opens the same one in the other.
+    SyncBrowsing,
     ZoomIn,
     ZoomOut,
     ZoomReset,
@@ -139,6 +143,8 @@ impl MenuAction {
             MenuAction::Settings => "Settings…",
             MenuAction::Refresh => "Refresh",
             MenuAction::FolderTrees => "Show folder trees",
+            MenuAction::CompareFolders => "Compare folders",
+            MenuAction::SyncBrowsing => "Synchronized browsing",
             MenuAction::ZoomIn => "Larger text",
             MenuAction::ZoomOut => "Smaller text",
             MenuAction::ZoomReset => "Normal text size",
@@ -186,6 +192,8 @@ pub struct MenuState {
     pub transfers_queued: bool,
     pub paused: bool,
     pub folder_trees: bool,
+    pub comparing: bool,
+    pub sync_browsing: bool,
 }
 
 /// Draws the bar; the entry picked, if any.
@@ -196,6 +204,8 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
             let label = match action {
                 MenuAction::PauseQueue if state.paused => "Resume the queue",
                 MenuAction::FolderTrees if state.folder_trees => "Hide folder trees",
+                MenuAction::CompareFolders if state.comparing => "Stop comparing folders",
+                MenuAction::SyncBrowsing if state.sync_browsing => "Stop synchronized browsing",
                 _ => action.label(),
             };
             let mut button = egui::Button::new(label);
@@ -226,6 +236,8 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
         ui.menu_button("View", |ui| {
             entry(ui, MenuAction::Refresh, true);
             entry(ui, MenuAction::FolderTrees, true);
+            entry(ui, MenuAction::CompareFolders, state.connected);
+            entry(ui, MenuAction::SyncBrowsing, state.connected);
             ui.separator();
             entry(ui, MenuAction::ZoomIn, true);
             entry(ui, MenuAction::ZoomOut, true);

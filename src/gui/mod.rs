@@ -5,6 +5,7 @@
 mod app;
 mod bridge;
 mod chosen;
+mod compare;
 mod connect_bar;
 mod dialogs;
 mod edits;
@@ -33,6 +34,7 @@ mod site_worker;
 mod wheel;
 
 pub use app::FerryApp;
+pub use compare::Mark;
 pub use connect_bar::LinkState;
 pub use file_table::{MenuItem, Picked, Side, Sort, SortColumn};
 pub use menu_bar::MenuAction;

@@ -27,6 +27,8 @@ impl FerryApp {
             transfers_queued: !self.queue_view.items.is_empty(),
             paused: self.queue_view.paused,
             folder_trees: self.settings.folder_trees,
+            comparing: self.comparing,
+            sync_browsing: self.sync_browsing.is_some(),
         }
     }
 
@@ -64,6 +66,8 @@ impl FerryApp {
             }
             MenuAction::Refresh => self.refresh(side),
             MenuAction::FolderTrees => self.settings.folder_trees = !self.settings.folder_trees,
+            MenuAction::CompareFolders => self.comparing = !self.comparing,
+            MenuAction::SyncBrowsing => self.toggle_sync_browsing(),
             MenuAction::ZoomIn => self.zoom_by(ZOOM_STEP),
             MenuAction::ZoomOut => self.zoom_by(-ZOOM_STEP),
             MenuAction::ZoomReset => self.zoom_by(1.0 - self.settings.zoom),

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use egui::{Key, Modifiers, Ui};
 
 mod actions;
+mod browsing;
 mod connection;
 mod editing;
 mod finding;
@@ -100,6 +101,12 @@ pub struct FerryApp {
     rate_limits: crate::engine::rate_limit::RateLimits,
     /// Server → Find files.
     find: crate::gui::find_window::FindWindow,
+    /// View → Compare folders is on; the listings last compared.
+    comparing: bool,
+    compared: Option<(u64, u64)>,
+    /// View → Synchronized browsing: the folders it started from, and
+    /// the folders the panes showed last frame.
+    sync_browsing: Option<browsing::SyncBrowsing>,
 }
 
 impl FerryApp {
@@ -147,6 +154,9 @@ impl FerryApp {
             kept: None,
             rate_limits: Default::default(),
             find: Default::default(),
+            comparing: false,
+            compared: None,
+            sync_browsing: None,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -450,6 +460,8 @@ impl FerryApp {
                     self.log_action(action);
                 }
             });
+        self.compare_folders();
+        self.follow_the_other_pane();
         self.left.pane.tree_shown = self.settings.folder_trees;
         self.right.pane.tree_shown = self.settings.folder_trees;
         let half = ui.available_width() / 2.0;

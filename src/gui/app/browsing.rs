@@ -1,0 +1,151 @@
+//! View → Compare folders and View → Synchronized browsing: the two
+//! panes looked at together.
+
+use std::path::{Path, PathBuf};
+
+use super::FerryApp;
+use crate::engine::names::remote_join;
+use crate::gui::compare::marks;
+use crate::gui::file_table::Side;
+
+/// Where synchronized browsing started, and what the panes showed.
+pub struct SyncBrowsing {
+    bases: (String, String),
+    seen: (String, String),
+}
+
+impl FerryApp {
+    /// Marks rows when comparing, once per pair of listings; none
+    /// otherwise.
+    pub(super) fn compare_folders(&mut self) {
+        let comparing = self.comparing && self.right.server.is_connected();
+        if !comparing {
+            if self.compared.take().is_some() {
+                self.left.pane.table.marks.clear();
+                self.right.pane.table.marks.clear();
+            }
+            return;
+        }
+        let key = (
+            self.left.pane.table.generation(),
+            self.right.pane.table.generation(),
+        );
+        if self.compared == Some(key) {
+            return;
+        }
+        self.compared = Some(key);
+        let (left, right) = (self.left.pane.table.rows(), self.right.pane.table.rows());
+        let (left_marks, right_marks) = (marks(left, right), marks(right, left));
+        self.left.pane.table.marks = left_marks;
+        self.right.pane.table.marks = right_marks;
+    }
+
+    pub(super) fn toggle_sync_browsing(&mut self) {
+        if self.sync_browsing.take().is_some() {
+            return;
+        }
+        let folders = (
+            self.left.pane.table.folder().to_string(),
+            self.right.pane.table.folder().to_string(),
+        );
+        if folders.0.is_empty() || folders.1.is_empty() {
+            return self.error("Synchronized browsing needs a folder listed in each pane.");
+        }
+        self.sync_browsing = Some(SyncBrowsing {
+            bases: folders.clone(),
+            seen: folders,
+        });
+    }
+
+    /// A pane that opened another folder since the last frame takes the
+    /// other pane to the same folder relative to where browsing was
+    /// synchronized; one that left that tree ends it.
+    pub(super) fn follow_the_other_pane(&mut self) {
+        let Some(sync) = &self.sync_browsing else {
+            return;
+        };
+        let now = (
+            self.left.pane.table.folder().to_string(),
+            self.right.pane.table.folder().to_string(),
+        );
+        let moved = match (now.0 != sync.seen.0, now.1 != sync.seen.1) {
+            (true, false) => Some(Side::Left),
+            (false, true) => Some(Side::Right),
+            _ => None,
+        };
+        let (bases, seen) = (sync.bases.clone(), now.clone());
+        if let Some(sync) = &mut self.sync_browsing {
+            sync.seen = seen;
+        }
+        let Some(moved) = moved else {
+            return;
+        };
+        let (from, base, other_base, other_now) = match moved {
+            Side::Left => (&now.0, &bases.0, &bases.1, &now.1),
+            Side::Right => (&now.1, &bases.1, &bases.0, &now.0),
+        };
+        let Some(relative) = relative_to(base, from) else {
+            self.sync_browsing = None;
+            return self.error(
+                "Synchronized browsing ended: that folder is outside the one it started from.",
+            );
+        };
+        let target = join(other_base, &relative, !self.is_server(moved.other()));
+        if target == *other_now {
+            return;
+        }
+        match moved.other() {
+            side if self.is_server(side) => {
+                if self.server(side).is_connected() {
+                    self.pane(side).loading = true;
+                    self.server(side).session.open_folder(target);
+                }
+            }
+            _ => self.open_local(PathBuf::from(target)),
+        }
+    }
+}
+
+/// `folder`'s parts below `base` (empty for `base` itself), `None` when
+/// it is not below it.
+fn relative_to(base: &str, folder: &str) -> Option<Vec<String>> {
+    let split = |path: &str| -> Vec<String> {
+        Path::new(path)
+            .components()
+            .filter_map(|c| match c {
+                std::path::Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (base, folder) = (split(base), split(folder));
+    folder.strip_prefix(base.as_slice()).map(<[String]>::to_vec)
+}
+
+/// `base` with `parts` below it: a local path, or a server's.
+fn join(base: &str, parts: &[String], local: bool) -> String {
+    if local {
+        let mut path = PathBuf::from(base);
+        path.extend(parts);
+        return path.display().to_string();
+    }
+    parts
+        .iter()
+        .fold(base.to_string(), |path, part| remote_join(&path, part))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_below_the_base_is_the_same_folder_below_the_other() {
+        let parts = relative_to("/home/me/site", "/home/me/site/img/icons").unwrap();
+        assert_eq!(parts, ["img", "icons"]);
+        assert_eq!(join("/www", &parts, false), "/www/img/icons");
+        assert_eq!(join("/", &parts, false), "/img/icons");
+        assert_eq!(relative_to("/www", "/www").unwrap(), Vec::<String>::new());
+        assert_eq!(relative_to("/www/a", "/www"), None);
+        assert_eq!(relative_to("/www", "/other"), None);
+    }
+}
