@@ -508,3 +508,77 @@ fn folders_are_compared_and_browsed_together() {
         [("a.png".to_string(), Mark::OnlyHere)]
     );
 }
+
+/// View → Synchronize… previews the mirror (nothing changes) and runs
+/// it through the queue once seen (issue 19, point 1).
+#[test]
+fn synchronize_previews_then_runs_the_mirror() {
+    use ferry::gui::Side;
+    let server = UnftpServer::plain();
+    fs::create_dir_all(server.path("site")).unwrap();
+    fs::write(server.path("site/stale.txt"), b"old").unwrap();
+    fs::write(server.path("site/extra.txt"), b"only there").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let site = local.path().join("site");
+    fs::create_dir_all(site.join("css")).unwrap();
+    fs::write(site.join("stale.txt"), b"new and longer").unwrap();
+    fs::write(site.join("css/main.css"), b"body{}").unwrap();
+    let settings = Settings {
+        last_local: Some(site.clone()),
+        ..Settings::default()
+    };
+    let mut app = window_with_settings(settings);
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "the server's folder", |app| {
+        common::gui::lists(app, Side::Right, "site")
+    });
+    common::gui::double_click_in(&mut app, Some(Side::Right), "site");
+    wait_for(&mut app, "inside site", |app| {
+        common::gui::lists(app, Side::Right, "extra.txt")
+    });
+    menu_pick(&mut app, "View", "Synchronize…");
+    app.query_all_by(|n| {
+        n.label()
+            .is_some_and(|l| l.starts_with("Make /site on ") && l.ends_with(" here"))
+    })
+    .next()
+    .expect("the upload choice")
+    .click();
+    app.step();
+    app.get_by_label_contains("Delete what the other side lacks")
+        .click();
+    app.step();
+    app.get_by_label("Preview").click();
+    wait_for(&mut app, "the plan", |app| shows(app, "3 changes."));
+    let plan = std::cell::RefCell::new(Vec::new());
+    let _ = app
+        .query_all_by(|n| {
+            if let Some(label) = n
+                .value()
+                .or_else(|| n.label())
+                .filter(|l| l.contains("would"))
+            {
+                plan.borrow_mut().push(label.to_string());
+            }
+            false
+        })
+        .count();
+    let plan = plan.into_inner();
+    assert!(
+        plan.iter()
+            .any(|l| l.contains("delete") && l.contains("extra.txt")),
+        "{plan:?}"
+    );
+    assert_eq!(
+        fs::read(server.path("site/stale.txt")).unwrap(),
+        b"old",
+        "a preview changes nothing"
+    );
+    assert!(server.path("site/extra.txt").exists());
+    app.get_by_label("Synchronize").click();
+    wait_for(&mut app, "the mirror", |_| {
+        fs::read(server.path("site/stale.txt")).is_ok_and(|b| b == b"new and longer")
+            && fs::read(server.path("site/css/main.css")).is_ok_and(|b| b == b"body{}")
+            && !server.path("site/extra.txt").exists()
+    });
+}

@@ -26,6 +26,8 @@ pub enum MenuAction {
     CompareFolders,
     /// Opening a folder in one pane opens the same one in the other.
     SyncBrowsing,
+    /// Preview and run a mirror between the two panes' folders.
+    Synchronize,
     ZoomIn,
     ZoomOut,
     ZoomReset,
@@ -145,6 +147,7 @@ impl MenuAction {
             MenuAction::FolderTrees => "Show folder trees",
             MenuAction::CompareFolders => "Compare folders",
             MenuAction::SyncBrowsing => "Synchronized browsing",
+            MenuAction::Synchronize => "Synchronize…",
             MenuAction::ZoomIn => "Larger text",
             MenuAction::ZoomOut => "Smaller text",
             MenuAction::ZoomReset => "Normal text size",
@@ -238,6 +241,7 @@ pub fn menu_bar(ui: &mut Ui, state: &MenuState) -> Option<MenuAction> {
             entry(ui, MenuAction::FolderTrees, true);
             entry(ui, MenuAction::CompareFolders, state.connected);
             entry(ui, MenuAction::SyncBrowsing, state.connected);
+            entry(ui, MenuAction::Synchronize, state.connected);
             ui.separator();
             entry(ui, MenuAction::ZoomIn, true);
             entry(ui, MenuAction::ZoomOut, true);

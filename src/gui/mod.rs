@@ -31,6 +31,7 @@ mod settings;
 mod settings_dialog;
 mod site_manager;
 mod site_worker;
+mod sync_window;
 mod wheel;
 
 pub use app::FerryApp;

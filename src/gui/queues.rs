@@ -35,6 +35,8 @@ pub enum QueueRole {
     /// Files opened to edit on the server on `side`: their downloads
     /// and uploads, answered by the window itself when a target exists.
     Edits { side: Side },
+    /// View → Synchronize…, with the right server.
+    Sync,
 }
 
 impl QueueRole {
@@ -45,6 +47,7 @@ impl QueueRole {
             QueueRole::Transfers => side == Side::Right,
             QueueRole::Copy { .. } => true,
             QueueRole::Edits { side: edits } => edits == side,
+            QueueRole::Sync => side == Side::Right,
         }
     }
 }

@@ -68,6 +68,7 @@ impl FerryApp {
             MenuAction::FolderTrees => self.settings.folder_trees = !self.settings.folder_trees,
             MenuAction::CompareFolders => self.comparing = !self.comparing,
             MenuAction::SyncBrowsing => self.toggle_sync_browsing(),
+            MenuAction::Synchronize => self.sync.open = true,
             MenuAction::ZoomIn => self.zoom_by(ZOOM_STEP),
             MenuAction::ZoomOut => self.zoom_by(-ZOOM_STEP),
             MenuAction::ZoomReset => self.zoom_by(1.0 - self.settings.zoom),

@@ -15,6 +15,7 @@ mod keeping;
 mod menu;
 mod news;
 mod restore;
+mod synchronizing;
 
 use crate::engine::queue::QueueEvent;
 use crate::engine::{LogKind, display_lines, display_text, mask_command};
@@ -107,6 +108,8 @@ pub struct FerryApp {
     /// View → Synchronized browsing: the folders it started from, and
     /// the folders the panes showed last frame.
     sync_browsing: Option<browsing::SyncBrowsing>,
+    /// View → Synchronize….
+    sync: crate::gui::sync_window::SyncWindow,
 }
 
 impl FerryApp {
@@ -157,6 +160,7 @@ impl FerryApp {
             comparing: false,
             compared: None,
             sync_browsing: None,
+            sync: Default::default(),
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
@@ -534,6 +538,13 @@ impl FerryApp {
                         None => self.connect_site(Side::Right, *site),
                     }
                 }
+            }
+        }
+        if self.sync.open {
+            let folders = self.sync_folders().unwrap_or_default();
+            let server = self.right.server.who();
+            for action in self.sync.ui(ui.ctx(), &folders, &server) {
+                self.sync_action(action);
             }
         }
         if self.find.open {

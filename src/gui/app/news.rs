@@ -99,6 +99,7 @@ impl FerryApp {
         more |= left;
         more |= self.kept_news();
         more |= self.find.news(NEWS_PER_FRAME);
+        more |= self.sync.news(NEWS_PER_FRAME);
         for news in news {
             self.edit_news(news);
         }
