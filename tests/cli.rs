@@ -798,3 +798,94 @@ fn find_prints_what_matches_in_the_whole_tree() {
     let run = ferry(&["find", "--min-size", "big", &url(&server, "site"), "*"]).expect_status(2);
     assert!(run.stderr.contains("not a size"), "{}", run.stderr);
 }
+
+/// `--verify` checks transfers against the server's checksum (the test
+/// server gives SITE MD5), `ferry check` compares trees by checksums
+/// (issue 19, point 2).
+#[test]
+fn transfers_are_verified_and_trees_checked_by_checksum() {
+    let server = UnftpServer::plain();
+    fs::create_dir_all(server.path("site/css")).unwrap();
+    fs::write(server.path("site/index.html"), b"<h1>home</h1>").unwrap();
+    fs::write(server.path("site/css/main.css"), b"body { color: red }").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("index.html").display().to_string();
+    let run = ferry(&[
+        "-v",
+        "get",
+        "--verify",
+        &url(&server, "site/index.html"),
+        &target,
+    ])
+    .expect_status(0);
+    assert!(
+        run.stderr.contains("MD5") && run.stderr.contains("checked"),
+        "{}",
+        run.stderr
+    );
+    let upload = local.path().join("up.txt");
+    fs::write(&upload, b"uploaded and checked").unwrap();
+    let run = ferry(&[
+        "-v",
+        "put",
+        "--verify",
+        &upload.display().to_string(),
+        &url(&server, "site/up.txt"),
+    ])
+    .expect_status(0);
+    assert!(run.stderr.contains("checked"), "{}", run.stderr);
+
+    let copy = local.path().join("copy");
+    ferry(&[
+        "get",
+        "-r",
+        &url(&server, "site"),
+        &copy.display().to_string(),
+    ])
+    .expect_status(0);
+    let here = copy.join("site").display().to_string();
+    let run = ferry(&["check", &url(&server, "site"), &here]).expect_status(0);
+    assert!(
+        run.stderr.contains("3 checked by checksum, 0 differing"),
+        "{}",
+        run.stderr
+    );
+    // The same size, other bytes: only a checksum tells.
+    fs::write(server.path("site/css/main.css"), b"body { color: RED }").unwrap();
+    fs::write(copy.join("site/extra.txt"), b"only here").unwrap();
+    let run = ferry(&["check", &url(&server, "site"), &here]).expect_status(1);
+    assert!(
+        run.stdout.contains("differs: site/css/main.css"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("only here:") && run.stdout.contains("extra.txt"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("index.html"), "{}", run.stdout);
+}
+
+/// A server without any checksum command: `--verify` says so once and
+/// the transfer goes on; `check` cannot check (status 4).
+#[test]
+fn a_server_without_checksums_is_said_to_have_none() {
+    let server = FaultyServer::start(Tree::new().file("/a.txt", b"aaa"), Faults::default());
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("a.txt").display().to_string();
+    let url = server.url("/a.txt");
+    let run = ferry(&["get", "--verify", &url, &target]).expect_status(0);
+    assert!(
+        run.stderr.contains("offers no checksum command"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(&target).unwrap(), b"aaa");
+    let run = ferry(&["check", &url, &target]).expect_status(4);
+    assert!(
+        run.stderr.contains("offers no checksum command"),
+        "{}",
+        run.stderr
+    );
+}

@@ -159,6 +159,11 @@ pub enum Action {
         url: String,
         pattern: String,
     },
+    /// Compare a server's file, or tree, with a local one by checksums
+    /// (the server's HASH, XSHA256, XSHA1, XMD5, MD5, SITE MD5 or XCRC):
+    /// prints each file that differs or is on one side only; status 1
+    /// when any does, 4 when the server gives no checksums.
+    Check { url: String, local: PathBuf },
     /// Delete a remote file (or, with -r, a folder and everything in it).
     Rm {
         #[arg(short = 'r', long)]
@@ -379,6 +384,11 @@ pub struct SharedOptions {
     /// Use the address in PASV replies instead of the server's own address.
     #[arg(long, global = true)]
     pub trust_pasv_address: bool,
+    /// Check each transfer against the server's checksum of the file
+    /// (HASH, XSHA256, XSHA1, XMD5, MD5, SITE MD5, XCRC), where it gives
+    /// one: a mismatch fails it (a download's partial file is kept).
+    #[arg(long, global = true)]
+    pub verify: bool,
     /// At most this many bytes a second, all transfers of the run
     /// together, each way (curl's spelling: 500K, 2M, 1G; K = 1024).
     #[arg(long, value_name = "RATE", global = true)]

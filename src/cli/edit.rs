@@ -115,6 +115,7 @@ pub fn run(url: &str, on_conflict: OnConflict, shared: &SharedOptions) -> Result
                          --keep-both (beside theirs) with that copy; ferry edit --overwrite or \
                          --keep-both decide this in advance",
                     ),
+                    status: None,
                 });
             }
         },
@@ -163,6 +164,7 @@ fn login(connect: &ConnectOptions, verbose: u8) -> Result<Client, Failure> {
             error,
             phase: Phase::Connect,
             hint: None,
+            status: None,
         })?;
     Ok(client)
 }

@@ -2,6 +2,7 @@
 //! outcomes into output and exit statuses. It knows nothing of FTP itself.
 
 mod args;
+mod check;
 mod client;
 mod edit;
 mod exit;
@@ -83,7 +84,10 @@ pub fn run(cli: Cli) -> ExitCode {
                     problem.sha256
                 ));
             }
-            exit::code(exit::status_for(&failure.error, failure.phase))
+            let status = failure
+                .status
+                .unwrap_or_else(|| exit::status_for(&failure.error, failure.phase));
+            exit::code(status)
         }
     }
 }
@@ -103,6 +107,8 @@ struct Failure {
     phase: Phase,
     /// What to do about it, said after the error; `None` for the usual.
     hint: Option<&'static str>,
+    /// The exit status, when not the error's (check's 1: "differs").
+    status: Option<u8>,
 }
 
 impl From<Error> for Failure {
@@ -111,6 +117,7 @@ impl From<Error> for Failure {
             error,
             phase: Phase::Work,
             hint: None,
+            status: None,
         }
     }
 }
@@ -120,6 +127,7 @@ fn usage(message: String) -> Failure {
         error: Error::InvalidInput(message),
         phase: Phase::Work,
         hint: None,
+        status: None,
     }
 }
 
@@ -446,6 +454,15 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             };
             find::run(connect, options, long)
         }
+        Action::Check { url, local } => {
+            let (parsed, connect) = target(&url, shared)?;
+            check::run(
+                connect,
+                parsed.path.trim_end_matches('/'),
+                &local,
+                shared.verbose,
+            )
+        }
         Action::Rm { recursive, url } => {
             let (mut client, url) = connect(&url, shared)?;
             let path = url.path.trim_end_matches('/').to_string();
@@ -512,6 +529,7 @@ fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failur
             error,
             phase: Phase::Connect,
             hint: None,
+            status: None,
         })?;
     Ok((client, url))
 }
@@ -599,6 +617,7 @@ fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<
     }
     options.trust_pasv_address = shared.trust_pasv_address;
     options.sync_downloads = shared.fsync;
+    options.verify_transfers |= shared.verify;
     options.clear_control_channel |= shared.ccc;
     options.clear_data |= shared.clear_data;
     options.tls.versions = match shared.tls_version.as_deref() {

@@ -239,6 +239,7 @@ fn finish(tally: Tally) -> Result<(), Failure> {
             error,
             phase,
             hint: None,
+            status: None,
         });
     }
     if tally.refused_existing > 0 {

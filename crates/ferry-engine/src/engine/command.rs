@@ -175,6 +175,10 @@ pub struct ConnectOptions {
     /// The speed limits this connection's transfers share with every
     /// other connection given the same (clones share; none by default).
     pub rate_limits: super::rate_limit::RateLimits,
+    /// Check each binary download and upload against the server's
+    /// checksum of the file, where it offers one (see `engine::hash`): a
+    /// mismatch fails the transfer, a download's partial file kept.
+    pub verify_transfers: bool,
 }
 
 impl ConnectOptions {
@@ -199,6 +203,7 @@ impl ConnectOptions {
             clear_data: false,
             clear_control_channel: false,
             rate_limits: Default::default(),
+            verify_transfers: false,
         }
     }
 }
@@ -261,6 +266,9 @@ pub enum Command {
     },
     /// Any command line; the reply is returned whatever its code.
     Raw(String),
+    /// The server's checksum of a file (the strongest it offers), or
+    /// none when it offers no checksum command.
+    Hash(String),
     /// NOOP on an idle login, so the server's idle timeout (vsftpd's
     /// `idle_session_timeout`, pure-ftpd's 15 minutes) does not end it.
     /// One that was dropped anyway is logged in again first, in the folder

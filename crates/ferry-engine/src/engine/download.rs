@@ -80,6 +80,15 @@ pub fn download(
         );
     }
 
+    // Checked against the server's checksum: hashed as it is written
+    // (read back when it continues an earlier partial file).
+    let verify_with = match ascii {
+        true => None,
+        false => session.verifying_with(remote)?,
+    };
+    let mut hasher = verify_with
+        .filter(|_| offset == 0)
+        .map(super::hash::Hasher::new);
     let started = Instant::now();
     let mut total = total;
     let mut from = offset;
@@ -88,7 +97,7 @@ pub fn download(
             session,
             request,
             (remote, fetch_time),
-            &mut partial,
+            (&mut partial, &mut hasher),
             from,
             total,
             observer,
@@ -151,6 +160,24 @@ pub fn download(
         return Err(Error::Protocol(format!(
             "the server sent {done} of {total} bytes; {kept}"
         )));
+    }
+    if let Some(algorithm) = verify_with {
+        let path = partial.path().to_path_buf();
+        let here = match hasher.take() {
+            Some(hasher) => hasher.finish(),
+            None => super::hash::of_file(&path, algorithm).map_err(|e| Error::local(&path, &e))?,
+        };
+        if let Some(there) = session.remote_hash(remote)? {
+            if there != here {
+                return Err(Error::Protocol(format!(
+                    "the bytes received do not match the server's checksum of {remote} \
+                     (the server's {there}, received {}); the partial file is kept as {}",
+                    here.hex,
+                    path.display()
+                )));
+            }
+            session.log().status(&format!("{remote}: {there} checked"));
+        }
     }
     if sync {
         let path = partial.path().to_path_buf();
@@ -241,7 +268,7 @@ fn receive(
     session: &mut Session,
     request: RequestId,
     (remote, fetch_time): (&str, bool),
-    partial: &mut Partial,
+    (partial, hasher): (&mut Partial, &mut Option<super::hash::Hasher>),
     offset: u64,
     total: Option<u64>,
     observer: &mut dyn TransferObserver,
@@ -263,6 +290,9 @@ fn receive(
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
             let keep = within_announced(chunk, written, total);
+            if let Some(hasher) = hasher.as_mut() {
+                hasher.update(keep);
+            }
             let out = if ascii {
                 file.write_all(&converter.convert(keep))
             } else {

@@ -200,6 +200,8 @@ pub enum Outcome {
     Stat(FileStat),
     Reply(Reply),
     Transferred(TransferSummary),
+    /// A file's checksum on the server, if it gives one.
+    Hash(Option<super::hash::FileHash>),
 }
 
 /// A folder's entries, and whether they are the whole truth about it.

@@ -14,6 +14,7 @@ mod error;
 mod event;
 pub mod find;
 mod fxp;
+pub mod hash;
 pub mod names;
 mod net;
 mod partial;

@@ -68,6 +68,12 @@ pub struct Session {
     sync_downloads: bool,
     /// The speed limits its transfers follow (shared).
     rate_limits: super::rate_limit::RateLimits,
+    /// Check transfers against the server's checksums.
+    verify: bool,
+    /// How this server gives checksums, once known (`Some(None)`: it
+    /// gives none); and whether `OPTS HASH` has chosen the algorithm.
+    hash_method: Option<Option<super::hash::HashCommand>>,
+    hash_chosen: bool,
     /// TLS 1.3 session tickets in hand, for data connections to resume.
     tickets: tls::Tickets,
     /// Set when the control connection can no longer be trusted.
@@ -205,6 +211,9 @@ impl Session {
             transfer_type: options.transfer_type,
             sync_downloads: options.sync_downloads,
             rate_limits: options.rate_limits.clone(),
+            verify: options.verify_transfers,
+            hash_method: None,
+            hash_chosen: false,
             tickets,
             broken: false,
             refused,
@@ -797,6 +806,76 @@ impl Session {
     /// The speed limits its transfers follow.
     pub fn rate_limits(&self) -> &super::rate_limit::RateLimits {
         &self.rate_limits
+    }
+
+    /// The algorithm transfers are checked with, when they are to be and
+    /// the server gives checksums (found out at the first, with `path`).
+    pub fn verifying_with(&mut self, path: &str) -> Result<Option<super::hash::HashAlgorithm>> {
+        if !self.verify {
+            return Ok(None);
+        }
+        Ok(self
+            .hash_method(path)?
+            .map(super::hash::HashCommand::algorithm))
+    }
+
+    /// How this server gives checksums: the strongest FEAT lists, else
+    /// the first of the usual commands it answers for `path`; said once
+    /// when it has none.
+    fn hash_method(&mut self, path: &str) -> Result<Option<super::hash::HashCommand>> {
+        if let Some(method) = self.hash_method {
+            return Ok(method);
+        }
+        let mut method = super::hash::offered(&self.info.features);
+        if method.is_none() {
+            for command in super::hash::TRIED {
+                match self.path_command(command.verb(), path, |c| c / 100 == 2) {
+                    Ok(reply) if command.parse(reply.code, &reply.text).is_some() => {
+                        method = Some(command);
+                        break;
+                    }
+                    Ok(_) | Err(Error::Permanent { .. }) => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        match method {
+            Some(command) => self.log.detail(&format!(
+                "Checksums: {} ({})",
+                command.verb(),
+                command.algorithm().name()
+            )),
+            None => self.log.warning(
+                "The server offers no checksum command (HASH, XSHA256, XSHA1, XMD5, MD5, \
+                 SITE MD5, XCRC): transfers cannot be checked against it",
+            ),
+        }
+        self.hash_method = Some(method);
+        Ok(method)
+    }
+
+    /// The server's checksum of `path`, or `None` when it gives none.
+    pub fn remote_hash(&mut self, path: &str) -> Result<Option<super::hash::FileHash>> {
+        let Some(command) = self.hash_method(path)? else {
+            return Ok(None);
+        };
+        if let super::hash::HashCommand::Hash(algorithm) = command
+            && !self.hash_chosen
+        {
+            self.expect(&format!("OPTS HASH {}", algorithm.name()), |c| c / 100 == 2)?;
+            self.hash_chosen = true;
+        }
+        let reply = self.path_command(command.verb(), path, |c| c / 100 == 2)?;
+        command
+            .parse(reply.code, &reply.text)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::Protocol(format!(
+                    "no {} checksum in the reply {:?}",
+                    command.algorithm().name(),
+                    reply.text
+                ))
+            })
     }
 
     /// Runs one control-connection exchange under its deadline: the

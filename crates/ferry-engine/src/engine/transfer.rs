@@ -83,6 +83,13 @@ pub fn upload(
     } else {
         format!("STOR {remote}")
     };
+    let verify_with = match ascii {
+        true => None,
+        false => session.verifying_with(remote)?,
+    };
+    let mut hasher = verify_with
+        .filter(|_| offset == 0)
+        .map(super::hash::Hasher::new);
     let started = Instant::now();
     // TYPE A may double the bytes (every LF becomes CRLF).
     let on_the_wire = (total - offset).saturating_mul(if ascii { 2 } else { 1 });
@@ -98,6 +105,9 @@ pub fn upload(
             let sent = if ascii {
                 paced.write_all(&converter.convert(chunk))
             } else {
+                if let Some(hasher) = hasher.as_mut() {
+                    hasher.update(chunk);
+                }
                 paced.write_all(chunk)
             };
             sent.map_err(|err| net::io_error("sending data", &err))
@@ -121,6 +131,22 @@ pub fn upload(
         started.elapsed()
     ));
     check_unchanged_during_upload(session, &file, local, &meta, meter.done, ascii)?;
+    if let Some(algorithm) = verify_with {
+        let here = match hasher {
+            Some(hasher) => hasher.finish(),
+            None => super::hash::of_file(local, algorithm).map_err(|e| Error::local(local, &e))?,
+        };
+        if let Some(there) = session.remote_hash(remote)? {
+            if there != here {
+                return Err(Error::Protocol(format!(
+                    "the server's copy of {remote} does not match what was sent \
+                     (the server's {there}, sent {}); upload it again",
+                    here.hex
+                )));
+            }
+            session.log().status(&format!("{remote}: {there} checked"));
+        }
+    }
     Ok(TransferSummary {
         bytes: meter.done - offset,
         resumed_from: offset,

@@ -32,6 +32,7 @@ fn mismatch(wanted: &str, outcome: &Outcome) -> Error {
         Outcome::Stat(_) => "a file's size and time",
         Outcome::Reply(_) => "a reply",
         Outcome::Transferred(_) => "a transfer",
+        Outcome::Hash(_) => "a checksum",
     };
     Error::Protocol(format!(
         "internal error: expected {wanted}, the connection answered {came}"
@@ -97,6 +98,11 @@ typed!(
         fetch_time: false,
     },
     Transferred, "a transfer"
+);
+typed!(
+    /// The server's checksum of a file; `None` when it gives none.
+    RemoteHash(path: String) => Option<super::hash::FileHash>,
+    |s| Command::Hash(s.path), Hash, "a checksum"
 );
 typed!(
     /// Any command line; the reply whatever its code.

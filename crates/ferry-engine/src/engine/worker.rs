@@ -531,6 +531,7 @@ impl Worker {
                 .set_modification_time(path, *time)
                 .map(|()| Outcome::Done),
             Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
+            Command::Hash(path) => self.session()?.remote_hash(path).map(Outcome::Hash),
             Command::KeepAlive => {
                 let reply = self.session()?.raw("NOOP")?;
                 match reply.code {
