@@ -260,6 +260,18 @@ impl SiteManager {
                     .on_hover_text("Transfer connections; 0: the default (2)")
                     .changed();
                 ui.end_row();
+                ui.label("Checksums");
+                changed |= ui
+                    .checkbox(
+                        &mut site.verify_transfers,
+                        "Verify transfers when the server can",
+                    )
+                    .on_hover_text(
+                        "Each download and upload is checked against the server's checksum \
+                         of the file (HASH, XSHA256, XMD5…); servers without one are said so",
+                    )
+                    .changed();
+                ui.end_row();
                 if site.protocol.security().is_tls() {
                     ui.label("Encryption");
                     ui.vertical(|ui| {

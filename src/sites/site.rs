@@ -101,6 +101,9 @@ pub struct Site {
     pub clear_data: bool,
     /// FTPS only: CCC after login, commands in clear from then on.
     pub clear_control_channel: bool,
+    /// Check transfers against the server's checksums, when it gives
+    /// them (`--verify`).
+    pub verify_transfers: bool,
 }
 
 impl Default for Site {
@@ -124,6 +127,7 @@ impl Default for Site {
             trusted_certificates: Vec::new(),
             clear_data: false,
             clear_control_channel: false,
+            verify_transfers: false,
         }
     }
 }
@@ -171,6 +175,7 @@ impl Site {
             ..TlsTrust::default()
         };
         options.clear_data = self.clear_data;
+        options.verify_transfers = self.verify_transfers;
         options.clear_control_channel = self.clear_control_channel;
         options
     }
@@ -192,4 +197,26 @@ pub fn new_site_id() -> String {
         id.push_str(&format!("{:016x}", hasher.finish()));
     }
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// "Verify transfers when the server can" is kept in the sites file
+    /// (older files without it read as off) and reaches the connection.
+    #[test]
+    fn the_verify_setting_is_kept_and_reaches_the_connection() {
+        let site = Site {
+            host: "example.com".to_string(),
+            verify_transfers: true,
+            ..Site::default()
+        };
+        let json = serde_json::to_string(&site).unwrap();
+        assert!(json.contains("\"verify_transfers\":true"), "{json}");
+        let again: Site = serde_json::from_str(&json).unwrap();
+        assert!(again.connect_options(None).verify_transfers);
+        let old: Site = serde_json::from_str(r#"{"host":"example.com"}"#).unwrap();
+        assert!(!old.connect_options(None).verify_transfers);
+    }
 }

@@ -90,6 +90,7 @@ mod tests {
             trusted_certificates: vec!["ab".repeat(32)],
             clear_data: true,
             clear_control_channel: true,
+            verify_transfers: true,
         }
     }
 
