@@ -240,7 +240,9 @@ impl Worker {
             // NAT forgetting the connection) is found by the next request:
             // a question that changes nothing is asked again on a new
             // login, in the same folder, instead of failing.
-            if result.as_ref().is_err_and(Error::ends_session)
+            // Only a connection that broke: a server too slow to answer
+            // (a timeout) is not asked everything twice.
+            if matches!(result, Err(Error::Connection(_)))
                 && asks_only(&request.command)
                 && self.reconnect_with.is_some()
                 && !self.on_partner
@@ -248,7 +250,12 @@ impl Worker {
             {
                 self.drop_broken_session();
                 if self.session.is_none() {
-                    result = self.handle_guarded(&request);
+                    let again = self.handle_guarded(&request);
+                    // The server's own answer on the new login stands; a
+                    // login that failed too leaves the first error.
+                    if !matches!(again, Err(Error::Connection(_) | Error::Timeout(_))) {
+                        result = again;
+                    }
                 }
             }
             self.cancels.forget(request.id);
