@@ -254,3 +254,21 @@ fn small_copies_reach_the_target_before_its_150_and_a_refusal_is_retried() {
         target.commands()
     );
 }
+
+/// `copy --verify` compares both servers' checksums of the copy (the
+/// test servers give SITE MD5).
+#[test]
+fn a_verified_copy_is_checked_on_both_servers() {
+    let from = common::unftp::UnftpServer::plain();
+    let to = common::unftp::UnftpServer::plain();
+    std::fs::write(from.path("a.bin"), vec![7u8; 100_000]).unwrap();
+    let source = format!("ftp://alice:s3cret-pw@127.0.0.1:{}/a.bin", from.port);
+    let target = format!("ftp://alice:s3cret-pw@127.0.0.1:{}/a.bin", to.port);
+    let run = common::cli::ferry(&["-v", "copy", "--verify", &source, &target]).expect_status(0);
+    assert!(
+        run.stderr.contains("checked on both servers"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read(to.path("a.bin")).unwrap(), vec![7u8; 100_000]);
+}

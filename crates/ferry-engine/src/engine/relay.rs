@@ -72,6 +72,7 @@ pub fn copy(
         match fxp::copy(source, target, job, offset, observer)? {
             FxpOutcome::Done(bytes) => {
                 check_size(target, job.target, total, offset + bytes)?;
+                verify_copy(source, target, job)?;
                 return Ok(TransferSummary {
                     bytes,
                     resumed_from: offset,
@@ -85,6 +86,7 @@ pub fn copy(
         }
     }
     let bytes = relay(source, target, request, job, offset, total, observer)?;
+    verify_copy(source, target, job)?;
     Ok(TransferSummary {
         bytes,
         resumed_from: offset,
@@ -179,6 +181,40 @@ fn relay(
     ));
     check_size(target, job.target, total, done)?;
     Ok(done - offset)
+}
+
+/// With verification on, both servers' checksums of the file must agree
+/// (compared only when they give the same kind; said otherwise).
+fn verify_copy(source: &mut Session, target: &mut Session, job: &CopyJob<'_>) -> Result<()> {
+    if source.verifying_with(job.source)?.is_none() {
+        return Ok(());
+    }
+    let (Some(there), Some(copied)) = (
+        source.remote_hash(job.source)?,
+        target.remote_hash(job.target)?,
+    ) else {
+        return Ok(());
+    };
+    if there.algorithm != copied.algorithm {
+        source.log().warning(&format!(
+            "{}: not checked: the servers give different checksums ({} and {})",
+            job.source,
+            there.algorithm.name(),
+            copied.algorithm.name()
+        ));
+        return Ok(());
+    }
+    if there != copied {
+        return Err(Error::Protocol(format!(
+            "the copy of {} does not match the source (the source's {there}, the copy's {}); \
+             copy it again",
+            job.source, copied.hex
+        )));
+    }
+    source
+        .log()
+        .status(&format!("{}: {there} checked on both servers", job.source));
+    Ok(())
 }
 
 /// A copy shorter or longer than the source is a failure, whoever said 226.
