@@ -242,7 +242,7 @@ fn closing_with_a_saved_edit_not_uploaded_asks_first() {
         shows(app, "Edited files not uploaded")
     });
     assert!(!app.state().quit_asked(), "the close was cancelled");
-    click(&mut app, "Close anyway");
+    click(&mut app, "Close");
     assert!(app.state().quit_asked());
 }
 
@@ -581,4 +581,70 @@ fn synchronize_previews_then_runs_the_mirror() {
             && fs::read(server.path("site/css/main.css")).is_ok_and(|b| b == b"body{}")
             && !server.path("site/extra.txt").exists()
     });
+}
+
+/// An edited file saved but not uploaded when the window closes is kept
+/// with its copy, listed by the next window, and uploaded from there once
+/// logged in to its server again (issue 18).
+#[test]
+fn a_saved_edit_not_uploaded_outlives_the_window() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("page.txt"), b"server's").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let settings = || Settings {
+        last_local: Some(local.path().to_path_buf()),
+        editor: "true".to_string(),
+        ..Settings::default()
+    };
+    let mut app = common::gui::window_with_settings_in(settings(), config.path());
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "the listing", |app| shows(app, "page.txt"));
+    right_click(&mut app, "page.txt");
+    menu_entry(&mut app, "Edit");
+    wait_for(&mut app, "the copy opened", |app| {
+        state_of(app, "page.txt") == "unchanged"
+    });
+    let copy = copy_of(&app, "page.txt");
+    fs::write(&copy, b"mine, saved last time").unwrap();
+    wait_for(&mut app, "the question", |app| {
+        shows(app, "Upload the saved file?")
+    });
+    click(&mut app, "Not now");
+    app.state_mut().shut_down(std::time::Duration::from_secs(5));
+    drop(app);
+    assert!(copy.exists(), "the copy is kept");
+    let kept = fs::read_to_string(config.path().join("edits.json")).unwrap();
+    assert!(
+        kept.contains("page.txt") && !kept.contains("s3cret"),
+        "{kept}"
+    );
+    assert_eq!(fs::read(server.path("page.txt")).unwrap(), b"server's");
+
+    let mut app = common::gui::window_with_settings_in(settings(), config.path());
+    wait_for(&mut app, "the file listed again", |app| {
+        state_of(app, "page.txt") == "changed, not uploaded"
+    });
+    connect(&mut app, server.port, "alice", "s3cret-pw");
+    wait_for(&mut app, "connected", |app| {
+        matches!(app.state().link(), LinkState::Connected { .. })
+    });
+    let upload = app
+        .query_all_by_label("Upload")
+        .next()
+        .expect("the list's Upload");
+    upload.click();
+    app.step();
+    wait_for(&mut app, "the upload", |_| {
+        fs::read(server.path("page.txt")).is_ok_and(|b| b == b"mine, saved last time")
+    });
+    wait_for(&mut app, "the list to say so", |app| {
+        state_of(app, "page.txt").starts_with("uploaded at")
+    });
+    // Uploaded, it is not kept again: its copy goes with this window.
+    app.state_mut().shut_down(std::time::Duration::from_secs(5));
+    drop(app);
+    assert!(!copy.exists(), "the kept copy is removed once sent");
+    let kept = fs::read_to_string(config.path().join("edits.json")).unwrap();
+    assert!(!kept.contains("page.txt"), "{kept}");
 }

@@ -467,10 +467,11 @@ fn download_named_file(ui: &mut Ui, chosen: &super::chosen::Chosen) -> Shown {
 fn unsent_edits(ui: &mut Ui, count: usize) -> Shown {
     ui.heading("Edited files not uploaded");
     ui.label(format!(
-        "{} saved here but not uploaded. Their copies are deleted when Ferry closes.",
+        "{} saved here but not uploaded. Their copies are kept: the next Ferry lists \
+         them again, to upload once you are logged in to their server.",
         crate::units::count(count as u64, "edited file was", "edited files were")
     ));
-    let (quit, cancel) = buttons(ui, "Close anyway");
+    let (quit, cancel) = buttons(ui, "Close");
     if quit {
         return Some(Some(DialogAnswer::QuitAnyway));
     }

@@ -101,7 +101,13 @@ pub struct EditEntry {
     /// How the next upload treats the server's file: replaced, or
     /// (keep both) left, the copy beside it under a free name.
     pub policy: ExistsPolicy,
+    /// The server, as kept between runs (no password).
+    pub saved: Option<crate::sites::SavedServer>,
 }
+
+/// The login of an entry kept from the last window, until a login to
+/// its server adopts it.
+pub const NO_LOGIN: u64 = u64::MAX;
 
 impl EditEntry {
     pub fn name(&self) -> &str {
@@ -170,21 +176,14 @@ impl Edits {
     /// A new entry for `remote` with the place of its copy, downloading.
     pub fn open(
         &mut self,
-        side: Side,
-        login: u64,
-        server: String,
+        (side, login, server): (Side, u64, String),
+        saved: Option<crate::sites::SavedServer>,
         remote: String,
         mode: EditMode,
     ) -> Result<&EditEntry, Error> {
-        let folder = match &mut self.folder {
-            Some(folder) => folder,
-            None => {
-                let folder = EditFolder::new()?;
-                let (ops, news) = start_watching(folder.path().to_path_buf());
-                self.ops = Some(ops);
-                self.news = relay(news, self.waker.clone(), "edits");
-                self.folder.insert(folder)
-            }
+        self.ensure_folder()?;
+        let Some(folder) = self.folder.as_mut() else {
+            return Err(Error::NotConnected);
         };
         let local = folder.place_for(&remote)?;
         let id = self.next_id;
@@ -202,8 +201,129 @@ impl Edits {
             silent: false,
             item: None,
             policy: ExistsPolicy::Overwrite,
+            saved,
         });
         Ok(&self.entries[self.entries.len() - 1])
+    }
+
+    /// The files the last window kept (saved here, not uploaded): listed
+    /// as changed, uploadable once logged in to their server. Their
+    /// copies stay where they were edited; later saves there are not
+    /// watched (Upload sends what the copy holds then).
+    pub fn restore(&mut self, kept: Vec<crate::sites::KeptEdit>) {
+        self.ensure_watching();
+        for kept in kept {
+            let id = self.next_id;
+            self.next_id += 1;
+            let baseline = FileStat {
+                size: kept.size,
+                modified: kept.modified,
+            };
+            self.entries.push(EditEntry {
+                id,
+                side: Side::Right,
+                login: NO_LOGIN,
+                server: kept.server.describe(),
+                remote: kept.remote.clone(),
+                local: kept.local.clone(),
+                mode: EditMode::Edit,
+                state: EditState::Changed,
+                baseline: Some(baseline),
+                silent: false,
+                item: None,
+                policy: ExistsPolicy::Overwrite,
+                saved: Some(kept.server),
+            });
+            self.send(Op::Track {
+                id,
+                remote: kept.remote,
+                local: kept.local,
+                server: baseline,
+            });
+        }
+    }
+
+    /// A login to `server` on `side` takes the kept entries that were
+    /// waiting for it.
+    pub fn adopt(
+        &mut self,
+        side: Side,
+        login: u64,
+        is_it: impl Fn(&crate::sites::SavedServer) -> bool,
+    ) {
+        for entry in &mut self.entries {
+            if entry.login == NO_LOGIN && entry.saved.as_ref().is_some_and(&is_it) {
+                entry.side = side;
+                entry.login = login;
+            }
+        }
+    }
+
+    /// The entries whose saved changes are not on the server, to keep
+    /// for the next window; their private folder is kept with them (it
+    /// would go with the window otherwise).
+    pub fn keep_unsent(&mut self) -> Vec<crate::sites::KeptEdit> {
+        let kept: Vec<crate::sites::KeptEdit> = self
+            .entries
+            .iter()
+            .filter(|e| e.mode == EditMode::Edit && e.state.unsent())
+            .filter_map(|e| {
+                Some(crate::sites::KeptEdit {
+                    server: e.saved.clone()?,
+                    remote: e.remote.clone(),
+                    local: e.local.clone(),
+                    size: e.baseline.and_then(|b| b.size),
+                    modified: e.baseline.and_then(|b| b.modified),
+                })
+            })
+            .collect();
+        // Copies kept from last time that are not kept again go now.
+        for entry in &self.entries {
+            if self.is_from_last_time(entry) && !kept.iter().any(|k| k.local == entry.local) {
+                discard_kept_copy(&entry.local);
+            }
+        }
+        if !kept.is_empty()
+            && let Some(folder) = self.folder.take()
+        {
+            folder.keep();
+        }
+        kept
+    }
+
+    /// The private folder and the thread watching it, made at the first
+    /// file opened.
+    fn ensure_folder(&mut self) -> Result<(), Error> {
+        if self.folder.is_none() {
+            let folder = EditFolder::new()?;
+            self.start_thread(Some(folder.path().to_path_buf()));
+            self.folder = Some(folder);
+        }
+        Ok(())
+    }
+
+    /// The thread that reads the copies, even before any folder (for
+    /// entries kept from last time).
+    fn ensure_watching(&mut self) {
+        if self.ops.is_none() {
+            self.start_thread(None);
+        }
+    }
+
+    fn start_thread(&mut self, root: Option<PathBuf>) {
+        let (ops, news) = start_watching(root);
+        // A thread started before (for files kept from last time) ends
+        // with its channel: this one reads those files from now on.
+        for entry in self.entries.iter().filter(|e| e.baseline.is_some()) {
+            let _ = ops.send(Op::Track {
+                id: entry.id,
+                remote: entry.remote.clone(),
+                local: entry.local.clone(),
+                server: entry.baseline.unwrap_or_default(),
+            });
+        }
+        self.ops = Some(ops);
+        self.news = relay(news, self.waker.clone(), "edits");
     }
 
     pub fn get(&self, id: u64) -> Option<&EditEntry> {
@@ -253,10 +373,23 @@ impl Edits {
         self.send(Op::Sent { id, server });
     }
 
-    /// Stops watching the file; its copy goes with the window's folder.
+    /// Stops watching the file; its copy goes with the window's folder
+    /// (one kept from last time, now).
     pub fn forget(&mut self, id: u64) {
+        if let Some(entry) = self.get(id)
+            && self.is_from_last_time(entry)
+        {
+            discard_kept_copy(&entry.local);
+        }
         self.entries.retain(|e| e.id != id);
         self.send(Op::Forget { id });
+    }
+
+    /// Whether the entry's copy is in a folder kept by an earlier window.
+    fn is_from_last_time(&self, entry: &EditEntry) -> bool {
+        self.folder
+            .as_ref()
+            .is_none_or(|folder| !entry.local.starts_with(folder.path()))
     }
 
     /// Entries whose saved changes are not on the server.
@@ -274,20 +407,43 @@ impl Edits {
     }
 }
 
-/// The thread that watches the copies' folder and reads the copies.
-fn start_watching(root: PathBuf) -> (Sender<Op>, Receiver<EditNews>) {
+/// Removes a copy kept from an earlier window: its own folder, and the
+/// kept private folder once it holds nothing more. Only inside a folder
+/// Ferry made (`ferry-edit-…`), never anything else.
+fn discard_kept_copy(local: &Path) {
+    let Some(own) = local.parent() else {
+        return;
+    };
+    let Some(root) = own.parent() else {
+        return;
+    };
+    let made_by_ferry = root
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("ferry-edit-"));
+    if !made_by_ferry {
+        return;
+    }
+    let _ = std::fs::remove_dir_all(own);
+    // Fails (and keeps it) while other copies are in it.
+    let _ = std::fs::remove_dir(root);
+}
+
+/// The thread that watches the copies' folder (once there is one) and
+/// reads the copies.
+fn start_watching(root: Option<PathBuf>) -> (Sender<Op>, Receiver<EditNews>) {
     let (ops, inbox) = unbounded();
     let (news, outbox) = unbounded();
     let _ = thread::Builder::new()
         .name("ferry-edits".to_string())
-        .spawn(move || watch(&root, &inbox, &news));
+        .spawn(move || watch(root.as_deref(), &inbox, &news));
     (ops, outbox)
 }
 
-fn watch(root: &Path, inbox: &Receiver<Op>, news: &Sender<EditNews>) {
-    let events = match LocalEvents::watch(root) {
-        Ok(events) => Some(events),
-        Err(err) => {
+fn watch(root: Option<&Path>, inbox: &Receiver<Op>, news: &Sender<EditNews>) {
+    let events = match root.map(LocalEvents::watch) {
+        None => None,
+        Some(Ok(events)) => Some(events),
+        Some(Err(err)) => {
             let _ = news.send(EditNews::Problem(
                 0,
                 format!("saves cannot be noticed: {err}"),

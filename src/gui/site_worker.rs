@@ -10,7 +10,8 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 use super::bridge::{Waker, relay};
 use super::file_table::Side;
 use crate::sites::{
-    QueueStore, SavedQueue, Site, SiteStore, TrustStore, TrustedCertificates, secrets,
+    EditsStore, KeptEdit, QueueStore, SavedQueue, Site, SiteStore, TrustStore, TrustedCertificates,
+    secrets,
 };
 
 /// What to do with the sites.
@@ -20,6 +21,8 @@ pub enum SiteOp {
     /// What the last window left unfinished (answered with
     /// [`SiteNews::SavedQueue`]).
     LoadQueue,
+    /// Read the files the last window kept unsent ([`SiteNews::KeptEdits`]).
+    LoadEdits,
     /// Keep these unfinished transfers for the next start (`None`: none).
     SaveQueue(Option<SavedQueue>),
     /// Read the certificates trusted always (answered with
@@ -73,6 +76,8 @@ pub enum SiteNews {
     Report(Vec<String>),
     /// For `LoadQueue`: what was kept, if anything.
     SavedQueue(Option<SavedQueue>),
+    /// For `LoadEdits`: the edited files kept from last time.
+    KeptEdits(Vec<KeptEdit>),
     /// For `PasswordFor`: the site and its stored password, if any.
     Password {
         side: Side,
@@ -96,6 +101,7 @@ impl SiteWorker {
         store: Option<SiteStore>,
         trust: Option<TrustStore>,
         queue: Option<QueueStore>,
+        edits: Option<EditsStore>,
         waker: Waker,
     ) -> SiteWorker {
         let (ops, inbox) = unbounded::<SiteOp>();
@@ -127,6 +133,13 @@ impl SiteWorker {
                             Some(Err(why)) => vec![SiteNews::Problem(format!(
                                 "The transfers left from last time could not be read: {why}"
                             ))],
+                        },
+                        SiteOp::LoadEdits => match edits.as_ref().map(EditsStore::load) {
+                            Some(Ok(kept)) if !kept.is_empty() => vec![SiteNews::KeptEdits(kept)],
+                            Some(Err(why)) => vec![SiteNews::Problem(format!(
+                                "The edited files kept from last time could not be read: {why}"
+                            ))],
+                            _ => Vec::new(),
                         },
                         SiteOp::SaveQueue(saved) => match queue.as_ref().map(|q| q.save(saved)) {
                             Some(Err(why)) => vec![SiteNews::Problem(format!(
@@ -189,7 +202,11 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
     let changed = match op {
         SiteOp::Load => Ok(()),
         // Answered by the worker itself, store or not.
-        SiteOp::LoadTrust | SiteOp::Trust { .. } | SiteOp::LoadQueue | SiteOp::SaveQueue(_) => {
+        SiteOp::LoadTrust
+        | SiteOp::Trust { .. }
+        | SiteOp::LoadQueue
+        | SiteOp::SaveQueue(_)
+        | SiteOp::LoadEdits => {
             return news;
         }
         SiteOp::Save { site, password } => {

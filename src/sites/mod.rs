@@ -4,12 +4,14 @@
 
 pub mod filezilla;
 mod json_file;
+mod kept_edits;
 mod saved_queue;
 pub mod secrets;
 mod site;
 mod store;
 mod trust;
 
+pub use kept_edits::{EditsStore, KeptEdit};
 pub use saved_queue::{QueueStore, SavedQueue, SavedServer, SavedTransfer};
 pub use site::{LogonType, Site, SiteProtocol, TransferMode, new_site_id};
 pub use store::{SCHEMA_VERSION, SiteStore, StoreError};

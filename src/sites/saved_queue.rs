@@ -75,6 +75,11 @@ impl QueueStore {
         }
     }
 
+    /// Where it is kept (other files of the window go beside it).
+    pub fn path(&self) -> &std::path::Path {
+        self.file.path()
+    }
+
     /// What the last window left, if anything.
     pub fn load(&self) -> Result<Option<SavedQueue>, StoreError> {
         let file: QueueFile = self.file.load()?;

@@ -31,6 +31,12 @@ pub fn window_opening(local: &Path, start: Option<ferry::url::FtpUrl>) -> App {
     window_in(settings, start, &config)
 }
 
+/// A window with `settings` whose config folder is `config` (two such
+/// windows are two runs).
+pub fn window_with_settings_in(settings: Settings, config: &Path) -> App {
+    window_in(settings, None, config)
+}
+
 /// A window with `settings` (its left pane at their last local folder).
 pub fn window_with_settings(settings: Settings) -> App {
     let config = tempfile::tempdir()

@@ -318,6 +318,7 @@ impl FerryApp {
     /// window's last moments (when it closes), never for a frame.
     pub fn shut_down(&mut self, patience: Duration) {
         self.keep_unfinished_at_exit();
+        self.keep_edits_at_exit();
         self.disconnect(Side::Left);
         self.disconnect(Side::Right);
         let until = Instant::now() + patience;

@@ -37,9 +37,10 @@ impl FerryApp {
                 ));
                 continue;
             }
-            let opened = self
-                .edits
-                .open(side, login, name.clone(), item.path.clone(), mode);
+            let saved = self.saved_server(side);
+            let opened =
+                self.edits
+                    .open((side, login, name.clone()), saved, item.path.clone(), mode);
             let (id, local) = match opened {
                 Ok(entry) => (entry.id, entry.local.clone()),
                 Err(err) => {
@@ -57,6 +58,53 @@ impl FerryApp {
             if !self.edit_queue_add(side, spec) {
                 self.edits.forget(id);
             }
+        }
+    }
+
+    /// The server on `side` as kept between runs (no password).
+    fn saved_server(&self, side: Side) -> Option<crate::sites::SavedServer> {
+        let server = &self.half(side).server;
+        let options = server.session.options.as_ref()?;
+        Some(crate::sites::SavedServer {
+            host: options.host.clone(),
+            port: options.port,
+            user: options.user.clone(),
+            protocol: crate::sites::SiteProtocol::from_security(options.security),
+            site_id: server
+                .last_connect
+                .as_ref()
+                .and_then(|(_, _, site)| site.as_ref())
+                .map(|site| site.id.clone()),
+        })
+    }
+
+    /// Edited files kept from the last window, waiting for a login to
+    /// their server: taken by the logins there are now.
+    pub(super) fn adopt_kept_edits(&mut self) {
+        for side in [Side::Left, Side::Right] {
+            if !self.half(side).shows_server() || !self.server(side).is_connected() {
+                continue;
+            }
+            let Some(options) = self.server(side).session.options.clone() else {
+                continue;
+            };
+            let login = self.server(side).session.generation();
+            self.edits.adopt(side, login, |saved| {
+                saved.host.eq_ignore_ascii_case(&options.host)
+                    && saved.port == options.port
+                    && saved.user == options.user
+            });
+        }
+    }
+
+    /// The window is closing: edited files not uploaded are kept, with
+    /// their copies, for the next window.
+    pub(super) fn keep_edits_at_exit(&mut self) {
+        let kept = self.edits.keep_unsent();
+        if let Some(store) = &self.edits_store {
+            // Reported nowhere: the window is gone; the next start says if
+            // the file cannot be read.
+            let _ = store.save(kept);
         }
     }
 

@@ -95,6 +95,8 @@ pub struct FerryApp {
     edits: Edits,
     /// "Close anyway" was answered despite edits not uploaded.
     close_despite_edits: bool,
+    /// Where edited files not uploaded are kept between runs.
+    edits_store: Option<crate::sites::EditsStore>,
     /// A folder of this computer kept up to date on the right server.
     kept: Option<crate::gui::kept_folder::KeptFolder>,
     /// The speed limits every queue of the window shares (as the settings
@@ -136,7 +138,17 @@ impl FerryApp {
         let queue_store = sites
             .as_ref()
             .map(|store| QueueStore::at(store.path().with_file_name("queue.json")));
-        let site_worker = SiteWorker::start(sites, trust, queue_store.clone(), waker.clone());
+        let edits_store = queue_store
+            .as_ref()
+            .map(|q| crate::sites::EditsStore::at(q.path().with_file_name("edits.json")));
+        let site_worker = SiteWorker::start(
+            sites,
+            trust,
+            queue_store.clone(),
+            edits_store.clone(),
+            waker.clone(),
+        );
+        site_worker.send(SiteOp::LoadEdits);
         site_worker.send(SiteOp::LoadTrust);
         site_worker.send(SiteOp::LoadQueue);
         site_worker.send(SiteOp::Load);
@@ -154,6 +166,7 @@ impl FerryApp {
             restore_pending: None,
             edits: Edits::new(waker.clone()),
             close_despite_edits: false,
+            edits_store,
             kept: None,
             rate_limits: Default::default(),
             find: Default::default(),

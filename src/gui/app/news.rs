@@ -119,6 +119,10 @@ impl FerryApp {
             }
             SiteNews::Problem(problem) => self.error(problem),
             SiteNews::SavedQueue(saved) => self.saved_queue = saved,
+            SiteNews::KeptEdits(kept) => {
+                self.edits.restore(kept);
+                self.adopt_kept_edits();
+            }
             SiteNews::NoKeyring(problem) => {
                 if !self.keyring_warned {
                     self.keyring_warned = true;
@@ -320,6 +324,7 @@ impl FerryApp {
             (None, false) => String::new(),
         };
         server.welcome = info.welcome.clone();
+        self.adopt_kept_edits();
         if side == Side::Right {
             self.start_queue();
             self.settings.remember(self.bar.recent());
