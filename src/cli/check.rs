@@ -5,14 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::client::Client;
 use super::exit::Phase;
 use super::{Failure, output};
 use crate::engine::find::{FindEvent, FindOptions, find};
 use crate::engine::hash::of_file;
 use crate::engine::names::local_name;
-use crate::engine::queue::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_ENTRIES};
-use crate::engine::typed::{Connect, RemoteHash, Stat};
+use crate::engine::typed::{RemoteHash, Stat};
 use crate::engine::{ConnectOptions, Error, display_text};
 use crate::listing::EntryKind;
 
@@ -22,17 +20,7 @@ pub fn run(
     local: &Path,
     verbose: u8,
 ) -> Result<(), Failure> {
-    let mut client = Client::new(verbose);
-    client
-        .request(Connect {
-            options: connect.clone(),
-        })
-        .map_err(|error| Failure {
-            error,
-            phase: Phase::Connect,
-            hint: None,
-            status: None,
-        })?;
+    let mut client = super::login(connect.clone(), verbose)?;
     // A file: the one pair.
     let is_file = client
         .request(Stat {
@@ -100,18 +88,7 @@ fn tree_pairs(
     remote: &str,
     local: &Path,
 ) -> Result<Vec<(String, PathBuf)>, Failure> {
-    let options = FindOptions {
-        root: remote.to_string(),
-        pattern: "*".to_string(),
-        case_insensitive: false,
-        min_size: None,
-        max_size: None,
-        newer_than: None,
-        older_than: None,
-        max_depth: DEFAULT_MAX_DEPTH,
-        max_entries: DEFAULT_MAX_ENTRIES,
-        connections: 2,
-    };
+    let options = FindOptions::named(remote, "*", 2);
     let (_search, events) = find(connect, options)?;
     let prefix = match remote {
         "" => String::new(),

@@ -8,11 +8,11 @@ use std::path::Path;
 use std::process::ExitStatus;
 
 use super::exit::Phase;
-use super::{Failure, SharedOptions, client::Client, output, transfers, usage};
+use super::{Failure, SharedOptions, output, transfers, usage};
 use crate::engine::edit::{Conflict, EditFolder, EditedFile, LocalChange};
 use crate::engine::queue::{Direction, ExistsPolicy, QueueOptions, TransferSpec};
-use crate::engine::typed::{Connect, Fetch, Stat};
-use crate::engine::{ConnectOptions, Error, FileStat, display_text};
+use crate::engine::typed::{Fetch, Stat};
+use crate::engine::{Error, FileStat, display_text};
 
 /// What to do when the server's file changed while it was being edited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub fn run(url: &str, on_conflict: OnConflict, shared: &SharedOptions) -> Result
     let mut folder = EditFolder::new()?;
     let local = folder.place_for(&remote)?;
     let edited = {
-        let mut client = login(&connect, shared.verbose)?;
+        let mut client = super::login(connect.clone(), shared.verbose)?;
         let server = client.request(Stat {
             path: remote.clone(),
         })?;
@@ -81,7 +81,7 @@ pub fn run(url: &str, on_conflict: OnConflict, shared: &SharedOptions) -> Result
     }
 
     let now = {
-        let mut client = login(&connect, shared.verbose)?;
+        let mut client = super::login(connect.clone(), shared.verbose)?;
         match client.request(Stat {
             path: remote.clone(),
         }) {
@@ -152,21 +152,6 @@ pub fn run(url: &str, on_conflict: OnConflict, shared: &SharedOptions) -> Result
             Err(failure)
         }
     }
-}
-
-fn login(connect: &ConnectOptions, verbose: u8) -> Result<Client, Failure> {
-    let mut client = Client::new(verbose);
-    client
-        .request(Connect {
-            options: connect.clone(),
-        })
-        .map_err(|error| Failure {
-            error,
-            phase: Phase::Connect,
-            hint: None,
-            status: None,
-        })?;
-    Ok(client)
 }
 
 /// A failure after the file was edited: the copy is kept, and the

@@ -522,7 +522,13 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
 /// `url` on that site).
 fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failure> {
     let (url, options) = target(url, shared)?;
-    let mut client = Client::new(shared.verbose);
+    Ok((login(options, shared.verbose)?, url))
+}
+
+/// A connection logged in with `options` (a failure is the connect
+/// phase's, status 3).
+fn login(options: ConnectOptions, verbose: u8) -> Result<Client, Failure> {
+    let mut client = Client::new(verbose);
     client
         .request(Connect { options })
         .map_err(|error| Failure {
@@ -531,7 +537,7 @@ fn connect(url: &str, shared: &SharedOptions) -> Result<(Client, FtpUrl), Failur
             hint: None,
             status: None,
         })?;
-    Ok((client, url))
+    Ok(client)
 }
 
 /// Where a command goes: a URL, or with `--site NAME` a path on that saved

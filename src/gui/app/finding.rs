@@ -5,7 +5,6 @@
 use super::FerryApp;
 use crate::engine::find::{FindOptions, Found};
 use crate::engine::names::{remote_basename, remote_parent};
-use crate::engine::queue::{DEFAULT_MAX_DEPTH, DEFAULT_MAX_ENTRIES};
 use crate::gui::chosen::{Chosen, Place};
 use crate::gui::file_table::{Picked, Side};
 use crate::gui::find_window::FindAction;
@@ -19,16 +18,12 @@ impl FerryApp {
                     return self.error("Connect to a server first.");
                 };
                 let options = FindOptions {
-                    root: self.right.pane.table.folder().to_string(),
-                    pattern: self.find.pattern.trim().to_string(),
                     case_insensitive: self.find.any_case,
-                    min_size: None,
-                    max_size: None,
-                    newer_than: None,
-                    older_than: None,
-                    max_depth: DEFAULT_MAX_DEPTH,
-                    max_entries: DEFAULT_MAX_ENTRIES,
-                    connections: self.settings.connections.clamp(1, 10),
+                    ..FindOptions::named(
+                        self.right.pane.table.folder(),
+                        self.find.pattern.trim(),
+                        self.settings.connections,
+                    )
                 };
                 self.find.start(connect, options, self.waker.clone());
             }

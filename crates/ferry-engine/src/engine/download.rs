@@ -17,7 +17,7 @@ use super::net;
 use super::partial::{self, Partial, Reopened};
 use super::session::Session;
 use super::transfer::{
-    Meter, TransferObserver, end_transfer, more_than_announced, pump, within_announced,
+    Check, Meter, TransferObserver, end_transfer, more_than_announced, pump, within_announced,
 };
 
 /// What to download and where.
@@ -82,13 +82,7 @@ pub fn download(
 
     // Checked against the server's checksum: hashed as it is written
     // (read back when it continues an earlier partial file).
-    let verify_with = match ascii {
-        true => None,
-        false => session.verifying_with(remote)?,
-    };
-    let mut hasher = verify_with
-        .filter(|_| offset == 0)
-        .map(super::hash::Hasher::new);
+    let mut check = Check::start(session, remote, ascii, offset)?;
     let started = Instant::now();
     let mut total = total;
     let mut from = offset;
@@ -97,7 +91,7 @@ pub fn download(
             session,
             request,
             (remote, fetch_time),
-            (&mut partial, &mut hasher),
+            (&mut partial, &mut check),
             from,
             total,
             observer,
@@ -161,23 +155,14 @@ pub fn download(
             "the server sent {done} of {total} bytes; {kept}"
         )));
     }
-    if let Some(algorithm) = verify_with {
-        let path = partial.path().to_path_buf();
-        let here = match hasher.take() {
-            Some(hasher) => hasher.finish(),
-            None => super::hash::of_file(&path, algorithm).map_err(|e| Error::local(&path, &e))?,
-        };
-        if let Some(there) = session.remote_hash(remote)? {
-            if there != here {
-                return Err(Error::Protocol(format!(
-                    "the bytes received do not match the server's checksum of {remote} \
-                     (the server's {there}, received {}); the partial file is kept as {}",
-                    here.hex,
-                    path.display()
-                )));
-            }
-            session.log().status(&format!("{remote}: {there} checked"));
-        }
+    let path = partial.path().to_path_buf();
+    if let Some((there, here)) = check.mismatch(session, remote, &path)? {
+        return Err(Error::Protocol(format!(
+            "the bytes received do not match the server's checksum of {remote} \
+             (the server's {there}, received {}); the partial file is kept as {}",
+            here.hex,
+            path.display()
+        )));
     }
     if sync {
         let path = partial.path().to_path_buf();
@@ -268,7 +253,7 @@ fn receive(
     session: &mut Session,
     request: RequestId,
     (remote, fetch_time): (&str, bool),
-    (partial, hasher): (&mut Partial, &mut Option<super::hash::Hasher>),
+    (partial, check): (&mut Partial, &mut Check),
     offset: u64,
     total: Option<u64>,
     observer: &mut dyn TransferObserver,
@@ -290,9 +275,7 @@ fn receive(
         &|err| net::io_error("receiving data", &err),
         &mut |chunk| {
             let keep = within_announced(chunk, written, total);
-            if let Some(hasher) = hasher.as_mut() {
-                hasher.update(keep);
-            }
+            check.update(keep);
             let out = if ascii {
                 file.write_all(&converter.convert(keep))
             } else {

@@ -41,6 +41,25 @@ pub struct FindOptions {
     pub connections: usize,
 }
 
+impl FindOptions {
+    /// Names matching `pattern` (in its case) below `root`, on
+    /// `connections`, within the usual tree bounds; nothing else asked.
+    pub fn named(root: &str, pattern: &str, connections: usize) -> FindOptions {
+        FindOptions {
+            root: root.to_string(),
+            pattern: pattern.to_string(),
+            case_insensitive: false,
+            min_size: None,
+            max_size: None,
+            newer_than: None,
+            older_than: None,
+            max_depth: super::queue::DEFAULT_MAX_DEPTH,
+            max_entries: super::queue::DEFAULT_MAX_ENTRIES,
+            connections,
+        }
+    }
+}
+
 /// One match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {

@@ -83,13 +83,7 @@ pub fn upload(
     } else {
         format!("STOR {remote}")
     };
-    let verify_with = match ascii {
-        true => None,
-        false => session.verifying_with(remote)?,
-    };
-    let mut hasher = verify_with
-        .filter(|_| offset == 0)
-        .map(super::hash::Hasher::new);
+    let mut check = Check::start(session, remote, ascii, offset)?;
     let started = Instant::now();
     // TYPE A may double the bytes (every LF becomes CRLF).
     let on_the_wire = (total - offset).saturating_mul(if ascii { 2 } else { 1 });
@@ -105,9 +99,7 @@ pub fn upload(
             let sent = if ascii {
                 paced.write_all(&converter.convert(chunk))
             } else {
-                if let Some(hasher) = hasher.as_mut() {
-                    hasher.update(chunk);
-                }
+                check.update(chunk);
                 paced.write_all(chunk)
             };
             sent.map_err(|err| net::io_error("sending data", &err))
@@ -131,21 +123,12 @@ pub fn upload(
         started.elapsed()
     ));
     check_unchanged_during_upload(session, &file, local, &meta, meter.done, ascii)?;
-    if let Some(algorithm) = verify_with {
-        let here = match hasher {
-            Some(hasher) => hasher.finish(),
-            None => super::hash::of_file(local, algorithm).map_err(|e| Error::local(local, &e))?,
-        };
-        if let Some(there) = session.remote_hash(remote)? {
-            if there != here {
-                return Err(Error::Protocol(format!(
-                    "the server's copy of {remote} does not match what was sent \
-                     (the server's {there}, sent {}); upload it again",
-                    here.hex
-                )));
-            }
-            session.log().status(&format!("{remote}: {there} checked"));
-        }
+    if let Some((there, here)) = check.mismatch(session, remote, local)? {
+        return Err(Error::Protocol(format!(
+            "the server's copy of {remote} does not match what was sent \
+             (the server's {there}, sent {}); upload it again",
+            here.hex
+        )));
     }
     Ok(TransferSummary {
         bytes: meter.done - offset,
@@ -186,6 +169,64 @@ fn check_unchanged_during_upload(
         ));
     }
     Ok(())
+}
+
+/// A transfer checked against the server's checksum (with verification
+/// on, a binary transfer, a server that gives checksums): the bytes are
+/// hashed as they go by, or read back when the transfer continued an
+/// earlier part of the file.
+pub(super) struct Check {
+    algorithm: Option<super::hash::HashAlgorithm>,
+    hasher: Option<super::hash::Hasher>,
+}
+
+impl Check {
+    pub(super) fn start(
+        session: &mut Session,
+        remote: &str,
+        ascii: bool,
+        offset: u64,
+    ) -> Result<Check> {
+        let algorithm = match ascii {
+            true => None,
+            false => session.verifying_with(remote)?,
+        };
+        let hasher = algorithm
+            .filter(|_| offset == 0)
+            .map(super::hash::Hasher::new);
+        Ok(Check { algorithm, hasher })
+    }
+
+    pub(super) fn update(&mut self, bytes: &[u8]) {
+        if let Some(hasher) = self.hasher.as_mut() {
+            hasher.update(bytes);
+        }
+    }
+
+    /// The server's checksum and this side's, when they differ; `local`
+    /// holds the whole file now.
+    pub(super) fn mismatch(
+        self,
+        session: &mut Session,
+        remote: &str,
+        local: &Path,
+    ) -> Result<Option<(super::hash::FileHash, super::hash::FileHash)>> {
+        let Some(algorithm) = self.algorithm else {
+            return Ok(None);
+        };
+        let here = match self.hasher {
+            Some(hasher) => hasher.finish(),
+            None => super::hash::of_file(local, algorithm).map_err(|e| Error::local(local, &e))?,
+        };
+        let Some(there) = session.remote_hash(remote)? else {
+            return Ok(None);
+        };
+        if there == here {
+            session.log().status(&format!("{remote}: {there} checked"));
+            return Ok(None);
+        }
+        Ok(Some((there, here)))
+    }
 }
 
 /// The part of `chunk` that fits within the size the source announced,
