@@ -23,6 +23,15 @@ pub enum Mark {
 }
 
 impl Mark {
+    /// For the status line's legend.
+    pub fn short(self) -> &'static str {
+        match self {
+            Mark::OnlyHere => "only on one side",
+            Mark::NewerHere => "newer",
+            Mark::SizeDiffers => "another size",
+        }
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             Mark::OnlyHere => "Only on this side",

@@ -1109,7 +1109,7 @@ impl FileTable {
 
 /// The colour of a compared row's name, from the theme's own (which the
 /// window keeps legible in both themes).
-fn mark_colour(visuals: &egui::Visuals, mark: super::compare::Mark) -> egui::Color32 {
+pub fn mark_colour(visuals: &egui::Visuals, mark: super::compare::Mark) -> egui::Color32 {
     match mark {
         super::compare::Mark::OnlyHere => visuals.hyperlink_color,
         super::compare::Mark::NewerHere => visuals.warn_fg_color,

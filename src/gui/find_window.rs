@@ -16,6 +16,9 @@ const SHOWN: usize = 10_000;
 #[derive(Default)]
 pub struct FindWindow {
     pub open: bool,
+    /// The names field takes the keyboard at the next frame (the window
+    /// was just opened).
+    pub focus: bool,
     pub pattern: String,
     pub any_case: bool,
     /// The folder searched (the server pane's when it started).
@@ -115,6 +118,9 @@ impl FindWindow {
                                 .desired_width(240.0),
                         )
                         .labelled_by(name.id);
+                    if std::mem::take(&mut self.focus) {
+                        field.request_focus();
+                    }
                     ui.checkbox(&mut self.any_case, "Any case");
                     let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                     if self.running.is_some() {

@@ -82,7 +82,10 @@ impl FerryApp {
             MenuAction::RawCommand => self.log.focus_raw(),
             MenuAction::Shortcuts => self.dialogs.push(Dialog::Shortcuts),
             MenuAction::About => self.dialogs.push(Dialog::About),
-            MenuAction::Find => self.find.open = true,
+            MenuAction::Find => {
+                self.find.open = true;
+                self.find.focus = true;
+            }
         }
     }
 

@@ -658,6 +658,19 @@ impl FerryApp {
                     .on_hover_text(display_lines(&self.right.server.welcome));
             }
             self.kept_ui(ui);
+            if self.compared.is_some() {
+                ui.separator();
+                ui.label("Compared:");
+                for mark in [
+                    crate::gui::compare::Mark::OnlyHere,
+                    crate::gui::compare::Mark::NewerHere,
+                    crate::gui::compare::Mark::SizeDiffers,
+                ] {
+                    let colour = crate::gui::file_table::mark_colour(ui.visuals(), mark);
+                    ui.label(egui::RichText::new(mark.short()).color(colour));
+                }
+                ui.separator();
+            }
             // Cut at the window's edge, whole on hover and in the log.
             if let Some((error, _)) = self.errors.last() {
                 let text = egui::RichText::new(error.as_str()).color(ui.visuals().error_fg_color);
