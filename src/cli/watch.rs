@@ -109,12 +109,14 @@ impl Report {
 
     fn queue_event(&mut self, event: QueueEvent, verbose: u8) {
         match event {
+            // A mirror's files (20 000 at the first) are named only with
+            // -v: their specs are not kept otherwise.
             QueueEvent::Added {
                 id,
                 spec,
                 kind: ItemKind::Transfer,
                 ..
-            } if !spec.recursive => {
+            } if !spec.recursive && (verbose > 0 || !from_mirror(0, id)) => {
                 self.specs.insert(id, spec);
             }
             QueueEvent::State { id, state } => {
@@ -126,9 +128,7 @@ impl Report {
                 match state {
                     // A mirror's files are many; its summary is the
                     // "in step" line (each file with -v).
-                    ItemState::Done if !from_mirror(0, id) || verbose > 0 => {
-                        output::print_line(&format!("sent {name}"));
-                    }
+                    ItemState::Done => output::print_line(&format!("sent {name}")),
                     ItemState::Failed(err) => output::message(&format!("ferry: {name}: {err}")),
                     ItemState::Retrying { reason, .. } => {
                         output::message(&format!("ferry: {name}: {reason}; trying again"))

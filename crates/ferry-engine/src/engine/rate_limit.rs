@@ -7,8 +7,11 @@
 //!
 //! Each chunk a transfer moves books its time on a shared schedule (the
 //! limit's next free moment): with one transfer or ten, the bytes of the
-//! whole add up to the limit. Idle time is not saved up for a burst
-//! later, so the average over any stretch stays at the limit.
+//! whole add up to the limit. Time spent reading and writing between
+//! bookings is credited back up to a tenth of a second (without it a
+//! transfer ran at 87 % of a 50 MiB/s limit), but idle time beyond that
+//! is not saved up for a burst later, so the average over any stretch
+//! stays at the limit.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -68,7 +71,8 @@ impl RateLimit {
         let due = {
             let mut next = self.0.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
-            let start = next.filter(|t| *t > now).unwrap_or(now);
+            let credit = now.checked_sub(SLICE).unwrap_or(now);
+            let start = next.filter(|t| *t > credit).unwrap_or(credit);
             let due = start + Duration::from_secs_f64(bytes as f64 / rate as f64);
             *next = Some(due);
             due
@@ -159,7 +163,8 @@ mod tests {
     }
 
     /// The schedule, not a stopwatch: 3 transfers booking 40 chunks of
-    /// 10 KiB at 4 MiB/s between them are due 0.1 s after the first.
+    /// 10 KiB at 4 MiB/s between them are due 0.29 s after the first
+    /// booking's start (at most a tenth of a second of credit before it).
     #[test]
     fn transfers_sharing_a_limit_add_up_to_it() {
         let limit = RateLimit::new();
@@ -180,7 +185,7 @@ mod tests {
         }
         let booked = limit.0.next.lock().unwrap().unwrap();
         let span = booked.duration_since(started).as_secs_f64();
-        let expected = 120.0 * 10.0 * 1024.0 / (4.0 * 1024.0 * 1024.0);
+        let expected = 120.0 * 10.0 * 1024.0 / (4.0 * 1024.0 * 1024.0) - SLICE.as_secs_f64();
         assert!(span >= expected, "{span} < {expected}");
         // A change of limit forgets what was booked on the old one.
         limit.set(0);
