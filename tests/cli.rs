@@ -889,3 +889,79 @@ fn a_server_without_checksums_is_said_to_have_none() {
         run.stderr
     );
 }
+
+/// A download whose bytes do not match the server's checksum fails, and
+/// nothing is put in place: the partial file is kept (issue 19, point 2).
+/// The same for an upload. A right checksum passes (SHA-256 by XSHA256).
+#[test]
+fn a_transfer_that_does_not_match_the_servers_checksum_fails() {
+    let tree = || Tree::new().file("/report.pdf", vec![5u8; 200_000]);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("report.pdf");
+    let good = FaultyServer::start(
+        tree(),
+        Faults {
+            xsha256: Some(true),
+            ..Faults::default()
+        },
+    );
+    let run = ferry(&[
+        "-v",
+        "get",
+        "--verify",
+        &good.url("/report.pdf"),
+        &target.display().to_string(),
+    ])
+    .expect_status(0);
+    assert!(
+        run.stderr.contains("SHA-256") && run.stderr.contains("checked"),
+        "{}",
+        run.stderr
+    );
+    fs::remove_file(&target).unwrap();
+
+    let bad = FaultyServer::start(
+        tree(),
+        Faults {
+            xsha256: Some(false),
+            ..Faults::default()
+        },
+    );
+    let run = ferry(&[
+        "get",
+        "--verify",
+        "--retries",
+        "0",
+        &bad.url("/report.pdf"),
+        &target.display().to_string(),
+    ])
+    .expect_status(4);
+    assert!(
+        run.stderr.contains("do not match the server's checksum"),
+        "{}",
+        run.stderr
+    );
+    assert!(!target.exists(), "nothing put in place");
+    let kept: Vec<String> = fs::read_dir(local.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(kept.iter().any(|n| n.ends_with(".ferry-part")), "{kept:?}");
+
+    let source = local.path().join("up.bin");
+    fs::write(&source, vec![9u8; 50_000]).unwrap();
+    let run = ferry(&[
+        "put",
+        "--verify",
+        "--retries",
+        "0",
+        &source.display().to_string(),
+        &bad.url("/up.bin"),
+    ])
+    .expect_status(4);
+    assert!(
+        run.stderr.contains("does not match what was sent"),
+        "{}",
+        run.stderr
+    );
+}

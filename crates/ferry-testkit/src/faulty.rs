@@ -159,6 +159,10 @@ pub struct Faults {
     /// Folders this login may enter but not read: CWD works, and a listing
     /// shows only the folder's own line, with 226 (vsftpd, mode 711).
     pub unreadable: Vec<String>,
+    /// XSHA256 (listed in FEAT): `Some(true)` answers each file's digest,
+    /// `Some(false)` the digest of other bytes (a copy that went wrong on
+    /// the way); `None`: no such command.
+    pub xsha256: Option<bool>,
     /// Extra MLSD lines, verbatim, per folder: `(folder, line)`.
     pub raw_mlsd: Vec<(String, String)>,
     /// Listings longer than this are cut to it, and the 226 says so
@@ -615,7 +619,11 @@ impl Session {
             "FEAT" => {
                 let mlsd = if no_mlsd { "" } else { " MLSD\r\n" };
                 let rest = " MDTM\r\n SIZE\r\n REST STREAM\r\n UTF8\r\n EPSV\r\n MFMT";
-                format!("211-Features:\r\n{mlsd}{rest}\r\n211 End")
+                let hash = match self.shared.faults.xsha256 {
+                    Some(_) => "\r\n XSHA256",
+                    None => "",
+                };
+                format!("211-Features:\r\n{mlsd}{rest}{hash}\r\n211 End")
             }
             "OPTS" | "TYPE" | "MODE" | "STRU" | "NOOP" => "200 OK".into(),
             "PWD" => format!("257 \"{}\" is the current folder", self.cwd),
@@ -671,6 +679,25 @@ impl Session {
                         format!("213 Modify={stamp}; {target}")
                     }
                     _ => "550 No such file".into(),
+                }
+            }
+            "XSHA256" if self.shared.faults.xsha256.is_some() => {
+                match self.shared.lock().lookup(&self.cwd, arg) {
+                    Some((data, _)) => {
+                        use sha2::Digest;
+                        let mut hasher = sha2::Sha256::new();
+                        hasher.update(&data);
+                        if self.shared.faults.xsha256 == Some(false) {
+                            hasher.update(b"not quite");
+                        }
+                        let digest: String = hasher
+                            .finalize()
+                            .iter()
+                            .map(|b| format!("{b:02x}"))
+                            .collect();
+                        format!("250 {digest}")
+                    }
+                    None => "550 No such file".into(),
                 }
             }
             "MKD" | "RMD" | "DELE" | "RNFR" | "RNTO" => self.change_tree(verb, path),
