@@ -965,3 +965,31 @@ fn a_transfer_that_does_not_match_the_servers_checksum_fails() {
         run.stderr
     );
 }
+
+/// `mirror --checksum` tells a changed file of the same size by its
+/// checksum, where size and time say "unchanged" (issue 19, point 2).
+#[test]
+fn mirror_with_checksum_finds_a_same_size_change_that_times_miss() {
+    let server = UnftpServer::plain();
+    fs::create_dir(server.path("site")).unwrap();
+    fs::write(server.path("site/changed.txt"), b"AAAA").unwrap();
+    fs::write(server.path("site/same.txt"), b"same").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let copy = local.path().join("copy");
+    fs::create_dir(&copy).unwrap();
+    // Newer here, the same size: by size and time, nothing to do.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    fs::write(copy.join("changed.txt"), b"BBBB").unwrap();
+    fs::write(copy.join("same.txt"), b"same").unwrap();
+    let target = copy.display().to_string();
+    ferry(&["mirror", &url(&server, "site"), &target]).expect_status(0);
+    assert_eq!(
+        fs::read(copy.join("changed.txt")).unwrap(),
+        b"BBBB",
+        "missed by time"
+    );
+    let run =
+        ferry(&["-v", "mirror", "--checksum", &url(&server, "site"), &target]).expect_status(0);
+    assert_eq!(fs::read(copy.join("changed.txt")).unwrap(), b"AAAA");
+    assert!(run.stderr.contains("the same checksum"), "{}", run.stderr);
+}

@@ -87,6 +87,11 @@ pub enum Action {
         /// Show what would be transferred and deleted, change nothing.
         #[arg(long, short = 'n')]
         dry_run: bool,
+        /// Decide "changed" by checksum (the server's and this computer's)
+        /// for files of the same size, not by time; where the server gives
+        /// no checksums, size and time decide as without.
+        #[arg(long)]
+        checksum: bool,
         #[command(flatten)]
         queue: QueueArgs,
         url: String,

@@ -333,6 +333,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             reverse,
             deletions,
             dry_run,
+            checksum,
             queue,
             url,
             localdir,
@@ -363,6 +364,7 @@ fn execute(action: Action, shared: &SharedOptions) -> Result<(), Failure> {
             options.max_delete = Some(deletions.max_delete);
             options.force_delete = deletions.force_delete;
             options.dry_run = dry_run;
+            options.compare_checksums = checksum;
             options.resume = true;
             transfers::run(
                 transfers::Servers::One(connect),

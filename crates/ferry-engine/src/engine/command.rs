@@ -269,6 +269,12 @@ pub enum Command {
     /// The server's checksum of a file (the strongest it offers), or
     /// none when it offers no checksum command.
     Hash(String),
+    /// Whether a server's file and a local one have the same checksum
+    /// ([`super::Outcome::Same`]; `None` when the server gives none).
+    SameFile {
+        remote: String,
+        local: PathBuf,
+    },
     /// NOOP on an idle login, so the server's idle timeout (vsftpd's
     /// `idle_session_timeout`, pure-ftpd's 15 minutes) does not end it.
     /// One that was dropped anyway is logged in again first, in the folder

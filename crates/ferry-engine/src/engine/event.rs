@@ -202,6 +202,8 @@ pub enum Outcome {
     Transferred(TransferSummary),
     /// A file's checksum on the server, if it gives one.
     Hash(Option<super::hash::FileHash>),
+    /// Whether two files' checksums agree (`None`: the server gives none).
+    Same(Option<bool>),
 }
 
 /// A folder's entries, and whether they are the whole truth about it.

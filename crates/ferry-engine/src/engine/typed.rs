@@ -33,6 +33,7 @@ fn mismatch(wanted: &str, outcome: &Outcome) -> Error {
         Outcome::Reply(_) => "a reply",
         Outcome::Transferred(_) => "a transfer",
         Outcome::Hash(_) => "a checksum",
+        Outcome::Same(_) => "a comparison",
     };
     Error::Protocol(format!(
         "internal error: expected {wanted}, the connection answered {came}"

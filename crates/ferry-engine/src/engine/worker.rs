@@ -539,6 +539,14 @@ impl Worker {
                 .map(|()| Outcome::Done),
             Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
             Command::Hash(path) => self.session()?.remote_hash(path).map(Outcome::Hash),
+            Command::SameFile { remote, local } => {
+                let Some(there) = self.session()?.remote_hash(remote)? else {
+                    return Ok(Outcome::Same(None));
+                };
+                let here = super::hash::of_file(local, there.algorithm)
+                    .map_err(|e| Error::local(local, &e))?;
+                Ok(Outcome::Same(Some(here == there)))
+            }
             Command::KeepAlive => {
                 let reply = self.session()?.raw("NOOP")?;
                 match reply.code {

@@ -47,6 +47,8 @@ pub(super) enum Job {
     ProbeFile(ItemId),
     /// Creating a folder on the partner server to copy into.
     MkdirCopyTarget(ItemId),
+    /// Comparing a file's checksums on both sides (mirror --checksum).
+    Compare(ItemId),
     /// Listing that folder, to learn what each copy would replace.
     ListCopyTarget(ItemId),
     /// Whether a symbolic link leads to a folder (CWD into it and back).
@@ -68,6 +70,7 @@ impl Job {
             | Job::ProbeFile(id)
             | Job::ResolveLink(id)
             | Job::MkdirCopyTarget(id)
+            | Job::Compare(id)
             | Job::ListCopyTarget(id) => Some(id),
         }
     }

@@ -241,6 +241,20 @@ impl Coordinator {
         source: FileStat,
         target: FileStat,
     ) {
+        let same_size = source.size.is_some() && source.size == target.size;
+        let comparing = self.options.compare_checksums
+            && policy == ExistsPolicy::OverwriteIfChanged
+            && same_size
+            && self.items_spec(id).direction != Direction::Copy
+            && self.item(id).is_some_and(|i| !i.compared);
+        if comparing {
+            let spec = self.items_spec(id);
+            let command = Command::SameFile {
+                remote: spec.remote,
+                local: spec.local,
+            };
+            return self.send_job(slot, command, Job::Compare(id));
+        }
         match decide(policy, &source, &target) {
             Decision::Transfer { resume } => {
                 let resume = resume || (self.options.resume && self.is_download(id));
@@ -519,6 +533,29 @@ impl Coordinator {
                     (None, _) => self.transfer(slot, id, false),
                     (Some(_), true) => self.try_next_remote_name(slot, id),
                     (Some(target), false) => self.apply(slot, id, policy, source, target),
+                }
+            }
+            (Job::Compare(id), result) => {
+                let same = match result {
+                    Ok(Outcome::Same(same)) => same,
+                    Ok(_) => None,
+                    Err(err) => return self.item_failed(id, err),
+                };
+                let Some(item) = self.item_mut(id) else {
+                    return;
+                };
+                item.compared = true;
+                let (source, target) = (item.source.unwrap_or_default(), item.target.flatten());
+                match (same, target) {
+                    (Some(true), _) => {
+                        self.set_state(id, ItemState::Skipped("the same checksum".to_string()))
+                    }
+                    (Some(false), _) => self.transfer(slot, id, false),
+                    // No checksums here: size and time decide, as without.
+                    (None, Some(target)) => {
+                        self.apply(slot, id, ExistsPolicy::OverwriteIfChanged, source, target)
+                    }
+                    (None, None) => self.transfer(slot, id, false),
                 }
             }
             (Job::StatSource(id), result) => {

@@ -87,6 +87,8 @@ pub(super) struct Item {
     pub answer: Option<ExistsPolicy>,
     /// For "rename" uploads: the number tried last and the original name.
     pub rename: Option<(u32, String)>,
+    /// Its checksums were compared already (mirror --checksum).
+    pub compared: bool,
     /// Whether the bytes moved and only the timestamp is left to set.
     pub transferred: bool,
     /// Why a folder named as a tree turned out not to be listable, while
@@ -129,6 +131,7 @@ impl Item {
             target: None,
             answer: None,
             rename: None,
+            compared: false,
             transferred: false,
             not_a_folder: None,
             listing: None,

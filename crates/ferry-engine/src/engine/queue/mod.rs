@@ -122,6 +122,10 @@ pub struct QueueOptions {
     pub dry_run: bool,
     /// Copies between servers try FXP first (and relay when refused).
     pub fxp: bool,
+    /// Mirror: a file of the same size on both sides is compared by
+    /// checksum (the server's and this computer's) rather than by time;
+    /// a server without checksums falls back to size and time.
+    pub compare_checksums: bool,
     /// Names a tree transfer leaves out (`--include`, `--exclude`); they
     /// are never deleted by a mirror either.
     pub filter: NameFilter,
@@ -150,6 +154,7 @@ impl Default for QueueOptions {
             max_entries: DEFAULT_MAX_ENTRIES,
             dry_run: false,
             fxp: false,
+            compare_checksums: false,
             filter: NameFilter::default(),
             first_item_id: 1,
         }
