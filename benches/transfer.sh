@@ -54,6 +54,10 @@
 #   - "limit" (not in the default set): ferry get --limit-rate of the big
 #     file at 1 MiB/s (10 MiB) and 50 MiB/s (500 MiB, BENCH_BIG_MB must be
 #     at least 500): about 10 s each, the rate reached against the limit;
+#   - "verify" (not in the default set): the big file downloaded by ferry
+#     get with and without --verify, from benches/hash_ftpd.py (pyftpdlib
+#     with XSHA256; vsftpd gives no checksums) serving the same folder,
+#     best of BENCH_REPEAT each; the server's own XSHA256 time alone too;
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -598,6 +602,43 @@ if has_case watch; then
     log "ferry watch: $WATCH_FILES files, then $WATCH_SAVES saves"
     bench_watch
 fi
+VERIFY_LINE=""
+if has_case verify; then
+    [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+    chown "$FTP_USER:" "$WORK/big.bin"
+    HASH_PORT=""
+    for candidate in $(seq 2321 2399); do
+        port_free "$candidate" && HASH_PORT=$candidate && break
+    done
+    [[ -n $HASH_PORT ]] || die "no free port for the checksum server"
+    python3 "$ROOT/benches/hash_ftpd.py" "$HASH_PORT" "$WORK" "$FTP_USER" "$FTP_PASS" \
+        >"$TMP/hash_ftpd.log" 2>&1 &
+    HASH_PID=$!
+    for _ in $(seq 50); do
+        ! port_free "$HASH_PORT" && break
+        sleep 0.1
+    done
+    HASH_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$HASH_PORT/big.bin
+    for ((rep = 1; rep <= REPEAT; rep++)); do
+        log "round $rep/$REPEAT: $BIG_MB MiB with and without --verify"
+        for mode in plain verify; do
+            rm -f -- "$DL"
+            flag=()
+            [[ $mode == verify ]] && flag=(--verify)
+            run_timed "verify-$mode-$rep" "$FERRY" get "${flag[@]}" "$HASH_URL" "$DL"
+            check_size "$DL" "$BIG_BYTES" "verify $mode"
+            record "verify-$mode" ferry
+        done
+        run_timed "verify-server-$rep" "$FERRY" quote "${HASH_URL%big.bin}" XSHA256 big.bin
+        record verify-server ferry
+    done
+    rm -f -- "$DL"
+    kill "$HASH_PID" 2>/dev/null || true
+    wait "$HASH_PID" 2>/dev/null || true
+    VERIFY_LINE=$(awk -v p="${BEST[verify-plain|ferry]}" -v v="${BEST[verify-verify|ferry]}" \
+        -v s="${BEST[verify-server|ferry]}" -v mb="$BIG_MB" \
+        'BEGIN { printf "ferry get of %d MiB: %.2f s, with --verify %.2f s (%.2f of the throughput); the server alone takes %.2f s to answer XSHA256", mb, p, v, p / v, s }')
+fi
 declare -A LIMIT_RATE
 if has_case limit; then
     [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
@@ -759,6 +800,10 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
         echo "ferry watch -j 4 on $WATCH_FILES files: first mirror ${WATCH_MIRROR} s;" \
             "a save of 1 KiB on the server after ${med} ms (median of $WATCH_SAVES;" \
             "all: $(tr '\n' ' ' <<<"$sorted")ms); peak RSS ${WATCH_RSS} KiB."
+    fi
+    if has_case verify; then
+        echo
+        echo "$VERIFY_LINE (best of $REPEAT each, benches/hash_ftpd.py on loopback)."
     fi
     if has_case limit; then
         echo

@@ -977,10 +977,18 @@ fn mirror_with_checksum_finds_a_same_size_change_that_times_miss() {
     let local = tempfile::tempdir().unwrap();
     let copy = local.path().join("copy");
     fs::create_dir(&copy).unwrap();
+    // Many of them, on several connections: each is compared (and sent)
+    // once, never by two connections at a time.
+    for i in 0..20 {
+        fs::write(server.path(&format!("site/f{i:02}.txt")), b"AAAA").unwrap();
+    }
     // Newer here, the same size: by size and time, nothing to do.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     fs::write(copy.join("changed.txt"), b"BBBB").unwrap();
     fs::write(copy.join("same.txt"), b"same").unwrap();
+    for i in 0..20 {
+        fs::write(copy.join(format!("f{i:02}.txt")), b"BBBB").unwrap();
+    }
     let target = copy.display().to_string();
     ferry(&["mirror", &url(&server, "site"), &target]).expect_status(0);
     assert_eq!(
@@ -988,8 +996,14 @@ fn mirror_with_checksum_finds_a_same_size_change_that_times_miss() {
         b"BBBB",
         "missed by time"
     );
-    let run =
-        ferry(&["-v", "mirror", "--checksum", &url(&server, "site"), &target]).expect_status(0);
+    let site = url(&server, "site");
+    let run = ferry(&["-v", "mirror", "-j", "4", "--checksum", &site, &target]).expect_status(0);
     assert_eq!(fs::read(copy.join("changed.txt")).unwrap(), b"AAAA");
+    for i in 0..20 {
+        assert_eq!(
+            fs::read(copy.join(format!("f{i:02}.txt"))).unwrap(),
+            b"AAAA"
+        );
+    }
     assert!(run.stderr.contains("the same checksum"), "{}", run.stderr);
 }

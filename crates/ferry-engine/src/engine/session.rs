@@ -828,13 +828,17 @@ impl Session {
         }
         let mut method = super::hash::offered(&self.info.features);
         if method.is_none() {
+            // Asked of a file that is not there, so that finding out costs
+            // no hash of a big file: "not there" (550) says the command is
+            // known, "not understood" (500, 502, 504) that it is not.
+            let probe = format!("{path}.ferry-probe-{}", std::process::id());
             for command in super::hash::TRIED {
-                match self.path_command(command.verb(), path, |c| c / 100 == 2) {
-                    Ok(reply) if command.parse(reply.code, &reply.text).is_some() => {
+                match self.path_command(command.verb(), &probe, |_| true) {
+                    Ok(reply) if !matches!(reply.code, 500 | 502 | 504) => {
                         method = Some(command);
                         break;
                     }
-                    Ok(_) | Err(Error::Permanent { .. }) => {}
+                    Ok(_) => {}
                     Err(err) => return Err(err),
                 }
             }

@@ -253,6 +253,8 @@ impl Coordinator {
                 remote: spec.remote,
                 local: spec.local,
             };
+            // Taken: no other connection starts it while it is compared.
+            self.set_state(id, ItemState::Running);
             return self.send_job(slot, command, Job::Compare(id));
         }
         match decide(policy, &source, &target) {
