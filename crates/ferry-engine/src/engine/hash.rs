@@ -192,6 +192,65 @@ impl Hasher {
     }
 }
 
+/// A [`Hasher`] on a thread of its own, so hashing a transfer's bytes
+/// runs beside the transfer instead of after each chunk (on two cores, a
+/// loopback download hashed inline took twice as long).
+pub struct BackgroundHasher {
+    chunks: Option<crossbeam_channel::Sender<Vec<u8>>>,
+    thread: Option<std::thread::JoinHandle<FileHash>>,
+    /// Hashes here if the thread could not start.
+    inline: Option<Hasher>,
+}
+
+impl BackgroundHasher {
+    pub fn new(algorithm: HashAlgorithm) -> BackgroundHasher {
+        // A few chunks ahead at most: memory stays bounded, and a slow
+        // hasher slows the transfer rather than fill the memory.
+        let (chunks, inbox) = crossbeam_channel::bounded::<Vec<u8>>(8);
+        let thread = std::thread::Builder::new()
+            .name("ferry-hash".to_string())
+            .spawn(move || {
+                let mut hasher = Hasher::new(algorithm);
+                for chunk in inbox.iter() {
+                    hasher.update(&chunk);
+                }
+                hasher.finish()
+            });
+        match thread {
+            Ok(thread) => BackgroundHasher {
+                chunks: Some(chunks),
+                thread: Some(thread),
+                inline: None,
+            },
+            Err(_) => BackgroundHasher {
+                chunks: None,
+                thread: None,
+                inline: Some(Hasher::new(algorithm)),
+            },
+        }
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        match (&self.chunks, &mut self.inline) {
+            (Some(chunks), _) => {
+                let _ = chunks.send(bytes.to_vec());
+            }
+            (None, Some(hasher)) => hasher.update(bytes),
+            (None, None) => {}
+        }
+    }
+
+    /// The checksum of everything given; `None` only if the hashing
+    /// thread died (a bug), which the caller treats as "read it back".
+    pub fn finish(mut self) -> Option<FileHash> {
+        if let Some(hasher) = self.inline.take() {
+            return Some(hasher.finish());
+        }
+        self.chunks.take();
+        self.thread.take()?.join().ok()
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

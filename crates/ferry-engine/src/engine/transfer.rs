@@ -177,7 +177,7 @@ fn check_unchanged_during_upload(
 /// earlier part of the file.
 pub(super) struct Check {
     algorithm: Option<super::hash::HashAlgorithm>,
-    hasher: Option<super::hash::Hasher>,
+    hasher: Option<super::hash::BackgroundHasher>,
 }
 
 impl Check {
@@ -193,7 +193,7 @@ impl Check {
         };
         let hasher = algorithm
             .filter(|_| offset == 0)
-            .map(super::hash::Hasher::new);
+            .map(super::hash::BackgroundHasher::new);
         Ok(Check { algorithm, hasher })
     }
 
@@ -214,8 +214,8 @@ impl Check {
         let Some(algorithm) = self.algorithm else {
             return Ok(None);
         };
-        let here = match self.hasher {
-            Some(hasher) => hasher.finish(),
+        let here = match self.hasher.and_then(super::hash::BackgroundHasher::finish) {
+            Some(here) => here,
             None => super::hash::of_file(local, algorithm).map_err(|e| Error::local(local, &e))?,
         };
         let Some(there) = session.remote_hash(remote)? else {
