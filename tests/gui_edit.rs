@@ -447,6 +447,7 @@ fn folders_are_compared_and_browsed_together() {
     }
     fs::write(server.path("site/old.txt"), b"only there").unwrap();
     fs::write(site.join("img/a.png"), b"png").unwrap();
+    fs::create_dir(site.join("img/sub")).unwrap();
     let settings = Settings {
         last_local: Some(site.clone()),
         ..Settings::default()
@@ -501,12 +502,29 @@ fn folders_are_compared_and_browsed_together() {
             .folder()
             .ends_with("/site/img")
     });
-    // Compared again in the new folders: a.png is only here.
+    // Compared again in the new folders: a.png and sub are only here.
     app.step();
     assert_eq!(
         marks(&mut app, Side::Left),
-        [("a.png".to_string(), Mark::OnlyHere)]
+        [
+            ("a.png".to_string(), Mark::OnlyHere),
+            ("sub".to_string(), Mark::OnlyHere)
+        ]
     );
+    // A folder only here: the server's is offered to be made.
+    common::gui::double_click_in(&mut app, Some(Side::Left), "sub");
+    wait_for(&mut app, "the question", |app| {
+        shows(app, "The folder is not there")
+    });
+    click(&mut app, "Create");
+    wait_for(&mut app, "the server's new folder opened", |app| {
+        app.state_mut()
+            .right_pane()
+            .table
+            .folder()
+            .ends_with("/site/img/sub")
+    });
+    assert!(server.path("site/img/sub").is_dir());
 }
 
 /// View → Synchronize… previews the mirror (nothing changes) and runs

@@ -8,9 +8,10 @@ use std::collections::HashMap;
 
 use super::rows::{FileRow, RowKind};
 
-/// How long two times may differ and still be the same time: LIST gives
-/// whole minutes, so anything closer is not "newer".
-pub const TOLERANCE_SECS: i64 = 60;
+/// How long two times may differ and still be the same time, unless the
+/// settings say otherwise: LIST gives whole minutes, so anything closer
+/// is not "newer".
+pub const TOLERANCE_SECS: u64 = 60;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mark {
@@ -42,8 +43,9 @@ impl Mark {
 }
 
 /// The marks of `here`'s rows against `there`'s, by name; rows that
-/// match get none.
-pub fn marks(here: &[FileRow], there: &[FileRow]) -> HashMap<String, Mark> {
+/// match get none. Times within `tolerance` seconds are the same.
+pub fn marks(here: &[FileRow], there: &[FileRow], tolerance: u64) -> HashMap<String, Mark> {
+    let tolerance = i64::try_from(tolerance).unwrap_or(i64::MAX);
     let others: HashMap<&str, &FileRow> = there.iter().map(|r| (r.name.as_str(), r)).collect();
     let mut marks = HashMap::new();
     for row in here {
@@ -57,9 +59,7 @@ pub fn marks(here: &[FileRow], there: &[FileRow]) -> HashMap<String, Mark> {
         let mark = match (row.size, other.size) {
             (Some(a), Some(b)) if a != b => Some(Mark::SizeDiffers),
             _ => match (row.modified, other.modified) {
-                (Some(a), Some(b)) if (a - b).num_seconds() > TOLERANCE_SECS => {
-                    Some(Mark::NewerHere)
-                }
+                (Some(a), Some(b)) if (a - b).num_seconds() > tolerance => Some(Mark::NewerHere),
                 _ => None,
             },
         };
@@ -102,7 +102,7 @@ mod tests {
             file("only there.txt", 1, 0),
             FileRow::named("dir", RowKind::Dir),
         ];
-        let marks = marks(&here, &there);
+        let marks = marks(&here, &there, TOLERANCE_SECS);
         assert_eq!(marks.get("same.txt"), None);
         assert_eq!(marks.get("bigger.txt"), Some(&Mark::SizeDiffers));
         assert_eq!(marks.get("newer.txt"), Some(&Mark::NewerHere));
@@ -112,5 +112,8 @@ mod tests {
         assert_eq!(marks.get("new dir"), Some(&Mark::OnlyHere));
         assert_eq!(marks.get("only there.txt"), None, "not a row of this side");
         assert_eq!(marks.len(), 4);
+        // A server whose times are a few minutes off: a wider tolerance.
+        let wide = super::marks(&here, &there, 600);
+        assert_eq!(wide.get("newer.txt"), None);
     }
 }

@@ -76,6 +76,11 @@ pub enum Dialog {
     },
     /// A link named a file: download it?
     DownloadNamedFile(super::chosen::Chosen),
+    /// Synchronized browsing went to a folder the other side lacks.
+    CreateMissing {
+        side: Side,
+        path: String,
+    },
     About,
     Shortcuts,
 }
@@ -126,6 +131,11 @@ pub enum DialogAnswer {
     QuitAnyway,
     /// Download the file a link named.
     Download(super::chosen::Chosen),
+    /// Make the folder synchronized browsing asked for, and open it.
+    CreateMissing {
+        side: Side,
+        path: String,
+    },
 }
 
 /// The answers to an edited file that changed on the server meanwhile.
@@ -189,6 +199,7 @@ impl Dialog {
                 Dialog::EditConflict { edit, name, why } => edit_conflict(ui, *edit, name, why),
                 Dialog::UnsentEdits { count } => unsent_edits(ui, *count),
                 Dialog::DownloadNamedFile(chosen) => download_named_file(ui, chosen),
+                Dialog::CreateMissing { side, path } => create_missing(ui, *side, path),
                 Dialog::About => super::help::about(ui).then_some(None),
                 Dialog::Shortcuts => {
                     ui.set_max_width(560.0);
@@ -460,6 +471,23 @@ fn download_named_file(ui: &mut Ui, chosen: &super::chosen::Chosen) -> Shown {
     let (download, cancel) = buttons(ui, "Download");
     if download {
         return Some(Some(DialogAnswer::Download(chosen.clone())));
+    }
+    cancel.then_some(None)
+}
+
+fn create_missing(ui: &mut Ui, side: Side, path: &str) -> Shown {
+    ui.heading("The folder is not there");
+    ui.label(format!(
+        "Synchronized browsing opened the same folder on the other side, but {} \
+         does not exist there. Create it?",
+        display_text(path)
+    ));
+    let (create, cancel) = buttons(ui, "Create");
+    if create {
+        return Some(Some(DialogAnswer::CreateMissing {
+            side,
+            path: path.to_string(),
+        }));
     }
     cancel.then_some(None)
 }

@@ -59,6 +59,8 @@ pub struct Settings {
     /// An idle browsing login sends NOOP after this many seconds, so the
     /// server's idle timeout does not end it; 0: never.
     pub keep_alive_secs: u64,
+    /// View → Compare folders: times this close (seconds) are the same.
+    pub compare_tolerance_secs: u64,
     /// Speed limits for all transfers together, KiB a second; 0: none.
     pub download_limit_kib: u64,
     pub upload_limit_kib: u64,
@@ -160,6 +162,7 @@ impl Default for Settings {
             watch_excludes: crate::engine::watch::DEFAULT_EXCLUDES.join(" "),
             // Under vsftpd's default idle timeout (300 s) with room.
             keep_alive_secs: 120,
+            compare_tolerance_secs: crate::gui::compare::TOLERANCE_SECS,
             download_limit_kib: 0,
             upload_limit_kib: 0,
         }

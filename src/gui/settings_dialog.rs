@@ -99,6 +99,18 @@ pub fn settings_form(ui: &mut Ui, draft: &mut Settings) -> Option<bool> {
                 });
             ui.end_row();
 
+            let label = ui.label("Comparing folders").on_hover_text(
+                "View → Compare folders: times this close are the same \
+                 (LIST gives whole minutes; a server whose clock is off needs more)",
+            );
+            ui.add(
+                egui::DragValue::new(&mut draft.compare_tolerance_secs)
+                    .range(0..=86_400)
+                    .suffix(" s apart are the same time"),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+
             ui.label("Deleting");
             ui.checkbox(&mut draft.confirm_delete, "Ask before deleting");
             ui.end_row();

@@ -388,6 +388,7 @@ impl FerryApp {
             DialogAnswer::EditConflict { edit, choice } => self.edit_conflict_answer(edit, choice),
             DialogAnswer::QuitAnyway => self.close_anyway(),
             DialogAnswer::Download(chosen) => self.transfer(chosen, None),
+            DialogAnswer::CreateMissing { side, path } => self.create_missing(side, path),
             DialogAnswer::Settings(settings) => self.apply_settings(*settings),
             DialogAnswer::NewFolder {
                 place,

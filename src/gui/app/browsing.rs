@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 use super::FerryApp;
 use crate::engine::names::remote_join;
 use crate::gui::compare::marks;
+use crate::gui::dialogs::Dialog;
 use crate::gui::file_table::Side;
 
 /// Where synchronized browsing started, and what the panes showed.
 pub struct SyncBrowsing {
     bases: (String, String),
     seen: (String, String),
+    /// The folder a server pane was just sent to: if it is not there, the
+    /// user is asked whether to make it.
+    pub awaiting: Option<(Side, String)>,
 }
 
 impl FerryApp {
@@ -35,7 +39,9 @@ impl FerryApp {
         }
         self.compared = Some(key);
         let (left, right) = (self.left.pane.table.rows(), self.right.pane.table.rows());
-        let (left_marks, right_marks) = (marks(left, right), marks(right, left));
+        let tolerance = self.settings.compare_tolerance_secs;
+        let (left_marks, right_marks) =
+            (marks(left, right, tolerance), marks(right, left, tolerance));
         self.left.pane.table.marks = left_marks;
         self.right.pane.table.marks = right_marks;
     }
@@ -54,6 +60,7 @@ impl FerryApp {
         self.sync_browsing = Some(SyncBrowsing {
             bases: folders.clone(),
             seen: folders,
+            awaiting: None,
         });
     }
 
@@ -97,11 +104,54 @@ impl FerryApp {
         match moved.other() {
             side if self.is_server(side) => {
                 if self.server(side).is_connected() {
+                    if let Some(sync) = &mut self.sync_browsing {
+                        sync.awaiting = Some((side, target.clone()));
+                    }
                     self.pane(side).loading = true;
                     self.server(side).session.open_folder(target);
                 }
             }
+            side if !Path::new(&target).is_dir() => {
+                self.dialogs
+                    .push(Dialog::CreateMissing { side, path: target });
+            }
             _ => self.open_local(PathBuf::from(target)),
+        }
+    }
+
+    /// A server pane could not open the folder synchronized browsing sent
+    /// it to: `true` if that was it (the user is asked whether to make
+    /// it), `false` for any other failure.
+    pub(super) fn sync_target_missing(&mut self, side: Side) -> bool {
+        let Some(sync) = &mut self.sync_browsing else {
+            return false;
+        };
+        match sync.awaiting.take() {
+            Some((awaited, path)) if awaited == side => {
+                self.pane(side).loading = false;
+                self.dialogs.push(Dialog::CreateMissing { side, path });
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// "Create" answered: the folder is made, then opened.
+    pub(super) fn create_missing(&mut self, side: Side, path: String) {
+        if self.is_server(side) {
+            if !self.server(side).is_connected() {
+                return self.error("Connect to a server first.");
+            }
+            let what = format!("Creating {path}");
+            self.server(side)
+                .session
+                .change(crate::engine::Command::Mkdir(path.clone()), what);
+            self.pane(side).loading = true;
+            self.server(side).session.open_folder(path);
+        } else {
+            self.local_fs
+                .send(crate::gui::local_fs::LocalOp::Mkdir(PathBuf::from(&path)));
+            self.open_local(PathBuf::from(path));
         }
     }
 }

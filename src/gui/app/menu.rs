@@ -125,6 +125,9 @@ impl FerryApp {
         settings.upload_edits_without_asking = chosen.upload_edits_without_asking;
         settings.watch_excludes = chosen.watch_excludes;
         settings.keep_alive_secs = chosen.keep_alive_secs;
+        settings.compare_tolerance_secs = chosen.compare_tolerance_secs;
+        // Compared again with the new tolerance.
+        self.compared = None;
         self.look_applied = false;
     }
 

@@ -214,6 +214,9 @@ impl FerryApp {
                 }
             }
             Answer::FolderOpened(Ok(path)) => {
+                if let Some(sync) = &mut self.sync_browsing {
+                    sync.awaiting = None;
+                }
                 self.server(side).opening_link = None;
                 self.server(side).opening_start = None;
                 let pane = self.pane(side);
@@ -241,6 +244,8 @@ impl FerryApp {
                         server.named_file = Some(remote_basename(&path).to_string());
                         server.session.open_folder(remote_parent(&path));
                     }
+                    None if matches!(err, Error::Permanent { .. })
+                        && self.sync_target_missing(side) => {}
                     _ => self.browse_failed(side, "Opening the folder", &err),
                 }
             }
