@@ -666,3 +666,53 @@ fn a_saved_edit_not_uploaded_outlives_the_window() {
     let kept = fs::read_to_string(config.path().join("edits.json")).unwrap();
     assert!(!kept.contains("page.txt"), "{kept}");
 }
+
+/// A server listing its local time (LIST, two hours east of UTC) is found
+/// out from a file just uploaded, and comparing folders allows for it: a
+/// file uploaded a moment ago is not "newer" there (issue 19, point 1).
+#[test]
+fn a_server_listing_another_time_zone_is_found_and_compared_in_utc() {
+    use common::faulty::{Faults, FaultyServer, Tree};
+    use ferry::gui::{Mark, Side};
+    let server = FaultyServer::start(
+        Tree::new().dir("/www"),
+        Faults {
+            no_mlsd: true,
+            clock_offset_secs: 7200,
+            ..Faults::default()
+        },
+    );
+    let local = tempfile::tempdir().unwrap();
+    fs::write(local.path().join("page.html"), b"<h1>page</h1>").unwrap();
+    let settings = Settings {
+        last_local: Some(local.path().to_path_buf()),
+        // Stored with the server's own clock (no MFMT).
+        keep_times: false,
+        ..Settings::default()
+    };
+    let mut app = window_with_settings(settings);
+    connect(&mut app, server.port, "user", "secret-pw");
+    wait_for(&mut app, "the listings", |app| {
+        common::gui::lists(app, Side::Left, "page.html")
+            && !app.state_mut().right_pane().table.folder().is_empty()
+    });
+    common::gui::double_click_in(&mut app, Some(Side::Left), "page.html");
+    wait_for(&mut app, "the upload listed", |app| {
+        common::gui::lists(app, Side::Right, "page.html")
+    });
+    wait_for(&mut app, "the offset found", |app| {
+        app.state()
+            .log_contains("lists times 2 h 00 min ahead of UTC")
+    });
+    menu_pick(&mut app, "View", "Compare folders");
+    // Two hours "newer" on the server without the offset; the same now.
+    let page = |app: &mut App, side: Side| -> Option<Mark> {
+        let pane = match side {
+            Side::Left => app.state_mut().left_pane(),
+            Side::Right => app.state_mut().right_pane(),
+        };
+        pane.table.marks.get("page.html").copied()
+    };
+    assert_eq!(page(&mut app, Side::Right), None);
+    assert_eq!(page(&mut app, Side::Left), None);
+}

@@ -159,6 +159,9 @@ pub struct Faults {
     /// Folders this login may enter but not read: CWD works, and a listing
     /// shows only the folder's own line, with 226 (vsftpd, mode 711).
     pub unreadable: Vec<String>,
+    /// The server's clock, for the times it gives stored files: this many
+    /// seconds from UTC (a server listing its local time, two hours east).
+    pub clock_offset_secs: i64,
     /// XSHA256 (listed in FEAT): `Some(true)` answers each file's digest,
     /// `Some(false)` the digest of other bytes (a copy that went wrong on
     /// the way); `None`: no such command.
@@ -932,7 +935,7 @@ impl Session {
             data.resize(offset, 0);
         }
         data.extend_from_slice(&received);
-        let mtime = now();
+        let mtime = now_plus(self.shared.faults.clock_offset_secs);
         state
             .nodes
             .insert(path.to_string(), Node::File { data, mtime });
@@ -1089,9 +1092,9 @@ fn base(path: &str) -> &str {
 }
 
 /// Now as YYYYMMDDHHMMSS (UTC), by Howard Hinnant's days-to-civil algorithm.
-fn now() -> String {
+fn now_plus(offset_secs: i64) -> String {
     let since = SystemTime::now().duration_since(UNIX_EPOCH);
-    let secs = since.map_or(0, |d| d.as_secs() as i64);
+    let secs = since.map_or(0, |d| d.as_secs() as i64) + offset_secs;
     let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

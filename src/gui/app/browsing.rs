@@ -38,12 +38,114 @@ impl FerryApp {
             return;
         }
         self.compared = Some(key);
-        let (left, right) = (self.left.pane.table.rows(), self.right.pane.table.rows());
         let tolerance = self.settings.compare_tolerance_secs;
+        let left = self.left.pane.table.rows();
+        // A server listing its local time (LIST) is brought to UTC, as
+        // this computer's times are, once its offset is known.
+        let offset = self.right_offset().filter(|_| !self.right_times_exact);
+        let shifted: Vec<_>;
+        let right = match offset {
+            Some(secs) if secs != 0 => {
+                shifted = self
+                    .right
+                    .pane
+                    .table
+                    .rows()
+                    .iter()
+                    .map(|row| crate::gui::rows::FileRow {
+                        modified: row.modified.map(|t| t - chrono::Duration::seconds(secs)),
+                        ..row.clone()
+                    })
+                    .collect();
+                &shifted[..]
+            }
+            _ => self.right.pane.table.rows(),
+        };
         let (left_marks, right_marks) =
             (marks(left, right, tolerance), marks(right, left, tolerance));
         self.left.pane.table.marks = left_marks;
         self.right.pane.table.marks = right_marks;
+    }
+
+    /// The right server as the offsets know it: "host:port".
+    fn right_key(&self) -> Option<String> {
+        let options = self.right.server.session.options.as_ref()?;
+        Some(format!(
+            "{}:{}",
+            options.host.to_ascii_lowercase(),
+            options.port
+        ))
+    }
+
+    /// The right server's listed times' distance from UTC, once known.
+    pub(super) fn right_offset(&self) -> Option<i64> {
+        self.server_offsets.get(&self.right_key()?).copied()
+    }
+
+    /// A file uploaded to the right server: its time in the next listing
+    /// tells how far from UTC the server lists times (WinSCP's way).
+    pub(super) fn note_upload_for_offset(&mut self, id: crate::engine::queue::ItemId) {
+        let Some(item) = self.queue_view.items.get(&id) else {
+            return;
+        };
+        let upload =
+            item.spec.direction == crate::engine::queue::Direction::Upload && !item.spec.recursive;
+        if upload
+            && self
+                .right_key()
+                .is_some_and(|k| !self.server_offsets.contains_key(&k))
+        {
+            // With times kept (MFMT), the server holds the local file's
+            // time; without, the time it was stored.
+            let kept = self
+                .settings
+                .keep_times
+                .then(|| std::fs::metadata(&item.spec.local).ok()?.modified().ok())
+                .flatten()
+                .map(|t| chrono::DateTime::<chrono::Utc>::from(t).naive_utc());
+            let reference = kept.unwrap_or_else(|| chrono::Utc::now().naive_utc());
+            self.tz_probe = Some((item.spec.remote.clone(), reference));
+        }
+    }
+
+    /// The listing of the folder a probe file was uploaded to: the
+    /// offset, rounded to a quarter of an hour (LIST gives minutes, and
+    /// an upload takes a moment), is kept for the server.
+    pub(super) fn learn_server_offset(&mut self, listing: &crate::engine::Listing) {
+        if listing.exact_times {
+            return;
+        }
+        let Some((path, uploaded)) = &self.tz_probe else {
+            return;
+        };
+        let name = crate::engine::names::remote_basename(path);
+        let Some(listed) = listing
+            .entries
+            .iter()
+            .find(|e| e.name == name)
+            .and_then(|e| e.modified)
+        else {
+            return;
+        };
+        let Some(key) = self.right_key() else {
+            return;
+        };
+        let seconds = (listed - *uploaded).num_seconds();
+        let offset = (seconds as f64 / 900.0).round() as i64 * 900;
+        self.tz_probe = None;
+        self.server_offsets.insert(key, offset);
+        if offset != 0 {
+            let (hours, minutes) = (offset.abs() / 3600, offset.abs() % 3600 / 60);
+            let way = if offset > 0 { "ahead of" } else { "behind" };
+            self.log.push_text(
+                crate::engine::LogKind::Status,
+                &format!(
+                    "This server lists times {hours} h {minutes:02} min {way} UTC (found from a \
+                     file just uploaded); comparing folders allows for it"
+                ),
+            );
+            self.compared = None;
+        }
     }
 
     pub(super) fn toggle_sync_browsing(&mut self) {

@@ -112,6 +112,14 @@ pub struct FerryApp {
     sync_browsing: Option<browsing::SyncBrowsing>,
     /// View → Synchronize….
     sync: crate::gui::sync_window::SyncWindow,
+    /// A file just uploaded to the right server and when (UTC): its
+    /// listed time tells the time zone the server lists in.
+    tz_probe: Option<(String, chrono::NaiveDateTime)>,
+    /// Seconds a server's listed (LIST) times are ahead of UTC, by
+    /// "host:port", as found that way.
+    server_offsets: std::collections::HashMap<String, i64>,
+    /// Whether the right pane's listing gave exact UTC times (MLSD).
+    right_times_exact: bool,
 }
 
 impl FerryApp {
@@ -174,6 +182,9 @@ impl FerryApp {
             compared: None,
             sync_browsing: None,
             sync: Default::default(),
+            tz_probe: None,
+            server_offsets: Default::default(),
+            right_times_exact: true,
             trusted,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(

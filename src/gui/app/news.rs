@@ -250,6 +250,10 @@ impl FerryApp {
                 }
             }
             Answer::Listed(Ok(listing)) => {
+                if side == Side::Right {
+                    self.right_times_exact = listing.exact_times;
+                    self.learn_server_offset(&listing);
+                }
                 let rows = listing.entries.iter().map(FileRow::from_remote).collect();
                 let pane = self.pane(side);
                 let folder = pane.folder.clone();
@@ -443,6 +447,10 @@ impl FerryApp {
             QueueEvent::Log { connection, line } => {
                 self.log.push(LogSource::Transfer(connection), &line);
             }
+            QueueEvent::State {
+                id,
+                state: ItemState::Done,
+            } => self.note_upload_for_offset(id),
             // Whatever moved is now worth seeing in both panes.
             QueueEvent::Idle(_) => {
                 self.refresh(Side::Left);
