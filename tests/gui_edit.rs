@@ -716,3 +716,22 @@ fn a_server_listing_another_time_zone_is_found_and_compared_in_utc() {
     assert_eq!(page(&mut app, Side::Right), None);
     assert_eq!(page(&mut app, Side::Left), None);
 }
+
+/// Right-click → Checksum shows the server's checksum of each selected
+/// file in a Checksum column (the test server gives SITE MD5; issue 19,
+/// point 2).
+#[test]
+fn the_checksum_column_shows_the_servers_checksums() {
+    let server = UnftpServer::plain();
+    fs::write(server.path("hello.txt"), b"hello").unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window_on(&server, local.path());
+    wait_for(&mut app, "the listing", |app| shows(app, "hello.txt"));
+    assert!(!shows(&app, "Checksum"), "no column until asked");
+    right_click(&mut app, "hello.txt");
+    menu_entry(&mut app, "Checksum");
+    wait_for(&mut app, "the checksum", |app| {
+        shows(app, "MD5 5d41402abc4b2a76b9719d911017c592")
+    });
+    assert!(shows(&app, "Checksum"), "the column's title");
+}

@@ -98,6 +98,8 @@ pub enum MenuItem {
     /// Keep the server's folder up to date with this folder (or the
     /// one selected).
     KeepUpToDate,
+    /// The server's checksums of the selected files, in a column.
+    Checksum,
 }
 
 impl Side {
@@ -125,6 +127,7 @@ impl MenuItem {
                 MenuItem::Transfer,
                 MenuItem::Edit,
                 MenuItem::View,
+                MenuItem::Checksum,
                 MenuItem::Rename,
                 MenuItem::Delete,
                 MenuItem::NewFolder,
@@ -137,6 +140,7 @@ impl MenuItem {
                 MenuItem::TransferTo,
                 MenuItem::Edit,
                 MenuItem::View,
+                MenuItem::Checksum,
                 MenuItem::Rename,
                 MenuItem::Delete,
                 MenuItem::NewFolder,
@@ -175,6 +179,7 @@ impl MenuItem {
             (MenuItem::Edit, _) => "Edit",
             (MenuItem::View, _) => "Open (read only)",
             (MenuItem::KeepUpToDate, _) => "Keep the server folder up to date",
+            (MenuItem::Checksum, _) => "Checksum",
         }
     }
 
@@ -309,6 +314,10 @@ pub struct FileTable {
     /// View → Compare folders: rows marked against the other pane's, by
     /// name (empty when not comparing).
     pub marks: std::collections::HashMap<String, super::compare::Mark>,
+    /// Right-click → Checksum: the server's checksums asked for, by name;
+    /// a Checksum column shows while there are any (a new listing clears
+    /// them).
+    pub checksums: std::collections::HashMap<String, String>,
     side: Side,
     kind: PaneKind,
     rows: Vec<FileRow>,
@@ -383,6 +392,7 @@ impl FileTable {
             scroll_to_cursor: false,
             renaming: None,
             last_click: None,
+            checksums: std::collections::HashMap::new(),
             marks: std::collections::HashMap::new(),
             generation: 0,
             menu_generation: 0,
@@ -407,6 +417,7 @@ impl FileTable {
         self.folder = folder;
         self.keys = rows.iter().map(|r| r.name.to_lowercase()).collect();
         self.has_owner = rows.iter().any(|r| r.owner.is_some());
+        self.checksums.clear();
         self.rows = rows;
         self.selected.clear();
         self.selected_tally = None;
@@ -811,6 +822,10 @@ impl FileTable {
         if has_owner {
             builder = builder.column(Column::initial(90.0).at_least(40.0).clip(true));
         }
+        let has_checksums = !self.checksums.is_empty();
+        if has_checksums {
+            builder = builder.column(Column::initial(160.0).at_least(60.0).clip(true));
+        }
         // The table takes the height it is given, however small (egui's
         // default minimum of 200 points pushed the status line under it
         // out of the pane once the folder tree took its share).
@@ -831,7 +846,8 @@ impl FileTable {
                 (SortColumn::Permissions, "Permissions"),
                 (SortColumn::Owner, "Owner/Group"),
             ];
-            for (column, title) in columns.into_iter().take(5 + usize::from(has_owner)) {
+            let shown = columns.into_iter().take(5 + usize::from(has_owner));
+            for (column, title) in shown {
                 header.col(|ui| {
                     let active = self.sort.column == column;
                     let arrow = match (active, self.sort.ascending) {
@@ -848,6 +864,11 @@ impl FileTable {
                             ascending: !(active && self.sort.ascending),
                         });
                     }
+                });
+            }
+            if has_checksums {
+                header.col(|ui| {
+                    ui.label(RichText::new("Checksum").strong());
                 });
             }
         });
@@ -924,6 +945,17 @@ impl FileTable {
                         );
                     });
                 }
+                if has_checksums {
+                    row.col(|ui| {
+                        let sum = self.checksums.get(&entry.name).map_or("", String::as_str);
+                        ui.add(
+                            egui::Label::new(RichText::new(display_text(sum)).monospace())
+                                .selectable(false)
+                                .truncate(),
+                        )
+                        .on_hover_text(display_text(sum));
+                    });
+                }
                 if let Some(done) = rename_done {
                     let from = self.rows[index].name.clone();
                     self.renaming = None;
@@ -966,7 +998,8 @@ impl FileTable {
             icon(ui, icons, Icon::Parent);
             ui.add(egui::Label::new("..").selectable(false));
         });
-        for _ in 0..(4 + usize::from(self.has_owner)) {
+        let extra = usize::from(self.has_owner) + usize::from(!self.checksums.is_empty());
+        for _ in 0..(4 + extra) {
             row.col(|_| {});
         }
         let response = row.response();

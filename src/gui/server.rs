@@ -14,7 +14,7 @@ use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use super::bridge::{Waker, relay};
 use super::connect_bar::LinkState;
-use crate::engine::typed::{Cdup, Change, Connect, Cwd, List, Raw, Stat, TypedCommand};
+use crate::engine::typed::{Cdup, Change, Connect, Cwd, List, Raw, RemoteHash, Stat, TypedCommand};
 use crate::engine::{
     Command, ConnectOptions, Connection, Error, Event, FileStat, Listing, Outcome, Reply,
     RequestId, SessionInfo,
@@ -41,6 +41,8 @@ enum Purpose {
     EditStat { edit: u64, why: EditStatFor },
     /// A NOOP on an idle login.
     KeepAlive,
+    /// Right-click → Checksum on `name` in `folder`.
+    Checksum { folder: String, name: String },
 }
 
 /// Why a file opened to edit is asked about.
@@ -82,6 +84,11 @@ impl Purpose {
                 result: outcome.and_then(Stat::answer),
             },
             Purpose::KeepAlive => Answer::KeptAlive,
+            Purpose::Checksum { folder, name } => Answer::Checksum {
+                folder,
+                name,
+                result: outcome.and_then(RemoteHash::answer),
+            },
         }
     }
 }
@@ -119,6 +126,12 @@ pub enum Answer {
     },
     /// A keep-alive was answered (a failure is in the log already).
     KeptAlive,
+    /// The server's checksum of `name` in `folder` (`None`: it gives none).
+    Checksum {
+        folder: String,
+        name: String,
+        result: Result<Option<crate::engine::hash::FileHash>, Error>,
+    },
 }
 
 pub struct RemoteSession {
@@ -207,6 +220,12 @@ impl RemoteSession {
             path: path.clone(),
         };
         self.send(List { path: Some(path) }, purpose);
+    }
+
+    /// The server's checksum of `name` in `folder`, for the Checksum column.
+    pub fn checksum(&mut self, folder: String, name: String) {
+        let path = crate::engine::names::remote_join(&folder, &name);
+        self.send(RemoteHash { path }, Purpose::Checksum { folder, name });
     }
 
     /// SIZE and MDTM of `path`, a file opened to edit.

@@ -176,6 +176,23 @@ impl FerryApp {
             MenuItem::Edit => self.open_to_edit(chosen, EditMode::Edit),
             MenuItem::View => self.open_to_edit(chosen, EditMode::View),
             MenuItem::KeepUpToDate => self.keep_up_to_date(chosen),
+            MenuItem::Checksum => {
+                let Place::Server { side, .. } = chosen.place.clone() else {
+                    return;
+                };
+                if !self.still_there(&chosen.place, "The checksum") {
+                    return;
+                }
+                for item in chosen.items.iter().filter(|i| !i.row.is_dir()) {
+                    self.pane(side)
+                        .table
+                        .checksums
+                        .insert(item.row.name.clone(), "asking…".to_string());
+                    self.server(side)
+                        .session
+                        .checksum(chosen.folder.clone(), item.row.name.clone());
+                }
+            }
             MenuItem::Refresh => self.refresh(side),
         }
     }

@@ -310,6 +310,22 @@ impl FerryApp {
             // Said in the log by the connection; the next request logs in
             // again if the login was lost.
             Answer::KeptAlive => {}
+            Answer::Checksum {
+                folder,
+                name,
+                result,
+            } => {
+                let text = match result {
+                    Ok(Some(hash)) => hash.to_string(),
+                    Ok(None) => "the server gives no checksums".to_string(),
+                    Err(err) => format!("not given: {err}"),
+                };
+                let table = &mut self.pane(side).table;
+                // Only for the folder it was asked in.
+                if table.folder() == folder {
+                    table.checksums.insert(name, text);
+                }
+            }
         }
     }
 
