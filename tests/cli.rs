@@ -1007,3 +1007,36 @@ fn mirror_with_checksum_finds_a_same_size_change_that_times_miss() {
     }
     assert!(run.stderr.contains("the same checksum"), "{}", run.stderr);
 }
+
+/// A big download's checksum is asked on a second login while it runs:
+/// a wrong one still fails it, a right one passes.
+#[test]
+fn a_big_downloads_checksum_asked_beside_it_is_checked_all_the_same() {
+    let big = vec![3u8; 64 * 1024 * 1024 + 1];
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("big.bin");
+    for (right, status) in [(true, 0), (false, 4)] {
+        let _ = fs::remove_file(&target);
+        let server = FaultyServer::start(
+            Tree::new().file("/big.bin", big.clone()),
+            Faults {
+                xsha256: Some(right),
+                ..Faults::default()
+            },
+        );
+        let run = ferry(&[
+            "-v",
+            "get",
+            "--verify",
+            "--retries",
+            "0",
+            &server.url("/big.bin"),
+            &target.display().to_string(),
+        ])
+        .expect_status(status);
+        // Two logins: the transfer's, and the one that asked the checksum.
+        let logins = run.stderr.matches("Connecting to").count();
+        assert!(logins >= 2, "{}", run.stderr);
+        assert_eq!(target.exists(), right, "{}", run.stderr);
+    }
+}

@@ -82,7 +82,7 @@ pub fn download(
 
     // Checked against the server's checksum: hashed as it is written
     // (read back when it continues an earlier partial file).
-    let mut check = Check::start(session, remote, ascii, offset)?;
+    let mut check = Check::start_download(session, remote, (ascii, offset, total))?;
     let started = Instant::now();
     let mut total = total;
     let mut from = offset;

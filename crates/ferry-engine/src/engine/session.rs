@@ -70,6 +70,9 @@ pub struct Session {
     rate_limits: super::rate_limit::RateLimits,
     /// Check transfers against the server's checksums.
     verify: bool,
+    /// What it logged in with, for a second login that asks a big file's
+    /// checksum while this one moves it (only kept when verifying).
+    verify_login: Option<Box<ConnectOptions>>,
     /// How this server gives checksums, once known (`Some(None)`: it
     /// gives none); and whether `OPTS HASH` has chosen the algorithm.
     hash_method: Option<Option<super::hash::HashCommand>>,
@@ -212,6 +215,7 @@ impl Session {
             sync_downloads: options.sync_downloads,
             rate_limits: options.rate_limits.clone(),
             verify: options.verify_transfers,
+            verify_login: options.verify_transfers.then(|| Box::new(options.clone())),
             hash_method: None,
             hash_chosen: false,
             tickets,
@@ -856,6 +860,27 @@ impl Session {
         }
         self.hash_method = Some(method);
         Ok(method)
+    }
+
+    /// For a big download being verified: the server's checksum asked on
+    /// a second login now, so the server hashes the file while this login
+    /// moves it, instead of after. `None` when not verifying.
+    pub fn early_remote_hash(
+        &self,
+        path: &str,
+    ) -> Option<std::thread::JoinHandle<Result<Option<super::hash::FileHash>>>> {
+        let options = self.verify_login.as_deref()?.clone();
+        let log = self.log.clone();
+        let path = path.to_string();
+        std::thread::Builder::new()
+            .name("ferry-early-hash".to_string())
+            .spawn(move || {
+                let mut second = Session::connect(&options, log, &mut |_| {})?;
+                let hash = second.remote_hash(&path);
+                second.quit();
+                hash
+            })
+            .ok()
     }
 
     /// The server's checksum of `path`, or `None` when it gives none.

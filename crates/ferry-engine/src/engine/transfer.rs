@@ -178,7 +178,14 @@ fn check_unchanged_during_upload(
 pub(super) struct Check {
     algorithm: Option<super::hash::HashAlgorithm>,
     hasher: Option<super::hash::BackgroundHasher>,
+    /// The server's checksum being asked on a second login meanwhile.
+    early: Option<std::thread::JoinHandle<Result<Option<super::hash::FileHash>>>>,
 }
+
+/// Downloads at least this big have their checksum asked on a second
+/// login while they run: the server's hash of 1 GiB took as long as the
+/// download itself on loopback.
+const EARLY_HASH_FROM: u64 = 64 * 1024 * 1024;
 
 impl Check {
     pub(super) fn start(
@@ -194,7 +201,25 @@ impl Check {
         let hasher = algorithm
             .filter(|_| offset == 0)
             .map(super::hash::BackgroundHasher::new);
-        Ok(Check { algorithm, hasher })
+        Ok(Check {
+            algorithm,
+            hasher,
+            early: None,
+        })
+    }
+
+    /// As [`Check::start`], for a download of `total` bytes: a big one
+    /// has the server's checksum asked beside it.
+    pub(super) fn start_download(
+        session: &mut Session,
+        remote: &str,
+        (ascii, offset, total): (bool, u64, Option<u64>),
+    ) -> Result<Check> {
+        let mut check = Check::start(session, remote, ascii, offset)?;
+        if check.algorithm.is_some() && total.is_some_and(|t| t >= EARLY_HASH_FROM) {
+            check.early = session.early_remote_hash(remote);
+        }
+        Ok(check)
     }
 
     pub(super) fn update(&mut self, bytes: &[u8]) {
@@ -218,8 +243,20 @@ impl Check {
             Some(here) => here,
             None => super::hash::of_file(local, algorithm).map_err(|e| Error::local(local, &e))?,
         };
-        let Some(there) = session.remote_hash(remote)? else {
-            return Ok(None);
+        // The answer of the second login, when it gave one of this kind;
+        // else asked here, now.
+        let early = self
+            .early
+            .and_then(|thread| thread.join().ok())
+            .and_then(Result::ok)
+            .flatten()
+            .filter(|h| h.algorithm == algorithm);
+        let there = match early {
+            Some(there) => there,
+            None => match session.remote_hash(remote)? {
+                Some(there) => there,
+                None => return Ok(None),
+            },
         };
         if there == here {
             session.log().status(&format!("{remote}: {there} checked"));
