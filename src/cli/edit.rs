@@ -200,7 +200,7 @@ fn run_editor(path: &Path) -> Result<ExitStatus, Failure> {
         .filter_map(|name| std::env::var(name).ok())
         .find(|value| !value.trim().is_empty())
         .unwrap_or_else(|| default_editor().to_string());
-    let status = editor_command(&editor, path).status();
+    let status = crate::editor::editor_command(&editor, path).status();
     status.map_err(|e| {
         Error::LocalIo {
             path: editor.clone(),
@@ -218,23 +218,4 @@ fn default_editor() -> &'static str {
 #[cfg(not(unix))]
 fn default_editor() -> &'static str {
     "notepad"
-}
-
-#[cfg(unix)]
-fn editor_command(editor: &str, path: &Path) -> std::process::Command {
-    let mut command = std::process::Command::new("sh");
-    command
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("ferry-edit")
-        .arg(path);
-    command
-}
-
-#[cfg(not(unix))]
-fn editor_command(editor: &str, path: &Path) -> std::process::Command {
-    let mut words = editor.split_whitespace();
-    let mut command = std::process::Command::new(words.next().unwrap_or("notepad"));
-    command.args(words).arg(path);
-    command
 }

@@ -796,13 +796,13 @@ fn folder_download_target(remote: &str, local: Option<PathBuf>) -> Result<PathBu
 
 /// Whether the server can open `path` as a folder (a fresh login, CWD).
 fn is_remote_folder(options: ConnectOptions, path: &str) -> bool {
-    let mut client = Client::new(0);
-    client.request(Connect { options }).is_ok()
-        && client
+    login(options, 0).is_ok_and(|mut client| {
+        client
             .request(crate::engine::typed::Cwd {
                 path: path.to_string(),
             })
             .is_ok()
+    })
 }
 
 /// `path` as a listing entry, when the server says it is a file (SIZE).

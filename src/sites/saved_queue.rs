@@ -36,6 +36,24 @@ pub struct SavedServer {
 }
 
 impl SavedServer {
+    /// The server `options` log in to (and the saved site it came from).
+    pub fn of(options: &crate::engine::ConnectOptions, site_id: Option<String>) -> SavedServer {
+        SavedServer {
+            host: options.host.clone(),
+            port: options.port,
+            user: options.user.clone(),
+            protocol: SiteProtocol::from_security(options.security),
+            site_id,
+        }
+    }
+
+    /// Whether `options` log in to this server as this user.
+    pub fn is_logged_in_by(&self, options: &crate::engine::ConnectOptions) -> bool {
+        options.host.eq_ignore_ascii_case(&self.host)
+            && options.port == self.port
+            && options.user == self.user
+    }
+
     /// "alice@ftp.example.com:21", as the window names a server.
     pub fn describe(&self) -> String {
         let user = self

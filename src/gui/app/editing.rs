@@ -62,20 +62,17 @@ impl FerryApp {
     }
 
     /// The server on `side` as kept between runs (no password).
-    fn saved_server(&self, side: Side) -> Option<crate::sites::SavedServer> {
+    pub(super) fn saved_server(&self, side: Side) -> Option<crate::sites::SavedServer> {
         let server = &self.half(side).server;
-        let options = server.session.options.as_ref()?;
-        Some(crate::sites::SavedServer {
-            host: options.host.clone(),
-            port: options.port,
-            user: options.user.clone(),
-            protocol: crate::sites::SiteProtocol::from_security(options.security),
-            site_id: server
-                .last_connect
-                .as_ref()
-                .and_then(|(_, _, site)| site.as_ref())
-                .map(|site| site.id.clone()),
-        })
+        let site_id = server
+            .last_connect
+            .as_ref()
+            .and_then(|(_, _, site)| site.as_ref())
+            .map(|site| site.id.clone());
+        Some(crate::sites::SavedServer::of(
+            server.session.options.as_ref()?,
+            site_id,
+        ))
     }
 
     /// Edited files kept from the last window, waiting for a login to
@@ -89,11 +86,8 @@ impl FerryApp {
                 continue;
             };
             let login = self.server(side).session.generation();
-            self.edits.adopt(side, login, |saved| {
-                saved.host.eq_ignore_ascii_case(&options.host)
-                    && saved.port == options.port
-                    && saved.user == options.user
-            });
+            self.edits
+                .adopt(side, login, |saved| saved.is_logged_in_by(&options));
         }
     }
 
@@ -429,7 +423,7 @@ impl FerryApp {
         let started = if editor.is_empty() {
             open::that_detached(local).map_err(|e| e.to_string())
         } else {
-            editor_command(&editor, local)
+            crate::editor::editor_command(&editor, local)
                 .spawn()
                 .map(|_| ())
                 .map_err(|e| format!("{editor}: {e}"))
@@ -472,25 +466,4 @@ impl FerryApp {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
     }
-}
-
-/// The settings' editor command on `path`: `{path}` stands for it (at
-/// the end without it), through the shell so arguments work.
-#[cfg(unix)]
-fn editor_command(editor: &str, path: &Path) -> std::process::Command {
-    let line = match editor.contains("{path}") {
-        true => editor.replace("{path}", "\"$1\""),
-        false => format!("{editor} \"$1\""),
-    };
-    let mut command = std::process::Command::new("sh");
-    command.arg("-c").arg(line).arg("ferry-open").arg(path);
-    command
-}
-
-#[cfg(not(unix))]
-fn editor_command(editor: &str, path: &Path) -> std::process::Command {
-    let mut words = editor.split_whitespace().filter(|w| *w != "{path}");
-    let mut command = std::process::Command::new(words.next().unwrap_or("notepad"));
-    command.args(words).arg(path);
-    command
 }

@@ -11,7 +11,7 @@ use crate::gui::Side;
 use crate::gui::connect_bar::LinkState;
 use crate::gui::queues::QueueRole;
 use crate::gui::site_worker::SiteOp;
-use crate::sites::{SavedQueue, SavedServer, SiteProtocol};
+use crate::sites::{SavedQueue, SavedServer};
 
 /// What the user said about the transfers left from last time.
 enum Offer {
@@ -24,25 +24,11 @@ impl FerryApp {
     pub(super) fn unfinished_queue(&self) -> Option<SavedQueue> {
         let ids = self.queues.ids_of(QueueRole::Transfers)?;
         let transfers = self.queue_view.to_keep(&ids);
-        let options = self.right.server.session.options.as_ref()?;
         if transfers.is_empty() {
             return None;
         }
-        let site_id = self
-            .right
-            .server
-            .last_connect
-            .as_ref()
-            .and_then(|(_, _, site)| site.as_ref())
-            .map(|site| site.id.clone());
         Some(SavedQueue {
-            server: SavedServer {
-                host: options.host.clone(),
-                port: options.port,
-                user: options.user.clone(),
-                protocol: SiteProtocol::from_security(options.security),
-                site_id,
-            },
+            server: self.saved_server(Side::Right)?,
             transfers,
         })
     }
@@ -156,11 +142,11 @@ impl FerryApp {
     fn is_logged_in_to(&self, server: &SavedServer) -> bool {
         let right = &self.right.server;
         matches!(right.link, LinkState::Connected { .. })
-            && right.session.options.as_ref().is_some_and(|o| {
-                o.host.eq_ignore_ascii_case(&server.host)
-                    && o.port == server.port
-                    && o.user == server.user
-            })
+            && right
+                .session
+                .options
+                .as_ref()
+                .is_some_and(|o| server.is_logged_in_by(o))
     }
 
     /// The right server logged in: restored transfers for it go out.
