@@ -57,7 +57,11 @@
 #   - "verify" (not in the default set): the big file downloaded by ferry
 #     get with and without --verify, from benches/hash_ftpd.py (pyftpdlib
 #     with XSHA256; vsftpd gives no checksums) serving the same folder,
-#     best of BENCH_REPEAT each; the server's own XSHA256 time alone too;
+#     once from a server that hashes the file at each XSHA256 and once
+#     from one that has kept the digest (the client's own cost), and the
+#     last with and without --verify at --limit-rate BENCH_VERIFY_LINK
+#     (600M: a link that fast, slower than loopback on two cores), best
+#     of BENCH_REPEAT each; the server's own XSHA256 time alone too;
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -603,29 +607,47 @@ if has_case watch; then
     bench_watch
 fi
 VERIFY_LINE=""
-if has_case verify; then
-    [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
-    chown "$FTP_USER:" "$WORK/big.bin"
+# Starts benches/hash_ftpd.py (its options: "$@") on a free port; sets
+# HASH_PORT and appends its pid to HASH_PIDS.
+start_hash_server() {
     HASH_PORT=""
     for candidate in $(seq 2321 2399); do
         port_free "$candidate" && HASH_PORT=$candidate && break
     done
     [[ -n $HASH_PORT ]] || die "no free port for the checksum server"
-    python3 "$ROOT/benches/hash_ftpd.py" "$HASH_PORT" "$WORK" "$FTP_USER" "$FTP_PASS" \
-        >"$TMP/hash_ftpd.log" 2>&1 &
-    HASH_PID=$!
+    python3 "$ROOT/benches/hash_ftpd.py" "$@" "$HASH_PORT" "$WORK" "$FTP_USER" "$FTP_PASS" \
+        >>"$TMP/hash_ftpd.log" 2>&1 &
+    HASH_PIDS+=("$!")
     for _ in $(seq 50); do
-        ! port_free "$HASH_PORT" && break
+        ! port_free "$HASH_PORT" && return 0
         sleep 0.1
     done
+    die "the checksum server did not start (see $TMP/hash_ftpd.log)"
+}
+# The verify case's link speed: below what loopback moves on two cores,
+# so that the transfer leaves a core to the hash, as a real link does.
+VERIFY_LINK=${BENCH_VERIFY_LINK:-600M}
+if has_case verify; then
+    [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+    chown "$FTP_USER:" "$WORK/big.bin"
+    HASH_PIDS=()
+    # One server hashes the file for each XSHA256, one keeps the digest
+    # once computed: the first says what verifying costs end to end, the
+    # second what it costs Ferry (the server's hash answered at once).
+    start_hash_server
     HASH_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$HASH_PORT/big.bin
+    start_hash_server --cache
+    CACHED_URL=ftp://$FTP_USER:$FTP_PASS@127.0.0.1:$HASH_PORT/big.bin
+    "$FERRY" quote "${CACHED_URL%big.bin}" XSHA256 big.bin >/dev/null
     for ((rep = 1; rep <= REPEAT; rep++)); do
         log "round $rep/$REPEAT: $BIG_MB MiB with and without --verify"
-        for mode in plain verify; do
+        for mode in plain verify cached plain-link cached-link; do
             rm -f -- "$DL"
-            flag=()
-            [[ $mode == verify ]] && flag=(--verify)
-            run_timed "verify-$mode-$rep" "$FERRY" get "${flag[@]}" "$HASH_URL" "$DL"
+            url=$HASH_URL flag=()
+            [[ $mode != plain* ]] && flag=(--verify)
+            [[ $mode == cached* ]] && url=$CACHED_URL
+            [[ $mode == *-link ]] && flag+=(--limit-rate "$VERIFY_LINK")
+            run_timed "verify-$mode-$rep" "$FERRY" get "${flag[@]}" "$url" "$DL"
             check_size "$DL" "$BIG_BYTES" "verify $mode"
             record "verify-$mode" ferry
         done
@@ -633,11 +655,12 @@ if has_case verify; then
         record verify-server ferry
     done
     rm -f -- "$DL"
-    kill "$HASH_PID" 2>/dev/null || true
-    wait "$HASH_PID" 2>/dev/null || true
+    kill "${HASH_PIDS[@]}" 2>/dev/null || true
+    wait "${HASH_PIDS[@]}" 2>/dev/null || true
     VERIFY_LINE=$(awk -v p="${BEST[verify-plain|ferry]}" -v v="${BEST[verify-verify|ferry]}" \
-        -v s="${BEST[verify-server|ferry]}" -v mb="$BIG_MB" \
-        'BEGIN { printf "ferry get of %d MiB: %.2f s, with --verify %.2f s (%.2f of the throughput); the server alone takes %.2f s to answer XSHA256", mb, p, v, p / v, s }')
+        -v c="${BEST[verify-cached|ferry]}" -v s="${BEST[verify-server|ferry]}" -v mb="$BIG_MB" \
+        -v pl="${BEST[verify-plain-link|ferry]}" -v cl="${BEST[verify-cached-link|ferry]}" -v link="$VERIFY_LINK" \
+        'BEGIN { printf "ferry get of %d MiB: %.2f s; with --verify %.2f s (%.2f of the throughput) from a server that hashes the file when asked (alone it takes %.2f s to answer XSHA256), %.2f s (%.2f of the throughput) from one that has the digest at hand; at --limit-rate %s (a link that fast) %.2f s, with --verify %.2f s (%.2f)", mb, p, v, p / v, s, c, p / c, link, pl, cl, pl / cl }')
 fi
 declare -A LIMIT_RATE
 if has_case limit; then
