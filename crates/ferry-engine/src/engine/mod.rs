@@ -23,6 +23,7 @@ pub mod rate_limit;
 mod relay;
 mod reply;
 mod session;
+pub mod ssh;
 mod tls;
 mod tls_stream;
 mod transfer;
