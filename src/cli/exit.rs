@@ -28,7 +28,9 @@ pub enum Phase {
 
 pub fn status_for(error: &Error, phase: Phase) -> u8 {
     match error {
-        Error::Tls(_) | Error::Certificate(_) => TLS,
+        // A host key that is not trusted is the SSH side of the same
+        // refusal: status 6, as the contract says for certificates.
+        Error::Tls(_) | Error::Certificate(_) | Error::HostKey(_) => TLS,
         Error::InvalidInput(_) => USAGE,
         Error::LocalIo { .. } => LOCAL,
         // Where the file is decides, as the contract has it for refusals.

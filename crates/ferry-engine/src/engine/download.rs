@@ -330,7 +330,7 @@ fn finish_download(
 /// The final rename replaces only a regular file (or nothing). The queue
 /// checked the target when it decided, but a folder, link, device node or
 /// FIFO may have appeared there since; renaming over it would remove it.
-fn refuse_unless_regular(path: &Path) -> Result<()> {
+pub(super) fn refuse_unless_regular(path: &Path) -> Result<()> {
     let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(_) => return Ok(()),

@@ -29,6 +29,11 @@ pub enum Error {
     /// The server's certificate is not trusted; nothing was sent over it.
     #[error("the server's certificate is not trusted: {}", .0.details())]
     Certificate(Box<CertificateProblem>),
+    /// The SSH server's host key is not one known for it (unknown,
+    /// changed or revoked); nothing was sent over the connection, not even
+    /// the user's name.
+    #[error("{}", .0.details())]
+    HostKey(Box<super::ssh::HostKeyProblem>),
     /// The server did not answer, or data stopped flowing, within the timeout.
     #[error("timed out: {0}")]
     Timeout(String),
@@ -132,7 +137,11 @@ impl Error {
     pub fn ends_session(&self) -> bool {
         matches!(
             self,
-            Error::Connection(_) | Error::Timeout(_) | Error::Tls(_) | Error::Certificate(_)
+            Error::Connection(_)
+                | Error::Timeout(_)
+                | Error::Tls(_)
+                | Error::Certificate(_)
+                | Error::HostKey(_)
         ) || matches!(self, Error::Temporary { code: 421, .. })
     }
 }

@@ -364,11 +364,11 @@ impl Meter {
     }
 
     /// How much to read next (less than `max` under a speed limit).
-    fn chunk(&self, max: usize) -> usize {
+    pub(super) fn chunk(&self, max: usize) -> usize {
         self.limit.as_ref().map_or(max, |l| l.chunk(max))
     }
 
-    fn add(&mut self, bytes: u64, observer: &mut dyn TransferObserver) {
+    pub(super) fn add(&mut self, bytes: u64, observer: &mut dyn TransferObserver) {
         if let Some(limit) = &self.limit {
             limit.take(bytes);
         }

@@ -10,6 +10,8 @@ mod dos;
 mod mlsd;
 mod nlst;
 mod text;
+
+pub(crate) use text::mode_string;
 mod unix;
 
 #[cfg(test)]

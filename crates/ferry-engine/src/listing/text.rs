@@ -99,7 +99,7 @@ pub(super) fn datetime(
 
 /// Renders an octal mode (`0644`, `4755`, `100644`) as `ls -l` does, so
 /// MLSD and LIST entries show permissions the same way.
-pub(super) fn mode_string(octal: &str) -> Option<String> {
+pub(crate) fn mode_string(octal: &str) -> Option<String> {
     if octal.is_empty() || octal.len() > 7 || !octal.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
         return None;
     }
