@@ -183,8 +183,9 @@ fn filezilla_sites_come_in_with_a_report_and_go_back_out() {
         "{}",
         run.stdout
     );
+    // FileZilla's SFTP sites come in as SFTP sites.
     assert!(
-        run.stdout.contains("skipped   Wörk ☃/Shell (SFTP"),
+        run.stdout.contains("imported  Wörk ☃/Shell"),
         "{}",
         run.stdout
     );
@@ -207,6 +208,12 @@ fn filezilla_sites_come_in_with_a_report_and_go_back_out() {
     assert!(
         run.stdout
             .contains("Wörk ☃/Implicit\tftps://bob@secure.example.com/"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("Wörk ☃/Shell\tsftp://sftp.example.com/"),
         "{}",
         run.stdout
     );

@@ -363,9 +363,16 @@ pub struct SharedOptions {
     /// Offer only this TLS version (1.2 or 1.3); both by default.
     #[arg(long, value_name = "VERSION", value_parser = ["1.2", "1.3"], global = true)]
     pub tls_version: Option<String>,
-    /// Accept the TLS certificate with this SHA-256 fingerprint.
+    /// Accept the TLS certificate with this SHA-256 fingerprint, or (SFTP)
+    /// the unknown host key with this one (`SHA256:…`, as ssh-keygen -l
+    /// prints it). A changed host key is refused whatever is given.
     #[arg(long, value_name = "SHA256", global = true)]
     pub trust: Vec<String>,
+    /// SFTP: a private key file to log in with (repeatable), tried after
+    /// the SSH agent's keys and before ~/.ssh/id_ed25519, id_ecdsa, id_rsa.
+    // No `-i`, ssh's spelling: `find -i` is its case-insensitive match.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub identity: Vec<PathBuf>,
     /// Read the password from the first line of standard input.
     #[arg(long, global = true)]
     pub password_stdin: bool,

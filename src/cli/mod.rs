@@ -600,6 +600,16 @@ fn connect_options(url: &FtpUrl, shared: &SharedOptions) -> Result<ConnectOption
     };
     options.tls.pinned_sha256.extend(trusted.iter().cloned());
     let _ = PREVIOUSLY_TRUSTED.set(trusted);
+    options
+        .ssh
+        .known_hosts
+        .extend(crate::sites::ssh_known_hosts_location());
+    // SFTP logs in as this computer's user when the URL names none, as ssh does.
+    if options.security == crate::engine::Security::Sftp && options.user.is_none() {
+        options.user = std::env::var("USER")
+            .or_else(|_| std::env::var("USERNAME"))
+            .ok();
+    }
     apply_shared(&mut options, shared)?;
     Ok(options)
 }
@@ -645,7 +655,16 @@ fn apply_shared(options: &mut ConnectOptions, shared: &SharedOptions) -> Result<
         options.rate_limits.download.set(rate);
         options.rate_limits.upload.set(rate);
     }
+    options
+        .ssh
+        .identity_files
+        .extend(shared.identity.iter().cloned());
     for fingerprint in &shared.trust {
+        // An SSH host key's fingerprint, as ssh-keygen prints it.
+        if fingerprint.starts_with("SHA256:") {
+            options.ssh.trusted_host_keys.push(fingerprint.clone());
+            continue;
+        }
         match crate::engine::normalize_fingerprint(fingerprint) {
             Some(fp) => options.tls.pinned_sha256.push(fp),
             None => {

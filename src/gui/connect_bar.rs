@@ -95,11 +95,7 @@ impl ConnectBar {
         if host.is_empty() {
             return Err("Enter a host to connect to.".to_string());
         }
-        let default_port = if self.protocol == SiteProtocol::ImplicitTls {
-            990
-        } else {
-            21
-        };
+        let default_port = self.protocol.default_port();
         let port = match self.port.trim() {
             "" => default_port,
             text => text
@@ -182,6 +178,7 @@ impl ConnectBar {
                             SiteProtocol::Plain,
                             SiteProtocol::ExplicitTls,
                             SiteProtocol::ImplicitTls,
+                            SiteProtocol::Sftp,
                         ] {
                             ui.selectable_value(
                                 &mut self.protocol,

@@ -199,6 +199,7 @@ impl SiteManager {
                             SiteProtocol::Plain,
                             SiteProtocol::ExplicitTls,
                             SiteProtocol::ImplicitTls,
+                            SiteProtocol::Sftp,
                         ] {
                             changed |= ui
                                 .selectable_value(&mut site.protocol, p, protocol_label(p))

@@ -15,7 +15,7 @@ pub use kept_edits::{EditsStore, KeptEdit};
 pub use saved_queue::{QueueStore, SavedQueue, SavedServer, SavedTransfer};
 pub use site::{LogonType, Site, SiteProtocol, TransferMode, new_site_id};
 pub use store::{SCHEMA_VERSION, SiteStore, StoreError};
-pub use trust::{TrustStore, TrustedCertificates};
+pub use trust::{TrustStore, TrustedCertificates, ssh_known_hosts_location};
 
 /// Finds a site by its path (`Work/acme`) or, if unique, its bare name.
 pub fn find<'a>(sites: &'a [Site], name: &str) -> Result<&'a Site, String> {

@@ -16,6 +16,8 @@ pub enum SiteProtocol {
     ExplicitTls,
     /// TLS from the first byte (`ftps://`, port 990).
     ImplicitTls,
+    /// SFTP over SSH (`sftp://`, port 22).
+    Sftp,
 }
 
 impl SiteProtocol {
@@ -24,6 +26,7 @@ impl SiteProtocol {
             SiteProtocol::Plain => Security::Plain,
             SiteProtocol::ExplicitTls => Security::ExplicitTls,
             SiteProtocol::ImplicitTls => Security::ImplicitTls,
+            SiteProtocol::Sftp => Security::Sftp,
         }
     }
 
@@ -32,14 +35,12 @@ impl SiteProtocol {
             Security::Plain => SiteProtocol::Plain,
             Security::ExplicitTls => SiteProtocol::ExplicitTls,
             Security::ImplicitTls => SiteProtocol::ImplicitTls,
+            Security::Sftp => SiteProtocol::Sftp,
         }
     }
 
     pub fn default_port(self) -> u16 {
-        match self {
-            SiteProtocol::ImplicitTls => 990,
-            _ => 21,
-        }
+        self.security().default_port()
     }
 }
 

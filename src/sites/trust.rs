@@ -65,6 +65,14 @@ pub struct TrustStore {
     file: JsonFile,
 }
 
+/// Ferry's own store of SSH host keys trusted always: a `known_hosts`
+/// file (OpenSSH's format, so `ssh-keygen -F` reads it) beside the sites
+/// file. Read with `~/.ssh/known_hosts`, which Ferry never writes to.
+pub fn ssh_known_hosts_location() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "ferry")
+        .map(|dirs| dirs.config_dir().join("known_hosts"))
+}
+
 impl TrustStore {
     /// Beside the sites file in the platform's config folder.
     pub fn default_location() -> Option<TrustStore> {

@@ -1,4 +1,5 @@
-//! `ftp://`, `ftpes://` and `ftps://` URLs, shared by the CLI and the GUI.
+//! `ftp://`, `ftpes://`, `ftps://` and `sftp://` URLs, shared by the CLI
+//! and the GUI.
 //!
 //! Schemes follow FileZilla: `ftp://` is plain FTP, `ftpes://` explicit TLS
 //! (required), `ftps://` implicit TLS. Paths follow RFC 1738 as curl and lftp
@@ -59,12 +60,13 @@ impl FtpUrl {
         };
         let (scheme, rest) = text
             .split_once("://")
-            .ok_or_else(|| fail("expected ftp://, ftpes:// or ftps://"))?;
+            .ok_or_else(|| fail("expected ftp://, ftpes://, ftps:// or sftp://"))?;
         let security = match scheme.to_ascii_lowercase().as_str() {
             "ftp" => Security::Plain,
             "ftpes" => Security::ExplicitTls,
             "ftps" => Security::ImplicitTls,
-            _ => return Err(fail("the scheme must be ftp, ftpes or ftps")),
+            "sftp" => Security::Sftp,
+            _ => return Err(fail("the scheme must be ftp, ftpes, ftps or sftp")),
         };
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
@@ -244,6 +246,15 @@ mod tests {
     fn schemes_and_default_ports() {
         assert_eq!(FtpUrl::parse("ftps://h").unwrap().port, 990);
         assert_eq!(FtpUrl::parse("ftpes://h/").unwrap().port, 21);
+        let sftp = FtpUrl::parse("sftp://me@files.example.org/www/index.html").unwrap();
+        assert_eq!(
+            (sftp.security, sftp.port, sftp.path.as_str()),
+            (Security::Sftp, 22, "www/index.html")
+        );
+        assert_eq!(
+            sftp.to_string(),
+            "sftp://me@files.example.org/www/index.html"
+        );
         assert_eq!(
             FtpUrl::parse("ftpes://h").unwrap().security,
             Security::ExplicitTls

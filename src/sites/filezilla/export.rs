@@ -138,6 +138,7 @@ fn write_server(out: &mut String, site: &Site, password: Option<String>, indent:
         SiteProtocol::Plain => "6",
         SiteProtocol::ExplicitTls => "4",
         SiteProtocol::ImplicitTls => "3",
+        SiteProtocol::Sftp => "1",
     };
     let logon = match site.logon {
         LogonType::Anonymous => "0",

@@ -401,7 +401,7 @@ fn convert(
             notes.push("FileZilla used TLS only if available; Ferry requires it".to_string());
             SiteProtocol::ExplicitTls
         }
-        Some(1) => return Err("SFTP is not FTP; Ferry does not speak it".to_string()),
+        Some(1) => SiteProtocol::Sftp,
         Some(3) => SiteProtocol::ImplicitTls,
         Some(4) => SiteProtocol::ExplicitTls,
         Some(6) => SiteProtocol::Plain,

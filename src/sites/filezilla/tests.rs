@@ -129,6 +129,7 @@ fn protocol_codes() {
         ("3", SiteProtocol::ImplicitTls),
         ("4", SiteProtocol::ExplicitTls),
         (" 6 ", SiteProtocol::Plain),
+        ("1", SiteProtocol::Sftp),
     ] {
         let (site, outcome) = protocol(&format!("<Protocol>{code}</Protocol>"));
         assert_eq!(
@@ -137,10 +138,6 @@ fn protocol_codes() {
         );
     }
     let skipped = |code: &str| protocol(&format!("<Protocol>{code}</Protocol>")).1;
-    assert_eq!(
-        skipped("1"),
-        ImportOutcome::Skipped("SFTP is not FTP; Ferry does not speak it".into())
-    );
     assert_eq!(
         skipped("7"),
         ImportOutcome::Skipped("FileZilla protocol 7 (S3) is not FTP".into())

@@ -21,6 +21,9 @@ pub enum Security {
     ExplicitTls,
     /// TLS from the first byte (`ftps://`, port 990 by default).
     ImplicitTls,
+    /// Not FTP: SFTP over SSH (`sftp://`, port 22), everything encrypted,
+    /// the server known by its host key (see [`SshOptions`]).
+    Sftp,
 }
 
 impl Security {
@@ -28,6 +31,7 @@ impl Security {
     pub fn default_port(self) -> u16 {
         match self {
             Security::ImplicitTls => 990,
+            Security::Sftp => 22,
             _ => 21,
         }
     }
@@ -38,6 +42,7 @@ impl Security {
             Security::Plain => "ftp",
             Security::ExplicitTls => "ftpes",
             Security::ImplicitTls => "ftps",
+            Security::Sftp => "sftp",
         }
     }
 
@@ -47,11 +52,17 @@ impl Security {
             Security::Plain => "FTP",
             Security::ExplicitTls => "FTP over explicit TLS",
             Security::ImplicitTls => "FTP over implicit TLS",
+            Security::Sftp => "SFTP (SSH File Transfer Protocol)",
         }
     }
 
     /// Whether TLS is used at all.
     pub fn is_tls(self) -> bool {
+        matches!(self, Security::ExplicitTls | Security::ImplicitTls)
+    }
+
+    /// Whether the password and the files travel encrypted.
+    pub fn is_encrypted(self) -> bool {
         self != Security::Plain
     }
 }
@@ -121,6 +132,21 @@ pub struct TlsTrust {
     pub versions: TlsVersions,
 }
 
+/// How an SFTP connection logs in and knows its server (unused by FTP).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SshOptions {
+    /// Private key files to offer, before `~/.ssh`'s usual ones.
+    pub identity_files: Vec<PathBuf>,
+    /// Do not offer the SSH agent's keys (`SSH_AUTH_SOCK`).
+    pub no_agent: bool,
+    /// `known_hosts` files besides OpenSSH's own (`~/.ssh/known_hosts`,
+    /// always read): Ferry's store of keys trusted always.
+    pub known_hosts: Vec<PathBuf>,
+    /// `SHA256:…` fingerprints accepted for an unknown host key
+    /// (`--trust`, "Trust once"); never for a changed or revoked one.
+    pub trusted_host_keys: Vec<String>,
+}
+
 /// TLS versions to offer. Both by default; one alone for a server that
 /// mishandles the other, or to test each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -179,6 +205,8 @@ pub struct ConnectOptions {
     /// checksum of the file, where it offers one (see `engine::hash`): a
     /// mismatch fails the transfer, a download's partial file kept.
     pub verify_transfers: bool,
+    /// For SFTP: key files, agent, known host keys.
+    pub ssh: Box<SshOptions>,
 }
 
 impl ConnectOptions {
@@ -204,6 +232,7 @@ impl ConnectOptions {
             clear_control_channel: false,
             rate_limits: Default::default(),
             verify_transfers: false,
+            ssh: Box::default(),
         }
     }
 }

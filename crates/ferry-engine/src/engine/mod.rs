@@ -21,6 +21,7 @@ mod partial;
 pub mod queue;
 pub mod rate_limit;
 mod relay;
+mod remote;
 mod reply;
 mod session;
 pub mod ssh;
@@ -33,8 +34,8 @@ pub mod watch;
 mod worker;
 
 pub use command::{
-    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, TlsTrust, TlsVersions,
-    TransferType,
+    Command, ConnectOptions, DataMode, Request, RequestId, Secret, Security, SshOptions, TlsTrust,
+    TlsVersions, TransferType,
 };
 pub use debug_log::{mask_command, mask_secrets};
 pub use encoding::{

@@ -4,7 +4,7 @@
 use super::error::{Error, Result};
 use super::event::Listing;
 use super::names::{is_safe_local_name, remote_join};
-use super::session::Session;
+use super::remote::Remote;
 use crate::listing::EntryKind;
 
 /// Deepest folder nesting we follow; a server that lists a folder inside
@@ -14,7 +14,7 @@ const MAX_DEPTH: usize = 64;
 /// Deletes a folder and everything in it. Symlinks are deleted, never
 /// followed. A path that is a file is deleted as a file, as `rm -r` does.
 /// Returns how many files and folders were removed.
-pub fn delete_tree(session: &mut Session, path: &str) -> Result<u64> {
+pub fn delete_tree(session: &mut dyn Remote, path: &str) -> Result<u64> {
     match session.list(Some(path)) {
         Err(not_a_folder @ Error::Permanent { .. }) => match session.delete(path) {
             Ok(()) => {
@@ -30,7 +30,7 @@ pub fn delete_tree(session: &mut Session, path: &str) -> Result<u64> {
     }
 }
 
-fn delete_below(session: &mut Session, path: &str, depth: usize) -> Result<u64> {
+fn delete_below(session: &mut dyn Remote, path: &str, depth: usize) -> Result<u64> {
     if depth > MAX_DEPTH {
         return Err(Error::Protocol(format!(
             "{path} is nested more than {MAX_DEPTH} folders deep; stopping"
@@ -40,7 +40,12 @@ fn delete_below(session: &mut Session, path: &str, depth: usize) -> Result<u64> 
     delete_listed(session, path, listing, depth)
 }
 
-fn delete_listed(session: &mut Session, path: &str, listing: Listing, depth: usize) -> Result<u64> {
+fn delete_listed(
+    session: &mut dyn Remote,
+    path: &str,
+    listing: Listing,
+    depth: usize,
+) -> Result<u64> {
     let mut removed = 0;
     for entry in listing.entries {
         if !is_safe_local_name(&entry.name) {

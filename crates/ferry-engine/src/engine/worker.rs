@@ -18,7 +18,9 @@ use super::debug_log::{self, LogSink};
 use super::error::{Error, Result};
 use super::event::{ConnectionId, Event, EventKind, Outcome, Progress, SessionInfo, Unread};
 use super::relay;
+use super::remote::Remote;
 use super::session::Session;
+use super::ssh::{SftpOptions, SftpSession};
 use super::transfer::{self, TransferObserver};
 
 /// Request ids asked to stop.
@@ -187,7 +189,7 @@ struct Worker {
     events: Sender<Event>,
     cancels: Arc<CancelSet>,
     log: LogSink,
-    session: Option<Session>,
+    session: Option<Box<dyn Remote>>,
     /// Options of the last successful login, kept so a session that broke
     /// (dropped connection, 421, an abort that left it out of step) is
     /// replaced on the next request instead of failing it.
@@ -222,7 +224,7 @@ fn asks_only(command: &Command) -> bool {
 /// The state of the session that is not in use at the moment.
 #[derive(Default)]
 struct Side {
-    session: Option<Session>,
+    session: Option<Box<dyn Remote>>,
     reconnect_with: Option<ConnectOptions>,
     cwd: Option<String>,
 }
@@ -359,7 +361,7 @@ impl Worker {
     }
 
     fn drop_broken_session(&mut self) {
-        if self.session.as_ref().is_some_and(Session::is_broken) {
+        if self.session.as_ref().is_some_and(|s| s.is_broken()) {
             self.session = None;
             self.log.warning("The connection was lost");
             self.emit(EventKind::Disconnected {
@@ -369,7 +371,7 @@ impl Worker {
     }
 
     /// The live session, reconnecting first if the last one broke.
-    fn session(&mut self) -> Result<&mut Session> {
+    fn session(&mut self) -> Result<&mut (dyn Remote + 'static)> {
         if self.session.is_none()
             && let Some(options) = self.reconnect_with.clone()
         {
@@ -384,14 +386,21 @@ impl Worker {
                 ));
             }
         }
-        self.session.as_mut().ok_or(Error::NotConnected)
+        self.session.as_deref_mut().ok_or(Error::NotConnected)
+    }
+
+    /// The FTP session, for what only FTP can do (`what`, for the refusal).
+    fn ftp_session(&mut self, what: &str) -> Result<&mut Session> {
+        self.session()?
+            .ftp()
+            .ok_or_else(|| Error::InvalidInput(format!("{what}: only over FTP, not SFTP")))
     }
 
     /// Runs `work` with the partner's session in place of this one's.
     fn on_partner<R>(&mut self, work: impl FnOnce(&mut Worker) -> R) -> R {
         self.swap_sides();
         let result = work(self);
-        if self.session.as_ref().is_some_and(Session::is_broken) {
+        if self.session.as_ref().is_some_and(|s| s.is_broken()) {
             self.session = None;
             self.log
                 .warning("The connection to the other server was lost; it will reconnect");
@@ -432,7 +441,12 @@ impl Worker {
         };
         let result = self
             .session()
-            .and_then(|from| relay::copy(from, &mut other, request, &job, &mut observer));
+            .and_then(|from| match (from.ftp(), other.ftp()) {
+                (Some(from), Some(to)) => relay::copy(from, to, request, &job, &mut observer),
+                _ => Err(Error::InvalidInput(
+                    "a copy between servers needs FTP on both sides for now".to_string(),
+                )),
+            });
         self.on_partner(|w| w.session = Some(other));
         result.map(Outcome::Transferred)
     }
@@ -459,9 +473,11 @@ impl Worker {
                         "a transfer type applies to a download or an upload".to_string(),
                     ));
                 }
-                let session = self.session()?;
-                if session.transfer_type() != *kind {
-                    session.set_transfer_type(*kind)?;
+                match self.session()?.ftp() {
+                    Some(ftp) if ftp.transfer_type() != *kind => ftp.set_transfer_type(*kind)?,
+                    Some(_) => {}
+                    // SFTP moves bytes as they are: a text file goes as binary.
+                    None => {}
                 }
                 let inner = Request {
                     id: request.id,
@@ -537,27 +553,32 @@ impl Worker {
                 .session()?
                 .set_modification_time(path, *time)
                 .map(|()| Outcome::Done),
-            Command::Raw(line) => self.session()?.raw(line).map(Outcome::Reply),
-            Command::Hash(path) => self.session()?.remote_hash(path).map(Outcome::Hash),
+            Command::Raw(line) => self
+                .ftp_session("raw commands")?
+                .raw(line)
+                .map(Outcome::Reply),
+            // SFTP servers give no checksums Ferry asks for (yet): none.
+            Command::Hash(path) => match self.session()?.ftp() {
+                Some(ftp) => ftp.remote_hash(path).map(Outcome::Hash),
+                None => Ok(Outcome::Hash(None)),
+            },
             Command::SameFile { remote, local } => {
-                let Some(there) = self.session()?.remote_hash(remote)? else {
+                let there = match self.session()?.ftp() {
+                    Some(ftp) => ftp.remote_hash(remote)?,
+                    None => None,
+                };
+                let Some(there) = there else {
                     return Ok(Outcome::Same(None));
                 };
                 let here = super::hash::of_file(local, there.algorithm)
                     .map_err(|e| Error::local(local, &e))?;
                 Ok(Outcome::Same(Some(here == there)))
             }
-            Command::KeepAlive => {
-                let reply = self.session()?.raw("NOOP")?;
-                match reply.code {
-                    200..=299 => Ok(Outcome::Done),
-                    code => Err(Error::from_reply(code, &reply.text)),
-                }
-            }
-            Command::SetTransferType(kind) => self
-                .session()?
-                .set_transfer_type(*kind)
-                .map(|()| Outcome::Done),
+            Command::KeepAlive => self.session()?.keep_alive().map(|()| Outcome::Done),
+            Command::SetTransferType(kind) => match self.session()?.ftp() {
+                Some(ftp) => ftp.set_transfer_type(*kind).map(|()| Outcome::Done),
+                None => Ok(Outcome::Done),
+            },
             Command::Download {
                 remote,
                 local,
@@ -574,7 +595,8 @@ impl Worker {
                     listed_size: *size,
                     fetch_time: *fetch_time,
                 };
-                transfer::download(session, request.id, &target, &mut observer)
+                session
+                    .download(request.id, &target, &mut observer)
                     .map(Outcome::Transferred)
             }
             Command::Upload {
@@ -584,9 +606,9 @@ impl Worker {
             } => {
                 let mut observer = self.observer(request.id);
                 let session = self.session()?;
-                let result =
-                    transfer::upload(session, request.id, local, remote, *resume, &mut observer)
-                        .map(Outcome::Transferred);
+                let result = session
+                    .upload(request.id, local, remote, *resume, &mut observer)
+                    .map(Outcome::Transferred);
                 if let Err(err) = &result {
                     self.fall_back_to_tls12_if_refused(err);
                 }
@@ -615,7 +637,17 @@ impl Worker {
                 kind: EventKind::Welcome(text.to_string()),
             });
         };
-        let mut session = Session::connect(options, self.log.clone(), &mut on_welcome)?;
+        let mut session: Box<dyn Remote> = match options.security {
+            super::Security::Sftp => Box::new(SftpSession::connect(
+                &SftpOptions::from_connect(options),
+                self.log.clone(),
+            )?),
+            _ => Box::new(Session::connect(
+                options,
+                self.log.clone(),
+                &mut on_welcome,
+            )?),
+        };
         session.ask_ahead(self.ask_ahead.load(Ordering::Relaxed));
         let info = session.info().clone();
         self.session = Some(session);

@@ -1,17 +1,15 @@
-//! The SFTP session against Debian's OpenSSH server, started here on
-//! 127.0.0.1 with its own host key, a test user with a password and an
-//! authorized key, and its internal SFTP server.
+//! The SFTP session against Debian's OpenSSH server (ferry-testkit's
+//! `sshd`: its own host key, a test user with a password and an
+//! authorized key, the internal SFTP server).
 //!
-//! Needs root (sshd, useradd) and `apt-get install openssh-server`;
-//! behind the `sshd-tests` feature, run by `.ci/run`. Missing pieces fail
-//! loudly, never skip.
+//! Needs root and `apt-get install openssh-server`; behind the
+//! `sshd-tests` feature, run by `.ci/run`. Missing pieces fail loudly,
+//! never skip.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU8;
 use std::time::{Duration, Instant};
 
 use super::known_hosts::{self, HostKey, HostKeyVerdict};
@@ -21,111 +19,7 @@ use crate::engine::event::{Event, EventKind, Progress};
 use crate::engine::transfer::TransferObserver;
 use crate::engine::{Error, Secret};
 
-const USER: &str = "ferrysftp";
-const PASSWORD: &str = "ferrysftp-pw";
-
-struct Sshd {
-    port: u16,
-    /// The server's host key, as it offers it.
-    host_key: HostKey,
-    /// A private key whose public half is authorized for the user.
-    client_key: PathBuf,
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn run(program: &str, args: &[&str]) -> std::process::Output {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("{program} {args:?}: {e} (install openssh-server; run as root)")
-        });
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-/// The test user, made once per process (tolerating one made before).
-fn user_home() -> PathBuf {
-    static READY: OnceLock<PathBuf> = OnceLock::new();
-    READY
-        .get_or_init(|| {
-            let exists = Command::new("id")
-                .arg(USER)
-                .output()
-                .is_ok_and(|o| o.status.success());
-            if !exists {
-                let out = Command::new("useradd")
-                    .args(["-m", "-s", "/bin/sh", USER])
-                    .output()
-                    .expect("useradd (tests must run as root)");
-                assert!(
-                    out.status.success() || out.status.code() == Some(9),
-                    "useradd: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            for _ in 0..20 {
-                let mut child = Command::new("chpasswd")
-                    .stdin(Stdio::piped())
-                    .spawn()
-                    .expect("chpasswd");
-                use std::io::Write;
-                child
-                    .stdin
-                    .take()
-                    .unwrap()
-                    .write_all(format!("{USER}:{PASSWORD}\n").as_bytes())
-                    .unwrap();
-                if child.wait().unwrap().success() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            let out = run("getent", &["passwd", USER]);
-            let line = String::from_utf8_lossy(&out.stdout).to_string();
-            PathBuf::from(line.trim().split(':').nth(5).expect("a home folder"))
-        })
-        .clone()
-}
-
-/// A fresh folder of the user's, for one test.
-fn user_folder() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let home = user_home();
-    let dir = home.join(format!(
-        "t{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    run("chown", &[&format!("{USER}:"), dir.to_str().unwrap()]);
-    dir
-}
-
-fn free_port() -> u16 {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let seed = std::process::id().wrapping_mul(7907);
-    for _ in 0..1000 {
-        let n = seed.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed).wrapping_mul(89));
-        let port = 20_000 + (n % 12_000) as u16;
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free port");
-}
+use ferry_testkit::sshd::{self, PASSWORD, Sshd, USER, user_folder};
 
 /// The public key in an OpenSSH `.pub` file.
 fn public_key(path: &Path) -> HostKey {
@@ -139,94 +33,22 @@ fn public_key(path: &Path) -> HostKey {
     HostKey::new(key_type, blob)
 }
 
-impl Sshd {
-    fn start() -> Sshd {
-        user_home();
-        let dir = tempfile::tempdir().unwrap();
-        // sshd reads authorized_keys as the user: the folder must let it.
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        let host_key = dir.path().join("host_ed25519");
-        let client_key = dir.path().join("client_ed25519");
-        for key in [&host_key, &client_key] {
-            run(
-                "ssh-keygen",
-                &["-q", "-t", "ed25519", "-N", "", "-f", key.to_str().unwrap()],
-            );
-        }
-        let authorized = dir.path().join("authorized_keys");
-        std::fs::copy(client_key.with_extension("pub"), &authorized).unwrap();
-        std::fs::set_permissions(&authorized, std::fs::Permissions::from_mode(0o644)).unwrap();
-        std::fs::create_dir_all("/run/sshd").unwrap();
-        for _ in 0..5 {
-            let port = free_port();
-            let config = dir.path().join("sshd_config");
-            std::fs::write(
-                &config,
-                format!(
-                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
-                     UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
-                     PubkeyAuthentication yes\nAuthorizedKeysFile {}\nStrictModes no\n\
-                     PermitRootLogin no\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",
-                    host_key.display(),
-                    dir.path().join("sshd.pid").display(),
-                    authorized.display()
-                ),
-            )
-            .unwrap();
-            let mut child = Command::new("/usr/sbin/sshd")
-                .args(["-D", "-e", "-f", config.to_str().unwrap()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("/usr/sbin/sshd (apt-get install openssh-server)");
-            let started = Instant::now();
-            while started.elapsed() < Duration::from_secs(10) {
-                if let Ok(stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-                    let mut banner = String::new();
-                    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                    let _ = BufReader::new(stream).read_line(&mut banner);
-                    if banner.starts_with("SSH-2.0") {
-                        return Sshd {
-                            port,
-                            host_key: public_key(&host_key.with_extension("pub")),
-                            client_key,
-                            child,
-                            dir,
-                        };
-                    }
-                }
-                if child.try_wait().unwrap().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-            let mut err = String::new();
-            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-            eprintln!("sshd did not start on {port}: {err}");
-        }
-        panic!("sshd did not start");
+/// Options that trust the server's key through a known_hosts file of the
+/// test's own, logging in with the password only.
+fn options(sshd: &Sshd) -> SftpOptions {
+    SftpOptions {
+        port: sshd.port,
+        password: Some(Secret::new(PASSWORD)),
+        default_identities: false,
+        use_agent: false,
+        known_hosts: vec![sshd.known_hosts()],
+        timeout: Duration::from_secs(20),
+        ..SftpOptions::new("127.0.0.1", USER)
     }
+}
 
-    /// Options that trust this server's key through a known_hosts file of
-    /// the test's own, logging in with the password only.
-    fn options(&self) -> SftpOptions {
-        let known = self.dir.path().join("known_hosts");
-        if !known.exists() {
-            known_hosts::remember(&known, "127.0.0.1", self.port, &self.host_key).unwrap();
-        }
-        SftpOptions {
-            port: self.port,
-            password: Some(Secret::new(PASSWORD)),
-            default_identities: false,
-            use_agent: false,
-            known_hosts: vec![known],
-            timeout: Duration::from_secs(20),
-            ..SftpOptions::new("127.0.0.1", USER)
-        }
-    }
+fn host_key(sshd: &Sshd) -> HostKey {
+    public_key(&sshd.host_key_pub)
 }
 
 /// A log sink whose lines can be read back.
@@ -281,10 +103,10 @@ fn random_bytes(len: usize, seed: u32) -> Vec<u8> {
 #[test]
 fn an_unknown_host_key_is_refused_then_trusted_by_its_fingerprint_then_remembered() {
     let sshd = Sshd::start();
-    let empty = sshd.dir.path().join("empty_known_hosts");
+    let empty = sshd.dir().join("empty_known_hosts");
     let mut options = SftpOptions {
         known_hosts: vec![empty.clone()],
-        ..sshd.options()
+        ..options(&sshd)
     };
     let err = connect(&options)
         .err()
@@ -294,17 +116,9 @@ fn an_unknown_host_key_is_refused_then_trusted_by_its_fingerprint_then_remembere
     };
     assert!(matches!(problem.verdict, HostKeyVerdict::Unknown { .. }));
     // The fingerprint shown is the one ssh-keygen gives for the key file.
-    let out = run(
-        "ssh-keygen",
-        &[
-            "-lf",
-            sshd.dir.path().join("host_ed25519.pub").to_str().unwrap(),
-        ],
-    );
-    let printed = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        printed.contains(&problem.key.fingerprint()),
-        "{printed} / {err}"
+    assert_eq!(
+        problem.key.fingerprint(),
+        sshd::fingerprint(&sshd.host_key_pub)
     );
     assert!(
         err.to_string().contains(&problem.key.fingerprint()),
@@ -323,26 +137,15 @@ fn an_unknown_host_key_is_refused_then_trusted_by_its_fingerprint_then_remembere
 #[test]
 fn a_changed_or_revoked_host_key_is_refused_whatever_is_trusted() {
     let sshd = Sshd::start();
-    let other = sshd.dir.path().join("other_ed25519");
-    run(
-        "ssh-keygen",
-        &[
-            "-q",
-            "-t",
-            "ed25519",
-            "-N",
-            "",
-            "-f",
-            other.to_str().unwrap(),
-        ],
-    );
+    let other = sshd.dir().join("other_ed25519");
+    sshd::new_key(&other);
     let old_key = public_key(&other.with_extension("pub"));
-    let changed = sshd.dir.path().join("changed_known_hosts");
+    let changed = sshd.dir().join("changed_known_hosts");
     known_hosts::remember(&changed, "127.0.0.1", sshd.port, &old_key).unwrap();
     let options = SftpOptions {
         known_hosts: vec![changed],
-        trusted_fingerprints: vec![sshd.host_key.fingerprint()],
-        ..sshd.options()
+        trusted_fingerprints: vec![host_key(&sshd).fingerprint()],
+        ..options(&sshd)
     };
     let err = connect(&options)
         .err()
@@ -355,11 +158,11 @@ fn a_changed_or_revoked_host_key_is_refused_whatever_is_trusted() {
     );
     let text = err.to_string();
     assert!(text.contains("HAS CHANGED"), "{text}");
-    assert!(text.contains(&old_key.fingerprint()) && text.contains(&sshd.host_key.fingerprint()));
+    assert!(text.contains(&old_key.fingerprint()) && text.contains(&host_key(&sshd).fingerprint()));
 
-    let revoked = sshd.dir.path().join("revoked_known_hosts");
-    known_hosts::remember(&revoked, "127.0.0.1", sshd.port, &sshd.host_key).unwrap();
-    let line = sshd.host_key.known_hosts_line("127.0.0.1", sshd.port);
+    let revoked = sshd.dir().join("revoked_known_hosts");
+    known_hosts::remember(&revoked, "127.0.0.1", sshd.port, &host_key(&sshd)).unwrap();
+    let line = host_key(&sshd).known_hosts_line("127.0.0.1", sshd.port);
     let mut text = std::fs::read_to_string(&revoked).unwrap();
     text.push_str(&format!("@revoked {line}\n"));
     std::fs::write(&revoked, text).unwrap();
@@ -381,7 +184,7 @@ fn password_key_file_and_agent_each_log_in_and_no_secret_is_logged() {
     let sshd = Sshd::start();
     // The password.
     let (sink, lines) = log();
-    SftpSession::connect(&sshd.options(), sink)
+    SftpSession::connect(&options(&sshd), sink)
         .expect("password")
         .quit();
     let said = log_lines(&lines);
@@ -393,7 +196,7 @@ fn password_key_file_and_agent_each_log_in_and_no_secret_is_logged() {
     // A wrong one is refused, saying what was tried.
     let wrong = SftpOptions {
         password: Some(Secret::new("not-it")),
-        ..sshd.options()
+        ..options(&sshd)
     };
     let err = connect(&wrong).err().expect("a wrong password");
     assert!(
@@ -404,13 +207,13 @@ fn password_key_file_and_agent_each_log_in_and_no_secret_is_logged() {
     let key = SftpOptions {
         password: None,
         identity_files: vec![sshd.client_key.clone()],
-        ..sshd.options()
+        ..options(&sshd)
     };
     let (sink, lines) = log();
     SftpSession::connect(&key, sink).expect("key file").quit();
     assert!(log_lines(&lines).iter().any(|l| l.contains("with the key")));
     // The agent, holding the same key.
-    let socket = sshd.dir.path().join("agent.sock");
+    let socket = sshd.dir().join("agent.sock");
     let mut agent = Command::new("ssh-agent")
         .args(["-D", "-a", socket.to_str().unwrap()])
         .stdout(Stdio::null())
@@ -434,7 +237,7 @@ fn password_key_file_and_agent_each_log_in_and_no_secret_is_logged() {
         password: None,
         use_agent: true,
         agent_socket: Some(socket),
-        ..sshd.options()
+        ..options(&sshd)
     };
     let (sink, lines) = log();
     let result = SftpSession::connect(&through_agent, sink);
@@ -453,7 +256,7 @@ fn files_with_any_name_go_up_and_down_byte_for_byte() {
     let sshd = Sshd::start();
     let folder = user_folder();
     let remote_dir = format!("{}/tree with spaces é", folder.display());
-    let mut session = connect(&sshd.options()).unwrap();
+    let mut session = connect(&options(&sshd)).unwrap();
     session.mkdir(&remote_dir).unwrap();
     let local = tempfile::tempdir().unwrap();
     let sizes = [
@@ -550,7 +353,7 @@ fn a_stopped_download_and_upload_resume_where_they_stopped() {
     let remote = source.display().to_string();
     // 4 MiB/s each way: progress comes every 100 ms, so the observer can
     // stop each transfer after its first MiB.
-    let options = sshd.options();
+    let options = options(&sshd);
     options.rate_limits.download.set(4 * 1024 * 1024);
     options.rate_limits.upload.set(4 * 1024 * 1024);
     let mut session = connect(&options).unwrap();

@@ -34,7 +34,7 @@ use super::HostKeyProblem;
 use super::known_hosts::{self, HostKey, HostKeyVerdict, KnownHosts};
 use crate::engine::debug_log::LogSink;
 use crate::engine::error::{Error, Result};
-use crate::engine::event::{FileStat, TransferSummary};
+use crate::engine::event::{FileStat, SessionInfo, TransferSummary};
 use crate::engine::partial::{self, Partial, Reopened};
 use crate::engine::rate_limit::RateLimits;
 use crate::engine::transfer::{Meter, TransferObserver};
@@ -87,6 +87,31 @@ impl SftpOptions {
             known_hosts: known_hosts::openssh_file().into_iter().collect(),
             trusted_fingerprints: Vec::new(),
             rate_limits: RateLimits::default(),
+        }
+    }
+}
+
+impl SftpOptions {
+    /// The SFTP side of the engine's connect options.
+    pub fn from_connect(options: &crate::engine::ConnectOptions) -> SftpOptions {
+        let mut known_hosts: Vec<PathBuf> = known_hosts::openssh_file().into_iter().collect();
+        known_hosts.extend(options.ssh.known_hosts.iter().cloned());
+        SftpOptions {
+            host: options.host.clone(),
+            port: options.port,
+            user: options
+                .user
+                .clone()
+                .unwrap_or_else(|| "anonymous".to_string()),
+            password: options.password.clone(),
+            identity_files: options.ssh.identity_files.clone(),
+            default_identities: true,
+            agent_socket: None,
+            use_agent: !options.ssh.no_agent,
+            timeout: options.timeout,
+            known_hosts,
+            trusted_fingerprints: options.ssh.trusted_host_keys.clone(),
+            rate_limits: options.rate_limits.clone(),
         }
     }
 }
@@ -176,6 +201,13 @@ pub struct SftpSession {
     ssh: client::Handle<Judge>,
     sftp: Arc<RawSftpSession>,
     home: String,
+    /// The folder relative paths start from: SFTP has no working folder
+    /// on the server's side, so the session keeps one, as FTP's CWD does.
+    cwd: String,
+    info: SessionInfo,
+    /// The connection broke or stopped answering: the worker replaces
+    /// the session before the next request.
+    broken: bool,
     log: LogSink,
     timeout: Duration,
     rate_limits: RateLimits,
@@ -256,11 +288,21 @@ impl SftpSession {
             ));
             Ok((ssh, Arc::new(sftp), home))
         })?;
+        let info = SessionInfo {
+            welcome: String::new(),
+            home: home.clone(),
+            features: Default::default(),
+            tls: false,
+            tls_details: None,
+        };
         Ok(SftpSession {
             runtime,
             ssh,
             sftp,
+            cwd: home.clone(),
             home,
+            info,
+            broken: false,
             log,
             timeout,
             rate_limits: options.rate_limits.clone(),
@@ -273,16 +315,79 @@ impl SftpSession {
         &self.home
     }
 
-    /// `path` made absolute against the login folder (SFTP paths are
-    /// relative to it, as FTP's are to the login folder).
+    /// `path` made absolute against the working folder.
     pub fn absolute(&self, path: &str) -> String {
         if path.starts_with('/') {
             path.to_string()
         } else if path.is_empty() || path == "." {
-            self.home.clone()
+            self.cwd.clone()
         } else {
-            format!("{}/{}", self.home.trim_end_matches('/'), path)
+            format!("{}/{}", self.cwd.trim_end_matches('/'), path)
         }
+    }
+
+    pub fn info(&self) -> &SessionInfo {
+        &self.info
+    }
+
+    pub fn log(&self) -> &LogSink {
+        &self.log
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// A failure that leaves the connection unusable marks it broken.
+    fn watch<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(Error::Connection(_) | Error::Timeout(_)) = &result {
+            self.broken = true;
+        }
+        result
+    }
+
+    pub fn pwd(&self) -> String {
+        self.cwd.clone()
+    }
+
+    /// Makes `path` the working folder: the server's real path of it,
+    /// which must be a folder.
+    pub fn cwd(&mut self, path: &str) -> Result<String> {
+        let folder = self.resolve_folder(path)?;
+        self.cwd = folder.clone();
+        Ok(folder)
+    }
+
+    /// The server's real path of `path` if it is a folder (following
+    /// links); 550 when it is not one or is not there.
+    pub fn resolve_folder(&mut self, path: &str) -> Result<String> {
+        let path = self.absolute(path);
+        self.logged(&format!("REALPATH {path}"));
+        let sftp = self.sftp.clone();
+        let result = self.runtime.block_on(async move {
+            let real = sftp
+                .realpath(path.as_str())
+                .await
+                .map_err(|e| sftp_error(&path, e))?
+                .files
+                .into_iter()
+                .next()
+                .map(|f| f.filename)
+                .ok_or_else(|| Error::Protocol(format!("no real path for {path}")))?;
+            let attrs = sftp
+                .stat(real.as_str())
+                .await
+                .map_err(|e| sftp_error(&real, e))?
+                .attrs;
+            match attrs.permissions.map(|m| m & 0o170000) {
+                Some(0o040000) => Ok(real),
+                _ => Err(Error::Permanent {
+                    code: 550,
+                    text: format!("{real}: not a folder"),
+                }),
+            }
+        });
+        self.watch(result)
     }
 
     fn logged(&self, what: &str) {
@@ -294,7 +399,7 @@ impl SftpSession {
         let path = self.absolute(path);
         self.logged(&format!("OPENDIR {path}"));
         let sftp = self.sftp.clone();
-        self.runtime.block_on(async move {
+        let result = self.runtime.block_on(async move {
             let handle = sftp
                 .opendir(path.as_str())
                 .await
@@ -317,7 +422,8 @@ impl SftpSession {
             };
             let _ = sftp.close(handle).await;
             result.map(|()| entries)
-        })
+        });
+        self.watch(result)
     }
 
     /// Size and time of a file (following links); missing: 550.
@@ -437,6 +543,18 @@ impl SftpSession {
         resume: bool,
         observer: &mut dyn TransferObserver,
     ) -> Result<TransferSummary> {
+        let result = self.receive(request, remote, local, resume, observer);
+        self.watch(result)
+    }
+
+    fn receive(
+        &mut self,
+        request: RequestId,
+        remote: &str,
+        local: &Path,
+        resume: bool,
+        observer: &mut dyn TransferObserver,
+    ) -> Result<TransferSummary> {
         let path = self.absolute(remote);
         self.logged(&format!("OPEN {path} (read)"));
         let sftp = self.sftp.clone();
@@ -538,6 +656,18 @@ impl SftpSession {
     /// Uploads `local` to `remote`; with `resume`, continues a shorter
     /// remote file from its end.
     pub fn upload(
+        &mut self,
+        request: RequestId,
+        local: &Path,
+        remote: &str,
+        resume: bool,
+        observer: &mut dyn TransferObserver,
+    ) -> Result<TransferSummary> {
+        let result = self.send(request, local, remote, resume, observer);
+        self.watch(result)
+    }
+
+    fn send(
         &mut self,
         request: RequestId,
         local: &Path,
@@ -798,7 +928,8 @@ async fn authenticate(
         let socket = options
             .agent_socket
             .clone()
-            .or_else(|| std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from));
+            .or_else(|| std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from))
+            .filter(|socket| !socket.as_os_str().is_empty());
         if let Some(socket) = socket {
             match russh::keys::agent::client::AgentClient::connect_uds(&socket).await {
                 Ok(mut agent) => {

@@ -1,0 +1,174 @@
+//! The `ferry` binary over SFTP, against Debian's OpenSSH server started
+//! by the test (ferry-testkit's `sshd`). Needs root and openssh-server;
+//! `.ci/run` runs these with `--features sshd-tests`.
+#![cfg(all(unix, feature = "sshd-tests"))]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::cli::{Run, ferry_with};
+use common::queue::snapshot;
+use ferry_testkit::sshd::{self, PASSWORD, Sshd, user_folder};
+
+/// `ferry ARGS…` with a home of the test's own (its `~/.ssh` and Ferry's
+/// config folder), the password in the environment, and no SSH agent.
+fn ferry_in(home: &Path, args: &[&str]) -> Run {
+    let home = home.to_str().unwrap();
+    ferry_with(
+        args,
+        &[
+            ("HOME", home),
+            ("XDG_CONFIG_HOME", &format!("{home}/.config")),
+            ("XDG_CACHE_HOME", &format!("{home}/.cache")),
+            ("FERRY_PASSWORD", PASSWORD),
+            ("SSH_AUTH_SOCK", ""),
+        ],
+        None,
+    )
+}
+
+/// A home whose `~/.ssh/known_hosts` knows the server.
+fn home_knowing(server: &Sshd) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    fs::copy(server.known_hosts(), home.path().join(".ssh/known_hosts")).unwrap();
+    home
+}
+
+#[test]
+fn an_unknown_host_key_stops_with_status_6_and_its_fingerprint_until_trusted() {
+    let server = Sshd::start();
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("{}/", server.url());
+    let run = ferry_in(home.path(), &["ls", &url]).expect_status(6);
+    let fingerprint = sshd::fingerprint(&server.host_key_pub);
+    assert!(run.stderr.contains(&fingerprint), "{}", run.stderr);
+    assert!(run.stderr.contains("not known"), "{}", run.stderr);
+    ferry_in(home.path(), &["--trust", &fingerprint, "ls", &url]).expect_status(0);
+    // Trusting once writes nothing: the next run asks again.
+    ferry_in(home.path(), &["ls", &url]).expect_status(6);
+}
+
+#[test]
+fn a_changed_host_key_is_refused_naming_both_keys_even_with_trust() {
+    let server = Sshd::start();
+    let home = tempfile::tempdir().unwrap();
+    let old = server.dir().join("old_ed25519");
+    sshd::new_key(&old);
+    let old_pub = fs::read_to_string(old.with_extension("pub")).unwrap();
+    let mut fields = old_pub.split_whitespace();
+    fs::create_dir_all(home.path().join(".ssh")).unwrap();
+    fs::write(
+        home.path().join(".ssh/known_hosts"),
+        format!(
+            "[127.0.0.1]:{} {} {}\n",
+            server.port,
+            fields.next().unwrap(),
+            fields.next().unwrap()
+        ),
+    )
+    .unwrap();
+    let new = sshd::fingerprint(&server.host_key_pub);
+    let url = format!("{}/", server.url());
+    for args in [vec!["ls", &url], vec!["--trust", &new, "ls", &url]] {
+        let run = ferry_in(home.path(), &args).expect_status(6);
+        assert!(run.stderr.contains("HAS CHANGED"), "{}", run.stderr);
+        assert!(run.stderr.contains(&new), "{}", run.stderr);
+        assert!(
+            run.stderr
+                .contains(&sshd::fingerprint(&old.with_extension("pub"))),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn a_tree_goes_up_and_down_byte_for_byte_and_a_second_mirror_moves_nothing() {
+    let server = Sshd::start();
+    let home = home_knowing(&server);
+    let local = tempfile::tempdir().unwrap();
+    let tree = local.path().join("site");
+    fs::create_dir_all(tree.join("images/vacances été")).unwrap();
+    fs::write(tree.join("index.html"), "<h1>hello</h1>\n").unwrap();
+    fs::write(tree.join("empty"), "").unwrap();
+    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    fs::write(tree.join("images/vacances été/plage 1.jpg"), &big).unwrap();
+    fs::write(tree.join("images/logo.png"), &big[..40_000]).unwrap();
+
+    let folder = user_folder();
+    let remote = format!("{}/{}/site", server.url(), folder.display());
+    ferry_in(
+        home.path(),
+        &["mirror", "--reverse", &remote, tree.to_str().unwrap()],
+    )
+    .expect_status(0);
+    assert_eq!(snapshot(&folder.join("site")), snapshot(&tree));
+    let again = ferry_in(
+        home.path(),
+        &["mirror", "--reverse", &remote, tree.to_str().unwrap()],
+    )
+    .expect_status(0);
+    assert!(again.stderr.contains(" 0 done"), "{}", again.stderr);
+
+    let back = local.path().join("back");
+    ferry_in(home.path(), &["get", "-r", &remote, back.to_str().unwrap()]).expect_status(0);
+    assert_eq!(snapshot(&back.join("site")), snapshot(&tree));
+
+    let mirrored = local.path().join("mirrored");
+    ferry_in(
+        home.path(),
+        &["mirror", &remote, mirrored.to_str().unwrap()],
+    )
+    .expect_status(0);
+    assert_eq!(snapshot(&mirrored), snapshot(&tree));
+    let again = ferry_in(
+        home.path(),
+        &["mirror", &remote, mirrored.to_str().unwrap()],
+    )
+    .expect_status(0);
+    assert!(again.stderr.contains(" 0 done"), "{}", again.stderr);
+
+    // ls -l shows sizes; rename and delete reach the server.
+    let listing =
+        ferry_in(home.path(), &["ls", "-l", &format!("{remote}/images")]).expect_status(0);
+    assert!(listing.stdout.contains("40000"), "{}", listing.stdout);
+    ferry_in(
+        home.path(),
+        &[
+            "mv",
+            &format!("{remote}/index.html"),
+            &format!("{}/site/home.html", folder.display()),
+        ],
+    )
+    .expect_status(0);
+    assert!(folder.join("site/home.html").is_file());
+    ferry_in(home.path(), &["rm", "-r", &remote]).expect_status(0);
+    assert!(!folder.join("site").exists());
+}
+
+#[test]
+fn a_key_file_logs_in_without_a_password_and_raw_commands_are_refused() {
+    let server = Sshd::start();
+    let home = home_knowing(&server);
+    let url = format!("{}/", server.url());
+    let key = server.client_key.to_str().unwrap();
+    let no_password = ferry_with(
+        &["--identity", key, "ls", &url],
+        &[
+            ("HOME", home.path().to_str().unwrap()),
+            ("SSH_AUTH_SOCK", ""),
+        ],
+        None,
+    );
+    let no_password = no_password.expect_status(0);
+    assert!(
+        no_password.stdout.contains(".profile"),
+        "{}",
+        no_password.stdout
+    );
+    let raw = ferry_in(home.path(), &["quote", &url, "NOOP"]).expect_status(2);
+    assert!(raw.stderr.contains("only over FTP"), "{}", raw.stderr);
+}
