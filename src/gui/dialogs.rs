@@ -49,6 +49,12 @@ pub enum Dialog {
         /// Fingerprints trusted for this server before, if they differ.
         changed_from: Option<String>,
     },
+    /// An SSH host key Ferry refused: unknown (to judge) or changed or
+    /// revoked (said, nothing to accept).
+    HostKey {
+        side: Side,
+        problem: Box<crate::engine::ssh::HostKeyProblem>,
+    },
     /// The password for a site that keeps none (or no keyring to keep it).
     Password {
         side: Side,
@@ -113,6 +119,12 @@ pub enum DialogAnswer {
     Trust {
         side: Side,
         fingerprint: String,
+        always: bool,
+    },
+    /// Accept this unknown SSH host key (for this login, or from now on).
+    TrustHostKey {
+        side: Side,
+        key: crate::engine::ssh::HostKey,
         always: bool,
     },
     /// The settings as the Settings dialog left them (OK).
@@ -182,6 +194,7 @@ impl Dialog {
                     problem,
                     changed_from,
                 } => certificate(ui, *side, problem, changed_from.as_deref()),
+                Dialog::HostKey { side, problem } => host_key(ui, *side, problem),
                 Dialog::Settings(draft) => {
                     ui.set_max_width(560.0);
                     match super::settings_dialog::settings_form(ui, draft) {
@@ -538,6 +551,88 @@ fn ask_password(
         }));
     }
     cancel.then_some(None)
+}
+
+fn host_key(ui: &mut Ui, side: Side, problem: &crate::engine::ssh::HostKeyProblem) -> Shown {
+    use crate::engine::ssh::HostKeyVerdict;
+    let server = match problem.port {
+        22 => problem.host.clone(),
+        port => format!("{}:{port}", problem.host),
+    };
+    let error = ui.visuals().error_fg_color;
+    match &problem.verdict {
+        HostKeyVerdict::Changed { .. } => {
+            ui.heading(egui::RichText::new("The server's host key has CHANGED").color(error));
+            ui.colored_label(
+                error,
+                "The key this server offers is not the one known for it. Someone may be \
+                 intercepting the connection, or the server was reinstalled. Nothing was \
+                 sent. Ask the server's administrator which key is right; if the new one \
+                 is, remove the old one from known_hosts and connect again.",
+            );
+        }
+        HostKeyVerdict::Revoked { .. } => {
+            ui.heading(egui::RichText::new("The server's host key is revoked").color(error));
+            ui.colored_label(
+                error,
+                "known_hosts marks this key @revoked: it must not be trusted. Nothing was sent.",
+            );
+        }
+        _ => {
+            ui.heading("The server's host key is not known");
+            ui.label(
+                "Ferry has not seen this server before: its key is in neither \
+                 ~/.ssh/known_hosts nor Ferry's own list. Compare the fingerprint with the \
+                 one the server's administrator gives you before trusting it.",
+            );
+        }
+    }
+    egui::Grid::new("host-key").num_columns(2).show(ui, |ui| {
+        ui.label("Server");
+        ui.label(display_text(&server));
+        ui.end_row();
+        ui.label("Key type");
+        ui.label(display_text(&problem.key.key_type));
+        ui.end_row();
+        ui.label("Offered key (SHA-256)");
+        ui.monospace(problem.key.fingerprint());
+        ui.end_row();
+        match &problem.verdict {
+            HostKeyVerdict::Changed { known } => {
+                for (fingerprint, line) in known {
+                    ui.label(format!("Known key (line {line})"));
+                    ui.monospace(fingerprint);
+                    ui.end_row();
+                }
+            }
+            HostKeyVerdict::Unknown { other_types } if !other_types.is_empty() => {
+                ui.label("Keys known of other types");
+                ui.label(other_types.join(", "));
+                ui.end_row();
+            }
+            _ => {}
+        }
+    });
+    let mut answer = None;
+    ui.horizontal(|ui| {
+        if matches!(problem.verdict, HostKeyVerdict::Unknown { .. }) {
+            for (label, always) in [("Trust once", false), ("Trust always", true)] {
+                if ui.button(label).clicked() {
+                    answer = Some(Some(DialogAnswer::TrustHostKey {
+                        side,
+                        key: problem.key.clone(),
+                        always,
+                    }));
+                }
+            }
+            if ui.button("Cancel").clicked() {
+                answer = Some(None);
+            }
+        } else if ui.button("Close").clicked() {
+            answer = Some(None);
+        }
+    });
+    answer
 }
 
 fn certificate(

@@ -35,6 +35,14 @@ pub enum SiteOp {
         port: u16,
         fingerprint: String,
     },
+    /// Trust an SSH host key always: append it to Ferry's known_hosts
+    /// `file` (a problem is said if that fails; the login goes on).
+    RememberHostKey {
+        file: std::path::PathBuf,
+        host: String,
+        port: u16,
+        key: crate::engine::ssh::HostKey,
+    },
     /// Add or replace (by id). `password`: `None` leaves the keyring as it
     /// is, `Some(None)` forgets, `Some(Some(p))` stores.
     Save {
@@ -127,6 +135,20 @@ impl SiteWorker {
                             port,
                             fingerprint,
                         } => keep_trust(trust.as_ref(), &host, port, &fingerprint),
+                        SiteOp::RememberHostKey {
+                            file,
+                            host,
+                            port,
+                            key,
+                        } => match crate::engine::ssh::known_hosts::remember(
+                            &file, &host, port, &key,
+                        ) {
+                            Ok(()) => Vec::new(),
+                            Err(err) => vec![SiteNews::Problem(format!(
+                                "The host key could not be kept in {}: {err}",
+                                file.display()
+                            ))],
+                        },
                         SiteOp::LoadQueue => match queue.as_ref().map(QueueStore::load) {
                             Some(Ok(saved)) => vec![SiteNews::SavedQueue(saved)],
                             None => vec![SiteNews::SavedQueue(None)],
@@ -204,6 +226,7 @@ fn run(store: Option<&SiteStore>, op: SiteOp) -> Vec<SiteNews> {
         // Answered by the worker itself, store or not.
         SiteOp::LoadTrust
         | SiteOp::Trust { .. }
+        | SiteOp::RememberHostKey { .. }
         | SiteOp::LoadQueue
         | SiteOp::SaveQueue(_)
         | SiteOp::LoadEdits => {

@@ -450,6 +450,9 @@ impl FerryApp {
                 fingerprint,
                 always,
             } => self.trust_certificate(side, fingerprint, always),
+            DialogAnswer::TrustHostKey { side, key, always } => {
+                self.trust_host_key(side, key, always)
+            }
             DialogAnswer::Password {
                 side,
                 site,

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::LogKind;
 use crate::engine::queue::{QueueCommand, QueueOptions, TransferQueue};
+use crate::engine::ssh::{HostKey, HostKeyVerdict};
 use crate::gui::connect_bar::LinkState;
 use crate::gui::dialogs::Dialog;
 use crate::gui::file_table::Side;
@@ -67,6 +68,47 @@ impl FerryApp {
             problem,
             changed_from,
         });
+    }
+
+    /// An SSH host key Ferry refused: an unknown one is shown to be
+    /// judged (trust once, always, or not); a changed or revoked one is a
+    /// refusal with nothing to click but Close.
+    pub(super) fn judge_host_key(
+        &mut self,
+        side: Side,
+        problem: Box<crate::engine::ssh::HostKeyProblem>,
+    ) {
+        if !matches!(problem.verdict, HostKeyVerdict::Unknown { .. }) {
+            self.log.push_text(LogKind::Error, &problem.details());
+        }
+        self.server(side).untrusted = Some(problem.key.fingerprint());
+        self.dialogs.push(Dialog::HostKey { side, problem });
+    }
+
+    /// The user trusted an unknown host key: reconnect accepting it, and
+    /// write it to Ferry's known_hosts if asked to (the site thread does).
+    pub(super) fn trust_host_key(&mut self, side: Side, key: HostKey, always: bool) {
+        let fingerprint = key.fingerprint();
+        if self.server(side).untrusted.take() != Some(fingerprint.clone()) {
+            return self
+                .error("That host key was for a connection since replaced; nothing was trusted.");
+        }
+        let Some((mut options, folder, site)) = self.server(side).last_connect.take() else {
+            return;
+        };
+        options.ssh.trusted_host_keys.push(fingerprint);
+        if always && let Some(path) = &self.known_hosts {
+            self.site_worker.send(SiteOp::RememberHostKey {
+                file: path.clone(),
+                host: options.host.clone(),
+                port: options.port,
+                key,
+            });
+        }
+        self.connect_side(side, options, folder);
+        if let Some(last) = &mut self.server(side).last_connect {
+            last.2 = site;
+        }
     }
 
     /// The user trusted a certificate: reconnect with it, and keep it if
@@ -154,6 +196,11 @@ impl FerryApp {
         // What was trusted always for this server counts, as --trust would.
         if let Some(trusted) = &self.trusted {
             pin(&mut options, trusted);
+        }
+        if let Some(path) = &self.known_hosts
+            && !options.ssh.known_hosts.contains(path)
+        {
+            options.ssh.known_hosts.push(path.clone());
         }
         let known = self.trusted.is_some();
         self.let_go(side);

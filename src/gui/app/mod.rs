@@ -77,6 +77,9 @@ pub struct FerryApp {
     /// thread): a connect never reads the disk. `None` until the first
     /// read arrives; a connect then waits for it.
     trusted: Option<TrustedCertificates>,
+    /// Ferry's own `known_hosts` (SSH host keys trusted always), beside
+    /// the sites file; read by each SFTP login, with OpenSSH's.
+    known_hosts: Option<PathBuf>,
     /// The window title last given to the desktop.
     title_sent: String,
     /// Whether the context has the settings' theme and text size.
@@ -141,6 +144,9 @@ impl FerryApp {
         let trust = sites
             .as_ref()
             .map(|store| TrustStore::at(store.path().with_file_name("trusted-certificates.json")));
+        let known_hosts = sites
+            .as_ref()
+            .map(|store| store.path().with_file_name("known_hosts"));
         // Without a config folder nothing is trusted always, from the start.
         let trusted = trust.is_none().then(TrustedCertificates::default);
         let queue_store = sites
@@ -186,6 +192,7 @@ impl FerryApp {
             server_offsets: Default::default(),
             right_times_exact: true,
             trusted,
+            known_hosts,
             local_fs: LocalFs::start(waker.clone()),
             left: Half::new(
                 Pane::new(Side::Left, settings.left_sort),

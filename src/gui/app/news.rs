@@ -209,6 +209,7 @@ impl FerryApp {
                 self.pane(side).clear("Not connected");
                 match err {
                     Error::Certificate(problem) => self.judge_certificate(side, problem),
+                    Error::HostKey(problem) => self.judge_host_key(side, problem),
                     Error::Cancelled => {}
                     err => self.error(format!("Could not connect: {err}")),
                 }

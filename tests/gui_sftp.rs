@@ -1,0 +1,131 @@
+//! SFTP in the window, against Debian's OpenSSH server (ferry-testkit's
+//! `sshd`): connecting through the bar with an `sftp://` URL, the host-key
+//! dialog (trust once, always, a changed key refused with nothing to
+//! click but Close), and files both ways. Needs root and openssh-server;
+//! `.ci/run` runs these with `--features sshd-tests`.
+#![cfg(all(unix, feature = "sshd-tests"))]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::gui::{App, shows, wait_for};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use ferry::gui::{FerryApp, LinkState, Settings};
+use ferry::sites::SiteStore;
+use ferry_testkit::sshd::{self, PASSWORD, Sshd, USER, user_folder};
+
+fn window(config: &Path, local: &Path) -> App {
+    let settings = Settings {
+        last_local: Some(local.to_path_buf()),
+        ..Settings::default()
+    };
+    let app = FerryApp::with_sites(
+        settings,
+        None,
+        Some(SiteStore::at(config.join("sites.json"))),
+    );
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(1.0 / 60.0)
+        .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app)
+}
+
+/// The URL typed into the bar's host field (which carries the protocol).
+fn connect(app: &mut App, server: &Sshd, folder: &Path) {
+    let url = format!(
+        "sftp://{USER}:{PASSWORD}@127.0.0.1:{}/{}",
+        server.port,
+        folder.display()
+    );
+    app.get_by_label("Host").focus();
+    app.step();
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    app.get_by_label("Host").type_text(&url);
+    app.step();
+    app.get_by_label("Connect").click();
+    app.step();
+}
+
+#[test]
+fn an_unknown_host_key_is_asked_about_and_trusting_it_always_is_remembered() {
+    let server = Sshd::start();
+    let folder = user_folder();
+    fs::write(folder.join("on the server.txt"), "from sshd").unwrap();
+    sshd::chown_to_user(&folder);
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let mut app = window(config.path(), local.path());
+    connect(&mut app, &server, &folder);
+    wait_for(&mut app, "the host key dialog", |app| {
+        shows(app, "The server's host key is not known")
+    });
+    let fingerprint = sshd::fingerprint(&server.host_key_pub);
+    assert!(shows(&app, &fingerprint));
+    assert!(shows(&app, "ssh-ed25519"));
+    // Three frames for the dialog to settle where it is clicked.
+    for _ in 0..3 {
+        app.step();
+    }
+    app.get_by_label("Trust always").click();
+    wait_for(&mut app, "the SFTP listing", |app| {
+        shows(app, "on the server.txt")
+    });
+    assert!(matches!(app.state().link(), LinkState::Connected { .. }));
+    // Written by the site thread to Ferry's known_hosts, OpenSSH's format.
+    let known = config.path().join("known_hosts");
+    wait_for(&mut app, "the host key written", |_| {
+        fs::read_to_string(&known)
+            .is_ok_and(|text| text.contains(&format!("[127.0.0.1]:{}", server.port)))
+    });
+
+    // The next window connects without a question.
+    let mut again = window(config.path(), local.path());
+    connect(&mut again, &server, &folder);
+    wait_for(&mut again, "connected without a question", |app| {
+        shows(app, "on the server.txt")
+    });
+    assert!(!shows(&again, "not known"));
+}
+
+#[test]
+fn a_changed_host_key_is_refused_with_both_fingerprints_and_no_way_to_accept_it() {
+    let server = Sshd::start();
+    let folder = user_folder();
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    // Ferry's known_hosts holds another key for this server.
+    let old = server.dir().join("old_ed25519");
+    sshd::new_key(&old);
+    let old_pub = fs::read_to_string(old.with_extension("pub")).unwrap();
+    let mut fields = old_pub.split_whitespace();
+    fs::write(
+        config.path().join("known_hosts"),
+        format!(
+            "[127.0.0.1]:{} {} {}\n",
+            server.port,
+            fields.next().unwrap(),
+            fields.next().unwrap()
+        ),
+    )
+    .unwrap();
+    let mut app = window(config.path(), local.path());
+    connect(&mut app, &server, &folder);
+    wait_for(&mut app, "the refusal", |app| {
+        shows(app, "The server's host key has CHANGED")
+    });
+    assert!(shows(&app, &sshd::fingerprint(&server.host_key_pub)));
+    assert!(shows(&app, &sshd::fingerprint(&old.with_extension("pub"))));
+    assert!(app.query_by_label("Trust once").is_none());
+    assert!(app.query_by_label("Trust always").is_none());
+    for _ in 0..3 {
+        app.step();
+    }
+    app.get_by_label("Close").click();
+    for _ in 0..5 {
+        app.step();
+    }
+    assert!(!matches!(app.state().link(), LinkState::Connected { .. }));
+}
