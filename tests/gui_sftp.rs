@@ -73,7 +73,13 @@ fn an_unknown_host_key_is_asked_about_and_trusting_it_always_is_remembered() {
     wait_for(&mut app, "the SFTP listing", |app| {
         shows(app, "on the server.txt")
     });
-    assert!(matches!(app.state().link(), LinkState::Connected { .. }));
+    // Encrypted, by SSH: the status line's lock says so (never "Unencrypted").
+    assert!(matches!(
+        app.state().link(),
+        LinkState::Connected { tls: true, .. }
+    ));
+    assert!(shows(&app, "SSH"));
+    assert!(!shows(&app, "Unencrypted"));
     // Written by the site thread to Ferry's known_hosts, OpenSSH's format.
     let known = config.path().join("known_hosts");
     wait_for(&mut app, "the host key written", |_| {

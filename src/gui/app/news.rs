@@ -342,9 +342,9 @@ impl FerryApp {
             .unwrap_or_default();
         server.link = LinkState::Connected {
             host,
-            tls: info.tls,
+            tls: info.encrypted,
         };
-        server.tls_note = match (&info.tls_details, info.tls) {
+        server.tls_note = match (&info.tls_details, info.encrypted) {
             (Some(details), _) => details.clone(),
             (None, true) => "TLS".to_string(),
             (None, false) => String::new(),

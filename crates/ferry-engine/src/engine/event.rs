@@ -99,8 +99,12 @@ pub struct SessionInfo {
     pub features: Features,
     /// Whether control (and, with PROT P, data) connections use TLS.
     pub tls: bool,
-    /// The TLS version and cipher suite, e.g. "TLS 1.3, TLS13_AES_256_GCM_SHA384".
+    /// The TLS version and cipher suite, e.g. "TLS 1.3, TLS13_AES_256_GCM_SHA384";
+    /// "SSH" for SFTP.
     pub tls_details: Option<String>,
+    /// The login and the files travel encrypted: TLS for FTP, always for
+    /// SFTP (SSH), which is not TLS.
+    pub encrypted: bool,
 }
 
 /// The server's FEAT answer, kept whole and queryable.

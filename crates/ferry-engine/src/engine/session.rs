@@ -205,6 +205,7 @@ impl Session {
             info: SessionInfo {
                 welcome,
                 tls: options.security.is_tls(),
+                encrypted: options.security.is_tls(),
                 tls_details: negotiated.lock().ok().and_then(|n| n.clone()),
                 ..SessionInfo::default()
             },

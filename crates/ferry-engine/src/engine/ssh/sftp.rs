@@ -293,7 +293,8 @@ impl SftpSession {
             home: home.clone(),
             features: Default::default(),
             tls: false,
-            tls_details: None,
+            tls_details: Some("SSH".to_string()),
+            encrypted: true,
         };
         Ok(SftpSession {
             runtime,
