@@ -62,6 +62,11 @@
 #     last with and without --verify at --limit-rate BENCH_VERIFY_LINK
 #     (600M: a link that fast, slower than loopback on two cores), best
 #     of BENCH_REPEAT each; the server's own XSHA256 time alone too;
+#   - "sftp" (not in the default set): the big file downloaded and
+#     uploaded over SFTP (an sshd the bench starts on 127.0.0.1 with a key
+#     of its own, the same work folder) by ferry, OpenSSH's sftp, lftp
+#     (sftp:// through ssh) and rclone (its sftp backend), best of
+#     BENCH_REPEAT each, every copy compared once;
 #   - "list" (not in the default set): one folder of BENCH_LIST_ENTRIES
 #     empty files, listed long (ferry ls -l, curl's LIST of a folder URL,
 #     lftp ls), output to /dev/null after its lines are counted.
@@ -119,6 +124,10 @@ command -v lftp >/dev/null || need_install+=(lftp)
 command -v curl >/dev/null || need_install+=(curl)
 [[ -x /usr/bin/time ]] || need_install+=(time)
 command -v rclone >/dev/null || need_install+=(rclone)
+if has_case sftp; then
+    [[ -x /usr/sbin/sshd ]] || need_install+=(openssh-server)
+    command -v sftp >/dev/null || need_install+=(openssh-client)
+fi
 ((RTT_MS == 0)) || command -v python3 >/dev/null || need_install+=(python3)
 if ((${#need_install[@]})); then
     log "installing ${need_install[*]}"
@@ -145,6 +154,7 @@ cleanup() {
     local status=$?
     set +e
     [[ -n $PROXY_PID ]] && kill "$PROXY_PID" 2>/dev/null && wait "$PROXY_PID" 2>/dev/null
+    [[ -n ${SFTP_PID:-} ]] && kill "$SFTP_PID" 2>/dev/null && wait "$SFTP_PID" 2>/dev/null
     if [[ -n $VSFTPD_PID ]]; then
         kill -TERM -- "-$VSFTPD_PID" 2>/dev/null
         for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -606,6 +616,83 @@ if has_case watch; then
     log "ferry watch: $WATCH_FILES files, then $WATCH_SAVES saves"
     bench_watch
 fi
+# ---------------------------------------------------------------- sftp
+SFTP_PID=""
+bench_sftp() {
+    local dir=$TMP/ssh port="" candidate fp
+    mkdir -p "$dir"
+    chmod 755 "$TMP" "$dir"
+    ssh-keygen -q -t ed25519 -N "" -f "$dir/host"
+    ssh-keygen -q -t ed25519 -N "" -f "$dir/client"
+    cp "$dir/client.pub" "$dir/authorized_keys"
+    chmod 644 "$dir/authorized_keys"
+    mkdir -p /run/sshd
+    for candidate in $(seq 2222 2299); do
+        port_free "$candidate" && port=$candidate && break
+    done
+    [[ -n $port ]] || die "no free port for sshd"
+    cat >"$dir/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $dir/host
+PidFile $dir/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $dir/authorized_keys
+StrictModes no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+CONF
+    /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$TMP/sshd.log" &
+    SFTP_PID=$!
+    for _ in $(seq 50); do
+        ! port_free "$port" && break
+        sleep 0.1
+    done
+    fp=$(ssh-keygen -lf "$dir/host.pub" | awk '{print $2}')
+    local url="sftp://$FTP_USER@127.0.0.1:$port/$REMOTE_REL"
+    local ssh_opts=(-i "$dir/client" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes)
+    local lftp_set="set sftp:connect-program 'ssh -a -x -i $dir/client -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null'; set net:max-retries 1"
+    local rclone_remote=":sftp,host=127.0.0.1,port=$port,user=$FTP_USER,key_file=$dir/client,disable_hashcheck=true:$REMOTE_REL"
+    local rep tool
+    for ((rep = 1; rep <= REPEAT; rep++)); do
+        log "round $rep/$REPEAT: $BIG_MB MiB over SFTP, down and up"
+        for tool in ferry sftp lftp rclone; do
+            rm -f -- "$DL"
+            case $tool in
+            ferry) run_timed "sftp-dl-ferry-$rep" env -u SSH_AUTH_SOCK "$FERRY" --trust "$fp" --identity "$dir/client" get "$url/big.bin" "$DL" ;;
+            sftp) run_timed "sftp-dl-sftp-$rep" sftp -q "${ssh_opts[@]}" -P "$port" "$FTP_USER@127.0.0.1:$REMOTE_REL/big.bin" "$DL" ;;
+            lftp) run_timed "sftp-dl-lftp-$rep" lftp --norc -c "$lftp_set; open -u $FTP_USER, sftp://127.0.0.1:$port; get $REMOTE_REL/big.bin -o $DL" ;;
+            rclone) run_timed "sftp-dl-rclone-$rep" rclone copyto "$rclone_remote/big.bin" "$DL" ;;
+            esac
+            check_size "$DL" "$BIG_BYTES" "SFTP download with $tool"
+            if ((rep == 1)); then cmp -s "$WORK/big.bin" "$DL" || die "SFTP download with $tool: content differs"; fi
+            record sftp-download "$tool"
+        done
+        for tool in ferry sftp lftp rclone; do
+            rm -f -- "$UP"
+            case $tool in
+            ferry) run_timed "sftp-up-ferry-$rep" env -u SSH_AUTH_SOCK "$FERRY" --trust "$fp" --identity "$dir/client" put "$WORK/big.bin" "$url/up.bin" ;;
+            sftp) run_timed "sftp-up-sftp-$rep" sftp -q "${ssh_opts[@]}" -P "$port" -b <(echo "put $WORK/big.bin $REMOTE_REL/up.bin") "$FTP_USER@127.0.0.1" ;;
+            lftp) run_timed "sftp-up-lftp-$rep" lftp --norc -c "$lftp_set; open -u $FTP_USER, sftp://127.0.0.1:$port; put $WORK/big.bin -o $REMOTE_REL/up.bin" ;;
+            rclone) run_timed "sftp-up-rclone-$rep" rclone copyto "$WORK/big.bin" "$rclone_remote/up.bin" ;;
+            esac
+            check_size "$UP" "$BIG_BYTES" "SFTP upload with $tool"
+            if ((rep == 1)); then cmp -s "$WORK/big.bin" "$UP" || die "SFTP upload with $tool: content differs"; fi
+            record sftp-upload "$tool"
+        done
+    done
+    kill "$SFTP_PID" 2>/dev/null || true
+    wait "$SFTP_PID" 2>/dev/null || true
+    SFTP_PID=""
+}
+if has_case sftp; then
+    [[ -f $WORK/big.bin ]] || head -c "${BIG_MB}M" /dev/urandom >"$WORK/big.bin"
+    chown "$FTP_USER:" "$WORK/big.bin"
+    bench_sftp
+fi
 VERIFY_LINE=""
 # Starts benches/hash_ftpd.py (its options: "$@") on a free port; sets
 # HASH_PORT and appends its pid to HASH_PIDS.
@@ -823,6 +910,19 @@ link="vsftpd on 127.0.0.1 (plain FTP, passive mode)"
         echo "ferry watch -j 4 on $WATCH_FILES files: first mirror ${WATCH_MIRROR} s;" \
             "a save of 1 KiB on the server after ${med} ms (median of $WATCH_SAVES;" \
             "all: $(tr '\n' ' ' <<<"$sorted")ms); peak RSS ${WATCH_RSS} KiB."
+    fi
+    if has_case sftp; then
+        echo
+        echo "SFTP, $BIG_MB MiB on loopback (an sshd of the bench's own, key login), best of $REPEAT:"
+        echo
+        echo "| case | Ferry | OpenSSH sftp | lftp | rclone | Ferry vs sftp | Ferry vs lftp | Ferry vs rclone |"
+        echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+        what=""
+        for what in download upload; do
+            awk -v c="$what" -v f="${BEST[sftp-$what|ferry]}" -v s="${BEST[sftp-$what|sftp]}" \
+                -v l="${BEST[sftp-$what|lftp]}" -v r="${BEST[sftp-$what|rclone]}" \
+                'BEGIN { printf "| %s | %.2f s | %.2f s | %.2f s | %.2f s | %.2f | %.2f | %.2f |\n", c, f, s, l, r, s / f, l / f, r / f }'
+        done
     fi
     if has_case verify; then
         echo

@@ -114,7 +114,12 @@ fn a_tree_goes_up_and_down_byte_for_byte_and_a_second_mirror_moves_nothing() {
     assert!(again.stderr.contains(" 0 done"), "{}", again.stderr);
 
     let back = local.path().join("back");
-    ferry_in(home.path(), &["get", "-r", &remote, back.to_str().unwrap()]).expect_status(0);
+    // --fsync flushes each file before its rename; the bytes are the same.
+    ferry_in(
+        home.path(),
+        &["get", "-r", "--fsync", &remote, back.to_str().unwrap()],
+    )
+    .expect_status(0);
     assert_eq!(snapshot(&back.join("site")), snapshot(&tree));
 
     let mirrored = local.path().join("mirrored");
@@ -171,4 +176,79 @@ fn a_key_file_logs_in_without_a_password_and_raw_commands_are_refused() {
     );
     let raw = ferry_in(home.path(), &["quote", &url, "NOOP"]).expect_status(2);
     assert!(raw.stderr.contains("only over FTP"), "{}", raw.stderr);
+}
+
+#[test]
+fn hostile_names_in_an_sftp_listing_never_escape_and_links_are_fetched_as_what_they_point_to() {
+    let server = Sshd::start();
+    let home = home_knowing(&server);
+    let folder = user_folder();
+    let tree = folder.join("tree");
+    fs::create_dir_all(tree.join("real folder")).unwrap();
+    fs::write(tree.join("plain.txt"), "plain").unwrap();
+    fs::write(tree.join("real folder/inside.txt"), "inside").unwrap();
+    // Names a server may hold that must never become paths here.
+    for name in ["line\nbreak.txt", "carriage\rreturn.txt", "back\\slash.txt"] {
+        fs::write(tree.join(name), "hostile").unwrap();
+    }
+    std::os::unix::fs::symlink("plain.txt", tree.join("link to file")).unwrap();
+    std::os::unix::fs::symlink("real folder", tree.join("link to folder")).unwrap();
+    std::os::unix::fs::symlink("..", tree.join("link up")).unwrap();
+    sshd::chown_to_user(&folder);
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("out");
+    let remote = format!("{}/{}/tree", server.url(), folder.display());
+    let run = ferry_in(
+        home.path(),
+        &["get", "-r", &remote, target.to_str().unwrap()],
+    );
+    // Everything written is inside the target, under names that are the
+    // server's safe ones.
+    let mut written: Vec<String> = Vec::new();
+    for entry in walk(local.path()) {
+        assert!(entry.starts_with(&target), "{} escaped", entry.display());
+        written.push(entry.strip_prefix(&target).unwrap().display().to_string());
+    }
+    written.sort();
+    for hostile in ["line\nbreak.txt", "carriage\rreturn.txt", "back\\slash.txt"] {
+        assert!(
+            !written.iter().any(|w| w.contains(hostile)),
+            "{hostile:?} written: {written:?}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(target.join("tree/plain.txt")).unwrap(),
+        "plain"
+    );
+    assert_eq!(
+        fs::read_to_string(target.join("tree/real folder/inside.txt")).unwrap(),
+        "inside"
+    );
+    // A link to a file comes as the file, a link to a folder as the
+    // folder, a link to a folder above it is not followed (a loop).
+    assert_eq!(
+        fs::read_to_string(target.join("tree/link to file")).unwrap(),
+        "plain"
+    );
+    assert_eq!(
+        fs::read_to_string(target.join("tree/link to folder/inside.txt")).unwrap(),
+        "inside"
+    );
+    assert!(!target.join("tree/link up").exists(), "{written:?}");
+    // The skipped names are said, and the run says it was not whole.
+    assert!(run.stderr.contains("break.txt"), "{}", run.stderr);
+    assert_ne!(run.status, 0, "{}", run.stderr);
+}
+
+/// Every file and folder below `root`.
+fn walk(root: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(root).unwrap().flatten() {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
 }

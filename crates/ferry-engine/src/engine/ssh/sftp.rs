@@ -9,8 +9,10 @@
 //!
 //! SFTP is request and response over one channel: a client that waits
 //! for each 32 KiB before asking for the next crawls at one round trip
-//! per 32 KiB. Transfers here keep [`IN_FLIGHT`] requests outstanding,
-//! as OpenSSH's sftp does (64 of 32 KiB by default), and write what
+//! per 32 KiB. Transfers here keep about 2 MiB of requests outstanding,
+//! as OpenSSH's sftp does (64 of 32 KiB), in requests as large as the
+//! server says it takes (`limits@openssh.com`: 255 KiB for OpenSSH's
+//! server, which cut the per-request work eightfold), and write what
 //! arrives in order, so a partial file always holds the file's first
 //! bytes and nothing else, and a resume continues from its length.
 //!
@@ -41,10 +43,49 @@ use crate::engine::transfer::{Meter, TransferObserver};
 use crate::engine::{LogKind, LogLevel, RequestId, Secret};
 use crate::listing::{EntryKind, RemoteEntry};
 
-/// Bytes asked for by each read or sent by each write: OpenSSH's default.
+/// Bytes asked for by each read or sent by each write where the server
+/// does not say what it takes: OpenSSH's default, which every server takes.
 const REQUEST_SIZE: usize = 32 * 1024;
-/// Reads or writes outstanding at once: OpenSSH's default (`sftp -R`).
-const IN_FLIGHT: usize = 64;
+/// At most this per request where the server says it takes more
+/// (`limits@openssh.com`; OpenSSH's server takes 255 KiB).
+const LARGEST_REQUEST: usize = 256 * 1024;
+/// Bytes kept in flight: 64 requests of 32 KiB, as OpenSSH's sftp.
+const BYTES_IN_FLIGHT: usize = 2 * 1024 * 1024;
+
+/// How big each read and write is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Requests {
+    read: usize,
+    write: usize,
+}
+
+impl Requests {
+    /// From the server's `limits@openssh.com` answer (0: not said).
+    fn within(max_read: u64, max_write: u64) -> Requests {
+        let size = |max: u64| match usize::try_from(max) {
+            Ok(0) | Err(_) => REQUEST_SIZE,
+            Ok(max) => max.min(LARGEST_REQUEST),
+        };
+        Requests {
+            read: size(max_read),
+            write: size(max_write),
+        }
+    }
+
+    /// Requests of `size` outstanding at once: about [`BYTES_IN_FLIGHT`].
+    fn in_flight(size: usize) -> usize {
+        (BYTES_IN_FLIGHT / size.max(1)).clamp(8, 64)
+    }
+}
+
+impl Default for Requests {
+    fn default() -> Requests {
+        Requests {
+            read: REQUEST_SIZE,
+            write: REQUEST_SIZE,
+        }
+    }
+}
 
 /// What an SFTP connection needs.
 #[derive(Debug, Clone)]
@@ -70,6 +111,8 @@ pub struct SftpOptions {
     /// key: those are refused whatever is passed here.
     pub trusted_fingerprints: Vec<String>,
     pub rate_limits: RateLimits,
+    /// fdatasync each download before its rename (`--fsync`).
+    pub sync_downloads: bool,
 }
 
 impl SftpOptions {
@@ -87,6 +130,7 @@ impl SftpOptions {
             known_hosts: known_hosts::openssh_file().into_iter().collect(),
             trusted_fingerprints: Vec::new(),
             rate_limits: RateLimits::default(),
+            sync_downloads: false,
         }
     }
 }
@@ -112,6 +156,7 @@ impl SftpOptions {
             known_hosts,
             trusted_fingerprints: options.ssh.trusted_host_keys.clone(),
             rate_limits: options.rate_limits.clone(),
+            sync_downloads: options.sync_downloads,
         }
     }
 }
@@ -211,6 +256,8 @@ pub struct SftpSession {
     log: LogSink,
     timeout: Duration,
     rate_limits: RateLimits,
+    sync_downloads: bool,
+    requests: Requests,
     origin: String,
 }
 
@@ -242,7 +289,7 @@ impl SftpSession {
             options.host, options.port
         ));
         let timeout = options.timeout;
-        let (ssh, sftp, home) = runtime.block_on(async {
+        let (ssh, sftp, home, requests) = runtime.block_on(async {
             let address = (options.host.as_str(), options.port);
             let connected = tokio::time::timeout(timeout, client::connect(config, address, judge))
                 .await
@@ -286,7 +333,18 @@ impl SftpSession {
                 "SFTP version {}; the login folder is {home}",
                 version.version
             ));
-            Ok((ssh, Arc::new(sftp), home))
+            let requests = match version.extensions.contains_key("limits@openssh.com") {
+                true => match sftp.limits().await {
+                    Ok(limits) => Requests::within(limits.max_read_len, limits.max_write_len),
+                    Err(_) => Requests::default(),
+                },
+                false => Requests::default(),
+            };
+            log.detail(&format!(
+                "Reads of {} bytes, writes of {} bytes",
+                requests.read, requests.write
+            ));
+            Ok((ssh, Arc::new(sftp), home, requests))
         })?;
         let info = SessionInfo {
             welcome: String::new(),
@@ -307,6 +365,8 @@ impl SftpSession {
             log,
             timeout,
             rate_limits: options.rate_limits.clone(),
+            sync_downloads: options.sync_downloads,
+            requests,
             origin: format!("sftp://{}@{}:{}", options.user, options.host, options.port),
         })
     }
@@ -611,7 +671,7 @@ impl SftpSession {
             Meter::new(request, offset, total).limited(self.rate_limits.download.clone());
         let received = self.runtime.block_on(read_pipelined(
             sftp,
-            handle.clone(),
+            (handle.clone(), self.requests.read),
             (offset, total),
             &mut partial,
             &mut meter,
@@ -638,6 +698,13 @@ impl SftpSession {
         }
         if observer.cancelled() {
             return Err(Error::Cancelled);
+        }
+        if self.sync_downloads {
+            let path = partial.path().to_path_buf();
+            partial
+                .file()
+                .sync_data()
+                .map_err(|e| Error::local(&path, &e))?;
         }
         crate::engine::download::refuse_unless_regular(local)?;
         partial.finish(local)?;
@@ -719,7 +786,7 @@ impl SftpSession {
             Meter::new(request, offset, Some(total)).limited(self.rate_limits.upload.clone());
         let sent = self.runtime.block_on(write_pipelined(
             sftp.clone(),
-            handle.clone(),
+            (handle.clone(), self.requests.write),
             (&mut file, local, offset),
             &mut meter,
             observer,
@@ -770,11 +837,11 @@ impl SftpSession {
 }
 
 /// Reads the open file from `offset` into `partial` with up to
-/// [`IN_FLIGHT`] reads outstanding, writing each answer in order.
+/// [`Requests::in_flight`] reads outstanding, writing each answer in order.
 /// Returns how many bytes the partial file holds at the end.
 async fn read_pipelined(
     sftp: Arc<RawSftpSession>,
-    handle: String,
+    (handle, request_size): (String, usize),
     (offset, total): (u64, Option<u64>),
     partial: &mut Partial,
     meter: &mut Meter,
@@ -794,8 +861,11 @@ async fn read_pipelined(
         if observer.cancelled() {
             return Err(Error::Cancelled);
         }
-        while !at_end && pending.len() < IN_FLIGHT && total.is_none_or(|t| next < t) {
-            let len = meter.chunk(REQUEST_SIZE);
+        while !at_end
+            && pending.len() < Requests::in_flight(request_size)
+            && total.is_none_or(|t| next < t)
+        {
+            let len = meter.chunk(request_size);
             let len = total.map_or(len, |t| len.min((t - next) as usize));
             pending.push_back((next, len, ask(next, len)));
             next += len as u64;
@@ -842,11 +912,11 @@ async fn read_pipelined(
     }
 }
 
-/// Sends the local file from `offset` with up to [`IN_FLIGHT`] writes
+/// Sends the local file from `offset` with up to [`Requests::in_flight`] writes
 /// outstanding. Returns where the remote file ends (offset + bytes sent).
 async fn write_pipelined(
     sftp: Arc<RawSftpSession>,
-    handle: String,
+    (handle, request_size): (String, usize),
     (file, local, offset): (&mut std::fs::File, &Path, u64),
     meter: &mut Meter,
     observer: &mut dyn TransferObserver,
@@ -864,8 +934,8 @@ async fn write_pipelined(
             }
             return Err(Error::Cancelled);
         }
-        while !at_end && pending.len() < IN_FLIGHT {
-            let mut chunk = vec![0u8; meter.chunk(REQUEST_SIZE)];
+        while !at_end && pending.len() < Requests::in_flight(request_size) {
+            let mut chunk = vec![0u8; meter.chunk(request_size)];
             let read = read_full(file, &mut chunk).map_err(|e| Error::local(local, &e))?;
             if read == 0 {
                 at_end = true;
@@ -1088,5 +1158,35 @@ fn sftp_error(what: &str, err: SftpError) -> Error {
         SftpError::Timeout => Error::Timeout(format!("{what}: the SFTP server did not answer")),
         SftpError::IO(text) => Error::Connection(format!("{what}: {text}")),
         other => Error::Protocol(format!("{what}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_as_large_as_the_server_takes_within_bounds() {
+        // No limits said: OpenSSH's default, 64 of them in flight.
+        assert_eq!(Requests::default().read, REQUEST_SIZE);
+        assert_eq!(Requests::within(0, 0), Requests::default());
+        assert_eq!(Requests::in_flight(REQUEST_SIZE), 64);
+        // OpenSSH's server: 255 KiB, 8 in flight (about 2 MiB).
+        let openssh = Requests::within(261_120, 261_120);
+        assert_eq!((openssh.read, openssh.write), (261_120, 261_120));
+        assert_eq!(Requests::in_flight(openssh.read), 8);
+        // More than Ferry asks for at once; less than the usual 32 KiB.
+        assert_eq!(Requests::within(16 << 20, 8192).read, LARGEST_REQUEST);
+        assert_eq!(Requests::within(16 << 20, 8192).write, 8192);
+        assert_eq!(Requests::in_flight(8192), 64);
+    }
+
+    #[test]
+    fn a_fingerprint_is_the_same_with_or_without_its_prefix() {
+        let fp = "SHA256:3Hf7L834uET2ZWV4IiZ8+dH4A5EprHCT/xozOGd9p0k";
+        assert!(same_fingerprint(fp, fp));
+        assert!(same_fingerprint(&fp[7..], fp));
+        assert!(same_fingerprint(&format!(" {fp}= "), fp));
+        assert!(!same_fingerprint(&fp.to_lowercase(), fp));
     }
 }
