@@ -171,6 +171,14 @@ fn free_port() -> u16 {
 
 impl Sshd {
     pub fn start() -> Sshd {
+        Sshd::start_with("")
+    }
+
+    /// With `first` put before the usual configuration: sshd takes the
+    /// first value it reads for a keyword, so these win (e.g. passwords
+    /// through PAM's keyboard-interactive questions only:
+    /// `UsePAM yes\nPasswordAuthentication no\nKbdInteractiveAuthentication yes\n`).
+    pub fn start_with(first: &str) -> Sshd {
         user_home();
         let dir = tempfile::tempdir().expect("a folder for sshd");
         // sshd reads authorized_keys as the user: the folder must let it.
@@ -193,7 +201,7 @@ impl Sshd {
             std::fs::write(
                 &config,
                 format!(
-                    "Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
+                    "{first}Port {port}\nListenAddress 127.0.0.1\nHostKey {}\nPidFile {}\n\
                      UsePAM no\nPasswordAuthentication yes\nKbdInteractiveAuthentication no\n\
                      PubkeyAuthentication yes\nAuthorizedKeysFile {}\nStrictModes no\n\
                      PermitRootLogin no\nSubsystem sftp internal-sftp\nLogLevel ERROR\n",

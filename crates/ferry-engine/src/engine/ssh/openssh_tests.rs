@@ -400,3 +400,27 @@ fn a_stopped_download_and_upload_resume_where_they_stopped() {
     assert_eq!(std::fs::read(folder.join("up.bin")).unwrap(), data);
     session.quit();
 }
+
+#[test]
+fn a_password_is_given_to_a_server_that_asks_for_it_only_through_keyboard_interactive() {
+    let sshd = Sshd::start_with(
+        "UsePAM yes\nPasswordAuthentication no\nKbdInteractiveAuthentication yes\n",
+    );
+    let (sink, lines) = log();
+    SftpSession::connect(&options(&sshd), sink)
+        .expect("the password through keyboard-interactive")
+        .quit();
+    let said = log_lines(&lines);
+    assert!(
+        said.iter().any(|l| l.contains("keyboard-interactive")),
+        "{said:?}"
+    );
+    assert!(!said.iter().any(|l| l.contains(PASSWORD)), "{said:?}");
+    // A wrong one is still refused.
+    let wrong = SftpOptions {
+        password: Some(Secret::new("not-it")),
+        ..options(&sshd)
+    };
+    let err = connect(&wrong).err().expect("a wrong password");
+    assert!(matches!(err, Error::Permanent { code: 530, .. }), "{err:?}");
+}

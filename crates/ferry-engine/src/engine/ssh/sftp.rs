@@ -1088,8 +1088,66 @@ async fn authenticate(
             Ok(_) => {}
             Err(err) => return Err(Error::Connection(format!("SSH: {err}"))),
         }
+        // Many servers take passwords only through PAM's questions
+        // (keyboard-interactive): a question that asks for the password,
+        // and nothing else, is answered with it.
+        if keyboard_interactive_with_password(ssh, user, password.expose(), log).await? {
+            log.status(&format!(
+                "Logged in as {user} with the password (keyboard-interactive)"
+            ));
+            return Ok(());
+        }
     }
     Err(refused(&tried))
+}
+
+/// Keyboard-interactive login answering the server's password question
+/// with `password`; `false` when the server refuses it or asks anything
+/// else (a one-time code: not answered here).
+async fn keyboard_interactive_with_password(
+    ssh: &mut client::Handle<Judge>,
+    user: &str,
+    password: &str,
+    log: &LogSink,
+) -> Result<bool> {
+    use russh::client::KeyboardInteractiveAuthResponse as Reply;
+    let connection = |err: russh::Error| Error::Connection(format!("SSH: {err}"));
+    let mut reply = ssh
+        .authenticate_keyboard_interactive_start(user, None)
+        .await
+        .map_err(connection)?;
+    // A few rounds at most: a server that keeps asking is refused.
+    for _ in 0..4 {
+        match reply {
+            Reply::Success => return Ok(true),
+            Reply::Failure { .. } => return Ok(false),
+            Reply::InfoRequest { prompts, .. } => {
+                let answers = match prompts.as_slice() {
+                    [] => Vec::new(),
+                    [only] if !only.echo && only.prompt.to_lowercase().contains("password") => {
+                        log.status("Answering the server's password question");
+                        vec![password.to_string()]
+                    }
+                    others => {
+                        let asked: Vec<String> = others
+                            .iter()
+                            .map(|p| crate::engine::display_text(p.prompt.trim()))
+                            .collect();
+                        log.warning(&format!(
+                            "The server asks {}; Ferry answers only a password question so far",
+                            asked.join(", ")
+                        ));
+                        return Ok(false);
+                    }
+                };
+                reply = ssh
+                    .authenticate_keyboard_interactive_respond(answers)
+                    .await
+                    .map_err(connection)?;
+            }
+        }
+    }
+    Ok(false)
 }
 
 /// The RSA signature hash the server takes (rsa-sha2-512 or -256 where
