@@ -11,26 +11,12 @@ use std::fs;
 use std::path::Path;
 
 use common::gui::{App, shows, wait_for};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use ferry::gui::{FerryApp, LinkState, Settings};
-use ferry::sites::SiteStore;
+use ferry::gui::LinkState;
 use ferry_testkit::sshd::{self, PASSWORD, Sshd, USER, user_folder};
 
 fn window(config: &Path, local: &Path) -> App {
-    let settings = Settings {
-        last_local: Some(local.to_path_buf()),
-        ..Settings::default()
-    };
-    let app = FerryApp::with_sites(
-        settings,
-        None,
-        Some(SiteStore::at(config.join("sites.json"))),
-    );
-    Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .with_step_dt(1.0 / 60.0)
-        .build_ui_state(|ui, app: &mut FerryApp| app.ui(ui), app)
+    common::gui::window_with_config(local, config)
 }
 
 /// The URL typed into the bar's host field (which carries the protocol).
@@ -105,16 +91,9 @@ fn a_changed_host_key_is_refused_with_both_fingerprints_and_no_way_to_accept_it(
     // Ferry's known_hosts holds another key for this server.
     let old = server.dir().join("old_ed25519");
     sshd::new_key(&old);
-    let old_pub = fs::read_to_string(old.with_extension("pub")).unwrap();
-    let mut fields = old_pub.split_whitespace();
     fs::write(
         config.path().join("known_hosts"),
-        format!(
-            "[127.0.0.1]:{} {} {}\n",
-            server.port,
-            fields.next().unwrap(),
-            fields.next().unwrap()
-        ),
+        sshd::known_hosts_line(&old.with_extension("pub"), server.port),
     )
     .unwrap();
     let mut app = window(config.path(), local.path());

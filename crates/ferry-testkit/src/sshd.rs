@@ -82,6 +82,18 @@ pub fn fingerprint(public: &Path) -> String {
         .to_string()
 }
 
+/// The `known_hosts` line that makes the key in the `.pub` file `public`
+/// known for 127.0.0.1 on `port`.
+pub fn known_hosts_line(public: &Path, port: u16) -> String {
+    let key = std::fs::read_to_string(public).expect("a public key");
+    let mut fields = key.split_whitespace();
+    format!(
+        "[127.0.0.1]:{port} {} {}\n",
+        fields.next().expect("a key type"),
+        fields.next().expect("a key")
+    )
+}
+
 /// The test user's home folder; the user is made once per process (one
 /// made before by another test binary is taken as it is).
 pub fn user_home() -> PathBuf {
@@ -259,15 +271,8 @@ impl Sshd {
     pub fn known_hosts(&self) -> PathBuf {
         let path = self.dir.path().join("known_hosts");
         if !path.exists() {
-            let key = std::fs::read_to_string(&self.host_key_pub).expect("the host key");
-            let mut fields = key.split_whitespace();
-            let line = format!(
-                "[127.0.0.1]:{} {} {}\n",
-                self.port,
-                fields.next().expect("a key type"),
-                fields.next().expect("a key")
-            );
-            std::fs::write(&path, line).expect("known_hosts");
+            std::fs::write(&path, known_hosts_line(&self.host_key_pub, self.port))
+                .expect("known_hosts");
         }
         path
     }

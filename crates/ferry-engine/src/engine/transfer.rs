@@ -46,14 +46,7 @@ pub fn upload(
 ) -> Result<TransferSummary> {
     check_command_argument("the remote path", remote)?;
     let ascii = session.transfer_type() == TransferType::Ascii;
-    let mut file = File::open(local).map_err(|e| Error::local(local, &e))?;
-    let meta = file.metadata().map_err(|e| Error::local(local, &e))?;
-    if meta.is_dir() {
-        return Err(Error::LocalIo {
-            path: local.display().to_string(),
-            message: "is a folder (use a recursive upload)".to_string(),
-        });
-    }
+    let (mut file, meta) = open_upload_source(local)?;
     let total = meta.len();
     let mut offset = 0;
     if resume && !ascii {
@@ -136,6 +129,20 @@ pub fn upload(
         elapsed: started.elapsed(),
         source_modified: None,
     })
+}
+
+/// The local file an upload sends, open, with what it was when opened;
+/// a folder is refused (a tree is uploaded otherwise).
+pub(super) fn open_upload_source(local: &Path) -> Result<(File, std::fs::Metadata)> {
+    let file = File::open(local).map_err(|e| Error::local(local, &e))?;
+    let meta = file.metadata().map_err(|e| Error::local(local, &e))?;
+    if meta.is_dir() {
+        return Err(Error::LocalIo {
+            path: local.display().to_string(),
+            message: "is a folder (use a recursive upload)".to_string(),
+        });
+    }
+    Ok((file, meta))
 }
 
 /// A local file written to while it was being sent leaves the server a

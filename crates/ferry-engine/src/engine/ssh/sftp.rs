@@ -506,39 +506,39 @@ impl SftpSession {
         })
     }
 
-    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+    /// One request on `path` (made absolute, logged as `verb path`) whose
+    /// answer is only a status.
+    fn on_path<F, Fut, T>(&mut self, verb: &str, path: &str, request: F) -> Result<()>
+    where
+        F: FnOnce(Arc<RawSftpSession>, String) -> Fut,
+        Fut: std::future::Future<Output = std::result::Result<T, SftpError>>,
+    {
         let path = self.absolute(path);
-        self.logged(&format!("MKDIR {path}"));
-        let sftp = self.sftp.clone();
-        self.runtime.block_on(async move {
-            sftp.mkdir(path.as_str(), FileAttributes::empty())
-                .await
-                .map(drop)
-                .map_err(|e| sftp_error(&path, e))
+        self.logged(&format!("{verb} {path}"));
+        let answer = self
+            .runtime
+            .block_on(request(self.sftp.clone(), path.clone()));
+        let result = answer.map(drop).map_err(|e| sftp_error(&path, e));
+        self.watch(result)
+    }
+
+    pub fn mkdir(&mut self, path: &str) -> Result<()> {
+        self.on_path("MKDIR", path, |sftp, path| async move {
+            sftp.mkdir(path, FileAttributes::empty()).await
         })
     }
 
     pub fn rmdir(&mut self, path: &str) -> Result<()> {
-        let path = self.absolute(path);
-        self.logged(&format!("RMDIR {path}"));
-        let sftp = self.sftp.clone();
-        self.runtime.block_on(async move {
-            sftp.rmdir(path.as_str())
-                .await
-                .map(drop)
-                .map_err(|e| sftp_error(&path, e))
-        })
+        self.on_path(
+            "RMDIR",
+            path,
+            |sftp, path| async move { sftp.rmdir(path).await },
+        )
     }
 
     pub fn delete(&mut self, path: &str) -> Result<()> {
-        let path = self.absolute(path);
-        self.logged(&format!("REMOVE {path}"));
-        let sftp = self.sftp.clone();
-        self.runtime.block_on(async move {
-            sftp.remove(path.as_str())
-                .await
-                .map(drop)
-                .map_err(|e| sftp_error(&path, e))
+        self.on_path("REMOVE", path, |sftp, path| async move {
+            sftp.remove(path).await
         })
     }
 
@@ -743,14 +743,7 @@ impl SftpSession {
         resume: bool,
         observer: &mut dyn TransferObserver,
     ) -> Result<TransferSummary> {
-        let mut file = std::fs::File::open(local).map_err(|e| Error::local(local, &e))?;
-        let meta = file.metadata().map_err(|e| Error::local(local, &e))?;
-        if meta.is_dir() {
-            return Err(Error::LocalIo {
-                path: local.display().to_string(),
-                message: "is a folder (use a recursive upload)".to_string(),
-            });
-        }
+        let (mut file, meta) = crate::engine::transfer::open_upload_source(local)?;
         let total = meta.len();
         let path = self.absolute(remote);
         let offset = match resume {
