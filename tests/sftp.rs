@@ -248,3 +248,33 @@ fn walk(root: &Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_site_with_a_key_file_logs_in_with_it_and_no_password() {
+    let server = Sshd::start();
+    let home = home_knowing(&server);
+    let home_dir = home.path().to_str().unwrap();
+    let config = format!("{home_dir}/.config");
+    let env = [
+        ("HOME", home_dir),
+        ("XDG_CONFIG_HOME", config.as_str()),
+        ("FERRY_KEYRING", "none"),
+        ("SSH_AUTH_SOCK", ""),
+    ];
+    let url = format!("{}/", server.url());
+    ferry_with(
+        &[
+            "sites",
+            "add",
+            "shell",
+            &url,
+            "--site-key-file",
+            server.client_key.to_str().unwrap(),
+        ],
+        &env,
+        None,
+    )
+    .expect_status(0);
+    let listed = ferry_with(&["ls", "--site", "shell", ""], &env, None).expect_status(0);
+    assert!(listed.stdout.contains(".profile"), "{}", listed.stdout);
+}

@@ -235,6 +235,9 @@ pub enum SitesAction {
         /// FTPS: send CCC after login (commands in clear).
         #[arg(long = "site-ccc")]
         ccc: bool,
+        /// SFTP: a private key file to log in with.
+        #[arg(long = "site-key-file", value_name = "FILE")]
+        key_file: Option<PathBuf>,
     },
     /// Delete a saved site and its password.
     Remove { name: String },

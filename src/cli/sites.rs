@@ -87,6 +87,7 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
             jobs,
             clear_data,
             ccc,
+            key_file,
         } => {
             let url = FtpUrl::parse(&url).map_err(|e| super::usage(e.to_string()))?;
             let password = url.password.clone().or(password);
@@ -124,6 +125,9 @@ pub fn run(action: SitesAction, password: Option<String>) -> Result<(), Failure>
                 comments: comment.unwrap_or_default(),
                 clear_data,
                 clear_control_channel: ccc,
+                key_file: key_file
+                    .map(|k| k.display().to_string())
+                    .unwrap_or_default(),
                 ..Site::default()
             };
             let path = site.path();

@@ -273,6 +273,21 @@ impl SiteManager {
                     )
                     .changed();
                 ui.end_row();
+                if site.protocol == SiteProtocol::Sftp {
+                    let label = ui.label("Key file");
+                    changed |= ui
+                        .add(
+                            egui::TextEdit::singleline(&mut site.key_file)
+                                .hint_text("~/.ssh/id_ed25519 (optional)"),
+                        )
+                        .labelled_by(label.id)
+                        .on_hover_text(
+                            "A private key to log in with, before the SSH agent's and \
+                             ~/.ssh's; a path, the key itself is never copied",
+                        )
+                        .changed();
+                    ui.end_row();
+                }
                 if site.protocol.security().is_tls() {
                     ui.label("Encryption");
                     ui.vertical(|ui| {

@@ -105,6 +105,9 @@ pub struct Site {
     /// Check transfers against the server's checksums, when it gives
     /// them (`--verify`).
     pub verify_transfers: bool,
+    /// SFTP only: a private key file to log in with (empty: none), tried
+    /// before `~/.ssh`'s usual keys. A path, never the key.
+    pub key_file: String,
 }
 
 impl Default for Site {
@@ -129,6 +132,7 @@ impl Default for Site {
             clear_data: false,
             clear_control_channel: false,
             verify_transfers: false,
+            key_file: String::new(),
         }
     }
 }
@@ -178,6 +182,12 @@ impl Site {
         options.clear_data = self.clear_data;
         options.verify_transfers = self.verify_transfers;
         options.clear_control_channel = self.clear_control_channel;
+        if self.protocol == SiteProtocol::Sftp && !self.key_file.is_empty() {
+            options
+                .ssh
+                .identity_files
+                .push(std::path::PathBuf::from(&self.key_file));
+        }
         options
     }
 }

@@ -91,6 +91,7 @@ mod tests {
             clear_data: true,
             clear_control_channel: true,
             verify_transfers: true,
+            key_file: "/home/alice/.ssh/id_ed25519".into(),
         }
     }
 

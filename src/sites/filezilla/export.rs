@@ -140,7 +140,11 @@ fn write_server(out: &mut String, site: &Site, password: Option<String>, indent:
         SiteProtocol::ImplicitTls => "3",
         SiteProtocol::Sftp => "1",
     };
+    let key_file = (site.protocol == SiteProtocol::Sftp && !site.key_file.is_empty())
+        .then_some(site.key_file.as_str());
     let logon = match site.logon {
+        // FileZilla's "Key file" logon, the key's path beside it.
+        _ if key_file.is_some() => "5",
         LogonType::Anonymous => "0",
         LogonType::Normal => "1",
         LogonType::AskForPassword => "2",
@@ -169,6 +173,7 @@ fn write_server(out: &mut String, site: &Site, password: Option<String>, indent:
         ("User", Some(&site.user)),
         ("Pass encoding=\"base64\"", password.as_deref()),
         ("Logontype", Some(logon)),
+        ("Keyfile", key_file),
         ("Account", account),
         ("TimezoneOffset", Some("0")),
         ("PasvMode", Some(mode)),

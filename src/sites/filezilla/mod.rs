@@ -105,10 +105,10 @@ const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// The `<Server>` children read; the rest (`Bookmark`, `Parameter`, …) are
 /// ignored, and so is anything nested inside these.
 #[rustfmt::skip]
-const FIELDS: [&str; 15] = [
+const FIELDS: [&str; 16] = [
     "Host", "Port", "Protocol", "User", "Pass", "Logontype", "Account", "PasvMode",
     "MaximumMultipleConnections", "EncodingType", "CustomEncoding", "Name", "Comments",
-    "LocalDir", "RemoteDir",
+    "LocalDir", "RemoteDir", "Keyfile",
 ];
 
 struct RawFolder {
@@ -437,6 +437,7 @@ fn convert(
         "2" => (AskForPassword, false, ""),
         "3" => (AskForPassword, false, "interactive"),
         "4" => (Account, true, ""),
+        "5" if protocol == SiteProtocol::Sftp => (Normal, false, ""),
         "5" => (Normal, false, "key file, for SFTP"),
         "6" => (Normal, false, "profile"),
         _ => (Normal, false, "unknown"),
@@ -517,6 +518,10 @@ fn convert(
         local_dir: raw.text("LocalDir").to_string(),
         remote_dir,
         comments: raw.text("Comments").to_string(),
+        key_file: match protocol {
+            SiteProtocol::Sftp => raw.text("Keyfile").trim().to_string(),
+            _ => String::new(),
+        },
         ..Site::default()
     };
     Ok(ImportedSite { site, password })

@@ -692,3 +692,30 @@ fn an_export_with_passwords_is_created_for_its_owner_only_and_counts_them() {
             .ends_with("</FileZilla3>\n")
     );
 }
+
+#[test]
+fn an_sftp_site_with_a_key_file_comes_in_with_it_and_goes_back_out_with_it() {
+    let xml = r#"<FileZilla3><Servers>
+      <Server><Host>shell.example</Host><Port>2222</Port><Protocol>1</Protocol>
+        <User>me</User><Logontype>5</Logontype><Keyfile>/home/me/.ssh/id_ed25519</Keyfile>
+        <Name>Shell</Name></Server>
+    </Servers></FileZilla3>"#;
+    let import = import(xml).unwrap();
+    let site = &import.sites[0].site;
+    assert_eq!(site.protocol, SiteProtocol::Sftp);
+    assert_eq!(site.key_file, "/home/me/.ssh/id_ed25519");
+    assert_eq!(site.port, 2222);
+    // Nothing said about the logon: the key file is taken as it is.
+    assert_eq!(import.report[0].outcome, ImportOutcome::Imported);
+    let options = site.connect_options(None);
+    assert_eq!(
+        options.ssh.identity_files,
+        vec![std::path::PathBuf::from("/home/me/.ssh/id_ed25519")]
+    );
+    let exported = export(std::slice::from_ref(site), &|_| None);
+    assert!(exported.contains("<Logontype>5</Logontype>"), "{exported}");
+    assert!(
+        exported.contains("<Keyfile>/home/me/.ssh/id_ed25519</Keyfile>"),
+        "{exported}"
+    );
+}
