@@ -114,3 +114,47 @@ fn a_changed_host_key_is_refused_with_both_fingerprints_and_no_way_to_accept_it(
     }
     assert!(!matches!(app.state().link(), LinkState::Connected { .. }));
 }
+
+#[test]
+fn a_site_with_a_key_file_connects_without_asking_for_a_password() {
+    use ferry::sites::{LogonType, Site, SiteProtocol, SiteStore, new_site_id};
+    let server = Sshd::start();
+    let folder = user_folder();
+    fs::write(folder.join("by key.txt"), "k").unwrap();
+    sshd::chown_to_user(&folder);
+    let config = tempfile::tempdir().unwrap();
+    let local = tempfile::tempdir().unwrap();
+    fs::copy(server.known_hosts(), config.path().join("known_hosts")).unwrap();
+    let store = SiteStore::at(config.path().join("sites.json"));
+    store
+        .update(|sites| {
+            sites.push(Site {
+                id: new_site_id(),
+                name: "By key".into(),
+                host: "127.0.0.1".into(),
+                port: server.port,
+                protocol: SiteProtocol::Sftp,
+                logon: LogonType::Normal,
+                user: USER.into(),
+                remote_dir: folder.display().to_string(),
+                key_file: server.client_key.display().to_string(),
+                ..Site::default()
+            })
+        })
+        .unwrap();
+    let mut app = window(config.path(), local.path());
+    wait_for(&mut app, "the site loaded", |app| {
+        app.state().sites().len() == 1
+    });
+    app.get_by_label("Recent").click();
+    app.step();
+    app.step();
+    app.get_by_label("By key").click();
+    wait_for(&mut app, "the listing, by key", |app| {
+        shows(app, "by key.txt")
+    });
+    assert!(
+        !shows(&app, "By key (ferrysftp@127.0.0.1)"),
+        "a password was asked for"
+    );
+}

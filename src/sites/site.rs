@@ -155,6 +155,12 @@ impl Site {
 
     /// Connect options for this site; `password` comes from the keyring or
     /// the user.
+    /// An SFTP site with a key file of its own: it logs in with the key,
+    /// so no password is asked for when none is kept.
+    pub fn logs_in_with_key(&self) -> bool {
+        self.protocol == SiteProtocol::Sftp && !self.key_file.is_empty()
+    }
+
     pub fn connect_options(&self, password: Option<String>) -> ConnectOptions {
         let mut options = ConnectOptions::new(self.host.clone());
         options.port = self.effective_port();

@@ -146,6 +146,7 @@ impl FerryApp {
                 }
                 let needs_password = matches!(site.logon, LogonType::Normal | LogonType::Account)
                     && password.is_none()
+                    && !site.logs_in_with_key()
                     || site.logon == LogonType::AskForPassword;
                 if needs_password {
                     self.dialogs.push(Dialog::Password {
