@@ -158,3 +158,41 @@ fn a_site_that_keeps_no_password_asks_for_it_and_enter_connects() {
     app.key_press(egui::Key::Enter);
     wait_for(&mut app, "the listing", |app| shows(app, "asked.txt"));
 }
+
+#[test]
+fn an_sftp_site_shows_its_key_file_and_not_ftp_s_fields() {
+    use ferry::sites::{Site, SiteProtocol, new_site_id};
+    let local = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let store = SiteStore::at(config.path().join("sites.json"));
+    store
+        .update(|sites| {
+            sites.push(Site {
+                id: new_site_id(),
+                name: "Shell".into(),
+                host: "shell.example".into(),
+                protocol: SiteProtocol::Sftp,
+                key_file: "/home/me/.ssh/id_ed25519".into(),
+                ..Site::default()
+            })
+        })
+        .unwrap();
+    let mut app = window(local.path(), store);
+    wait_for(&mut app, "the site loaded", |app| {
+        app.state().sites().len() == 1
+    });
+    app.get_by_label("Sites…").click();
+    wait_for(&mut app, "the site manager", |app| shows(app, "New site"));
+    app.get_by_label("Shell").click();
+    wait_for(&mut app, "the site shown", |app| shows(app, "Key file"));
+    assert!(!shows(&app, "Transfer mode"));
+    assert!(!shows(&app, "Trusted certificates"));
+    // A new site is FTP: its fields are there, the key file is not.
+    app.get_by_label("New site").click();
+    for _ in 0..3 {
+        app.step();
+    }
+    assert!(shows(&app, "Transfer mode"));
+    assert!(shows(&app, "Trusted certificates"));
+    assert!(!shows(&app, "Key file"));
+}

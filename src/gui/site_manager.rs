@@ -237,23 +237,27 @@ impl SiteManager {
                 if site.logon == LogonType::Account {
                     changed |= field(ui, "Account", &mut site.account, false);
                 }
-                let label = ui.label("Transfer mode");
-                egui::ComboBox::from_id_salt("site-mode")
-                    .selected_text(format!("{:?}", site.transfer_mode))
-                    .show_ui(ui, |ui| {
-                        for m in [
-                            TransferMode::Default,
-                            TransferMode::Passive,
-                            TransferMode::Active,
-                        ] {
-                            changed |= ui
-                                .selectable_value(&mut site.transfer_mode, m, format!("{m:?}"))
-                                .changed();
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                ui.end_row();
+                // FTP's alone: SFTP has no data connections to open.
+                let ftp = site.protocol != SiteProtocol::Sftp;
+                if ftp {
+                    let label = ui.label("Transfer mode");
+                    egui::ComboBox::from_id_salt("site-mode")
+                        .selected_text(format!("{:?}", site.transfer_mode))
+                        .show_ui(ui, |ui| {
+                            for m in [
+                                TransferMode::Default,
+                                TransferMode::Passive,
+                                TransferMode::Active,
+                            ] {
+                                changed |= ui
+                                    .selectable_value(&mut site.transfer_mode, m, format!("{m:?}"))
+                                    .changed();
+                            }
+                        })
+                        .response
+                        .labelled_by(label.id);
+                    ui.end_row();
+                }
                 let label = ui.label("Connections");
                 changed |= ui
                     .add(egui::DragValue::new(&mut site.max_connections).range(0..=10))
@@ -320,16 +324,20 @@ impl SiteManager {
                     .labelled_by(label.id)
                     .changed();
                 ui.end_row();
-                let label = ui.label("Trusted certificates");
-                changed |= ui
-                    .add(
-                        egui::TextEdit::multiline(&mut self.certificates_text)
-                            .desired_rows(2)
-                            .hint_text("SHA-256 fingerprints, one a line"),
-                    )
-                    .labelled_by(label.id)
-                    .changed();
-                ui.end_row();
+                // TLS certificates: an SFTP server is known by its host
+                // key instead (known_hosts).
+                if ftp {
+                    let label = ui.label("Trusted certificates");
+                    changed |= ui
+                        .add(
+                            egui::TextEdit::multiline(&mut self.certificates_text)
+                                .desired_rows(2)
+                                .hint_text("SHA-256 fingerprints, one a line"),
+                        )
+                        .labelled_by(label.id)
+                        .changed();
+                    ui.end_row();
+                }
             });
         self.dirty |= changed;
         let valid = !site.name.trim().is_empty() && !site.host.trim().is_empty();
