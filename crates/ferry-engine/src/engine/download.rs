@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use super::command::{RequestId, TransferType};
 use super::deadline::Paced;
+use super::debug_log::LogSink;
 use super::error::{Error, Result};
 use super::event::TransferSummary;
 use super::names::check_command_argument;
@@ -198,20 +199,37 @@ fn open_partial(
     resume: bool,
 ) -> Result<Partial> {
     let origin = session.origin().to_string();
+    let log = session.log().clone();
     let source = partial::Source {
         origin: &origin,
         remote,
         size: total,
     };
+    open_partial_for(&source, &log, local, resume, &mut |started| {
+        changed_since(session, remote, started)
+    })
+}
+
+/// [`open_partial`] for any protocol: `modified_after(started)` says
+/// whether the server's file changed after a partial file of ours for it
+/// was begun (Unix seconds, UTC), which makes that file another version.
+pub(super) fn open_partial_for(
+    source: &partial::Source<'_>,
+    log: &LogSink,
+    local: &Path,
+    resume: bool,
+    modified_after: &mut dyn FnMut(i64) -> bool,
+) -> Result<Partial> {
     if !resume {
         Partial::discard_for(local);
-        return Partial::create(local, &source);
+        return Partial::create(local, source);
     }
-    match Partial::reopen(local, &source)? {
+    match Partial::reopen(local, source)? {
         Reopened::Ours(found) => {
-            if changed_since(session, remote, found.started()) {
-                session.log().warning(&format!(
-                    "{remote} was modified on the server after {} was started; starting over",
+            if modified_after(found.started()) {
+                log.warning(&format!(
+                    "{} was modified on the server after {} was started; starting over",
+                    source.remote,
                     found.path().display()
                 ));
                 found.discard();
@@ -219,10 +237,10 @@ fn open_partial(
                 return Ok(found);
             }
         }
-        Reopened::Stale(why) => session.log().warning(&why),
+        Reopened::Stale(why) => log.warning(&why),
         Reopened::None => {}
     }
-    Partial::create(local, &source)
+    Partial::create(local, source)
 }
 
 /// Whether the server says `remote` was modified after `started` (Unix

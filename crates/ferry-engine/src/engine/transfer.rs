@@ -115,7 +115,7 @@ pub fn upload(
         meter.done - offset,
         started.elapsed()
     ));
-    check_unchanged_during_upload(session, &file, local, &meta, meter.done, ascii)?;
+    check_unchanged_during_upload(session.log(), &file, local, &meta, meter.done, ascii)?;
     if let Some((there, here)) = check.mismatch(session, remote, local)? {
         return Err(Error::Protocol(format!(
             "the server's copy of {remote} does not match what was sent \
@@ -148,8 +148,8 @@ pub(super) fn open_upload_source(local: &Path) -> Result<(File, std::fs::Metadat
 /// A local file written to while it was being sent leaves the server a
 /// copy that matches no version of it: that is a failure, not a success.
 /// A file deleted meanwhile is fine (the open handle read it whole).
-fn check_unchanged_during_upload(
-    session: &Session,
+pub(super) fn check_unchanged_during_upload(
+    log: &super::debug_log::LogSink,
     file: &File,
     local: &Path,
     before: &fs::Metadata,
@@ -170,7 +170,7 @@ fn check_unchanged_during_upload(
         });
     }
     if fs::symlink_metadata(local).is_err() {
-        session.log().warning(&format!(
+        log.warning(&format!(
             "{} was deleted during the upload; the server has it whole, as it was",
             local.display()
         ));

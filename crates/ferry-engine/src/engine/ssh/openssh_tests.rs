@@ -424,3 +424,73 @@ fn a_password_is_given_to_a_server_that_asks_for_it_only_through_keyboard_intera
     let err = connect(&wrong).err().expect("a wrong password");
     assert!(matches!(err, Error::Permanent { code: 530, .. }), "{err:?}");
 }
+
+#[test]
+fn a_partial_download_of_a_file_changed_since_starts_over_and_a_file_changed_while_sent_fails() {
+    let sshd = Sshd::start();
+    let folder = user_folder();
+    let source = folder.join("changing.bin");
+    let old = random_bytes(8 * 1024 * 1024, 7);
+    std::fs::write(&source, &old).unwrap();
+    sshd::chown_to_user(&folder);
+    let remote = source.display().to_string();
+    let options = options(&sshd);
+    options.rate_limits.download.set(4 * 1024 * 1024);
+    options.rate_limits.upload.set(4 * 1024 * 1024);
+    let mut session = connect(&options).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    let target = local.path().join("changing.bin");
+    let stopped = session.download(
+        1,
+        &remote,
+        &target,
+        true,
+        &mut Quiet {
+            stop_after: Some(1024 * 1024),
+        },
+    );
+    assert!(matches!(stopped, Err(Error::Cancelled)), "{stopped:?}");
+    // The server's file becomes another of the same size, newer than the
+    // partial file: resuming would splice two versions together.
+    let new = random_bytes(old.len(), 8);
+    std::fs::write(&source, &new).unwrap();
+    let later = std::time::SystemTime::now() + Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(&source)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let summary = session
+        .download(2, &remote, &target, true, &mut Quiet { stop_after: None })
+        .unwrap();
+    assert_eq!(summary.resumed_from, 0, "{summary:?}");
+    assert!(
+        std::fs::read(&target).unwrap() == new,
+        "not the new version"
+    );
+
+    // A local file that grows while it is sent: the upload fails.
+    let growing = local.path().join("growing.bin");
+    std::fs::write(&growing, &old).unwrap();
+    let writer = {
+        let growing = growing.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            use std::io::Write as _;
+            let mut file = std::fs::File::options()
+                .append(true)
+                .open(&growing)
+                .unwrap();
+            file.write_all(b"more").unwrap();
+        })
+    };
+    let up = format!("{}/up.bin", folder.display());
+    let result = session.upload(3, &growing, &up, false, &mut Quiet { stop_after: None });
+    writer.join().unwrap();
+    assert!(
+        matches!(&result, Err(Error::LocalIo { message, .. }) if message.contains("changed while")),
+        "{result:?}"
+    );
+    session.quit();
+}

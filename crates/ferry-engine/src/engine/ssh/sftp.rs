@@ -37,7 +37,7 @@ use super::known_hosts::{self, HostKey, HostKeyVerdict, KnownHosts};
 use crate::engine::debug_log::LogSink;
 use crate::engine::error::{Error, Result};
 use crate::engine::event::{FileStat, SessionInfo, TransferSummary};
-use crate::engine::partial::{self, Partial, Reopened};
+use crate::engine::partial::{self, Partial};
 use crate::engine::rate_limit::RateLimits;
 use crate::engine::transfer::{Meter, TransferObserver};
 use crate::engine::{LogKind, LogLevel, RequestId, Secret};
@@ -639,21 +639,16 @@ impl SftpSession {
             remote: &path,
             size: total,
         };
-        let opened = match resume {
-            true => match Partial::reopen(local, &source) {
-                Ok(Reopened::Ours(found)) => Ok(found),
-                Ok(Reopened::Stale(why)) => {
-                    self.log.warning(&why);
-                    Partial::create(local, &source)
-                }
-                Ok(Reopened::None) => Partial::create(local, &source),
-                Err(err) => Err(err),
-            },
-            false => {
-                Partial::discard_for(local);
-                Partial::create(local, &source)
-            }
-        };
+        // A partial file begun before the server's file last changed is
+        // another version's: started over, as over FTP.
+        let modified = attrs.mtime.map(i64::from);
+        let opened = crate::engine::download::open_partial_for(
+            &source,
+            &self.log,
+            local,
+            resume,
+            &mut |started| modified.is_some_and(|m| m > started),
+        );
         let mut partial = match opened {
             Ok(partial) => partial,
             Err(err) => {
@@ -794,6 +789,11 @@ impl SftpSession {
         meter.report(observer);
         let done = sent?;
         closed?;
+        // A file written to while it was sent leaves the server a copy
+        // that matches no version of it: a failure, as over FTP.
+        crate::engine::transfer::check_unchanged_during_upload(
+            &self.log, &file, local, &meta, done, false,
+        )?;
         Ok(TransferSummary {
             bytes: done - offset,
             resumed_from: offset,
