@@ -21,18 +21,14 @@ fn window(config: &Path, local: &Path) -> App {
 
 /// The URL typed into the bar's host field (which carries the protocol).
 fn connect(app: &mut App, server: &Sshd, folder: &Path) {
-    let url = format!(
-        "sftp://{USER}:{PASSWORD}@127.0.0.1:{}/{}",
-        server.port,
-        folder.display()
+    common::gui::connect_url(
+        app,
+        &format!(
+            "sftp://{USER}:{PASSWORD}@127.0.0.1:{}/{}",
+            server.port,
+            folder.display()
+        ),
     );
-    app.get_by_label("Host").focus();
-    app.step();
-    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    app.get_by_label("Host").type_text(&url);
-    app.step();
-    app.get_by_label("Connect").click();
-    app.step();
 }
 
 #[test]

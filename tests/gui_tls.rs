@@ -39,14 +39,7 @@ fn window(config: &std::path::Path, local: &std::path::Path) -> App {
 /// Connects through the bar with explicit TLS (the URL form in the host
 /// field carries the protocol).
 fn connect_tls(app: &mut App, port: u16) {
-    let url = format!("ftpes://alice:s3cret-pw@127.0.0.1:{port}/");
-    app.get_by_label("Host").focus();
-    app.step();
-    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    app.get_by_label("Host").type_text(&url);
-    app.step();
-    app.get_by_label("Connect").click();
-    app.step();
+    common::gui::connect_url(app, &format!("ftpes://alice:s3cret-pw@127.0.0.1:{port}/"));
 }
 
 fn fingerprint(server: &UnftpServer) -> String {

@@ -152,6 +152,18 @@ pub fn connected(local: &Path, port: u16, user: &str, password: &str) -> App {
     app
 }
 
+/// Types a whole URL (its scheme carries the protocol) into the connect
+/// bar's host field and presses Connect.
+pub fn connect_url(app: &mut App, url: &str) {
+    app.get_by_label("Host").focus();
+    app.step();
+    app.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    app.get_by_label("Host").type_text(url);
+    app.step();
+    app.get_by_label("Connect").click();
+    app.step();
+}
+
 /// Types into the connect bar and presses Connect.
 pub fn connect(app: &mut App, port: u16, user: &str, password: &str) {
     for (label, text) in [
